@@ -1,0 +1,25 @@
+# Differential expression: one PyDESeq2 fit of the design, then every contrast.
+
+
+rule deseq2:
+    input:
+        h5ad="results/counts.h5ad",
+    output:
+        tables=expand("results/de/{contrast}.tsv", contrast=CONTRASTS),
+        normalized="results/de/normalized_counts.tsv",
+        fitted="results/de/deseq2_fit.h5ad",
+    params:
+        design=config["design"],
+        continuous=config["continuous"],
+        contrasts=config["contrasts"],
+        settings=config["de"],
+    log:
+        "logs/deseq2.log",
+    conda:
+        "../../envs/de.yaml"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=120,
+    script:
+        "../scripts/deseq2.py"

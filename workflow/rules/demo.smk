@@ -1,0 +1,24 @@
+# The embedded demo study: simulated counts of untreated / responsive / resistant tumours.
+
+
+rule simulate_demo:
+    input:
+        samples=config["samples"],
+        genesets=config["demo"]["genesets"],
+    output:
+        counts=DEMO_COUNTS,
+        samples="resources/demo/samples.tsv",
+        truth="resources/demo/truth.tsv",
+    params:
+        seed=config["demo"]["seed"],
+        n_genes=config["demo"]["n_genes"],
+    log:
+        "logs/simulate_demo.log",
+    conda:
+        "../../envs/demo.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/simulate_demo.py"

@@ -1,0 +1,207 @@
+"""Differential expression with PyDESeq2: one fit per design, then every contrast."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+from formulaic_contrasts import FormulaicContrasts
+from pydeseq2.dds import DeseqDataSet
+from pydeseq2.default_inference import DefaultInference
+from pydeseq2.ds import DeseqStats
+
+from degsea.design import Contrast, design_variables, model_frame
+
+log = logging.getLogger(__name__)
+
+#: Columns of every per-contrast result table, before the per-level means.
+RESULT_COLUMNS = [
+    "gene_id",
+    "symbol",
+    "baseMean",
+    "log2FoldChange",
+    "lfcSE",
+    "stat",
+    "pvalue",
+    "padj",
+    "log2FoldChange_shrunk",
+    "lfcSE_shrunk",
+]
+
+
+@dataclass(frozen=True)
+class DESettings:
+    """DESeq2 options (the config's ``de`` section); defaults are DESeq2's."""
+
+    alpha: float = 0.1
+    fit_type: str = "parametric"
+    cooks_filter: bool = True
+    refit_cooks: bool = True
+    min_replicates: int = 7
+    independent_filter: bool = True
+    shrink: bool = True
+
+
+@dataclass
+class Fit:
+    """A fitted PyDESeq2 dataset with what is needed to test contrasts on it."""
+
+    dds: DeseqDataSet
+    formula: str
+    frame: pd.DataFrame
+    continuous: tuple[str, ...]
+    inference: DefaultInference
+
+
+def fit(
+    adata: ad.AnnData,
+    *,
+    formula: str,
+    contrasts: Sequence[Contrast],
+    continuous: Sequence[str] = (),
+    settings: DESettings = DESettings(),
+    threads: int = 1,
+) -> Fit:
+    """Fit the DESeq2 model once: size factors, dispersions, coefficients, Cook's distances.
+
+    The baseline level of each contrast variable is the reference of its first contrast,
+    so that the most common contrasts are coefficients of the fit.
+
+    Parameters
+    ----------
+    adata
+        Samples x genes raw counts, obs = sample sheet (see :func:`degsea.counts.to_anndata`).
+    formula
+        The design, e.g. ``"~ batch + condition"``.
+    contrasts
+        The contrasts that will be tested (used to choose baseline levels).
+    continuous
+        Sheet columns that are continuous covariates.
+    settings
+        DESeq2 options.
+    threads
+        CPU cores for PyDESeq2.
+    """
+    variables = design_variables(formula)
+    references = {}
+    for contrast in contrasts:
+        references.setdefault(contrast.variable, contrast.reference)
+    frame = model_frame(adata.obs, variables, continuous=continuous, references=references)
+    counts = pd.DataFrame(np.asarray(adata.X), index=adata.obs_names, columns=adata.var_names)
+    inference = DefaultInference(n_cpus=threads)
+    dds = DeseqDataSet(
+        counts=counts,
+        metadata=frame,
+        design=formula,
+        fit_type=settings.fit_type,
+        refit_cooks=settings.refit_cooks,
+        min_replicates=settings.min_replicates,
+        inference=inference,
+        quiet=True,
+    )
+    dds.var["symbol"] = adata.var["symbol"].to_numpy()
+    log.info("fitting %s on %d samples x %d genes (%d threads)", formula, dds.n_obs, dds.n_vars, threads)
+    dds.deseq2()
+    log.info(
+        "fit done: %d genes all zero, %d genes with Cook's outliers refitted",
+        int((dds.var["_normed_means"] == 0).sum()),
+        int(dds.var.get("refitted", pd.Series(False)).sum()),
+    )
+    return Fit(dds=dds, formula=formula, frame=frame, continuous=tuple(continuous), inference=inference)
+
+
+def test_contrast(fitted: Fit, contrast: Contrast, *, settings: DESettings = DESettings()) -> pd.DataFrame:
+    """Wald-test one contrast and, if asked, shrink its log2 fold changes (apeGLM prior).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`RESULT_COLUMNS` plus ``baseMean_<test>`` and ``baseMean_<reference>`` (mean
+        normalised count of each compared group), sorted by p-value then gene ID.
+    """
+    dds = fitted.dds
+    stats = DeseqStats(
+        dds,
+        contrast=[contrast.variable, contrast.test, contrast.reference],
+        alpha=settings.alpha,
+        cooks_filter=settings.cooks_filter,
+        independent_filter=settings.independent_filter,
+        inference=fitted.inference,
+        quiet=True,
+    )
+    stats.summary()
+    table = stats.results_df.copy()
+    table.insert(0, "symbol", dds.var["symbol"].to_numpy())
+    if settings.shrink:
+        shrunk, shrunk_se = _shrink(fitted, contrast, settings=settings)
+        table["log2FoldChange_shrunk"] = shrunk
+        table["lfcSE_shrunk"] = shrunk_se
+    else:
+        table["log2FoldChange_shrunk"] = np.nan
+        table["lfcSE_shrunk"] = np.nan
+    normed = pd.DataFrame(dds.layers["normed_counts"], index=dds.obs_names, columns=dds.var_names)
+    groups = dds.obs[contrast.variable].astype(str)
+    for level in (contrast.test, contrast.reference):
+        table[f"baseMean_{level}"] = normed[groups == level].mean(axis=0)
+    table.index.name = "gene_id"
+    table = table.reset_index()
+    n_sig = int((table["padj"] < settings.alpha).sum())
+    log.info("%s: %d genes with padj < %g", contrast.name, n_sig, settings.alpha)
+    order = np.lexsort((table["gene_id"].to_numpy(), table["pvalue"].fillna(2.0).to_numpy()))
+    return table.iloc[order].reset_index(drop=True)
+
+
+def normalized_counts(fitted: Fit) -> pd.DataFrame:
+    """Genes x samples counts divided by size factors, with gene_id and symbol columns."""
+    dds = fitted.dds
+    table = pd.DataFrame(dds.layers["normed_counts"].T, index=dds.var_names, columns=dds.obs_names)
+    table.insert(0, "symbol", dds.var["symbol"].to_numpy())
+    table.index.name = "gene_id"
+    return table.reset_index()
+
+
+def fitted_anndata(fitted: Fit) -> ad.AnnData:
+    """The fitted dataset as a plain AnnData (counts, size factors, dispersions, LFCs)."""
+    adata = fitted.dds.to_picklable_anndata()
+    adata.obs = adata.obs.astype({c: str for c in adata.obs.columns if isinstance(adata.obs[c].dtype, pd.CategoricalDtype)})
+    adata.uns = {k: v for k, v in adata.uns.items() if isinstance(v, (int, float, str, np.ndarray, list))}
+    return adata
+
+
+def _shrink(fitted: Fit, contrast: Contrast, *, settings: DESettings) -> tuple[np.ndarray, np.ndarray]:
+    """apeGLM-prior shrinkage of a contrast, by re-parametrising the fit.
+
+    PyDESeq2 shrinks a coefficient, not a contrast. When the contrast's reference is not
+    the fit's baseline, the design is re-coded with the reference as baseline: the new
+    design matrix spans the same space (X_new = X T), so the coefficients transform
+    exactly (beta_new = T^-1 beta) and no refit is needed, as with DESeq2's relevel.
+    """
+    dds = fitted.dds
+    frame = model_frame(
+        fitted.frame, design_variables(fitted.formula), continuous=fitted.continuous,
+        references={contrast.variable: contrast.reference},
+    )
+    new_design = FormulaicContrasts(frame, fitted.formula).design_matrix
+    new_design.index = dds.obs_names
+    stats = DeseqStats(
+        dds,
+        contrast=[contrast.variable, contrast.test, contrast.reference],
+        alpha=settings.alpha,
+        inference=fitted.inference,
+        quiet=True,
+    )
+    old = stats.design_matrix.to_numpy(dtype=float)
+    transform, *_ = np.linalg.lstsq(old, new_design.to_numpy(dtype=float), rcond=None)
+    coefficient = f"{contrast.variable}[T.{contrast.test}]"
+    stats.design_matrix = new_design
+    stats.LFC = pd.DataFrame(
+        stats.LFC.to_numpy() @ np.linalg.inv(transform).T, index=stats.LFC.index, columns=new_design.columns
+    )
+    stats.contrast_vector = (new_design.columns == coefficient).astype(float)
+    stats.run_wald_test()
+    stats.lfc_shrink(coeff=coefficient)
+    return (stats.LFC[coefficient] / np.log(2)).to_numpy(), (stats.SE / np.log(2)).to_numpy()

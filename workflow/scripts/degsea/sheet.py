@@ -1,0 +1,170 @@
+"""The sample sheet: one row per sample, a ``sample`` column and covariate columns."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from degsea.errors import InputError
+from degsea.io import delimiter_for, read_text
+
+SAMPLE_COLUMN = "sample"
+
+#: Sample IDs may hold letters, digits, dashes, dots, underscores, plus signs and inner
+#: spaces, and may start with a digit. Nothing that could change a path: no slash, no
+#: leading dot or space, no control character.
+SAFE_ID = re.compile(r"[A-Za-z0-9_+\-][A-Za-z0-9_+\-. ]*")
+MAX_ID_LENGTH = 100
+
+
+def check_safe_id(value: str, *, kind: str, file: str, where: str) -> None:
+    """Raise :class:`InputError` unless ``value`` is safe to use in paths and tables."""
+    if not value or len(value) > MAX_ID_LENGTH or not SAFE_ID.fullmatch(value) or value != value.rstrip():
+        raise InputError(
+            f"A {kind} cannot be used safely in file names and tables.",
+            file=file,
+            where=where,
+            found=repr(value),
+            allowed=(
+                f"1-{MAX_ID_LENGTH} characters from letters, digits, '-', '_', '.', '+' and inner "
+                "spaces, not starting with '.' or a space"
+            ),
+            hint=f"Rename the {kind}; the original spelling is kept in every output, so keep it plain.",
+        )
+
+
+def parse_sample_sheet(
+    text: str, *, source: str, delimiter: str = "\t", continuous: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Parse a sample sheet.
+
+    Parameters
+    ----------
+    text
+        The sheet's content.
+    source
+        The file name, for messages.
+    delimiter
+        The field separator.
+    continuous
+        Columns that hold numbers (continuous covariates); all other columns are read as
+        text, so that a batch coded 1, 2, 3 stays a factor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by sample ID (text, original spelling), one column per covariate.
+
+    Raises
+    ------
+    InputError
+        No ``sample`` column, empty or duplicate column names, duplicate or unsafe sample
+        IDs, ragged rows, or a continuous column that holds text.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise InputError("The sample sheet holds no rows.", file=source, hint="Add a header and one row per sample.")
+    header = lines[0].split(delimiter)
+    _check_header(header, source=source, delimiter=delimiter)
+    for number, line in enumerate(lines[1:], start=2):
+        n_fields = len(line.split(delimiter))
+        if n_fields != len(header):
+            raise InputError(
+                "A sample-sheet row has a different number of fields than the header.",
+                file=source,
+                where=f"line {number}",
+                found=f"{n_fields} fields",
+                allowed=f"{len(header)} fields, as in the header ({', '.join(header)})",
+                hint="Check for a missing value or a stray separator in that row.",
+            )
+    sheet = pd.read_csv(
+        io.StringIO("\n".join(lines)), sep=delimiter, dtype=str, keep_default_na=False
+    )
+    sheet.columns = [c.strip() for c in sheet.columns]
+    sheet = sheet.apply(lambda col: col.str.strip())
+    if len(sheet) == 0:
+        raise InputError("The sample sheet has a header but no samples.", file=source, hint="Add one row per sample.")
+    for row, value in enumerate(sheet[SAMPLE_COLUMN], start=2):
+        check_safe_id(value, kind="sample ID", file=source, where=f"line {row}, column '{SAMPLE_COLUMN}'")
+    duplicated = sheet[SAMPLE_COLUMN][sheet[SAMPLE_COLUMN].duplicated()].unique().tolist()
+    if duplicated:
+        raise InputError(
+            "Sample IDs appear more than once in the sample sheet.",
+            file=source,
+            where=f"column '{SAMPLE_COLUMN}'",
+            found=", ".join(duplicated),
+            allowed="each sample once",
+            hint="Technical replicates must be summed into one column before the analysis.",
+        )
+    for column in continuous:
+        if column not in sheet.columns:
+            raise InputError(
+                "A column named in config 'continuous' is not in the sample sheet.",
+                file=source,
+                found=column,
+                allowed=", ".join(c for c in sheet.columns if c != SAMPLE_COLUMN),
+                hint="Fix the name in config 'continuous' or add the column.",
+            )
+        numbers = pd.to_numeric(sheet[column], errors="coerce")
+        bad = sheet[column][numbers.isna()]
+        if len(bad):
+            raise InputError(
+                "A continuous covariate holds a value that is not a number.",
+                file=source,
+                where=f"line {bad.index[0] + 2}, column '{column}'",
+                found=repr(bad.iloc[0]),
+                allowed="a number in every row",
+                hint=f"Fill in the value, or remove '{column}' from config 'continuous' to treat it as a factor.",
+            )
+        sheet[column] = numbers.astype(float)
+    return sheet.set_index(SAMPLE_COLUMN, drop=True)
+
+
+def read_sample_sheet(path: str | Path, *, continuous: Sequence[str] = ()) -> pd.DataFrame:
+    """Read a sample sheet file (TSV, or CSV when named ``.csv``); see :func:`parse_sample_sheet`."""
+    text = read_text(path, what="sample sheet", config_key="samples")
+    return parse_sample_sheet(text, source=str(path), delimiter=delimiter_for(path), continuous=continuous)
+
+
+def _check_header(header: list[str], *, source: str, delimiter: str) -> None:
+    names = [h.strip() for h in header]
+    if SAMPLE_COLUMN not in names:
+        other = "," if delimiter == "\t" else "\t"
+        hint = (
+            f"The header looks {'comma' if other == ',' else 'tab'}-separated; "
+            f"save the sheet as {'TSV' if delimiter == chr(9) else 'CSV'} or rename it to match."
+            if other in header[0]
+            else f"The first row must be the header and one column must be named '{SAMPLE_COLUMN}'."
+        )
+        raise InputError(
+            f"The sample sheet has no '{SAMPLE_COLUMN}' column.",
+            file=source,
+            where="header (line 1)",
+            found=", ".join(repr(n) for n in names),
+            allowed=f"a header with a '{SAMPLE_COLUMN}' column and one column per covariate",
+            hint=hint,
+        )
+    for position, name in enumerate(names, start=1):
+        if not name:
+            raise InputError(
+                "The sample sheet has a column without a name.",
+                file=source,
+                where=f"header, column {position}",
+                found="an empty name",
+                allowed="a name for every column",
+                hint="Name the column or delete it (a trailing separator makes an empty column).",
+            )
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise InputError(
+            "The sample sheet has two columns of the same name.",
+            file=source,
+            where="header (line 1)",
+            found=", ".join(duplicated),
+            allowed="unique column names",
+            hint="Rename or remove the repeated column.",
+        )

@@ -1,0 +1,10 @@
+"""Rule gsea_summary: sets x contrasts table of NES and FDR."""
+
+from degsea.scripting import rule_logging
+from degsea.steps import summarise_gsea
+
+with rule_logging(snakemake.log[0], rule="gsea_summary"):  # noqa: F821
+    summarise_gsea(
+        tables=dict(zip(snakemake.params.contrasts, snakemake.input.tables, strict=True)),  # noqa: F821
+        out=snakemake.output.summary,  # noqa: F821
+    )

@@ -1,0 +1,13 @@
+"""Rule import_counts: count matrix + sample sheet -> results/counts.h5ad."""
+
+from degsea.scripting import rule_logging
+from degsea.steps import import_counts
+
+with rule_logging(snakemake.log[0], rule="import_counts"):  # noqa: F821
+    import_counts(
+        counts_path=snakemake.input.counts,  # noqa: F821
+        sheet_path=snakemake.input.samples,  # noqa: F821
+        out=snakemake.output.h5ad,  # noqa: F821
+        continuous=snakemake.params.continuous,  # noqa: F821
+        extra_columns=snakemake.params.extra_columns,  # noqa: F821
+    )
