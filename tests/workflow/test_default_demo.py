@@ -1,0 +1,51 @@
+"""The README's main job, `snakemake --cores 2` on the default config, checked against the planted truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import copy_workflow, snakemake
+
+pytestmark = pytest.mark.workflow
+
+IMMUNE_UP = (
+    "DEGSEA_MHC_CLASS_II_ANTIGEN_PRESENTATION",
+    "DEGSEA_ADAPTIVE_IMMUNE_RESPONSE",
+    "DEGSEA_T_CELL_ACTIVATION_AND_TCR_SIGNALING",
+    "DEGSEA_B_CELL_RECEPTOR_SIGNALING",
+)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = copy_workflow(tmp_path_factory.mktemp("default_demo"))
+    done = snakemake(workdir)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return workdir
+
+
+def test_planted_genes_are_found_with_few_false_discoveries(demo: Path) -> None:
+    truth = pd.read_csv(demo / "resources" / "demo" / "truth.tsv", sep="\t", index_col="gene_id")
+    table = pd.read_csv(demo / "results" / "de" / "responsive_vs_untreated.tsv", sep="\t", index_col="gene_id")
+    true_lfc = truth["log2fc_responsive_vs_untreated"].reindex(table.index)
+    planted = true_lfc.abs() >= 1
+    significant = table["padj"] < 0.05
+    found = significant & (np.sign(table["log2FoldChange"]) == np.sign(true_lfc))
+    assert planted.sum() > 300
+    assert found[planted].mean() >= 0.80
+    assert (significant & (true_lfc == 0)).sum() / significant.sum() <= 0.10
+
+
+def test_gsea_recovers_the_study_biology(demo: Path) -> None:
+    summary = pd.read_csv(demo / "results" / "gsea" / "summary.tsv", sep="\t", index_col="set")
+    for name in IMMUNE_UP:
+        assert summary.loc[name, "NES_responsive_vs_untreated"] > 0, name
+        assert summary.loc[name, "FDR_responsive_vs_untreated"] < 0.05, name
+        assert summary.loc[name, "NES_resistant_vs_responsive"] < 0, name
+    for contrast in ("responsive_vs_untreated", "resistant_vs_untreated"):
+        assert summary.loc["DEGSEA_MTORC1_SIGNALING", f"NES_{contrast}"] < 0
+        assert summary.loc["DEGSEA_MTORC1_SIGNALING", f"FDR_{contrast}"] < 0.05
