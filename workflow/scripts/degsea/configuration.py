@@ -61,7 +61,8 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any], *, sou
     error = jsonschema.exceptions.best_match(validator.iter_errors(filled))
     if error is None:
         return filled
-    key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    key = ": ".join(str(p) for p in error.absolute_path)
+    where = f"config '{key}'" if key else "top level of the config"
     sub_schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties":
         known = sorted(error.schema.get("properties", {}))
@@ -69,7 +70,7 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any], *, sou
         raise InputError(
             "The config has a key that degsea does not know.",
             file=source,
-            where=f"config '{key}'",
+            where=where,
             found=", ".join(repr(u) for u in unexpected),
             allowed=", ".join(known) if known else "no other keys",
             hint=f"Check the spelling; every key is described in {SCHEMA_FILE}.",
@@ -78,7 +79,7 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any], *, sou
         raise InputError(
             "The config lacks a required key.",
             file=source,
-            where=f"config '{key}'",
+            where=where,
             found=error.message,
             allowed=", ".join(sub_schema.get("required", [])),
             hint="Add the missing key.",
@@ -88,10 +89,10 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any], *, sou
     raise InputError(
         "A config value is not allowed.",
         file=source,
-        where=f"config '{key}'",
-        found=repr(error.instance),
+        where=where,
+        found="an empty value" if error.instance is None else repr(error.instance),
         allowed=allowed,
-        hint=f"{key}: {description}" if description else f"See {SCHEMA_FILE} for what each key takes.",
+        hint=f"What it is: {description}" if description else f"See {SCHEMA_FILE} for what each key takes.",
     )
 
 
@@ -100,8 +101,16 @@ def _describe(schema: Mapping[str, Any], error: jsonschema.ValidationError) -> s
         return "one of " + ", ".join(repr(v) for v in error.validator_value)
     if error.validator == "type":
         return f"a value of type {error.validator_value}"
-    if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "minProperties"):
-        return f"{error.validator} {error.validator_value}"
+    limits = {
+        "minimum": "at least {}",
+        "maximum": "at most {}",
+        "exclusiveMinimum": "more than {}",
+        "exclusiveMaximum": "less than {}",
+        "minItems": "at least {} item(s)",
+        "minProperties": "at least {} entry(ies)",
+    }
+    if error.validator in limits:
+        return limits[error.validator].format(error.validator_value)
     return error.message
 
 

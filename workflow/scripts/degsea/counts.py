@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,8 @@ def read_count_header(path: str | Path) -> list[str]:
     :func:`parse_count_matrix`.
     """
     path = Path(path)
-    opener = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
+    with open(path, "rb") as handle:
+        opener = gzip.open if handle.read(2) == b"\x1f\x8b" else open
     try:
         with opener(path, "rt", encoding="utf-8-sig") as handle:
             first = handle.readline().rstrip("\r\n")
@@ -78,9 +80,25 @@ def parse_count_matrix(text: str, *, source: str, delimiter: str = "\t") -> Coun
     text_columns = {i: str for i, c in enumerate(header) if c not in samples}
     # Fast path: pandas parses clean integer columns itself; anything else is re-read as
     # text so that the first bad cell can be named.
-    frame = pd.read_csv(
-        io.StringIO(text), sep=delimiter, header=0, dtype=text_columns, keep_default_na=False
-    )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter, header=0, dtype=text_columns, keep_default_na=False
+        )
+    except pd.errors.ParserError as err:
+        raise _ragged_row(err, source=source, header=header) from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas takes the first column as the index when the rows have one field more
+        # than the header; the columns would be shifted by one.
+        raise InputError(
+            "The rows of the count matrix have one field more than its header.",
+            file=source,
+            where="header (line 1) and line 2",
+            found=f"{len(header)} names in the header, {len(header) + 1} fields in line 2",
+            allowed="as many fields in every row as names in the header",
+            hint="R's write.table() leaves out the name of the row-name column: write with col.names = NA, "
+            "or add a name such as 'gene_id' at the start of the header. A separator at the end of "
+            "every row does the same; remove it.",
+        )
     frame.columns = header
     if frame.empty:
         raise InputError(
@@ -99,7 +117,8 @@ def parse_count_matrix(text: str, *, source: str, delimiter: str = "\t") -> Coun
         )
     gene_ids = frame[gene_column].str.strip()
     _check_gene_ids(gene_ids, source=source, column=gene_column)
-    if all(pd.api.types.is_integer_dtype(frame[c]) for c in samples) and (frame[samples] >= 0).all().all():
+    # int64 only: pandas reads counts beyond the int64 range as uint64, which would wrap.
+    if all(frame[c].dtype == np.int64 for c in samples) and (frame[samples] >= 0).all().all():
         values = frame[samples].to_numpy(dtype=np.int64)
     else:
         as_text = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
@@ -171,13 +190,17 @@ def match_samples(
     return list(sheet_samples)
 
 
-def to_anndata(matrix: CountMatrix, sheet: pd.DataFrame) -> ad.AnnData:
-    """Build the samples x genes AnnData of raw counts (obs = sheet, var = gene_id, symbol)."""
+def to_anndata(matrix: CountMatrix, sheet: pd.DataFrame, *, counts_file: str | None = None) -> ad.AnnData:
+    """Build the samples x genes AnnData of raw counts (obs = sheet, var = gene_id, symbol).
+
+    ``counts_file`` names the matrix in the message when a sample has no counts.
+    """
     counts = matrix.counts[list(sheet.index)]
     zero = counts.columns[(counts.sum(axis=0) == 0).to_numpy()].tolist()
     if zero:
         raise InputError(
             "Samples have no counts at all.",
+            file=counts_file,
             found=_listing(zero),
             allowed="samples with at least one read counted",
             hint="Remove the failed libraries from the sample sheet (and the matrix).",
@@ -223,6 +246,18 @@ def _check_header(header: list[str], *, source: str, delimiter: str) -> None:
             allowed=f"{'tab' if delimiter == chr(9) else 'comma'}-separated columns: gene ID, then samples",
             hint=f"The file may be {other}-separated: name it .csv for commas, .tsv for tabs.",
         )
+
+
+def _ragged_row(err: Exception, *, source: str, header: list[str]) -> InputError:
+    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+    return InputError(
+        "A count-matrix row has more fields than the header.",
+        file=source,
+        where=f"line {match.group(2)}" if match else None,
+        found=f"{match.group(3)} fields" if match else str(err).strip(),
+        allowed=f"{len(header)} fields, as in the header",
+        hint="Check for a stray separator in that row.",
+    )
 
 
 def _check_gene_ids(gene_ids: pd.Series, *, source: str, column: str) -> None:

@@ -44,7 +44,8 @@ def design_variables(formula: str, *, source: str = "config 'design'") -> list[s
             file=source,
             found=repr(formula),
             allowed="'~' then sample-sheet columns joined by '+', interactions as 'a:b', e.g. '~ batch + condition'",
-            hint="Column names in a design must be plain identifiers (letters, digits, '_'); rename columns with spaces or dashes.",
+            hint="Write main effects joined by '+' and interactions as 'a:b' ('~ a + b + a:b'); '*', '0 +' and "
+            "functions are not supported. Column names must be plain identifiers (letters, digits, '_').",
         )
     names = re.findall(_NAME, formula)
     return list(dict.fromkeys(names))

@@ -87,10 +87,11 @@ def read_gmt(path: str | Path) -> dict[str, GeneSet]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError):
         raise InputError(
             "A gene-set file does not exist.",
             file=str(path),
+            found="a directory" if path.is_dir() else "no such file",
             hint="Check the path in config 'gsea: genesets:' (relative paths start at the working directory).",
         ) from None
     except UnicodeDecodeError as err:

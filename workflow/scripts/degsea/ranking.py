@@ -20,11 +20,15 @@ METRICS = {
 }
 
 
-def metric_values(table: pd.DataFrame, metric: str) -> pd.Series:
-    """Return the rank metric for every row of a DE result table (NaN where undefined)."""
+def metric_values(table: pd.DataFrame, metric: str, *, source: str | None = None) -> pd.Series:
+    """Return the rank metric for every row of a DE result table (NaN where undefined).
+
+    ``source`` (the DE table's file) is named in messages.
+    """
     if metric not in METRICS:
         raise InputError(
             "Unknown rank metric.",
+            file=source,
             where="config 'gsea: rank_by'",
             found=repr(metric),
             allowed=", ".join(METRICS),
@@ -36,7 +40,7 @@ def metric_values(table: pd.DataFrame, metric: str) -> pd.Series:
     return table[metric].astype(float)
 
 
-def rank_genes(table: pd.DataFrame, *, metric: str = "stat") -> pd.Series:
+def rank_genes(table: pd.DataFrame, *, metric: str = "stat", source: str | None = None) -> pd.Series:
     """Rank genes by a metric of a DE result table, one score per gene symbol.
 
     Genes without a value (filtered by Cook's distance, all-zero genes) are dropped and
@@ -49,6 +53,8 @@ def rank_genes(table: pd.DataFrame, *, metric: str = "stat") -> pd.Series:
         A DE result table with ``gene_id``, ``symbol`` and the metric's columns.
     metric
         One of :data:`METRICS`.
+    source
+        The DE table's file, for messages.
 
     Returns
     -------
@@ -56,7 +62,11 @@ def rank_genes(table: pd.DataFrame, *, metric: str = "stat") -> pd.Series:
         Scores indexed by symbol, highest first.
     """
     scores = pd.DataFrame(
-        {"symbol": table["symbol"].astype(str), "gene_id": table["gene_id"].astype(str), "score": metric_values(table, metric)}
+        {
+            "symbol": table["symbol"].astype(str),
+            "gene_id": table["gene_id"].astype(str),
+            "score": metric_values(table, metric, source=source),
+        }
     )
     missing = scores["score"].isna() | ~np.isfinite(scores["score"])
     if missing.any():
@@ -72,6 +82,7 @@ def rank_genes(table: pd.DataFrame, *, metric: str = "stat") -> pd.Series:
     if scores.empty:
         raise InputError(
             "No gene has a value to rank by.",
+            file=source,
             found=f"metric '{metric}' is missing for every gene",
             allowed="a DE table with at least one tested gene",
             hint="Check the DE results: were all genes filtered?",

@@ -23,7 +23,16 @@ MAX_ID_LENGTH = 100
 
 def check_safe_id(value: str, *, kind: str, file: str, where: str) -> None:
     """Raise :class:`InputError` unless ``value`` is safe to use in paths and tables."""
-    if not value or len(value) > MAX_ID_LENGTH or not SAFE_ID.fullmatch(value) or value != value.rstrip():
+    if not value:
+        raise InputError(
+            f"A {kind} is empty.",
+            file=file,
+            where=where,
+            found="an empty value",
+            allowed=f"a {kind} in every row",
+            hint="Fill it in or delete the row.",
+        )
+    if len(value) > MAX_ID_LENGTH or not SAFE_ID.fullmatch(value) or value != value.rstrip():
         raise InputError(
             f"A {kind} cannot be used safely in file names and tables.",
             file=file,
@@ -65,12 +74,15 @@ def parse_sample_sheet(
         No ``sample`` column, empty or duplicate column names, duplicate or unsafe sample
         IDs, ragged rows, or a continuous column that holds text.
     """
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
+    numbered = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not numbered:
         raise InputError("The sample sheet holds no rows.", file=source, hint="Add a header and one row per sample.")
+    # Line numbers in the file, blank lines included, so that messages point at the right line.
+    header_line, lines = numbered[0][0], [line for _, line in numbered]
+    row_lines = [number for number, _ in numbered[1:]]
     header = lines[0].split(delimiter)
-    _check_header(header, source=source, delimiter=delimiter)
-    for number, line in enumerate(lines[1:], start=2):
+    _check_header(header, source=source, delimiter=delimiter, line=header_line)
+    for number, line in numbered[1:]:
         n_fields = len(line.split(delimiter))
         if n_fields != len(header):
             raise InputError(
@@ -88,7 +100,7 @@ def parse_sample_sheet(
     sheet = sheet.apply(lambda col: col.str.strip())
     if len(sheet) == 0:
         raise InputError("The sample sheet has a header but no samples.", file=source, hint="Add one row per sample.")
-    for row, value in enumerate(sheet[SAMPLE_COLUMN], start=2):
+    for row, value in zip(row_lines, sheet[SAMPLE_COLUMN]):
         check_safe_id(value, kind="sample ID", file=source, where=f"line {row}, column '{SAMPLE_COLUMN}'")
     duplicated = sheet[SAMPLE_COLUMN][sheet[SAMPLE_COLUMN].duplicated()].unique().tolist()
     if duplicated:
@@ -115,7 +127,7 @@ def parse_sample_sheet(
             raise InputError(
                 "A continuous covariate holds a value that is not a number.",
                 file=source,
-                where=f"line {bad.index[0] + 2}, column '{column}'",
+                where=f"line {row_lines[bad.index[0]]}, column '{column}'",
                 found=repr(bad.iloc[0]),
                 allowed="a number in every row",
                 hint=f"Fill in the value, or remove '{column}' from config 'continuous' to treat it as a factor.",
@@ -130,8 +142,9 @@ def read_sample_sheet(path: str | Path, *, continuous: Sequence[str] = ()) -> pd
     return parse_sample_sheet(text, source=str(path), delimiter=delimiter_for(path), continuous=continuous)
 
 
-def _check_header(header: list[str], *, source: str, delimiter: str) -> None:
-    names = [h.strip() for h in header]
+def _check_header(header: list[str], *, source: str, delimiter: str, line: int = 1) -> None:
+    # Quotes around names are the CSV quoting of R's write.csv(); the parser drops them too.
+    names = [h.strip().strip('"') for h in header]
     if SAMPLE_COLUMN not in names:
         other = "," if delimiter == "\t" else "\t"
         hint = (
@@ -143,7 +156,7 @@ def _check_header(header: list[str], *, source: str, delimiter: str) -> None:
         raise InputError(
             f"The sample sheet has no '{SAMPLE_COLUMN}' column.",
             file=source,
-            where="header (line 1)",
+            where=f"header (line {line})",
             found=", ".join(repr(n) for n in names),
             allowed=f"a header with a '{SAMPLE_COLUMN}' column and one column per covariate",
             hint=hint,
@@ -153,7 +166,7 @@ def _check_header(header: list[str], *, source: str, delimiter: str) -> None:
             raise InputError(
                 "The sample sheet has a column without a name.",
                 file=source,
-                where=f"header, column {position}",
+                where=f"header (line {line}), column {position}",
                 found="an empty name",
                 allowed="a name for every column",
                 hint="Name the column or delete it (a trailing separator makes an empty column).",
@@ -163,7 +176,7 @@ def _check_header(header: list[str], *, source: str, delimiter: str) -> None:
         raise InputError(
             "The sample sheet has two columns of the same name.",
             file=source,
-            where="header (line 1)",
+            where=f"header (line {line})",
             found=", ".join(duplicated),
             allowed="unique column names",
             hint="Rename or remove the repeated column.",

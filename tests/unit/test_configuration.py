@@ -1,0 +1,208 @@
+"""Tests of config validation against the JSON schema (degsea.configuration)."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from degsea.configuration import SCHEMA_FILE, fill_defaults, load_schema, validate_config
+from degsea.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = "config/my.yaml"
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    """The workflow's config schema."""
+    return load_schema(ROOT / SCHEMA_FILE)
+
+
+@pytest.fixture(scope="module")
+def default_config() -> dict[str, Any]:
+    """The shipped config/config.yaml."""
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+
+
+def validate(config: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """validate_config with the test's source name."""
+    return validate_config(config, schema, source=SOURCE)
+
+
+# --- defaults ---------------------------------------------------------------------------------
+
+
+def test_shipped_config_is_valid_and_complete(schema: dict[str, Any], default_config: dict[str, Any]) -> None:
+    validated = validate(default_config, schema)
+    # The shipped config spells out every key: filling defaults adds nothing.
+    assert validated == default_config
+    assert validated["gsea"]["rank_by"] == "stat"
+
+
+def test_empty_config_gets_every_default(schema: dict[str, Any]) -> None:
+    validated = validate({}, schema)
+    assert validated["samples"] == "config/samples.tsv"
+    assert validated["design"] == "~ condition"
+    assert validated["continuous"] == []
+    assert validated["counts"] == {"path": "resources/demo/counts.tsv.gz", "extra_columns": "error"}
+    assert validated["de"]["alpha"] == 0.1
+    assert validated["de"]["min_replicates"] == 7
+    assert validated["gsea"]["permutations"] == 1000
+    assert validated["gsea"]["genesets"] == ["resources/genesets/degsea_mouse_v1.gmt"]
+    assert set(validated["contrasts"]) == {
+        "responsive_vs_untreated",
+        "resistant_vs_untreated",
+        "resistant_vs_responsive",
+    }
+
+
+def test_fill_defaults_nested_keeps_given_values(schema: dict[str, Any]) -> None:
+    filled = fill_defaults({"gsea": {"permutations": 50}, "de": {}}, schema)
+    assert filled["gsea"]["permutations"] == 50
+    assert filled["gsea"]["min_size"] == 15
+    assert filled["gsea"]["max_size"] == 500
+    assert filled["de"] == {
+        "alpha": 0.1,
+        "fit_type": "parametric",
+        "cooks_filter": True,
+        "refit_cooks": True,
+        "min_replicates": 7,
+        "independent_filter": True,
+        "shrink": True,
+    }
+
+
+def test_fill_defaults_does_not_modify_input_or_share_defaults(schema: dict[str, Any]) -> None:
+    config: dict[str, Any] = {"gsea": {"seed": 1}}
+    before = copy.deepcopy(config)
+    first = fill_defaults(config, schema)
+    assert config == before
+    first["gsea"]["genesets"].append("x.gmt")
+    second = fill_defaults({}, schema)
+    assert second["gsea"]["genesets"] == ["resources/genesets/degsea_mouse_v1.gmt"]
+    gsea_defaults = schema["properties"]["gsea"]["properties"]
+    assert gsea_defaults["genesets"]["default"] == ["resources/genesets/degsea_mouse_v1.gmt"]
+
+
+def test_fill_defaults_through_additional_properties() -> None:
+    schema = {
+        "type": "object",
+        "additionalProperties": {"type": "object", "properties": {"n": {"type": "integer", "default": 3}}},
+    }
+    assert fill_defaults({"a": {}, "b": {"n": 5}}, schema) == {"a": {"n": 3}, "b": {"n": 5}}
+
+
+def test_fill_defaults_leaves_non_objects_alone(schema: dict[str, Any]) -> None:
+    assert fill_defaults(None, schema) is None
+    assert fill_defaults({"gsea": None}, schema)["gsea"] is None
+
+
+def test_user_contrasts_replace_the_default_ones(schema: dict[str, Any]) -> None:
+    validated = validate({"contrasts": {"b_vs_a": {"variable": "g", "test": "b", "reference": "a"}}}, schema)
+    assert validated["contrasts"] == {"b_vs_a": {"variable": "g", "test": "b", "reference": "a"}}
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def test_unknown_top_level_key(schema: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match="a key that degsea does not know") as info:
+        validate({"sampels": "s.tsv"}, schema)
+    message = str(info.value)
+    assert f"file: {SOURCE}" in message
+    assert "where: top level of the config" in message
+    assert "found: 'sampels'" in message
+    assert "allowed: continuous, contrasts, counts, de, demo, design, gsea, samples" in message
+
+
+def test_unknown_nested_key(schema: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match="a key that degsea does not know") as info:
+        validate({"gsea": {"permutation": 100}}, schema)
+    message = str(info.value)
+    assert f"file: {SOURCE}" in message
+    assert "where: config 'gsea'" in message
+    assert "found: 'permutation'" in message
+    assert "permutations" in message
+
+
+def test_unknown_key_in_a_contrast(schema: dict[str, Any]) -> None:
+    contrasts = {"b_vs_a": {"variable": "g", "test": "b", "reference": "a", "refrence": "a"}}
+    with pytest.raises(InputError, match=r"where: config 'contrasts: b_vs_a'\n  found: 'refrence'"):
+        validate({"contrasts": contrasts}, schema)
+
+
+def test_missing_required_key_in_a_contrast(schema: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match="lacks a required key") as info:
+        validate({"contrasts": {"b_vs_a": {"variable": "g", "test": "b"}}}, schema)
+    message = str(info.value)
+    assert f"file: {SOURCE}" in message
+    assert "where: config 'contrasts: b_vs_a'" in message
+    assert "'reference' is a required property" in message
+
+
+def test_wrong_type(schema: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match="A config value is not allowed") as info:
+        validate({"gsea": {"permutations": "many"}}, schema)
+    message = str(info.value)
+    assert f"file: {SOURCE}" in message
+    assert "where: config 'gsea: permutations'" in message
+    assert "found: 'many'" in message
+    assert "allowed: a value of type integer" in message
+    assert "hint: What it is: Gene-set permutations per contrast." in message
+
+
+def test_wrong_type_of_section(schema: dict[str, Any]) -> None:
+    where = r"where: config 'counts'\n  found: 'c.tsv'\n  allowed: a value of type object"
+    with pytest.raises(InputError, match=where):
+        validate({"counts": "c.tsv"}, schema)
+
+
+def test_enum(schema: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match="A config value is not allowed") as info:
+        validate({"gsea": {"rank_by": "padj"}}, schema)
+    message = str(info.value)
+    assert f"file: {SOURCE}" in message
+    assert "where: config 'gsea: rank_by'" in message
+    assert "found: 'padj'" in message
+    assert "allowed: one of 'stat', 'log2FoldChange', 'log2FoldChange_shrunk', 'signed_log10_pvalue'" in message
+
+
+def test_enum_nested_in_counts(schema: dict[str, Any]) -> None:
+    where = "where: config 'counts: extra_columns'\n  found: 'ignore'\n  allowed: one of 'error', 'drop'"
+    with pytest.raises(InputError, match=re.escape(where)):
+        validate({"counts": {"extra_columns": "ignore"}}, schema)
+
+
+def test_minimum(schema: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match="A config value is not allowed") as info:
+        validate({"gsea": {"permutations": 5}}, schema)
+    message = str(info.value)
+    assert f"file: {SOURCE}" in message
+    assert "where: config 'gsea: permutations'" in message
+    assert "found: 5" in message
+    assert "allowed: at least 10" in message
+
+
+def test_exclusive_maximum(schema: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match=r"where: config 'de: alpha'\n  found: 1\n  allowed: less than 1"):
+        validate({"de": {"alpha": 1}}, schema)
+
+
+def test_empty_genesets_list(schema: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match=r"where: config 'gsea: genesets'\n  found: \[\]\n  allowed: at least 1 item\(s\)"):
+        validate({"gsea": {"genesets": []}}, schema)
+
+
+def test_empty_contrasts(schema: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match=r"where: config 'contrasts'\n  found: \{\}"):
+        validate({"contrasts": {}}, schema)
+
+
+def test_boolean_is_not_an_integer(schema: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match=r"where: config 'gsea: seed'\n  found: True"):
+        validate({"gsea": {"seed": True}}, schema)

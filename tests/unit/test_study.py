@@ -1,0 +1,151 @@
+"""Tests of the whole-study check run before any job (degsea.study)."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from degsea.configuration import SCHEMA_FILE, load_schema, validate_config
+from degsea.design import Contrast
+from degsea.errors import InputError
+from degsea.study import check_study
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SHEET = (
+    "sample\tcondition\tbatch\n"
+    "c1\tctrl\t1\nc2\tctrl\t2\nc3\tctrl\t3\n"
+    "t1\ttreated\t1\nt2\ttreated\t2\nt3\ttreated\t3\n"
+)
+COUNTS = "gene_id\tgene_name\tc1\tc2\tc3\tt1\tt2\tt3\nENSG1\tA\t1\t2\t3\t4\t5\t6\n"
+GMT = "SET_ONE\td\tA\tB\tC\nSET_TWO\td\tD\tE\n"
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    """The workflow's config schema."""
+    return load_schema(ROOT / SCHEMA_FILE)
+
+
+@pytest.fixture
+def study_files(tmp_path: Path) -> dict[str, Path]:
+    """A consistent sample sheet, gzipped count matrix and GMT in tmp_path."""
+    files = {"samples": tmp_path / "samples.tsv", "counts": tmp_path / "counts.tsv.gz", "gmt": tmp_path / "sets.gmt"}
+    files["samples"].write_text(SHEET, encoding="utf-8")
+    files["counts"].write_bytes(gzip.compress(COUNTS.encode()))
+    files["gmt"].write_text(GMT, encoding="utf-8")
+    return files
+
+
+def make_config(schema: dict[str, Any], files: dict[str, Path], **overrides: Any) -> dict[str, Any]:
+    """A validated config for the study files; ``overrides`` replace top-level keys, ``gsea_*`` gsea keys."""
+    config: dict[str, Any] = {
+        "samples": str(files["samples"]),
+        "counts": {"path": str(files["counts"])},
+        "design": "~ batch + condition",
+        "contrasts": {"treated_vs_ctrl": {"variable": "condition", "test": "treated", "reference": "ctrl"}},
+        "gsea": {"genesets": [str(files["gmt"])], "focus_sets": ["SET_TWO"]},
+    }
+    for key, value in overrides.items():
+        if key.startswith("gsea_"):
+            config["gsea"][key.removeprefix("gsea_")] = value
+        elif key.startswith("counts_"):
+            config["counts"][key.removeprefix("counts_")] = value
+        else:
+            config[key] = value
+    return validate_config(config, schema, source="test.yaml")
+
+
+def test_good_config_passes(schema: dict[str, Any], study_files: dict[str, Path]) -> None:
+    study = check_study(make_config(schema, study_files))
+    assert list(study.sheet.index) == ["c1", "c2", "c3", "t1", "t2", "t3"]
+    assert list(study.sheet["batch"]) == ["1", "2", "3", "1", "2", "3"]
+    assert study.contrasts == [Contrast("treated_vs_ctrl", "condition", "treated", "ctrl")]
+
+
+def test_demo_counts_path_is_not_read(schema: dict[str, Any], study_files: dict[str, Path], tmp_path: Path) -> None:
+    demo = str(tmp_path / "not_made_yet.tsv.gz")
+    config = make_config(schema, study_files, counts_path=demo)
+    assert len(check_study(config, demo_counts=demo).sheet) == 6
+    with pytest.raises(InputError, match="The count matrix does not exist"):
+        check_study(config)
+
+
+def test_missing_counts_file(schema: dict[str, Any], study_files: dict[str, Path], tmp_path: Path) -> None:
+    absent = tmp_path / "absent.tsv"
+    with pytest.raises(InputError, match="The count matrix does not exist") as info:
+        check_study(make_config(schema, study_files, counts_path=str(absent)))
+    message = str(info.value)
+    assert f"file: {absent}" in message
+    assert "counts: path" in message
+
+
+def test_missing_sample_sheet(schema: dict[str, Any], study_files: dict[str, Path], tmp_path: Path) -> None:
+    absent = tmp_path / "absent_samples.tsv"
+    with pytest.raises(InputError, match=re.escape(f"The sample sheet does not exist.\n  file: {absent}")):
+        check_study(make_config(schema, study_files, samples=str(absent)))
+
+
+def test_sheet_sample_missing_from_matrix(schema: dict[str, Any], study_files: dict[str, Path]) -> None:
+    study_files["samples"].write_text(SHEET.replace("t3\t", "T3\t"), encoding="utf-8")
+    with pytest.raises(InputError, match="Samples in the sample sheet are not columns of the count matrix") as info:
+        check_study(make_config(schema, study_files))
+    message = str(info.value)
+    assert f"file: {study_files['counts']}" in message
+    assert "found: no column for 'T3'" in message
+    assert str(study_files["samples"]) in message
+
+
+def test_matrix_column_missing_from_sheet(schema: dict[str, Any], study_files: dict[str, Path]) -> None:
+    study_files["samples"].write_text(SHEET.rsplit("t3\t", 1)[0], encoding="utf-8")
+    with pytest.raises(InputError, match="not samples of the sample sheet") as info:
+        check_study(make_config(schema, study_files))
+    assert f"file: {study_files['counts']}" in str(info.value)
+    assert "found: 't3'" in str(info.value)
+    # With extra_columns: drop the same study passes, with the five sheet samples.
+    study = check_study(make_config(schema, study_files, counts_extra_columns="drop"))
+    assert len(study.sheet) == 5
+
+
+def test_design_problem_is_found(schema: dict[str, Any], study_files: dict[str, Path]) -> None:
+    expected = f"names a level that is not in the sample sheet.\n  file: {study_files['samples']}"
+    with pytest.raises(InputError, match=re.escape(expected)):
+        check_study(
+            make_config(
+                schema, study_files, contrasts={"x": {"variable": "condition", "test": "Treated", "reference": "ctrl"}}
+            )
+        )
+
+
+def test_unknown_focus_set(schema: dict[str, Any], study_files: dict[str, Path]) -> None:
+    with pytest.raises(InputError, match="Focus sets are not in the gene-set collections") as info:
+        check_study(make_config(schema, study_files, gsea_focus_sets=["SET_TWO", "set_one", "SET_THREE"]))
+    message = str(info.value)
+    assert "where: config 'gsea: focus_sets'" in message
+    assert "found: set_one, SET_THREE" in message
+    assert f"allowed: set names of {study_files['gmt']}" in message
+
+
+def test_min_size_above_max_size(schema: dict[str, Any], study_files: dict[str, Path]) -> None:
+    with pytest.raises(InputError, match="The GSEA size range is empty") as info:
+        check_study(make_config(schema, study_files, gsea_min_size=50, gsea_max_size=10))
+    message = str(info.value)
+    assert "where: config 'gsea: min_size', 'gsea: max_size'" in message
+    assert "found: min_size 50 > max_size 10" in message
+
+
+def test_missing_gmt(schema: dict[str, Any], study_files: dict[str, Path], tmp_path: Path) -> None:
+    absent = tmp_path / "absent.gmt"
+    with pytest.raises(InputError, match=re.escape(f"A gene-set file does not exist.\n  file: {absent}")):
+        check_study(make_config(schema, study_files, gsea_genesets=[str(study_files["gmt"]), str(absent)]))
+
+
+def test_set_name_in_two_gmt_files(schema: dict[str, Any], study_files: dict[str, Path], tmp_path: Path) -> None:
+    other = tmp_path / "other.gmt"
+    other.write_text("SET_ONE\td\tX\tY\n", encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(f"appears in two collections.\n  file: {other}")):
+        check_study(make_config(schema, study_files, gsea_genesets=[str(study_files["gmt"]), str(other)]))
