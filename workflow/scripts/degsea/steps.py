@@ -47,7 +47,7 @@ def import_counts(
     match_samples(
         list(matrix.counts.columns), list(sheet.index), counts_file=counts_path, sheet_file=sheet_path, extra_columns=extra_columns
     )
-    adata = to_anndata(matrix, sheet)
+    adata = to_anndata(matrix, sheet, counts_file=counts_path)
     with atomic_path(out) as tmp:
         adata.write_h5ad(tmp)
     log.info("wrote %d samples x %d genes to %s", adata.n_obs, adata.n_vars, out)
@@ -105,7 +105,7 @@ def gene_set_enrichment(
     from degsea.ranking import rank_genes
 
     table = pd.read_csv(de_table, sep="\t", dtype={"gene_id": str, "symbol": str})
-    ranks = rank_genes(table, metric=rank_by)
+    ranks = rank_genes(table, metric=rank_by, source=de_table)
     collections = {str(Path(p)): read_gmt(p) for p in genesets}
     gsea.check_coverage(collections, ranks.index, min_size=min_size, max_size=max_size, min_coverage=min_coverage)
     result = gsea.prerank(
