@@ -294,12 +294,12 @@ def test_bad_sheets_and_options_are_refused(sheet: pd.DataFrame) -> None:
 def test_fit_reproduces_embedded_constants(shared_data) -> None:
     folder = shared_data / "mouse_GSE96870"
     counts = pd.read_csv(folder / "GSE96870_counts_cerebellum.csv", index_col=0)
-    coldata = pd.read_csv(folder / "GSE96870_coldata_cerebellum.csv")
-    day0 = coldata.loc[coldata["time"] == "Day0", "sample"]
-    fitted = fit_demo_parameters(counts, dispersion_samples=day0)
+    coldata = pd.read_csv(folder / "GSE96870_coldata_cerebellum.csv", index_col="sample")
+    fitted = fit_demo_parameters(counts, groups=coldata.loc[counts.columns, "time"])
 
     assert fitted["n_samples"] == 22
-    assert fitted["n_dispersion_samples"] == 7
+    assert fitted["n_dispersion_samples"] == 22
+    assert fitted["n_dispersion_df"] == 19
     assert fitted["base_mean_quantile_probs"] == simulate.BASE_MEAN_QUANTILE_PROBS
     np.testing.assert_allclose(
         fitted["log_base_mean_quantiles"], simulate.LOG_BASE_MEAN_QUANTILES, rtol=1e-4, atol=1e-4
@@ -312,6 +312,44 @@ def test_fit_reproduces_embedded_constants(shared_data) -> None:
         ("dispersion_log_sd", simulate.DISPERSION_LOG_SD),
     ):
         assert fitted[key] == pytest.approx(constant, rel=1e-4), key
+
+
+def test_fit_recovers_simulated_parameters() -> None:
+    # Simulated untreated samples only (no planted effect): the fit must find the trend
+    # and scatter the simulator used.
+    sheet = pd.DataFrame(
+        {"sample": [f"s{i}" for i in range(24)], "condition": np.repeat(LEVELS, 8)}
+    )
+    demo = simulate_demo(sheet, {}, seed=5, n_genes=20000, n_random_de=0)
+    counts = demo.counts.drop(columns="symbol")
+    fitted = fit_demo_parameters(counts, groups=sheet["condition"])
+    assert fitted["n_dispersion_df"] == 21
+    assert fitted["dispersion_asympt"] == pytest.approx(simulate.DISPERSION_ASYMPT, rel=0.25)
+    assert fitted["dispersion_extra"] == pytest.approx(simulate.DISPERSION_EXTRA, rel=0.25)
+    assert fitted["dispersion_log_sd"] == pytest.approx(simulate.DISPERSION_LOG_SD, abs=0.15)
+
+    # The median dispersion (trend x exp(offset)) at a few means is recovered closely.
+    def median_dispersion(asympt: float, extra: float, offset: float) -> np.ndarray:
+        return (asympt + extra / np.array([10.0, 100.0, 1000.0, 10000.0])) * np.exp(offset)
+
+    np.testing.assert_allclose(
+        median_dispersion(fitted["dispersion_asympt"], fitted["dispersion_extra"], fitted["dispersion_log_offset"]),
+        median_dispersion(simulate.DISPERSION_ASYMPT, simulate.DISPERSION_EXTRA, simulate.DISPERSION_LOG_OFFSET),
+        rtol=0.1,
+    )
+    assert fitted["size_factor_log_sd"] < 0.3
+    median = np.interp(0.5, simulate.BASE_MEAN_QUANTILE_PROBS, simulate.LOG_BASE_MEAN_QUANTILES)
+    assert np.interp(0.5, fitted["base_mean_quantile_probs"], fitted["log_base_mean_quantiles"]) == (
+        pytest.approx(median, abs=0.5)
+    )
+
+
+def test_fit_refuses_groups_of_one_sample() -> None:
+    table = pd.DataFrame({"s1": [5, 6, 7], "s2": [3, 4, 9], "s3": [8, 8, 8]}, index=["a", "b", "c"])
+    with pytest.raises(InputError, match="groups"):
+        fit_demo_parameters(table, groups=["x", "x", "y"])
+    with pytest.raises(InputError, match="groups"):
+        fit_demo_parameters(table, groups=["x", "x"])
 
 
 def test_fit_refuses_non_numeric_counts() -> None:

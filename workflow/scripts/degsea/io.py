@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import os
 import tempfile
 import zlib
@@ -93,6 +94,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp_path.chmod(0o666 & ~umask)
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
@@ -103,14 +108,13 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -
 
     NaN is written as ``NA``, as R writes it, and floats with :data:`FLOAT_FORMAT`.
     """
+    text = frame.to_csv(sep="\t", index=index, na_rep="NA", float_format=FLOAT_FORMAT, lineterminator="\n")
+    data = text.encode("utf-8")
+    if str(path).endswith(".gz"):
+        # no file name and no time stamp in the gzip header, so the bytes depend on the content only
+        buffer = io.BytesIO()
+        with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0) as handle:
+            handle.write(data)
+        data = buffer.getvalue()
     with atomic_path(path) as tmp:
-        compression = {"method": "gzip", "mtime": 0} if str(path).endswith(".gz") else None
-        frame.to_csv(
-            tmp,
-            sep="\t",
-            index=index,
-            na_rep="NA",
-            float_format=FLOAT_FORMAT,
-            compression=compression,
-            lineterminator="\n",
-        )
+        tmp.write_bytes(data)

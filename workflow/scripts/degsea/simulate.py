@@ -21,14 +21,13 @@ inputs and seed give byte-identical tables.
 from __future__ import annotations
 
 import logging
-import re
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-from scipy.special import polygamma
-from scipy.stats import chi2
 
 from degsea.errors import InputError
 
@@ -38,36 +37,34 @@ log = logging.getLogger(__name__)
 # Fitted constants
 #
 # Fitted once with ``fit_demo_parameters`` on GSE96870 (mouse cerebellum after influenza
-# A infection, 41,786 genes x 22 samples, Blackmore et al. 2017), file
-# ``GSE96870_counts_cerebellum.csv`` (carpentries-incubator/bioc-rnaseq @ b809081,
-# episodes/data/, CC BY 4.0), with the dispersions fitted on the 7 Day0 (non-infected)
-# samples of ``GSE96870_coldata_cerebellum.csv``:
+# A infection, Day0 / Day4 / Day8, 41,786 genes x 22 samples), file
+# ``GSE96870_counts_cerebellum.csv`` with the time points of
+# ``GSE96870_coldata_cerebellum.csv`` (carpentries-incubator/bioc-rnaseq @ b809081,
+# episodes/data/, CC BY 4.0):
 #
 #     counts = pd.read_csv("GSE96870_counts_cerebellum.csv", index_col=0)
-#     coldata = pd.read_csv("GSE96870_coldata_cerebellum.csv")
-#     day0 = coldata.loc[coldata["time"] == "Day0", "sample"]
-#     fit_demo_parameters(counts, dispersion_samples=day0)
+#     coldata = pd.read_csv("GSE96870_coldata_cerebellum.csv", index_col="sample")
+#     fit_demo_parameters(counts, groups=coldata.loc[counts.columns, "time"])
 #
-# * size factors: DESeq2 median-of-ratios over all 22 samples; SIZE_FACTOR_LOG_SD is the
-#   standard deviation of their natural logs. The demo draws log size factors from
-#   N(0, SIZE_FACTOR_LOG_SD^2).
-# * base means: quantiles of the natural log of the mean normalised count of the
-#   expressed genes (mean normalised count >= 1; 23,637 genes) at
-#   BASE_MEAN_QUANTILE_PROBS. The demo draws a uniform quantile level and interpolates
-#   linearly in log space.
-# * dispersions (Day0 only, so that there is no group effect; size factors re-fitted on
-#   those 7 samples): gene-wise method-of-moments estimates
-#   (var - mean * mean(1 / s)) / mean^2 of the normalised counts of genes with mean
-#   normalised count >= 10, the DESeq2 parametric trend asympt + extra / mean fitted by
-#   a gamma-family GLM with identity link (iterated, dropping genes whose estimate / trend
-#   lies outside [1e-4, 15], as DESeq2 does), then the log residuals log(estimate / trend):
-#   DISPERSION_LOG_SD = sqrt(mad^2 - trigamma((m - 1) / 2)) removes the sampling variance
-#   of an estimate from m = 7 samples (DESeq2's prior-variance rule), and
-#   DISPERSION_LOG_OFFSET = median residual - median of log(chi2_{m-1} / (m - 1)) removes
-#   the sampling bias of the median. The demo draws
-#   dispersion = trend(base_mean) * exp(N(DISPERSION_LOG_OFFSET, DISPERSION_LOG_SD^2)).
-#   Cross-check: PyDESeq2 0.5.4 on the same 7 samples (design ~1) fits the trend
-#   0.00445 + 1.416 / mean and a prior log-dispersion sd of 0.81.
+# * size factors: DESeq2 median of ratios over the 22 samples; SIZE_FACTOR_LOG_SD is the
+#   sd of their natural logs. The demo draws log size factors from N(0, sd^2).
+# * base means: quantiles of the natural log of the mean normalised count of the 23,637
+#   expressed genes (mean normalised count >= 1) at BASE_MEAN_QUANTILE_PROBS. The demo
+#   draws a uniform quantile level and interpolates linearly in log space.
+# * dispersions: gene-wise method-of-moments estimates (var - mean * mean(1 / s)) / mean^2
+#   from the normalised-count variance within time points, pooled (19 degrees of
+#   freedom, as a design ~time; 16,952 genes with mean normalised count >= 10); the DESeq2
+#   parametric trend asympt + extra / mean by a gamma-family GLM with identity link
+#   (iterated without genes whose estimate / trend lies outside [1e-4, 15], as DESeq2
+#   does); then the log residuals log(estimate / trend): DISPERSION_LOG_SD =
+#   sqrt(mad^2 - trigamma(19 / 2)) removes the sampling variance of the estimates
+#   (DESeq2's prior-variance rule) and DISPERSION_LOG_OFFSET = median residual - median
+#   of log(chi2_19 / 19) removes their sampling shift. The demo draws
+#   dispersion = (asympt + extra / base_mean) * exp(N(offset, sd^2)).
+#   Cross-checks: the 7 Day0 samples alone give 0.00434 + 1.394 / mean and sd 0.90 (6
+#   degrees of freedom, where the trigamma correction is large); PyDESeq2 0.5.4 on the
+#   Day0 samples (design ~1) gives the trend 0.00445 + 1.416 / mean and a prior
+#   log-dispersion sd of 0.81.
 #
 # Cerebellum of inbred mice is a quiet tissue: tumours would be noisier (larger
 # dispersions), so the demo is, if anything, easier than real tumour data.
@@ -90,12 +87,12 @@ LOG_BASE_MEAN_QUANTILES: tuple[float, ...] = (
 )  # fmt: skip
 
 #: Dispersion trend ``DISPERSION_ASYMPT + DISPERSION_EXTRA / mean``.
-DISPERSION_ASYMPT: float = 0.00436489
-DISPERSION_EXTRA: float = 1.38704
+DISPERSION_ASYMPT: float = 0.00694221
+DISPERSION_EXTRA: float = 1.66536
 
 #: Scatter of the natural log of the dispersion around the trend: location and sd.
-DISPERSION_LOG_OFFSET: float = -0.418215
-DISPERSION_LOG_SD: float = 0.904668
+DISPERSION_LOG_OFFSET: float = -0.455255
+DISPERSION_LOG_SD: float = 0.815611
 
 #: Genes with at least this mean normalised count count as expressed (base-mean fit).
 EXPRESSED_MIN_MEAN: float = 1.0
@@ -130,7 +127,7 @@ PROGRAMMES: tuple[str, ...] = (
 
 #: Which bundled gene set (resources/genesets/degsea_mouse_v1.gmt) plants which programme.
 #: Sets with other names still add their genes to the demo, but plant nothing.
-SET_PROGRAMMES: Mapping[str, str] = {
+SET_PROGRAMMES: Mapping[str, str] = MappingProxyType({
     "DEGSEA_MHC_CLASS_II_ANTIGEN_PRESENTATION": "mhc_class_ii",
     "DEGSEA_MHC_CLASS_I_ANTIGEN_PRESENTATION": "mhc_class_i",
     "DEGSEA_ADAPTIVE_IMMUNE_RESPONSE": "adaptive_immune",
@@ -140,7 +137,7 @@ SET_PROGRAMMES: Mapping[str, str] = {
     "DEGSEA_MTORC1_SIGNALING": "mtorc1",
     "DEGSEA_E2F_TARGETS": "proliferation",
     "DEGSEA_G2M_CHECKPOINT": "proliferation",
-}
+})
 
 #: A gene in sets of several programmes takes the first of them in this order: antigen
 #: presentation first (the study's point: responsive tumours present antigen, resistant
@@ -174,7 +171,7 @@ class _Plan:
 
 
 #: The planted effects (log2 fold changes vs untreated) per programme.
-PLANS: Mapping[str, _Plan] = {
+PLANS: Mapping[str, _Plan] = MappingProxyType({
     # Up in responsive; resistant near baseline, some slightly below (lost presentation).
     "mhc_class_ii": _Plan(share=0.85, responsive=(1.2, 2.5), resistant=(-0.3, 0.2)),
     "adaptive_immune": _Plan(share=0.6, responsive=(1.0, 2.2), resistant=(-0.25, 0.2)),
@@ -188,7 +185,7 @@ PLANS: Mapping[str, _Plan] = {
     "proliferation": _Plan(
         share=0.8, responsive=(-2.0, -1.0), resistant=(-2.0, -1.0), shared=0.15, clip=(-2.3, -0.8)
     ),
-}
+})
 
 #: Gene-set members are expressed in tumours: their base means come from this quantile
 #: range of the fitted distribution (the upper part), so that planted effects are
@@ -200,7 +197,7 @@ SET_GENE_QUANTILE_RANGE: tuple[float, float] = (0.4, 0.99)
 RANDOM_DE_MIN_QUANTILE: float = 0.3
 #: Random DE patterns (changed in both treated groups / responsive only / resistant
 #: only) and their probabilities.
-RANDOM_DE_PATTERNS: Mapping[str, float] = {"both": 0.4, "responsive": 0.3, "resistant": 0.3}
+RANDOM_DE_PATTERNS: Mapping[str, float] = MappingProxyType({"both": 0.4, "responsive": 0.3, "resistant": 0.3})
 #: |log2FC| range of random DE genes; genes changed in both groups share one draw plus
 #: normal jitter of this sd.
 RANDOM_DE_ABS_LFC: tuple[float, float] = (0.7, 2.5)
@@ -379,20 +376,32 @@ def simulate_demo(
     return DemoStudy(counts=counts, samples=samples, truth=truth)
 
 
-def fit_demo_parameters(
-    counts: pd.DataFrame, *, dispersion_samples: Sequence[str] | None = None
-) -> dict:
+def fit_demo_parameters(counts: pd.DataFrame, *, groups: Sequence[object] | None = None) -> dict:
     """Fit the demo's distributions to a real count matrix.
 
     This is how the module constants were obtained (see the comment above them).
 
+    * Size factors: DESeq2 median of ratios; returns the sd of their natural logs.
+    * Base means: quantiles (at :data:`BASE_MEAN_QUANTILE_PROBS`) of the natural log of
+      the mean normalised count of the expressed genes (mean >= :data:`EXPRESSED_MIN_MEAN`).
+    * Dispersions: gene-wise method-of-moments estimates from the variance of the
+      normalised counts within ``groups`` (pooled, as a design ``~ group`` would),
+      ``(var - mean * mean(1 / s)) / mean^2``, for genes with mean >=
+      :data:`DISPERSION_MIN_MEAN`; DESeq2's parametric trend ``asympt + extra / mean`` by a
+      gamma-family GLM with identity link, iterated without genes whose estimate / trend
+      lies outside [1e-4, 15]; and the scatter of ``log(estimate / trend)``: its sd is
+      ``sqrt(mad^2 - trigamma(df / 2))`` (DESeq2's rule: the sampling variance of a
+      variance estimate with ``df`` degrees of freedom removed, floored at 0.5) and its
+      location the median minus the median of ``log(chi2_df / df)``.
+
     Parameters
     ----------
     counts
-        Genes x samples, non-negative integer counts only (gene IDs in the index).
-    dispersion_samples
-        Columns of one homogeneous group (no condition effect) for the dispersion fit;
-        all columns if not given.
+        Genes x samples, non-negative counts only (gene IDs in the index).
+    groups
+        One label per column (e.g. the time point) for the dispersion fit: the variance
+        is taken within groups and pooled. Samples labelled None or NaN are left out of
+        the dispersion fit. Default: all samples form one group.
 
     Returns
     -------
@@ -400,50 +409,52 @@ def fit_demo_parameters(
         ``size_factor_log_sd``, ``base_mean_quantile_probs``, ``log_base_mean_quantiles``
         (tuples), ``dispersion_asympt``, ``dispersion_extra``, ``dispersion_log_offset``,
         ``dispersion_log_sd``, and the bookkeeping numbers ``n_samples``,
-        ``n_expressed_genes``, ``n_dispersion_samples``, ``n_dispersion_genes``.
+        ``n_expressed_genes``, ``n_dispersion_samples``, ``n_dispersion_df``,
+        ``n_dispersion_genes``.
 
     Raises
     ------
     InputError
-        Non-numeric or negative counts, fewer than 2 samples, unknown dispersion samples,
-        or no gene expressed in every sample.
+        Non-numeric or negative counts, fewer than 2 samples, ``groups`` of the wrong
+        length or with a group of one sample, or no gene expressed in every sample.
     """
     values = _count_values(counts)
     size_factors = _median_of_ratios(values)
-    mean = (values / size_factors).mean(axis=1)
+    normalised = values / size_factors
+    mean = normalised.mean(axis=1)
     expressed = mean >= EXPRESSED_MIN_MEAN
     log_quantiles = np.quantile(np.log(mean[expressed]), BASE_MEAN_QUANTILE_PROBS)
 
-    if dispersion_samples is None:
-        columns = list(counts.columns)
-    else:
-        columns = [str(s) for s in dispersion_samples]
-        unknown = [c for c in columns if c not in set(map(str, counts.columns))]
-        if unknown or len(columns) < 3:
-            raise InputError(
-                "The dispersion samples must be at least 3 columns of the count matrix.",
-                where="dispersion_samples",
-                found=", ".join(unknown) if unknown else f"{len(columns)} samples",
-                allowed=", ".join(map(str, counts.columns)),
-            )
-    position = {str(c): i for i, c in enumerate(counts.columns)}
-    group = values[:, [position[str(c)] for c in columns]]
-    m = group.shape[1]
-    group_sf = _median_of_ratios(group)
-    normalised = group / group_sf
-    g_mean = normalised.mean(axis=1)
-    g_var = normalised.var(axis=1, ddof=1)
-    keep = g_mean >= DISPERSION_MIN_MEAN
-    g_mean, g_var = g_mean[keep], g_var[keep]
-    moments = (g_var - g_mean * np.mean(1.0 / group_sf)) / g_mean**2
-    asympt, extra, used = _fit_parametric_trend(g_mean, moments)
-    residual = np.log(moments[used] / (asympt + extra / g_mean[used]))
+    labels = pd.Series(["all"] * values.shape[1] if groups is None else list(groups), dtype=object)
+    sizes = labels.dropna().value_counts()
+    if len(labels) != values.shape[1] or sizes.empty or (sizes < 2).any():
+        raise InputError(
+            "The groups for the dispersion fit do not match the count matrix.",
+            where="groups",
+            found=f"{len(labels)} labels for {values.shape[1]} samples; group sizes "
+            + ", ".join(f"{k}: {v}" for k, v in sizes.items()),
+            allowed="one label per sample column, at least 2 samples per group",
+        )
+    squares = np.zeros(values.shape[0])
+    df = 0
+    used_columns = []
+    for label in sizes.index:
+        members = np.flatnonzero((labels == label).to_numpy())
+        part = normalised[:, members]
+        squares += ((part - part.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+        df += members.size - 1
+        used_columns.extend(members)
+    d_mean = normalised[:, used_columns].mean(axis=1)
+    keep = d_mean >= DISPERSION_MIN_MEAN
+    d_mean, d_var = d_mean[keep], squares[keep] / df
+    moments = (d_var - d_mean * np.mean(1.0 / size_factors[used_columns])) / d_mean**2
+    asympt, extra, used = _fit_parametric_trend(d_mean, moments)
+    residual = np.log(moments[used] / (asympt + extra / d_mean[used]))
     median = float(np.median(residual))
     mad = 1.4826 * float(np.median(np.abs(residual - median)))
-    sampling_var = float(polygamma(1, (m - 1) / 2))
-    log_sd = float(np.sqrt(max(mad**2 - sampling_var, 0.25)))
-    # Median of log(chi2_k / k) for k = m - 1: the sampling shift of a log variance estimate.
-    sampling_shift = float(np.log(chi2.median(m - 1) / (m - 1)))
+    log_sd = math.sqrt(max(mad**2 - _trigamma(df / 2), 0.25))
+    # Median of log(chi2_df / df): the sampling shift of the log of a variance estimate.
+    sampling_shift = math.log(_chi2_median(df) / df)
     result = {
         "size_factor_log_sd": float(np.std(np.log(size_factors), ddof=1)),
         "base_mean_quantile_probs": tuple(float(p) for p in BASE_MEAN_QUANTILE_PROBS),
@@ -454,7 +465,8 @@ def fit_demo_parameters(
         "dispersion_log_sd": log_sd,
         "n_samples": int(values.shape[1]),
         "n_expressed_genes": int(expressed.sum()),
-        "n_dispersion_samples": int(m),
+        "n_dispersion_samples": len(used_columns),
+        "n_dispersion_df": int(df),
         "n_dispersion_genes": int(used.sum()),
     }
     log.info("Fitted demo parameters: %s", result)
@@ -592,7 +604,7 @@ def _set_genes(genesets: Mapping[str, Sequence[str]]) -> tuple[list[str], list[s
                     found=repr(gene),
                     allowed="non-empty symbols without surrounding white space",
                 )
-            if re.match(FILLER_PREFIX, gene):
+            if gene.startswith(FILLER_PREFIX):
                 raise InputError(
                     "A gene set of the demo holds a simulated filler gene ID.",
                     where=f"gene set '{name}'",
@@ -695,3 +707,40 @@ def _fit_parametric_trend(
         if converged:
             break
     return float(coef[0]), float(coef[1]), used
+
+
+def _trigamma(x: float) -> float:
+    """The trigamma function for x > 0 (recurrence, then the asymptotic series)."""
+    total = 0.0
+    while x < 8.0:
+        total += 1.0 / x**2
+        x += 1.0
+    inv = 1.0 / x
+    inv2 = inv * inv
+    series = inv + inv2 / 2 + inv * inv2 * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 / 30)))
+    return total + series
+
+
+def _chi2_cdf(x: float, k: int) -> float:
+    """CDF of the chi-squared distribution with ``k`` degrees of freedom (series form)."""
+    s, half = k / 2, x / 2
+    term = 1.0 / s
+    total = term
+    n = 1
+    while term > total * 1e-16:
+        term *= half / (s + n)
+        total += term
+        n += 1
+    return math.exp(s * math.log(half) - half - math.lgamma(s)) * total
+
+
+def _chi2_median(k: int) -> float:
+    """Median of the chi-squared distribution with ``k`` degrees of freedom (bisection)."""
+    low, high = 0.0, float(k) + 10.0
+    for _ in range(200):
+        middle = (low + high) / 2
+        if _chi2_cdf(middle, k) < 0.5:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2
