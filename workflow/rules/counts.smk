@@ -1,22 +1,22 @@
-# Count import: the matrix and the sample sheet, checked and joined into one AnnData.
+# Count import: the counts (any supported format) and the sample sheet, checked and joined into one AnnData.
 
 
 rule import_counts:
     input:
-        counts=config["counts"]["path"],
-        samples=config["samples"],
+        unpack(count_inputs),
     output:
         h5ad="results/counts.h5ad",
     params:
         continuous=config["continuous"],
         extra_columns=config["counts"]["extra_columns"],
+        counts=config["counts"],
     log:
         "logs/import_counts.log",
     conda:
         "../../envs/counts.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=20,
+        mem_mb=estimate("import_counts", "mem_mb"),
+        runtime=estimate("import_counts", "runtime"),
     script:
         "../scripts/import_counts.py"

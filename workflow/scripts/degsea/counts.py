@@ -57,11 +57,13 @@ def read_count_header(path: str | Path) -> list[str]:
     return [c for c in columns[1:] if c not in SYMBOL_COLUMNS]
 
 
-def parse_count_matrix(text: str, *, source: str, delimiter: str = "\t") -> CountMatrix:
+def parse_count_matrix(text: str, *, source: str, delimiter: str = "\t", duplicates: str = "error") -> CountMatrix:
     """Parse a genes x samples count matrix.
 
     The first column holds gene IDs; a column named like a symbol column
     (:data:`SYMBOL_COLUMNS`) holds gene symbols; every other column is a sample.
+    ``duplicates='sum'`` adds the counts of rows with the same gene ID (config
+    ``counts: duplicates``); by default they are an error.
 
     Raises
     ------
@@ -116,7 +118,7 @@ def parse_count_matrix(text: str, *, source: str, delimiter: str = "\t") -> Coun
             hint="Check the delimiter: .csv files are read as comma-separated, everything else as tab-separated.",
         )
     gene_ids = frame[gene_column].str.strip()
-    _check_gene_ids(gene_ids, source=source, column=gene_column)
+    _check_gene_ids(gene_ids, source=source, column=gene_column, duplicates=duplicates)
     # int64 only: pandas reads counts beyond the int64 range as uint64, which would wrap.
     if all(frame[c].dtype == np.int64 for c in samples) and (frame[samples] >= 0).all().all():
         values = frame[samples].to_numpy(dtype=np.int64)
@@ -130,6 +132,11 @@ def parse_count_matrix(text: str, *, source: str, delimiter: str = "\t") -> Coun
     else:
         raw = frame[symbol_column].str.strip().to_numpy()
         symbols = pd.Series(np.where(raw == "", gene_ids.to_numpy(), raw), index=counts.index, name="symbol")
+    if duplicates == "sum" and counts.index.has_duplicates:
+        repeated = counts.index[counts.index.duplicated()].unique()
+        log.warning("%s: summed the rows of %d gene IDs that appear more than once (config 'counts: duplicates: sum')", source, len(repeated))
+        counts = counts.groupby(level=0, sort=False).sum()
+        symbols = symbols[~symbols.index.duplicated()].reindex(counts.index)
     log.info("read %d genes x %d samples from %s", counts.shape[0], counts.shape[1], source)
     return CountMatrix(counts=counts, symbols=symbols)
 
@@ -260,7 +267,7 @@ def _ragged_row(err: Exception, *, source: str, header: list[str]) -> InputError
     )
 
 
-def _check_gene_ids(gene_ids: pd.Series, *, source: str, column: str) -> None:
+def _check_gene_ids(gene_ids: pd.Series, *, source: str, column: str, duplicates: str = "error") -> None:
     empty = np.flatnonzero(gene_ids.to_numpy() == "")
     if len(empty):
         raise InputError(
@@ -272,7 +279,7 @@ def _check_gene_ids(gene_ids: pd.Series, *, source: str, column: str) -> None:
             hint="Remove summary or blank rows from the file.",
         )
     duplicated = gene_ids[gene_ids.duplicated()].unique()
-    if len(duplicated):
+    if len(duplicated) and duplicates != "sum":
         first = int(np.flatnonzero(gene_ids.to_numpy() == duplicated[0])[1])
         raise InputError(
             "Gene IDs appear more than once in the count matrix.",
@@ -280,7 +287,7 @@ def _check_gene_ids(gene_ids: pd.Series, *, source: str, column: str) -> None:
             where=f"line {first + 2}, column '{column}'",
             found=f"{len(duplicated)} duplicated IDs, e.g. {_listing(list(duplicated))}",
             allowed="each gene ID once",
-            hint="Use unique IDs (e.g. Ensembl gene IDs) rather than symbols, or sum the duplicated rows.",
+            hint="Use unique IDs (e.g. Ensembl gene IDs) rather than symbols, or set 'counts: duplicates: sum' to add the rows.",
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from degsea.errors import InputError
 
@@ -107,3 +108,144 @@ def read_gmt(path: str | Path) -> dict[str, GeneSet]:
 
 def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def read_orthologs(path: str | Path, *, source_column: str, target_column: str) -> dict[str, tuple[str, ...]]:
+    """Read an ortholog table: gene-set symbol (``source_column``) -> data symbols (``target_column``).
+
+    TSV, or CSV when named ``.csv``, gzipped or not, with a header line. A gene with several
+    orthologs maps to all of them; empty cells are skipped.
+    """
+    import io
+
+    import pandas as pd
+
+    from degsea.io import delimiter_for, read_text
+
+    text = read_text(path, what="ortholog table", config_key="gsea: orthologs: table")
+    table = pd.read_csv(io.StringIO(text), sep=delimiter_for(path), dtype=str, keep_default_na=False)
+    missing = [c for c in (source_column, target_column) if c not in table.columns]
+    if missing:
+        raise InputError(
+            "The ortholog table lacks a configured column.",
+            file=str(path),
+            where="header (line 1); config 'gsea: orthologs: from' / 'to'",
+            found=f"no column {', '.join(repr(m) for m in missing)}; the table has {', '.join(repr(c) for c in table.columns)}",
+            allowed="'from' = the column of the gene sets' symbols, 'to' = the column of the data's symbols",
+            hint="For a human -> mouse table: from = the human-symbol column, to = the mouse-symbol column.",
+        )
+    pairs = table[[source_column, target_column]].apply(lambda col: col.str.strip())
+    pairs = pairs[(pairs[source_column] != "") & (pairs[target_column] != "")].drop_duplicates()
+    mapping: dict[str, tuple[str, ...]] = {}
+    for source, targets in pairs.groupby(source_column, sort=False)[target_column]:
+        mapping[str(source)] = tuple(dict.fromkeys(targets))
+    if not mapping:
+        raise InputError(
+            "The ortholog table holds no pairs.",
+            file=str(path),
+            found="no row with both columns filled",
+            hint="Check the 'from' and 'to' column names in config 'gsea: orthologs'.",
+        )
+    log.info("ortholog table %s: %d source symbols", path, len(mapping))
+    return mapping
+
+
+def translate_sets(sets: dict[str, GeneSet], orthologs: dict[str, tuple[str, ...]], *, source: str) -> tuple[dict[str, GeneSet], float]:
+    """Translate every set's genes with an ortholog table; genes without an ortholog are dropped.
+
+    Returns the translated sets (empty sets are left out) and the share of the collection's
+    genes that had an ortholog.
+    """
+    members = set().union(*(s.genes for s in sets.values()))
+    rate = sum(g in orthologs for g in members) / len(members) if members else 0.0
+    translated = {}
+    for name, geneset in sets.items():
+        genes = tuple(dict.fromkeys(t for g in geneset.genes for t in orthologs.get(g, ())))
+        if genes:
+            translated[name] = GeneSet(name=name, description=geneset.description, genes=genes)
+    log.info(
+        "%s: translated with orthologs, %d of %d genes (%.1f %%) have one; %d of %d sets kept",
+        source, sum(g in orthologs for g in members), len(members), 100 * rate, len(translated), len(sets),
+    )
+    return translated, rate
+
+
+def load_collections(
+    gmt_files: list[str],
+    *,
+    msigdb: list[Any] = (),  # degsea.msigdb.Collection
+    orthologs: dict[str, Any] | None = None,
+) -> tuple[dict[str, dict[str, GeneSet]], dict[str, float]]:
+    """Read every configured collection and translate those listed under ``orthologs: collections``.
+
+    Parameters
+    ----------
+    gmt_files
+        GMT files of config ``gsea: genesets``.
+    msigdb
+        Parsed ``gsea: msigdb`` entries; their files are read from ``resources/genesets/msigdb``.
+    orthologs
+        Config ``gsea: orthologs`` ({table, from, to, collections}); a collection is translated
+        when its GMT path, MSigDB collection name or MSigDB file name is in ``collections``.
+
+    Returns
+    -------
+    (dict, dict)
+        Collection label (its file) -> sets, and label -> share of genes with an ortholog for
+        the translated ones.
+    """
+    labels: dict[str, set[str]] = {}
+    for path in gmt_files:
+        labels[str(path)] = {str(path), Path(path).name}
+    for entry in msigdb:
+        labels[entry.path] = {entry.path, entry.collection, entry.file_name}
+    wanted = set((orthologs or {}).get("collections") or [])
+    unknown = wanted - set().union(*labels.values()) if labels else wanted
+    if unknown:
+        raise InputError(
+            "Collections to translate with orthologs are not configured gene-set collections.",
+            where="config 'gsea: orthologs: collections'",
+            found=", ".join(sorted(unknown)),
+            allowed="paths of 'gsea: genesets' or collection names of 'gsea: msigdb': "
+            + ", ".join(sorted(labels)),
+            hint="Name each collection exactly as it is given in the config.",
+        )
+    if wanted and not (orthologs or {}).get("table"):
+        raise InputError(
+            "Collections are to be translated with orthologs, but no ortholog table is given.",
+            where="config 'gsea: orthologs: table'",
+            found="no table",
+            allowed="a TSV/CSV of ortholog pairs with the columns named in 'from' and 'to'",
+            hint="E.g. an Alliance of Genome Resources human-mouse ortholog table.",
+        )
+    table = None
+    collections: dict[str, dict[str, GeneSet]] = {}
+    rates: dict[str, float] = {}
+    for label, names in labels.items():
+        sets = read_gmt(label)
+        if names & wanted:
+            if table is None:
+                table = read_orthologs(orthologs["table"], source_column=orthologs["from"], target_column=orthologs["to"])
+            sets, rates[label] = translate_sets(sets, table, source=label)
+        collections[label] = sets
+    return collections, rates
+
+
+def collections_to_json(collections: dict[str, dict[str, GeneSet]], rates: dict[str, float]) -> dict[str, Any]:
+    """Plain-data form of prepared collections (see :func:`collections_from_json`)."""
+    return {
+        "collections": {
+            label: {name: {"description": s.description, "genes": list(s.genes)} for name, s in sets.items()}
+            for label, sets in collections.items()
+        },
+        "ortholog_rate": rates,
+    }
+
+
+def collections_from_json(data: dict[str, Any]) -> tuple[dict[str, dict[str, GeneSet]], dict[str, float]]:
+    """Inverse of :func:`collections_to_json`."""
+    collections = {
+        label: {name: GeneSet(name=name, description=s["description"], genes=tuple(s["genes"])) for name, s in sets.items()}
+        for label, sets in data["collections"].items()
+    }
+    return collections, {k: float(v) for k, v in data.get("ortholog_rate", {}).items()}

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from degsea.counts import match_samples, read_count_header
+from degsea.counts import match_samples
 from degsea.design import Contrast, check_design, parse_contrasts
 from degsea.errors import InputError
 from degsea.genesets import read_gmt
+from degsea.formats import (
+    PER_SAMPLE_ONLY,
+    SINGLE_FILE_ONLY,
+    detect_format,
+    sample_files,
+    sample_strandedness,
+    single_file_samples,
+)
 from degsea.gsea import merge_collections
+from degsea.msigdb import check_cached, parse_entries
 from degsea.sheet import read_sample_sheet
 
 log = logging.getLogger(__name__)
@@ -26,6 +35,10 @@ class Study:
 
     sheet: pd.DataFrame
     contrasts: list[Contrast]
+    #: The count files rule import_counts reads: per-sample files in sheet order, or the one file.
+    count_files: list[str] = field(default_factory=list)
+    #: MSigDB collections to download (degsea.msigdb.Collection).
+    msigdb: list = field(default_factory=list)
 
 
 def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) -> Study:
@@ -47,21 +60,7 @@ def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) ->
     sheet = read_sample_sheet(sheet_file, continuous=continuous)
     contrasts = parse_contrasts(config["contrasts"])
     check_design(sheet, config["design"], contrasts, sheet_file=sheet_file, continuous=continuous)
-    counts_file = config["counts"]["path"]
-    if counts_file != demo_counts:
-        if not Path(counts_file).is_file():
-            raise InputError(
-                "The count matrix does not exist.",
-                file=counts_file,
-                hint="Check 'counts: path' in the config (relative paths start at the directory you run snakemake in).",
-            )
-        match_samples(
-            read_count_header(counts_file),
-            list(sheet.index),
-            counts_file=counts_file,
-            sheet_file=sheet_file,
-            extra_columns=config["counts"]["extra_columns"],
-        )
+    count_files = check_counts(config, sheet, sheet_file=sheet_file, demo_counts=demo_counts)
     gsea = config["gsea"]
     if gsea["min_size"] > gsea["max_size"]:
         raise InputError(
@@ -71,15 +70,109 @@ def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) ->
             allowed="min_size <= max_size",
             hint="The usual range is 15-500.",
         )
-    names = merge_collections({path: read_gmt(path) for path in gsea["genesets"]})
+    entries = parse_entries(gsea.get("msigdb") or [])
+    files = [*gsea["genesets"], *(e.path for e in entries)]
+    available = [*gsea["genesets"], *(e.path for e in entries if Path(e.path).is_file())]
+    for entry in entries:
+        if Path(entry.path).is_file():
+            check_cached(entry, entry.path)
+    names = merge_collections({path: read_gmt(path) for path in available})
     unknown = [s for s in gsea["focus_sets"] if s not in names]
-    if unknown:
+    if unknown and len(available) < len(files):
+        log.info("focus sets are checked once the MSigDB collections are downloaded")
+    elif unknown:
         raise InputError(
             "Focus sets are not in the gene-set collections.",
             where="config 'gsea: focus_sets'",
             found=", ".join(unknown),
-            allowed=f"set names of {', '.join(gsea['genesets'])}",
+            allowed=f"set names of {', '.join(files)}",
             hint="Set names must match the GMT exactly (they are case-sensitive).",
         )
     log.info("study: %d samples, design %s, %d contrasts", len(sheet), config["design"], len(contrasts))
-    return Study(sheet=sheet, contrasts=contrasts)
+    return Study(sheet=sheet, contrasts=contrasts, count_files=count_files, msigdb=entries)
+
+
+def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: str, demo_counts: str | None) -> list[str]:
+    """Check the count inputs as far as possible without reading them; return the files to read.
+
+    Per-sample files (sheet column ``path`` or ``counts: pattern``) must exist and be of one
+    format; a single file's samples (matrix, featureCounts, .h5ad header) must match the sheet;
+    annotation and transcript-to-gene files must exist.
+    """
+    counts = config["counts"]
+    counts_file = counts["path"]
+    for key in ("annotation", "tx2gene"):
+        if counts.get(key) and not Path(counts[key]).is_file():
+            raise InputError(
+                f"The file of 'counts: {key}' does not exist.",
+                file=counts[key],
+                where=f"config 'counts: {key}'",
+                hint="Relative paths start at the directory you run snakemake in.",
+            )
+    files = sample_files(sheet, counts, sheet_file=sheet_file)
+    if files is not None:
+        if counts_file != demo_counts:
+            raise InputError(
+                "Both a count matrix and per-sample count files are given.",
+                file=sheet_file,
+                where="config 'counts: path' and " + ("the sheet's 'path' column" if "path" in sheet.columns else "config 'counts: pattern'"),
+                found=f"counts: path = {counts_file!r}",
+                allowed="one of them",
+                hint="Remove 'counts: path' from the config to read the per-sample files.",
+            )
+        fmt = counts.get("format", "auto")
+        kinds = {detect_format(p) for p in files.values()} if fmt == "auto" else {fmt}
+        if len(kinds) > 1:
+            raise InputError(
+                "Per-sample count files are of different formats.",
+                file=sheet_file,
+                found=", ".join(sorted(kinds)),
+                allowed="one format for all samples",
+                hint="Give every sample's file from the same tool.",
+            )
+        (kind,) = kinds
+        if kind in SINGLE_FILE_ONLY:
+            raise InputError(
+                f"Per-sample count files were given, but they are {kind} files.",
+                file=next(iter(files.values())),
+                found=f"a {kind} file per sample",
+                allowed="htseq, star, featurecounts, salmon or kallisto files per sample",
+                hint="Give a matrix or .h5ad once in 'counts: path' instead.",
+            )
+        if kind in ("salmon", "kallisto") and not counts.get("tx2gene"):
+            raise InputError(
+                f"{kind} files need a transcript-to-gene table.",
+                where="config 'counts: tx2gene'",
+                found="no table",
+                allowed="a GTF, or a TSV of transcript ID, gene ID (, symbol)",
+                hint="Use the annotation that built the Salmon/kallisto index.",
+            )
+        if kind == "star":
+            sample_strandedness(sheet, counts.get("strandedness", "none"), sheet_file=sheet_file)
+        return list(files.values())
+    if counts_file == demo_counts:
+        return [counts_file]
+    if not Path(counts_file).is_file():
+        raise InputError(
+            "The count matrix does not exist.",
+            file=counts_file,
+            hint="Check 'counts: path' in the config (relative paths start at the directory you run snakemake in).",
+        )
+    fmt = detect_format(counts_file) if counts.get("format", "auto") == "auto" else counts.get("format", "auto")
+    if fmt in PER_SAMPLE_ONLY:
+        raise InputError(
+            f"'counts: path' is a {fmt} file, which holds one sample.",
+            file=counts_file,
+            where="config 'counts: path'",
+            found=f"a {fmt} file",
+            allowed="a matrix, featureCounts or .h5ad file; per-sample files go in the sheet's 'path' column or 'counts: pattern'",
+            hint="List each sample's file in a 'path' column of the sheet, or set 'counts: pattern'.",
+        )
+    match_samples(
+        single_file_samples(counts_file, fmt),
+        list(sheet.index),
+        counts_file=counts_file,
+        sheet_file=sheet_file,
+        extra_columns=counts.get("extra_columns", "error"),
+    )
+    return [counts_file]
