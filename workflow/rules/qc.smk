@@ -1,0 +1,86 @@
+# Sample QC: the blind VST of the counts, per-sample QC tables and figures.
+# Figure settings and figure_files() come from figures_common.smk.
+QC_FIGURES = {
+    "library_sizes": "Library sizes and detected genes",
+    "size_factors": "Size factors",
+    "pca_pc1_pc2": "PCA, PC1 vs PC2",
+    "pca_pc1_pc3": "PCA, PC1 vs PC3",
+    "scree": "PCA scree plot",
+    "sample_distances": "Sample-to-sample distances",
+    "dispersions": "Dispersion estimates",
+    "cooks_distances": "Cook's distances",
+}
+
+
+rule vst:
+    input:
+        h5ad="results/counts.h5ad",
+    output:
+        vst=report(
+            "results/qc/vst.tsv",
+            caption="../report/vst.rst",
+            category="1 Sample QC",
+            subcategory="Tables",
+            labels={"table": "VST expression"},
+        ),
+    params:
+        fit_type=config["de"]["fit_type"],
+        n_sub=PLOTS["vst_nsub"],
+    log:
+        "logs/qc/vst.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../scripts/vst.py"
+
+
+rule sample_qc:
+    input:
+        h5ad="results/counts.h5ad",
+        vst="results/qc/vst.tsv",
+        fitted="results/de/deseq2_fit.h5ad",
+    output:
+        samples=report(
+            "results/qc/samples.tsv",
+            caption="../report/qc_samples.rst",
+            category="1 Sample QC",
+            subcategory="Tables",
+            labels={"table": "Per-sample QC"},
+        ),
+        variance=report(
+            "results/qc/pca_variance.tsv",
+            caption="../report/qc_pca_variance.rst",
+            category="1 Sample QC",
+            subcategory="Tables",
+            labels={"table": "PCA variance explained"},
+        ),
+        figures=[
+            path
+            for stem, title in QC_FIGURES.items()
+            for path in figure_files(
+                f"results/figures/qc/{stem}",
+                caption=f"../report/qc_{stem}.rst",
+                category="1 Sample QC",
+                subcategory="Figures",
+                labels={"figure": title},
+            )
+        ],
+    params:
+        groups=PLOT_GROUPS,
+        pca_top_genes=PLOTS["pca_top_genes"],
+        fit_type=config["de"]["fit_type"],
+        dpi=PLOTS["dpi"],
+    log:
+        "logs/qc/sample_qc.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    script:
+        "../scripts/sample_qc.py"

@@ -1,0 +1,55 @@
+# Provenance (versions, resolved config, input checksums, seeds) and the HTML report's front page.
+# `snakemake --report results/report.html` after a run builds the self-contained report; its
+# front page is results/report/front_page.rst once the run has written it (the static
+# workflow/report/workflow.rst before that).
+from pathlib import Path  # noqa: E402
+
+report: str(Path(FRONT_PAGE).resolve()) if Path(FRONT_PAGE).is_file() else "../report/workflow.rst"
+
+
+rule provenance:
+    input:
+        **provenance_inputs(),
+    output:
+        json=report(
+            "results/provenance.json",
+            caption="../report/provenance.rst",
+            category="6 Provenance",
+            labels={"item": "provenance.json"},
+        ),
+    params:
+        inputs=provenance_inputs(),
+        config=config,
+    log:
+        "logs/report/provenance.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/provenance.py"
+
+
+rule report_front_page:
+    input:
+        provenance="results/provenance.json",
+        de_counts="results/summary/de_counts.tsv",
+        gsea_summary="results/gsea/summary.tsv",
+        h5ad="results/counts.h5ad",
+    output:
+        rst=FRONT_PAGE,
+    params:
+        color_by=PLOT_GROUPS["color_by"],
+        fdr=config["plots"]["fdr"],
+    log:
+        "logs/report/front_page.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/report_front_page.py"
