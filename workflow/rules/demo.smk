@@ -18,7 +18,7 @@ rule simulate_demo:
         "../../envs/demo.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=estimate("simulate_demo", "mem_mb"),
+        runtime=estimate("simulate_demo", "runtime"),
     script:
         "../scripts/simulate_demo.py"

@@ -1,0 +1,182 @@
+"""Cluster resources of each rule: memory (MB) and run time (minutes) from the study's size.
+
+A job's needs grow with the count matrix it works on (samples x genes) and, for the GSEA, with
+genes x permutations. :func:`mem_mb` and :func:`runtime` estimate them per rule with the models
+in :data:`MODELS`; both grow with the attempt, so a job that a cluster killed for memory or time
+is resubmitted with more (memory x2 per attempt, run time x attempt). :func:`job_resource`
+turns an estimate into the callable of ``threads`` and ``attempt`` that a rule's ``resources:``
+takes.
+
+The models were measured on a single-node SLURM cluster (``tests/cluster``): peak resident memory
+of each job step in ``sacct`` (MaxRSS), which includes the ~250 MB of the snakemake process
+that runs the job, on the demo (18 samples x 15,000 genes, 1,000 permutations) and on the small
+test study (9 x 2,000, 200 permutations); each first-attempt request is set above both.
+
+Test-only knob: when the environment variable :data:`FIRST_ATTEMPT_ENV` holds a number, every
+job's first attempt requests that many MB (later attempts are unaffected). The cluster test
+sets it far below what a job needs, so that SLURM kills the first attempt for memory and the
+retry with the attempt-scaled request can be checked.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+#: Environment variable: MB requested by every job's first attempt (tests only).
+FIRST_ATTEMPT_ENV = "DEGSEA_TEST_FIRST_ATTEMPT_MEM_MB"
+#: Memory of attempt ``k`` is the first attempt's times ``MEMORY_GROWTH ** (k - 1)``.
+MEMORY_GROWTH = 2
+#: Genes assumed when the matrix cannot be read (a full mouse or human annotation).
+DEFAULT_GENES = 60_000
+
+
+@dataclass(frozen=True)
+class StudySize:
+    """Samples and genes of the count matrix: what every rule's needs scale with."""
+
+    samples: int
+    genes: int
+
+    @property
+    def cells(self) -> int:
+        """Entries of the samples x genes matrix."""
+        return self.samples * self.genes
+
+
+@dataclass(frozen=True)
+class Model:
+    """A rule's needs: a fixed part, a part per thread and parts per unit of work.
+
+    ``work`` is the unit the rule scales with: ``"cells"`` (samples x genes) or ``"gene_permutations"``
+    (genes x GSEA permutations), in millions.
+    """
+
+    base_mb: float
+    per_thread_mb: float = 0.0
+    mb_per_million: float = 0.0
+    base_minutes: float = 5.0
+    minutes_per_million: float = 0.0
+    work: str = "cells"
+    parallel: bool = False  # run time divides by threads
+
+
+#: Per rule. Measured (MaxRSS, elapsed; demo / small study): simulate_demo 371 / 373 MB, 12 / 7 s;
+#: import_counts 297 / 318 MB, 8 / 4 s; deseq2 (2 threads) 917 / 875 MB, 241 / 19 s; gsea 1,190 MB,
+#: 16 s (1 thread, 15,000 genes x 1,000 permutations) / 428 MB, 6 s (2 threads, 2,000 x 200);
+#: gsea_summary 322 / 318 MB, 6 / 4 s.
+MODELS: dict[str, Model] = {
+    "simulate_demo": Model(base_mb=500, mb_per_million=100, base_minutes=5, minutes_per_million=10),
+    "import_counts": Model(base_mb=500, mb_per_million=100, base_minutes=5, minutes_per_million=10),
+    "deseq2": Model(
+        base_mb=500, per_thread_mb=250, mb_per_million=400, base_minutes=10, minutes_per_million=60, parallel=True
+    ),
+    "gsea": Model(
+        base_mb=500,
+        mb_per_million=64,
+        base_minutes=5,
+        minutes_per_million=0.5,
+        work="gene_permutations",
+        parallel=True,
+    ),
+    "gsea_summary": Model(base_mb=500, base_minutes=5),
+}
+
+
+def _work(model: Model, size: StudySize, permutations: int) -> float:
+    """Millions of work units of one job of ``model`` on a study of ``size``."""
+    if model.work == "gene_permutations":
+        return size.genes * permutations / 1e6
+    return size.cells / 1e6
+
+
+def mem_mb(rule: str, size: StudySize, *, threads: int = 1, attempt: int = 1, permutations: int = 1000) -> int:
+    """Memory in MB to request for ``rule`` on a study of ``size``, at attempt ``attempt`` (1 = first).
+
+    Raises
+    ------
+    KeyError
+        ``rule`` has no model.
+    """
+    model = MODELS[rule]
+    if attempt == 1 and os.environ.get(FIRST_ATTEMPT_ENV, "").strip():
+        return int(os.environ[FIRST_ATTEMPT_ENV])
+    first = model.base_mb + model.per_thread_mb * threads + model.mb_per_million * _work(model, size, permutations)
+    return int(math.ceil(first / 100) * 100) * MEMORY_GROWTH ** (max(attempt, 1) - 1)
+
+
+def runtime(rule: str, size: StudySize, *, threads: int = 1, attempt: int = 1, permutations: int = 1000) -> int:
+    """Wall-clock minutes to request for ``rule`` on a study of ``size``, at attempt ``attempt``."""
+    model = MODELS[rule]
+    scaling = model.minutes_per_million * _work(model, size, permutations)
+    if model.parallel:
+        scaling /= max(threads, 1)
+    return int(math.ceil(model.base_minutes + scaling)) * max(attempt, 1)
+
+
+def job_resource(rule: str, resource: str, size: StudySize, *, permutations: int = 1000) -> Callable[..., int]:
+    """The callable of ``threads`` and ``attempt`` that snakemake evaluates for ``resource`` of ``rule``.
+
+    ``resource`` is ``"mem_mb"`` or ``"runtime"``.
+    """
+    estimate = {"mem_mb": mem_mb, "runtime": runtime}[resource]
+    MODELS[rule]  # fail at parse time on a rule without a model
+
+    def evaluate(wildcards: Any, threads: int, attempt: int) -> int:
+        return estimate(rule, size, threads=threads, attempt=attempt, permutations=permutations)
+
+    evaluate.__name__ = f"{resource}_of_{rule}"
+    return evaluate
+
+
+@lru_cache(maxsize=8)
+def _count_rows(path: str, mtime_ns: int, length: int) -> int:
+    with open(path, "rb") as handle:
+        gzipped = handle.read(2) == b"\x1f\x8b"
+    opener = gzip.open if gzipped else open
+    with opener(path, "rb") as handle:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    return max(lines - 1, 0)  # minus the header; a last line without newline is within rounding
+
+
+def _h5ad_genes(path: str) -> int:
+    import h5py
+
+    with h5py.File(path, "r") as handle:
+        var = handle["var"]
+        index = var.attrs.get("_index", "_index")
+        return int(var[index].shape[0])
+
+
+def matrix_genes(path: str | Path) -> int:
+    """Genes of a count file: data rows of a text table (gzipped or not), or ``n_vars`` of an ``.h5ad``.
+
+    Text files are counted once per file version (cached).
+    """
+    if str(path).endswith(".h5ad"):
+        return _h5ad_genes(str(path))
+    stat = Path(path).stat()
+    return _count_rows(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def study_size(n_samples: int, count_files: Sequence[str], *, demo_genes: int | None = None) -> StudySize:
+    """Size of the configured study: ``n_samples`` (the sheet) x its genes.
+
+    The genes are ``demo_genes`` for the embedded demo (its matrix is made by a job), otherwise
+    the rows of the first count file (a matrix, or one sample's file of a per-sample format:
+    transcripts where counts are per transcript, an overestimate that errs on the safe side);
+    a file that cannot be read counts as :data:`DEFAULT_GENES`.
+    """
+    if demo_genes is not None:
+        return StudySize(samples=n_samples, genes=int(demo_genes))
+    try:
+        genes = matrix_genes(count_files[0])
+    except (IndexError, KeyError, OSError, EOFError):
+        genes = 0
+    return StudySize(samples=n_samples, genes=genes or DEFAULT_GENES)
