@@ -35,7 +35,8 @@ def check_coverage(
     min_size: int,
     max_size: int,
     min_coverage: float,
-) -> None:
+    translated: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
     """Check that each collection's genes are found in the data and that some set is testable.
 
     Parameters
@@ -48,32 +49,80 @@ def check_coverage(
         Set size range (after matching to the data).
     min_coverage
         Smallest share of a collection's genes that must be among ``genes``.
+    translated
+        Source -> share of its genes that had an ortholog, for collections translated with
+        an ortholog table (reported in the table and the message).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per collection: ``collection``, ``genes``, ``in_data``, ``coverage``,
+        ``ortholog_rate`` (NA unless translated), ``sets``, ``testable_sets``.
 
     Raises
     ------
     InputError
         A collection whose coverage is below ``min_coverage`` (the classic Ensembl-vs-symbol
-        or human-vs-mouse mistake), or no set of any collection within the size range.
+        or human-vs-mouse mistake; the message names the rate and, when the symbols' case
+        suggests a species mismatch, says so), or no set of any collection within the size range.
     """
     present = set(genes)
-    testable = 0
+    translated = translated or {}
+    rows = []
     for source, sets in collections.items():
-        members = set().union(*(s.genes for s in sets.values()))
+        members = set().union(*(s.genes for s in sets.values())) if sets else set()
         found = len(members & present)
-        coverage = found / len(members)
-        log.info("%s: %d of %d genes (%.1f %%) are in the data", source, found, len(members), 100 * coverage)
+        coverage = found / len(members) if members else 0.0
+        testable = sum(min_size <= len(present.intersection(s.genes)) <= max_size for s in sets.values())
+        log.info(
+            "%s: %d of %d genes (%.1f %%) are in the data; %d of %d sets testable",
+            source, found, len(members), 100 * coverage, testable, len(sets),
+        )
+        rows.append(
+            {
+                "collection": source,
+                "genes": len(members),
+                "in_data": found,
+                "coverage": coverage,
+                "ortholog_rate": translated.get(source, np.nan),
+                "sets": len(sets),
+                "testable_sets": testable,
+            }
+        )
         if coverage < min_coverage:
             example_set = sorted(members)[:3]
             example_data = list(genes[:3])
-            raise InputError(
-                "Few genes of a gene-set collection are in the data.",
-                file=source,
-                found=f"{found} of {len(members)} genes ({100 * coverage:.1f} %) match, e.g. sets use {example_set}, data has {example_data}",
-                allowed=f"at least {100 * min_coverage:.0f} % (config 'gsea: min_coverage')",
-                hint="Sets and data must use the same identifiers (symbols vs Ensembl IDs) and species (human vs mouse).",
+            sets_style, data_style = symbol_style(members), symbol_style(genes)
+            mismatch = sets_style and data_style and sets_style != data_style
+            found_text = (
+                f"{found} of {len(members)} genes ({100 * coverage:.1f} %) match, e.g. sets use {example_set}, "
+                f"data has {example_data}"
             )
-        testable += sum(min_size <= len(present.intersection(s.genes)) <= max_size for s in sets.values())
-    if testable == 0:
+            if source in translated:
+                found_text += f"; after ortholog translation ({100 * translated[source]:.1f} % of genes had an ortholog)"
+            if mismatch:
+                what = (
+                    f"Few genes of a gene-set collection are in the data: the sets look like {sets_style} symbols and the data "
+                    f"like {data_style} symbols" + (", even after ortholog translation." if source in translated else ", and no ortholog table translates this collection.")
+                )
+                hint = (
+                    "Translate the collection with an ortholog table: config 'gsea: orthologs: {table, from, to, "
+                    "collections}' (e.g. an Alliance human-mouse table), or use the MSigDB collection of the data's species."
+                )
+                if source in translated:
+                    hint = "Check 'gsea: orthologs: from' / 'to': the columns may be swapped."
+            else:
+                what = "Few genes of a gene-set collection are in the data."
+                hint = "Sets and data must use the same identifiers (symbols vs Ensembl IDs) and species (human vs mouse); " \
+                    "map IDs to symbols with 'counts: annotation'."
+            raise InputError(
+                what,
+                file=source,
+                found=found_text,
+                allowed=f"at least {100 * min_coverage:.0f} % (config 'gsea: min_coverage')",
+                hint=hint,
+            )
+    if sum(r["testable_sets"] for r in rows) == 0:
         raise InputError(
             "No gene set has a testable size after matching to the data.",
             file=", ".join(collections),
@@ -81,6 +130,21 @@ def check_coverage(
             allowed=f"sets with {min_size}-{max_size} genes in the data (config 'gsea: min_size', 'max_size')",
             hint="Lower 'gsea: min_size' or use larger sets.",
         )
+    return pd.DataFrame(rows)
+
+
+def symbol_style(symbols) -> str | None:  # noqa: ANN001 - any iterable of str
+    """'human' when most alphabetic symbols are upper-case (TP53), 'mouse' when capitalised (Trp53), else None."""
+    words = [s for s in symbols if isinstance(s, str) and any(c.isalpha() for c in s) and not s.startswith(("ENS", "LOC"))]
+    if len(words) < 20:
+        return None
+    upper = sum(s == s.upper() for s in words) / len(words)
+    capital = sum(s[0].isupper() and s[1:] != s[1:].upper() for s in words) / len(words)
+    if upper >= 0.8:
+        return "human"
+    if capital >= 0.8:
+        return "mouse"
+    return None
 
 
 def merge_collections(collections: Mapping[str, Mapping[str, GeneSet]]) -> dict[str, tuple[str, GeneSet]]:
@@ -110,8 +174,9 @@ def prerank(
     weight: float = 1.0,
     seed: int = 42,
     threads: int = 1,
+    engine: str = "degsea",
 ) -> pd.DataFrame:
-    """Run gseapy's preranked GSEA on all sets of all collections.
+    """Run preranked GSEA (gseapy's statistics) on all sets of all collections.
 
     Parameters
     ----------
@@ -129,17 +194,35 @@ def prerank(
         Random seed of the permutations.
     threads
         Processes for gseapy.
+    engine
+        ``degsea``: :mod:`degsea.gsea_engine` (vectorised permutations, same statistics as
+        gseapy); ``gseapy``: gseapy's own ``prerank``.
 
     Returns
     -------
     pandas.DataFrame
         :data:`RESULT_COLUMNS`, sorted by NES (highest first) then set name.
     """
-    import gseapy
-
     merged = merge_collections(collections)
     gene_sets = {name: list(geneset.genes) for name, (_, geneset) in merged.items()}
     log.info("GSEA: %d genes, %d sets, %d permutations, seed %d", len(ranks), len(gene_sets), permutations, seed)
+    if engine == "degsea":
+        from degsea import gsea_engine
+
+        raw = gsea_engine.prerank(
+            ranks, gene_sets, permutations=permutations, min_size=min_size, max_size=max_size, weight=weight, seed=seed
+        )
+    elif engine != "gseapy":
+        raise ValueError(f"unknown GSEA engine {engine!r} (degsea, gseapy)")
+    else:
+        import gseapy
+
+        raw = _gseapy_prerank(gseapy, ranks, gene_sets, permutations, min_size, max_size, weight, seed, threads)
+    return _result_table(raw, ranks, merged)
+
+
+def _gseapy_prerank(gseapy, ranks, gene_sets, permutations, min_size, max_size, weight, seed, threads):  # noqa: ANN001, ANN202
+    """gseapy's prerank result table (res2d)."""
     result = gseapy.prerank(
         rnk=ranks,
         gene_sets=gene_sets,
@@ -153,7 +236,11 @@ def prerank(
         no_plot=True,
         verbose=False,
     )
-    raw = result.res2d
+    return result.res2d
+
+
+def _result_table(raw: pd.DataFrame, ranks: pd.Series, merged: dict) -> pd.DataFrame:
+    """:data:`RESULT_COLUMNS` from a gseapy-style result table, sorted by NES then set name."""
     present = set(ranks.index)
     table = pd.DataFrame(
         {
