@@ -15,6 +15,7 @@ from pydeseq2.default_inference import DefaultInference
 from pydeseq2.ds import DeseqStats
 
 from degsea.design import Contrast, design_variables, model_frame
+from degsea.deseq2_exact import engine_classes
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class DESettings:
     min_replicates: int = 7
     independent_filter: bool = True
     shrink: bool = True
+    engine: str = "deseq2_exact"
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Fit:
     frame: pd.DataFrame
     continuous: tuple[str, ...]
     inference: DefaultInference
+    stats_class: type[DeseqStats] = DeseqStats
 
 
 def fit(
@@ -93,7 +96,8 @@ def fit(
     frame = model_frame(adata.obs, variables, continuous=continuous, references=references)
     counts = pd.DataFrame(np.asarray(adata.X), index=adata.obs_names, columns=adata.var_names)
     inference = DefaultInference(n_cpus=threads)
-    dds = DeseqDataSet(
+    dataset_class, stats_class = engine_classes(settings.engine)
+    dds = dataset_class(
         counts=counts,
         metadata=frame,
         design=formula,
@@ -111,7 +115,9 @@ def fit(
         int((dds.var["_normed_means"] == 0).sum()),
         int(dds.var.get("refitted", pd.Series(False)).sum()),
     )
-    return Fit(dds=dds, formula=formula, frame=frame, continuous=tuple(continuous), inference=inference)
+    return Fit(
+        dds=dds, formula=formula, frame=frame, continuous=tuple(continuous), inference=inference, stats_class=stats_class
+    )
 
 
 def test_contrast(fitted: Fit, contrast: Contrast, *, settings: DESettings = DESettings()) -> pd.DataFrame:
@@ -124,7 +130,7 @@ def test_contrast(fitted: Fit, contrast: Contrast, *, settings: DESettings = DES
         normalised count of each compared group), sorted by p-value then gene ID.
     """
     dds = fitted.dds
-    stats = DeseqStats(
+    stats = fitted.stats_class(
         dds,
         contrast=[contrast.variable, contrast.test, contrast.reference],
         alpha=settings.alpha,
@@ -187,7 +193,7 @@ def _shrink(fitted: Fit, contrast: Contrast, *, settings: DESettings) -> tuple[n
     )
     new_design = FormulaicContrasts(frame, fitted.formula).design_matrix
     new_design.index = dds.obs_names
-    stats = DeseqStats(
+    stats = fitted.stats_class(
         dds,
         contrast=[contrast.variable, contrast.test, contrast.reference],
         alpha=settings.alpha,
