@@ -49,7 +49,10 @@ def test_empty_config_gets_every_default(schema: dict[str, Any]) -> None:
     assert validated["samples"] == "config/samples.tsv"
     assert validated["design"] == "~ condition"
     assert validated["continuous"] == []
-    assert validated["counts"] == {"path": "resources/demo/counts.tsv.gz", "extra_columns": "error"}
+    assert validated["counts"]["path"] == "resources/demo/counts.tsv.gz"
+    assert validated["counts"]["extra_columns"] == "error"
+    assert validated["counts"]["format"] == "auto" and validated["counts"]["duplicates"] == "error"
+    assert validated["gsea"]["msigdb"] == [] and validated["gsea"]["orthologs"]["table"] is None
     assert validated["de"]["alpha"] == 0.1
     assert validated["de"]["min_replicates"] == 7
     assert validated["gsea"]["permutations"] == 1000
@@ -74,6 +77,7 @@ def test_fill_defaults_nested_keeps_given_values(schema: dict[str, Any]) -> None
         "min_replicates": 7,
         "independent_filter": True,
         "shrink": True,
+        "engine": "deseq2_exact",
     }
 
 
@@ -117,7 +121,7 @@ def test_unknown_top_level_key(schema: dict[str, Any]) -> None:
     assert f"file: {SOURCE}" in message
     assert "where: top level of the config" in message
     assert "found: 'sampels'" in message
-    assert "allowed: continuous, contrasts, counts, de, demo, design, gsea, samples" in message
+    assert "allowed: continuous, contrasts, counts, de, demo, design, gsea, plots, samples" in message
 
 
 def test_unknown_nested_key(schema: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 from degsea.configuration import load_schema, validate_config  # noqa: E402
 from degsea.errors import InputError  # noqa: E402
 from degsea.study import check_study  # noqa: E402
+from degsea.resources import job_resource, study_size  # noqa: E402
 
 DEMO_COUNTS = "resources/demo/counts.tsv.gz"
 
@@ -28,7 +29,42 @@ except InputError as err:
     stop(str(err))
 
 CONTRASTS = [c.name for c in STUDY.contrasts]
+#: MSigDB collections to download: file stem -> config entry.
+MSIGDB = {Path(c.path).name.removesuffix(".gmt"): c for c in STUDY.msigdb}
+
+
+def count_inputs(wildcards):
+    """The inputs of import_counts (the count files, the sheet, the ID-mapping tables)."""
+    inputs = {"counts": STUDY.count_files, "samples": config["samples"]}
+    for key in ("annotation", "tx2gene"):
+        if config["counts"][key]:
+            inputs[key] = config["counts"][key]
+    return inputs
+
+
+def geneset_inputs(wildcards):
+    """The inputs of prepare_genesets (GMT files, MSigDB downloads, ortholog table, imported counts)."""
+    inputs = {
+        "counts": "results/counts.h5ad",
+        "gmt": list(config["gsea"]["genesets"]),
+        "msigdb": [c.path for c in STUDY.msigdb],
+    }
+    if config["gsea"]["orthologs"]["table"]:
+        inputs["orthologs"] = config["gsea"]["orthologs"]["table"]
+    return inputs
 
 
 wildcard_constraints:
     contrast="|".join(re.escape(name) for name in CONTRASTS),
+
+
+# Cluster resources (memory, run time) scale with the study: samples x genes, measured once here.
+COUNT_FILES = getattr(STUDY, "count_files", None) or [config["counts"]["path"]]
+STUDY_SIZE = study_size(
+    len(STUDY.sheet), COUNT_FILES, demo_genes=config["demo"]["n_genes"] if COUNT_FILES == [DEMO_COUNTS] else None
+)
+
+
+def estimate(rule, resource):
+    """Callable of (threads, attempt) for a rule's ``resources:`` (models: degsea/resources.py)."""
+    return job_resource(rule, resource, STUDY_SIZE, permutations=config["gsea"]["permutations"])

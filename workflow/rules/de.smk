@@ -17,9 +17,9 @@ rule deseq2:
         "logs/deseq2.log",
     conda:
         "../../envs/de.yaml"
-    threads: 2
+    threads: 4
     resources:
-        mem_mb=8000,
-        runtime=120,
+        mem_mb=estimate("deseq2", "mem_mb"),
+        runtime=estimate("deseq2", "runtime"),
     script:
         "../scripts/deseq2.py"

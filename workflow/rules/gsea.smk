@@ -1,23 +1,79 @@
 # Preranked GSEA per contrast, and a sets x contrasts summary.
 
+#: The gsea: keys rule gsea uses (gene-set sources are handled by prepare_genesets).
+GSEA_SETTINGS = ("rank_by", "permutations", "min_size", "max_size", "weight", "seed", "min_coverage", "engine")
+
+# Downloads run on the submitting host: cluster compute nodes often have no internet.
+localrules:
+    msigdb,
+
+
+rule msigdb:
+    output:
+        gmt="resources/genesets/msigdb/{msigdb}.gmt",
+    params:
+        entry=lambda wildcards: {
+            "collection": MSIGDB[wildcards.msigdb].collection,
+            "version": MSIGDB[wildcards.msigdb].version,
+            "sha256": MSIGDB[wildcards.msigdb].sha256,
+        },
+        url=lambda wildcards: config["gsea"]["msigdb_url"],  # a function: {collection} is not a wildcard
+    wildcard_constraints:
+        msigdb="|".join(re.escape(name) for name in MSIGDB) or "(?!x)x",
+    log:
+        "logs/msigdb/{msigdb}.log",
+    conda:
+        "../../envs/gsea.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/msigdb.py"
+
+
+rule prepare_genesets:
+    input:
+        unpack(geneset_inputs),
+    output:
+        genesets="results/gsea/genesets.json",
+        coverage="results/gsea/coverage.tsv",
+    params:
+        msigdb=config["gsea"]["msigdb"],
+        orthologs=config["gsea"]["orthologs"],
+        min_size=config["gsea"]["min_size"],
+        max_size=config["gsea"]["max_size"],
+        min_coverage=config["gsea"]["min_coverage"],
+        focus_sets=config["gsea"]["focus_sets"],
+    log:
+        "logs/gsea/prepare_genesets.log",
+    conda:
+        "../../envs/gsea.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    script:
+        "../scripts/prepare_genesets.py"
+
 
 rule gsea:
     input:
         de="results/de/{contrast}.tsv",
-        genesets=config["gsea"]["genesets"],
+        genesets="results/gsea/genesets.json",
     output:
         table="results/gsea/{contrast}.tsv",
         ranks="results/gsea/{contrast}.ranks.tsv",
     params:
-        settings={k: v for k, v in config["gsea"].items() if k not in ("genesets", "focus_sets")},
+        settings={k: config["gsea"][k] for k in GSEA_SETTINGS},
     log:
         "logs/gsea/{contrast}.log",
     conda:
         "../../envs/gsea.yaml"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=estimate("gsea", "mem_mb"),
+        runtime=estimate("gsea", "runtime"),
     script:
         "../scripts/gsea.py"
 
@@ -35,7 +91,7 @@ rule gsea_summary:
         "../../envs/gsea.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=estimate("gsea_summary", "mem_mb"),
+        runtime=estimate("gsea_summary", "runtime"),
     script:
         "../scripts/gsea_summary.py"
