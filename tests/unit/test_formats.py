@@ -322,7 +322,7 @@ def test_h5ad_layer_and_x(tmp_path: Path, reference: ad.AnnData) -> None:
 
 def test_per_sample_file_given_as_matrix(tmp_path: Path) -> None:
     files = htseq_files(tmp_path)
-    with pytest.raises(InputError, match=r"A htseq count file holds one sample, but it was given as the count matrix"):
+    with pytest.raises(InputError, match=r"'counts: path' is a htseq file, which holds one sample\.\n  file: .*1-a.counts\n  where: config 'counts: path'"):
         run_import(tmp_path, {"path": str(files["1-a"])})
 
 

@@ -762,6 +762,28 @@ def sample_strandedness(sheet: pd.DataFrame, default: str, *, sheet_file: str) -
     return result
 
 
+def single_file_format(path: str, fmt: str = "auto") -> str:
+    """The format of the single count file in ``counts: path`` (detected when ``"auto"``).
+
+    Raises
+    ------
+    InputError
+        The file is of a per-sample format (HTSeq, STAR, Salmon, kallisto).
+    """
+    if fmt == "auto":
+        fmt = detect_format(path)
+    if fmt in PER_SAMPLE_ONLY:
+        raise InputError(
+            f"'counts: path' is a {fmt} file, which holds one sample.",
+            file=path,
+            where="config 'counts: path'",
+            found=f"a {fmt} file",
+            allowed="a matrix, featureCounts or .h5ad file; per-sample files go in the sheet's 'path' column or 'counts: pattern'",
+            hint="List each sample's file in a 'path' column of the sheet, or set 'counts: pattern'.",
+        )
+    return fmt
+
+
 def single_file_samples(path: str, fmt: str) -> list[str]:
     """The sample IDs of a single count file (matrix, featureCounts, h5ad), reading as little as possible."""
     if fmt == "auto":
@@ -807,17 +829,7 @@ def read_counts(
     fmt = counts.get("format", "auto")
     if files is None:
         path = counts["path"]
-        if fmt == "auto":
-            fmt = detect_format(path)
-        if fmt in PER_SAMPLE_ONLY:
-            raise InputError(
-                f"A {fmt} count file holds one sample, but it was given as the count matrix.",
-                file=path,
-                where="config 'counts: path'",
-                found=f"a {fmt} file",
-                allowed="one matrix / featureCounts / .h5ad file in 'counts: path', or per-sample files",
-                hint="List each sample's file in a 'path' column of the sheet, or set 'counts: pattern'.",
-            )
+        fmt = single_file_format(path, fmt)
         if fmt == "matrix":
             text = read_text(path, what="count matrix", config_key="counts: path")
             matrix = parse_count_matrix(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -145,6 +145,19 @@ def symbol_style(symbols) -> str | None:  # noqa: ANN001 - any iterable of str
     if capital >= 0.8:
         return "mouse"
     return None
+
+
+def check_focus_sets(focus_sets: Sequence[str], names: Collection[str], *, sources: Iterable[str]) -> None:
+    """Raise :class:`InputError` unless every focus set is a set of the collections."""
+    unknown = [s for s in focus_sets if s not in names]
+    if unknown:
+        raise InputError(
+            "Focus sets are not in the gene-set collections.",
+            where="config 'gsea: focus_sets'",
+            found=", ".join(unknown),
+            allowed=f"set names of {', '.join(map(str, sources))}",
+            hint="Set names must match the GMT exactly (they are case-sensitive).",
+        )
 
 
 def merge_collections(collections: Mapping[str, Mapping[str, GeneSet]]) -> dict[str, tuple[str, GeneSet]]:

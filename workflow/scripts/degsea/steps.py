@@ -15,9 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from degsea.counts import match_samples, read_count_matrix, to_anndata
+from degsea.counts import match_samples, to_anndata
 from degsea.design import parse_contrasts
-from degsea.errors import InputError
 from degsea.genesets import read_gmt
 from degsea.io import atomic_path, write_table
 from degsea.sheet import read_sample_sheet
@@ -160,15 +159,7 @@ def prepare_genesets(
             log.warning("%s: no checksum known to check it against", entry.path)
     collections, rates = load_collections(list(genesets), msigdb=entries, orthologs=dict(orthologs))
     names = gsea.merge_collections(collections)
-    unknown = [s for s in focus_sets if s not in names]
-    if unknown:  # checked here too: MSigDB collections may have been downloaded only now
-        raise InputError(
-            "Focus sets are not in the gene-set collections.",
-            where="config 'gsea: focus_sets'",
-            found=", ".join(unknown),
-            allowed=f"set names of {', '.join(collections)}",
-            hint="Set names must match the GMT exactly (they are case-sensitive).",
-        )
+    gsea.check_focus_sets(focus_sets, names, sources=collections)  # MSigDB sets may be new here
     symbols = ad.read_h5ad(counts_h5ad, backed="r").var["symbol"].astype(str)
     coverage = gsea.check_coverage(
         collections, pd.Index(symbols.unique()), min_size=min_size, max_size=max_size, min_coverage=min_coverage, translated=rates

@@ -15,14 +15,14 @@ from degsea.design import Contrast, check_design, parse_contrasts
 from degsea.errors import InputError
 from degsea.genesets import read_gmt
 from degsea.formats import (
-    PER_SAMPLE_ONLY,
     SINGLE_FILE_ONLY,
     detect_format,
     sample_files,
     sample_strandedness,
+    single_file_format,
     single_file_samples,
 )
-from degsea.gsea import merge_collections
+from degsea.gsea import check_focus_sets, merge_collections
 from degsea.msigdb import check_cached, parse_entries
 from degsea.sheet import read_sample_sheet
 
@@ -80,14 +80,8 @@ def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) ->
     unknown = [s for s in gsea["focus_sets"] if s not in names]
     if unknown and len(available) < len(files):
         log.info("focus sets are checked once the MSigDB collections are downloaded")
-    elif unknown:
-        raise InputError(
-            "Focus sets are not in the gene-set collections.",
-            where="config 'gsea: focus_sets'",
-            found=", ".join(unknown),
-            allowed=f"set names of {', '.join(files)}",
-            hint="Set names must match the GMT exactly (they are case-sensitive).",
-        )
+    else:
+        check_focus_sets(gsea["focus_sets"], names, sources=files)
     log.info("study: %d samples, design %s, %d contrasts", len(sheet), config["design"], len(contrasts))
     return Study(sheet=sheet, contrasts=contrasts, count_files=count_files, msigdb=entries)
 
@@ -158,16 +152,7 @@ def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: 
             file=counts_file,
             hint="Check 'counts: path' in the config (relative paths start at the directory you run snakemake in).",
         )
-    fmt = detect_format(counts_file) if counts.get("format", "auto") == "auto" else counts.get("format", "auto")
-    if fmt in PER_SAMPLE_ONLY:
-        raise InputError(
-            f"'counts: path' is a {fmt} file, which holds one sample.",
-            file=counts_file,
-            where="config 'counts: path'",
-            found=f"a {fmt} file",
-            allowed="a matrix, featureCounts or .h5ad file; per-sample files go in the sheet's 'path' column or 'counts: pattern'",
-            hint="List each sample's file in a 'path' column of the sheet, or set 'counts: pattern'.",
-        )
+    fmt = single_file_format(counts_file, counts.get("format", "auto"))
     match_samples(
         single_file_samples(counts_file, fmt),
         list(sheet.index),
