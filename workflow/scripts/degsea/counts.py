@@ -87,7 +87,14 @@ def parse_count_matrix(text: str, *, source: str, delimiter: str = "\t", duplica
             io.StringIO(text), sep=delimiter, header=0, dtype=text_columns, keep_default_na=False
         )
     except pd.errors.ParserError as err:
+        if "EOF inside string" in str(err):
+            raise _unclosed_quote(err, source=source) from None
         raise _ragged_row(err, source=source, header=header) from None
+    except IndexError:
+        # pandas fails this way when quotes merge header names and no data row follows
+        raise _quoted_header(source=source, header=header, parsed=None) from None
+    if len(frame.columns) != len(header):
+        raise _quoted_header(source=source, header=header, parsed=list(frame.columns))
     if not isinstance(frame.index, pd.RangeIndex):
         # pandas takes the first column as the index when the rows have one field more
         # than the header; the columns would be shifted by one.
@@ -264,6 +271,32 @@ def _ragged_row(err: Exception, *, source: str, header: list[str]) -> InputError
         found=f"{match.group(3)} fields" if match else str(err).strip(),
         allowed=f"{len(header)} fields, as in the header",
         hint="Check for a stray separator in that row.",
+    )
+
+
+def _unclosed_quote(err: Exception, *, source: str) -> InputError:
+    """The error for a '"' that opens a quoted field and is never closed."""
+    match = re.search(r"starting at row (\d+)", str(err))
+    return InputError(
+        "A quoted field of the count matrix is never closed.",
+        file=source,
+        where=f"the field opened in line {int(match.group(1)) + 1} or later" if match else None,
+        found="a '\"' without its closing '\"'; the rest of the file would be read as one field",
+        allowed="fields without quotes, or quoted fields that end with '\"'",
+        hint="Remove the stray quote character, or export the table again.",
+    )
+
+
+def _quoted_header(*, source: str, header: list[str], parsed: list[str] | None) -> InputError:
+    """The error for a header whose quoted names hold a separator or a line break."""
+    return InputError(
+        "The header of the count matrix has quoted names that hold a separator or a line break.",
+        file=source,
+        where="header (line 1)",
+        found=f"{len(header)} names split at the separator, a different number when quotes are respected"
+        + ("" if parsed is None else f" ({len(parsed)}: {_listing([str(p) for p in parsed])})"),
+        allowed="one name per column, without separators, quotes or line breaks inside",
+        hint="Remove the quote characters from the header, or rename the columns.",
     )
 
 

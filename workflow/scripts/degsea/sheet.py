@@ -93,10 +93,32 @@ def parse_sample_sheet(
                 allowed=f"{len(header)} fields, as in the header ({', '.join(header)})",
                 hint="Check for a missing value or a stray separator in that row.",
             )
-    sheet = pd.read_csv(
-        io.StringIO("\n".join(lines)), sep=delimiter, dtype=str, keep_default_na=False
-    )
+    try:
+        sheet = pd.read_csv(
+            io.StringIO("\n".join(lines)), sep=delimiter, dtype=str, keep_default_na=False
+        )
+        problem = None if isinstance(sheet.index, pd.RangeIndex) else "a row with more fields than the header once quotes are respected"
+    except pd.errors.ParserError as err:
+        problem = str(err).strip().removeprefix("Error tokenizing data. C error: ")
+    if problem:
+        raise InputError(
+            "The sample sheet has quote characters that make its rows unreadable.",
+            file=source,
+            found=problem,
+            allowed="fields without quotes, or quoted fields that open and close on the same line",
+            hint="Remove the stray quote characters ('\"'), or export the sheet again.",
+        )
     sheet.columns = [c.strip() for c in sheet.columns]
+    if len(sheet.columns) != len(header) or SAMPLE_COLUMN not in sheet.columns:
+        raise InputError(
+            "The header of the sample sheet has quoted names that hold a separator or a line break.",
+            file=source,
+            where=f"header (line {header_line})",
+            found=f"{len(header)} names split at the separator, {len(sheet.columns)} when quotes are respected: "
+            + ", ".join(repr(c) for c in sheet.columns),
+            allowed=f"one name per column, without separators, quotes or line breaks inside, one of them '{SAMPLE_COLUMN}'",
+            hint="Remove the quote characters from the header, or rename the columns.",
+        )
     sheet = sheet.apply(lambda col: col.str.strip())
     if len(sheet) == 0:
         raise InputError("The sample sheet has a header but no samples.", file=source, hint="Add one row per sample.")
