@@ -238,7 +238,7 @@ def test_continuous_column_with_empty_value_line_counts_blank_lines() -> None:
 
 
 def test_continuous_column_not_in_sheet() -> None:
-    with pytest.raises(InputError, match="not in the sample sheet") as info:
+    with pytest.raises(InputError, match="is not a covariate of the sample sheet") as info:
         parse_sample_sheet("sample\tcondition\na\tx\n", source="s.tsv", continuous=["age"])
     message = str(info.value)
     assert "file: s.tsv" in message
@@ -258,3 +258,10 @@ def test_returned_frame_is_plain_dataframe() -> None:
     sheet = parse_sample_sheet("sample\tcondition\na\tx\n", source="s.tsv")
     assert isinstance(sheet, pd.DataFrame)
     assert sheet.shape == (1, 1)
+
+
+def test_the_sample_column_cannot_be_continuous() -> None:
+    from degsea.sheet import parse_sample_sheet
+
+    with pytest.raises(InputError, match=r"A column named in config 'continuous' is not a covariate of the sample sheet\.\n  file: s.tsv\n  found: sample"):
+        parse_sample_sheet("sample\tA\n0\t0\n", source="s.tsv", continuous=["sample"])

@@ -135,9 +135,9 @@ def parse_sample_sheet(
             hint="Technical replicates must be summed into one column before the analysis.",
         )
     for column in continuous:
-        if column not in sheet.columns:
+        if column not in sheet.columns or column == SAMPLE_COLUMN:
             raise InputError(
-                "A column named in config 'continuous' is not in the sample sheet.",
+                "A column named in config 'continuous' is not a covariate of the sample sheet.",
                 file=source,
                 found=column,
                 allowed=", ".join(c for c in sheet.columns if c != SAMPLE_COLUMN),
