@@ -37,12 +37,14 @@ def _start(workdir: Path, config: Path) -> subprocess.Popen[str]:
     )
 
 
-def _wait_for(path: Path, timeout: float = 300) -> None:
+def _wait_for_deseq2_job(workdir: Path, timeout: float = 300) -> list[int]:
+    """Wait until the deseq2 rule's script process runs (it starts by importing for ~2 s)."""
     deadline = time.monotonic() + timeout
-    while not path.exists():
+    while not (pids := _deseq2_job_pids(workdir)):
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{path} did not appear within {timeout} s")
-        time.sleep(0.2)
+            raise TimeoutError(f"the deseq2 job did not start within {timeout} s")
+        time.sleep(0.05)
+    return pids
 
 
 def _deseq2_job_pids(workdir: Path) -> list[int]:
@@ -78,8 +80,7 @@ def test_killing_snakemake_mid_run_then_restarting_gives_the_same_tables(
     workdir = copy_workflow(tmp_path)
     config = write_small_study(workdir)
     run = _start(workdir, config)
-    _wait_for(workdir / "logs" / "deseq2.log")
-    time.sleep(3)  # the fit is under way
+    _wait_for_deseq2_job(workdir)  # the DE job is under way
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
     assert not (workdir / "results" / "de" / "responsive_vs_untreated.tsv").exists()
@@ -96,12 +97,7 @@ def test_a_killed_job_fails_cleanly_and_the_rerun_completes(tmp_path: Path, refe
     workdir = copy_workflow(tmp_path)
     config = write_small_study(workdir)
     run = _start(workdir, config)
-    _wait_for(workdir / "logs" / "deseq2.log")
-    deadline = time.monotonic() + 60
-    while not (pids := _deseq2_job_pids(workdir)):
-        assert time.monotonic() < deadline, "the deseq2 job process was not found"
-        time.sleep(0.2)
-    for pid in pids:
+    for pid in _wait_for_deseq2_job(workdir):
         os.kill(pid, signal.SIGKILL)
     assert run.wait(timeout=300) != 0  # snakemake reports the failed job
     assert not any((workdir / name).exists() for name in TABLES if name.startswith("results/de/"))
