@@ -1,11 +1,16 @@
 # Config and sample-sheet loading, validation and input functions.
 # Every check runs here, when the workflow is parsed, so a mistake stops the run before any
 # job starts, with one message and no traceback.
+import os
 import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+SCRIPTS = str(Path(workflow.basedir) / "workflow" / "scripts")
+sys.path.insert(0, SCRIPTS)
+# Jobs must import this workflow's own degsea, not another installed copy: Snakemake appends
+# the scripts folder to a job's sys.path after site-packages, PYTHONPATH comes before them.
+os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (SCRIPTS, os.environ.get("PYTHONPATH")) if p))
 
 from degsea.configuration import load_schema, validate_config  # noqa: E402
 from degsea.errors import InputError  # noqa: E402

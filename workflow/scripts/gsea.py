@@ -6,7 +6,7 @@ from degsea.steps import gene_set_enrichment
 with rule_logging(snakemake.log[0], rule=f"gsea {snakemake.wildcards.contrast}"):  # noqa: F821
     gene_set_enrichment(
         de_table=snakemake.input.de,  # noqa: F821
-        genesets=[snakemake.input.genesets],  # noqa: F821  (the prepared collections, JSON)
+        genesets_json=snakemake.input.genesets,  # noqa: F821
         table_out=snakemake.output.table,  # noqa: F821
         ranks_out=snakemake.output.ranks,  # noqa: F821
         threads=snakemake.threads,  # noqa: F821

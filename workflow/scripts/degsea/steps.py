@@ -172,7 +172,7 @@ def prepare_genesets(
 def gene_set_enrichment(
     *,
     de_table: str,
-    genesets: Sequence[str],
+    genesets_json: str,
     table_out: str,
     ranks_out: str,
     rank_by: str = "stat",
@@ -187,8 +187,7 @@ def gene_set_enrichment(
 ) -> None:
     """Rule gsea: rank the genes of one contrast and run preranked GSEA on all collections.
 
-    ``genesets`` lists GMT files, or is the single JSON file of prepared collections written by
-    :func:`prepare_genesets`.
+    ``genesets_json`` is the file of prepared collections written by :func:`prepare_genesets`.
     """
     import json
 
@@ -198,11 +197,7 @@ def gene_set_enrichment(
 
     table = pd.read_csv(de_table, sep="\t", dtype={"gene_id": str, "symbol": str})
     ranks = rank_genes(table, metric=rank_by, source=de_table)
-    rates: dict[str, float] = {}
-    if len(genesets) == 1 and str(genesets[0]).endswith(".json"):
-        collections, rates = collections_from_json(json.loads(Path(genesets[0]).read_text(encoding="utf-8")))
-    else:
-        collections = {str(Path(p)): read_gmt(p) for p in genesets}
+    collections, rates = collections_from_json(json.loads(Path(genesets_json).read_text(encoding="utf-8")))
     gsea.check_coverage(
         collections, ranks.index, min_size=min_size, max_size=max_size, min_coverage=min_coverage, translated=rates
     )
