@@ -78,7 +78,7 @@ def test_job_resource_is_a_snakemake_callable() -> None:
     assert list(inspect.signature(memory).parameters) == ["wildcards", "threads", "attempt"]
     assert memory({}, 2, 2) == mem_mb("gsea", SMALL, threads=2, attempt=2, permutations=200)
     assert job_resource("gsea", "runtime", SMALL)({}, 1, 1) == runtime("gsea", SMALL)
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="no resource model for rule 'no_such_rule'"):
         job_resource("no_such_rule", "mem_mb", SMALL)
 
 

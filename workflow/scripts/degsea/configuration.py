@@ -84,7 +84,7 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any], *, sou
             allowed=", ".join(sub_schema.get("required", [])),
             hint="Add the missing key.",
         )
-    allowed = _describe(sub_schema, error)
+    allowed = _describe(error)
     description = sub_schema.get("description") or _parent_description(schema, error.absolute_path)
     raise InputError(
         "A config value is not allowed.",
@@ -96,7 +96,7 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any], *, sou
     )
 
 
-def _describe(schema: Mapping[str, Any], error: jsonschema.ValidationError) -> str:
+def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator == "enum":
         return "one of " + ", ".join(repr(v) for v in error.validator_value)
     if error.validator == "type":

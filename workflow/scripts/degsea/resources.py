@@ -126,7 +126,8 @@ def job_resource(rule: str, resource: str, size: StudySize, *, permutations: int
     ``resource`` is ``"mem_mb"`` or ``"runtime"``.
     """
     estimate = {"mem_mb": mem_mb, "runtime": runtime}[resource]
-    MODELS[rule]  # fail at parse time on a rule without a model
+    if rule not in MODELS:  # fail when the workflow is parsed, not when a job is sized
+        raise KeyError(f"no resource model for rule {rule!r}; add one to degsea.resources.MODELS")
 
     def evaluate(wildcards: Any, threads: int, attempt: int) -> int:
         return estimate(rule, size, threads=threads, attempt=attempt, permutations=permutations)
