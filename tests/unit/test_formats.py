@@ -122,7 +122,10 @@ def transcripts(directory: Path) -> tuple[Path, list[tuple[str, str, int]]]:
 
 
 def quant_files(directory: Path, kind: str) -> tuple[dict[str, Path], Path]:
-    """Salmon quant.sf / kallisto abundance.tsv whose estimated counts sum to COUNTS per gene."""
+    """Salmon quant.sf / kallisto abundance.tsv or .h5 / RSEM isoforms.results whose estimated counts sum to COUNTS per gene.
+
+    ``kind``: salmon, kallisto, kallisto_h5 or rsem.
+    """
     tx2gene, layout = transcripts(directory)
     files = {}
     for j, sample in enumerate(SAMPLES):
@@ -134,14 +137,50 @@ def quant_files(directory: Path, kind: str) -> tuple[dict[str, Path], Path]:
             rows.append((t, 1000 + 100 * part, 800.0 + 100 * part, reads))
         frame = pd.DataFrame(rows, columns=["id", "length", "eff", "reads"])
         frame["tpm"] = frame["reads"] / frame["eff"] / max((frame["reads"] / frame["eff"]).sum(), 1e-12) * 1e6
+        if kind == "kallisto_h5":
+            files[sample] = kallisto_h5(directory / kind / sample / "abundance.h5", frame)
+            continue
         if kind == "salmon":
             header, name = "Name\tLength\tEffectiveLength\tTPM\tNumReads", "quant.sf"
             lines = [f"{r.id}\t{r.length}\t{r.eff}\t{r.tpm}\t{r.reads}" for r in frame.itertuples()]
+        elif kind == "rsem":
+            header, name = "transcript_id\tgene_id\tlength\teffective_length\texpected_count\tTPM\tFPKM\tIsoPct", f"{sample}.isoforms.results"
+            genes = [g for _, g, _ in layout]
+            lines = [f"{r.id}\t{g}\t{r.length}\t{r.eff}\t{r.reads:.2f}\t{r.tpm:.2f}\t{r.tpm / 2:.2f}\t100.00" for r, g in zip(frame.itertuples(), genes, strict=True)]
         else:
             header, name = "target_id\tlength\teff_length\test_counts\ttpm", "abundance.tsv"
             lines = [f"{r.id}\t{r.length}\t{r.eff}\t{r.reads}\t{r.tpm}" for r in frame.itertuples()]
         files[sample] = write(directory / kind / sample / name, header + "\n" + "\n".join(lines) + "\n")
     return files, tx2gene
+
+
+def kallisto_h5(path: Path, frame: pd.DataFrame) -> Path:
+    """kallisto's abundance.h5: transcript IDs, lengths and effective lengths under aux/, est_counts."""
+    import h5py
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with h5py.File(path, "w") as handle:
+        handle["aux/ids"] = np.array(frame["id"].tolist(), dtype="S")
+        handle["aux/lengths"] = frame["length"].to_numpy(dtype=np.int32)
+        handle["aux/eff_lengths"] = frame["eff"].to_numpy(dtype=float)
+        handle["aux/num_bootstrap"] = np.array([0])
+        handle["est_counts"] = frame["reads"].to_numpy(dtype=float)
+    return path
+
+
+def rsem_gene_files(directory: Path, *, gz: bool = False) -> dict[str, Path]:
+    """RSEM genes.results whose expected counts round to COUNTS (RSEM's are fractional)."""
+    files = {}
+    header = "gene_id\ttranscript_id(s)\tlength\teffective_length\texpected_count\tTPM\tFPKM"
+    for j, sample in enumerate(SAMPLES):
+        lines = [header]
+        for i, g in enumerate(VERSIONED):
+            count = COUNTS[i, j]
+            expected = count + (0.31 if count else 0.0) - (0.4 if i == 1 and count else 0.0)
+            lines.append(f"{g}\tENSMUST{i:011d}1.1\t{1000 + i}\t{800.0 + i:.2f}\t{expected:.2f}\t{expected * 3:.2f}\t{expected:.2f}")
+        name = f"{sample}.genes.results" + (".gz" if gz else "")
+        files[sample] = write(directory / "rsem" / name, "\n".join(lines) + "\n", gz=gz)
+    return files
 
 
 def h5ad_file(directory: Path, *, layer: str | None = "counts") -> Path:
@@ -161,7 +200,10 @@ def h5ad_file(directory: Path, *, layer: str | None = "counts") -> Path:
 def test_detects_every_format_from_content(tmp_path: Path) -> None:
     salmon, _ = quant_files(tmp_path, "salmon")
     kallisto, _ = quant_files(tmp_path, "kallisto")
+    kallisto_h5_files, _ = quant_files(tmp_path, "kallisto_h5")
+    rsem_isoforms, _ = quant_files(tmp_path, "rsem")
     cases = {
+        "rsem": rsem_gene_files(tmp_path)["1-a"],
         "matrix": matrix_file(tmp_path),
         "featurecounts": featurecounts_file(tmp_path),
         "htseq": htseq_files(tmp_path)["1-a"],
@@ -172,6 +214,9 @@ def test_detects_every_format_from_content(tmp_path: Path) -> None:
     }
     for expected, path in cases.items():
         assert detect_format(path) == expected, path
+    assert detect_format(rsem_isoforms["s.2"]) == "rsem"
+    assert detect_format(kallisto_h5_files["s.2"]) == "kallisto"  # HDF5, told apart from .h5ad by its datasets
+    assert detect_format(rsem_gene_files(tmp_path / "gz", gz=True)["1-a"]) == "rsem"
     # Gzipped, whatever the name says.
     assert detect_format(featurecounts_file(tmp_path / "gz", gz=True)) == "featurecounts"
     assert detect_format(htseq_files(tmp_path / "gz", gz=True)["s.2"]) == "htseq"
@@ -286,12 +331,82 @@ def test_infer_strandedness() -> None:
     assert infer_strandedness(0, 0) is None
 
 
-@pytest.mark.parametrize("kind", ["salmon", "kallisto"])
+@pytest.mark.parametrize("kind", ["salmon", "kallisto", "kallisto_h5", "rsem"])
 def test_transcript_quantifications_summed_per_gene(tmp_path: Path, reference: ad.AnnData, kind: str) -> None:
     files, tx2gene = quant_files(tmp_path, kind)
     adata = run_import(tmp_path, {"tx2gene": str(tx2gene), "counts_from_abundance": "no"}, paths=files)
     assert_same(adata, reference)
-    assert adata.uns["degsea_import"]["format"] == kind
+    assert adata.uns["degsea_import"]["format"] == kind.removesuffix("_h5")
+
+
+def test_kallisto_h5_and_tsv_give_the_same_length_scaled_counts(tmp_path: Path) -> None:
+    h5, tx2gene = quant_files(tmp_path, "kallisto_h5")
+    tsv, _ = quant_files(tmp_path, "kallisto")
+    from_h5 = run_import(tmp_path / "h5", {"tx2gene": str(tx2gene)}, paths=h5)
+    from_tsv = run_import(tmp_path / "tsv", {"tx2gene": str(tx2gene)}, paths=tsv)
+    np.testing.assert_array_equal(np.asarray(from_h5.X), np.asarray(from_tsv.X))
+    assert from_h5.uns["degsea_import"]["kallisto_files"] == "abundance.h5"
+    assert from_tsv.uns["degsea_import"]["kallisto_files"] == "abundance.tsv"
+    # length_scaled_tpm moves counts between genes (it is not the identity here), keeping library sizes.
+    assert not np.array_equal(np.asarray(from_h5.X), COUNTS.T)
+    np.testing.assert_allclose(np.asarray(from_h5.X).sum(axis=1), COUNTS.sum(axis=0), atol=3)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_rsem_genes_results_expected_counts_rounded(tmp_path: Path, reference: ad.AnnData, gz: bool, caplog: pytest.LogCaptureFixture) -> None:
+    rsem_gene_files(tmp_path, gz=gz)
+    with caplog.at_level(logging.INFO):
+        adata = run_import(tmp_path, {"pattern": str(tmp_path / "rsem" / "{sample}.genes.results*")})
+    assert_same(adata, reference)
+    info = adata.uns["degsea_import"]
+    assert info["format"] == "rsem" and info["rsem_level"] == "gene" and info["counts_from_abundance"] == "no"
+    assert info["versions_stripped"] == 5
+    assert "gene counts are the expected counts rounded" in caplog.text
+
+
+def test_rsem_isoforms_take_genes_from_their_own_column(tmp_path: Path, reference: ad.AnnData) -> None:
+    files, _ = quant_files(tmp_path, "rsem")
+    adata = run_import(tmp_path, {"counts_from_abundance": "no"}, paths=files)
+    assert_same(adata, reference)  # symbols from 'counts: annotation'
+    assert adata.uns["degsea_import"]["tx2gene"].startswith("the gene_id column of ")
+    assert adata.uns["degsea_import"]["rsem_level"] == "transcript"
+
+
+def test_rsem_genes_and_isoforms_mixed(tmp_path: Path) -> None:
+    files = rsem_gene_files(tmp_path)
+    files["s.2"] = quant_files(tmp_path, "rsem")[0]["s.2"]
+    with pytest.raises(InputError, match=r"RSEM files of genes and of isoforms are mixed\.\n  where: .*\n  found: gene level \(e\.g\. .*1-a\.genes\.results\), transcript level \(e\.g\. .*s\.2\.isoforms\.results\)"):
+        run_import(tmp_path, {}, paths=files)
+
+
+def test_kallisto_h5_and_tsv_mixed(tmp_path: Path) -> None:
+    files, tx2gene = quant_files(tmp_path, "kallisto_h5")
+    files["s.2"] = quant_files(tmp_path, "kallisto")[0]["s.2"]
+    with pytest.raises(InputError, match=r"kallisto files are given both as abundance\.h5 and as abundance\.tsv\.\n.*\n  found: 2 abundance\.h5 and 1 abundance\.tsv files"):
+        run_import(tmp_path, {"tx2gene": str(tx2gene)}, paths=files)
+
+
+def test_h5ad_given_as_kallisto(tmp_path: Path) -> None:
+    files, tx2gene = quant_files(tmp_path, "kallisto_h5")
+    files["tumour 3"] = h5ad_file(tmp_path)
+    with pytest.raises(InputError, match=r"An HDF5 file given as kallisto output is not kallisto's abundance\.h5\.\n  file: .*expression\.h5ad\n  found: an HDF5 file without aux/ids"):
+        run_import(tmp_path, {"tx2gene": str(tx2gene), "format": "kallisto"}, paths=files)
+
+
+@pytest.mark.parametrize("kind", ["salmon", "rsem"])
+def test_quantifications_of_different_transcripts(tmp_path: Path, kind: str) -> None:
+    files, tx2gene = quant_files(tmp_path, kind)
+    lines = files["tumour 3"].read_text().splitlines()
+    files["tumour 3"].write_text("\n".join([lines[0], lines[2], lines[1], *lines[3:]]) + "\n")  # two rows swapped
+    with pytest.raises(InputError, match=r"Per-sample quantification files list different transcripts\.\n  file: .*tumour 3.*\n  where: compared with .*1-a.*, row 2\n  found: 7 transcripts vs 7"):
+        run_import(tmp_path, {"tx2gene": str(tx2gene)}, paths=files)
+
+
+def test_rsem_file_without_rsem_columns(tmp_path: Path) -> None:
+    files = rsem_gene_files(tmp_path)
+    files["s.2"].write_text(files["s.2"].read_text().replace("expected_count", "counts"))
+    with pytest.raises(InputError, match=r"An RSEM file does not have RSEM's columns\.\n  file: .*s\.2\.genes\.results\n  where: header \(line 1\)"):
+        run_import(tmp_path, {"format": "rsem"}, paths=files)
 
 
 def test_salmon_length_scaled_tpm_gives_integer_counts(tmp_path: Path) -> None:
@@ -318,6 +433,12 @@ def test_h5ad_layer_and_x(tmp_path: Path, reference: ad.AnnData) -> None:
 
 
 # --- errors of per-sample inputs ----------------------------------------------------------------
+
+
+def test_rsem_file_given_as_matrix(tmp_path: Path) -> None:
+    files = rsem_gene_files(tmp_path)
+    with pytest.raises(InputError, match=r"'counts: path' is a rsem file, which holds one sample\."):
+        run_import(tmp_path, {"path": str(files["1-a"])})
 
 
 def test_per_sample_file_given_as_matrix(tmp_path: Path) -> None:

@@ -14,8 +14,12 @@ Formats (config ``counts: format``; ``auto`` detects from content, gzipped or no
     STAR ``ReadsPerGene.out.tab``, one per sample: ``N_unmapped`` ... rows, then gene, unstranded,
     forward-strand and reverse-strand counts.
 ``salmon`` / ``kallisto``
-    ``quant.sf`` / ``abundance.tsv`` per sample, summarised to genes with a transcript-to-gene
-    table by pytximport (tximport).
+    ``quant.sf`` / ``abundance.tsv`` (or kallisto's ``abundance.h5``) per sample, summarised to
+    genes with a transcript-to-gene table by pytximport (tximport).
+``rsem``
+    RSEM ``*.genes.results`` (gene level: ``expected_count``, as tximport reads it) or
+    ``*.isoforms.results`` (transcript level, summarised to genes by pytximport; the
+    transcript-to-gene table may come from the files' own ``gene_id`` column).
 ``h5ad``
     AnnData, samples x genes, counts in X or a named layer. Read with anndata's HDF5 reader,
     which does not unpickle anything.
@@ -44,9 +48,9 @@ from degsea.io import delimiter_for, read_text
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("matrix", "featurecounts", "htseq", "star", "salmon", "kallisto", "h5ad")
+FORMATS = ("matrix", "featurecounts", "htseq", "star", "salmon", "kallisto", "rsem", "h5ad")
 #: Formats with one file per sample (featureCounts may be either).
-PER_SAMPLE_ONLY = ("htseq", "star", "salmon", "kallisto")
+PER_SAMPLE_ONLY = ("htseq", "star", "salmon", "kallisto", "rsem")
 #: Formats with one file for all samples.
 SINGLE_FILE_ONLY = ("matrix", "h5ad")
 #: The sheet column that names each sample's count file, and the one for STAR's strand.
@@ -57,6 +61,11 @@ STRANDEDNESS = ("none", "forward", "reverse")
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 SALMON_HEADER = ["Name", "Length", "EffectiveLength", "TPM", "NumReads"]
 KALLISTO_HEADER = ["target_id", "length", "eff_length", "est_counts", "tpm"]
+#: kallisto's abundance.h5: the datasets read (transcript IDs, effective lengths, estimated counts).
+KALLISTO_H5_DATASETS = ("aux/ids", "aux/eff_lengths", "est_counts")
+#: RSEM's *.genes.results and *.isoforms.results (the columns read; FPKM, IsoPct, ... may follow).
+RSEM_GENES_HEADER = ["gene_id", "transcript_id(s)", "length", "effective_length", "expected_count", "TPM"]
+RSEM_ISOFORMS_HEADER = ["transcript_id", "gene_id", "length", "effective_length", "expected_count", "TPM"]
 FEATURECOUNTS_ANNOTATION = ["Geneid", "Chr", "Start", "End", "Strand", "Length"]
 STAR_SUMMARY = ("N_unmapped", "N_multimapping", "N_noFeature", "N_ambiguous")
 #: STAR's columns: 1 = unstranded, 2 = read 1 on the gene's strand (htseq -s yes), 3 = reverse.
@@ -107,11 +116,18 @@ def detect_format(path: str | Path) -> str:
             hint="Check 'counts: path', 'counts: pattern' or the sheet's 'path' column "
             "(relative paths start at the directory you run snakemake in).",
         )
-    return detect_format_bytes(_head(path), source=str(path))
+    fmt = detect_format_bytes(_head(path), source=str(path))
+    if fmt == "h5ad" and is_kallisto_h5(path):
+        return "kallisto"
+    return fmt
 
 
 def detect_format_bytes(head: bytes, *, source: str) -> str:
-    """Return the format of a count file from its first bytes; see :data:`FORMATS`."""
+    """Return the format of a count file from its first bytes; see :data:`FORMATS`.
+
+    Every HDF5 file is ``h5ad`` here; :func:`detect_format` tells kallisto's ``abundance.h5``
+    apart by its datasets.
+    """
     if head.startswith(HDF5_MAGIC):
         return "h5ad"
     if head[:2] == b"PK":
@@ -137,9 +153,47 @@ def detect_format_bytes(head: bytes, *, source: str) -> str:
         return "salmon"
     if first[: len(KALLISTO_HEADER)] == KALLISTO_HEADER:
         return "kallisto"
+    if first[: len(RSEM_GENES_HEADER)] == RSEM_GENES_HEADER or first[: len(RSEM_ISOFORMS_HEADER)] == RSEM_ISOFORMS_HEADER:
+        return "rsem"
     if len(first) == 2 and (re.fullmatch(r"\d+", first[1].strip()) or first[0].startswith("__")):
         return "htseq"
     return "matrix"
+
+
+def _hdf5_bytes(path: str | Path) -> bytes:
+    """The bytes of an HDF5 file, gunzipped when gzipped."""
+    data = Path(path).read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def is_kallisto_h5(path: str | Path) -> bool:
+    """Whether an HDF5 file is kallisto's ``abundance.h5`` (it has ``aux/ids`` and ``est_counts``)."""
+    import io
+
+    import h5py
+
+    try:
+        with h5py.File(io.BytesIO(_hdf5_bytes(path)), "r") as handle:
+            return all(name in handle for name in KALLISTO_H5_DATASETS)
+    except (OSError, ValueError, EOFError):  # not readable as HDF5: the h5ad reader says why
+        return False
+
+
+def rsem_level(path: str | Path) -> str:
+    """``'gene'`` for an RSEM ``genes.results`` file, ``'transcript'`` for ``isoforms.results``."""
+    first = _head(path, 4096).decode("utf-8-sig", errors="replace").split("\n", 1)[0].rstrip("\r").split("\t")
+    if first[: len(RSEM_GENES_HEADER)] == RSEM_GENES_HEADER:
+        return "gene"
+    if first[: len(RSEM_ISOFORMS_HEADER)] == RSEM_ISOFORMS_HEADER:
+        return "transcript"
+    raise InputError(
+        "An RSEM file does not have RSEM's columns.",
+        file=str(path),
+        where="header (line 1)",
+        found=", ".join(first[:7]),
+        allowed="genes.results: " + ", ".join(RSEM_GENES_HEADER) + "; isoforms.results: " + ", ".join(RSEM_ISOFORMS_HEADER),
+        hint="Give RSEM's *.genes.results or *.isoforms.results as written, or fix 'counts: format'.",
+    )
 
 
 # --- readers, one per family ------------------------------------------------------------------
@@ -302,32 +356,44 @@ def read_transcript_quant(
     files: Mapping[str, str],
     *,
     kind: str,
-    tx2gene: str,
+    tx2gene: str | None,
     counts_from_abundance: str = "length_scaled_tpm",
     strip_version: bool = True,
 ) -> tuple[CountMatrix, dict[str, Any]]:
-    """Summarise Salmon ``quant.sf`` / kallisto ``abundance.tsv`` files to gene counts with pytximport.
+    """Summarise transcript quantifications to gene counts with pytximport.
 
-    Gene-level counts are tximport's: with ``counts_from_abundance='length_scaled_tpm'`` (the
-    default) transcript TPMs are summed per gene, scaled by the average transcript length over
-    samples and then to each sample's library size, so no length offset is needed (PyDESeq2
-    takes none). ``'no'`` sums estimated counts per gene. Either way the counts are rounded to
-    integers for DESeq2's model.
+    ``kind`` is ``salmon`` (``quant.sf``), ``kallisto`` (``abundance.tsv`` or ``abundance.h5``)
+    or ``rsem`` (``*.isoforms.results``). Gene-level counts are tximport's: with
+    ``counts_from_abundance='length_scaled_tpm'`` (the default) transcript TPMs are summed per
+    gene, scaled by the average transcript length over samples and then to each sample's
+    library size, so no length offset is needed (PyDESeq2 takes none). ``'no'`` sums estimated
+    counts per gene. Either way the counts are rounded to integers for DESeq2's model.
+
+    ``tx2gene`` may be None for RSEM only: the files' own ``gene_id`` column is used.
     """
     from pytximport import tximport
 
-    mapping = read_tx2gene(tx2gene, strip_version=strip_version)
     with tempfile.TemporaryDirectory(prefix="degsea_tx_") as tmp:
-        paths = []
-        for index, (sample, path) in enumerate(files.items()):
-            target = Path(tmp) / str(index) / ("quant.sf" if kind == "salmon" else "abundance.tsv")
-            target.parent.mkdir()
-            target.write_text(read_text(path, what=f"{kind} quantification", config_key="counts: pattern"))
-            _check_quant_header(target, kind=kind, source=path)
-            paths.append(target)
+        paths = [_stage_quant(path, Path(tmp) / str(index), kind=kind) for index, path in enumerate(files.values())]
+        suffixes = sorted({p.suffix for p in paths})
+        if len(suffixes) > 1:
+            raise InputError(
+                "kallisto files are given both as abundance.h5 and as abundance.tsv.",
+                where="sheet column 'path' / config 'counts: pattern'",
+                found=f"{sum(p.suffix == '.h5' for p in paths)} abundance.h5 and {sum(p.suffix == '.tsv' for p in paths)} abundance.tsv files",
+                allowed="one kind of file for all samples",
+                hint="Give every sample's abundance.h5, or every sample's abundance.tsv.",
+            )
+        ids = [_quant_ids(p) for p in paths]
+        _check_same_transcripts(ids, list(files.values()))
+        if tx2gene:
+            mapping = read_tx2gene(tx2gene, strip_version=strip_version)
+            table_name = str(tx2gene)
+        else:
+            mapping = _rsem_tx2gene(paths[0], strip_version=strip_version)
+            table_name = f"the gene_id column of {next(iter(files.values()))}"
         known = set(mapping["transcript_id"])
-        first = pd.read_csv(paths[0], sep="\t", usecols=[0], dtype=str).iloc[:, 0]
-        first = first.str.split("|").str[0]
+        first = ids[0].str.split("|").str[0]
         if strip_version:
             first = first.map(strip_ensembl_version)
         rate = float(first.isin(known).mean())
@@ -358,13 +424,115 @@ def read_transcript_quant(
     if "symbol" in mapping.columns:
         table = mapping.dropna(subset=["symbol"]).drop_duplicates("gene_id").set_index("gene_id")["symbol"]
         symbols = symbols.where(~symbols.index.isin(table.index), symbols.index.map(table.to_dict()))
-    notes = {"tx2gene": str(tx2gene), "counts_from_abundance": counts_from_abundance, "transcripts_with_gene": rate}
+    notes = {"tx2gene": table_name, "counts_from_abundance": counts_from_abundance, "transcripts_with_gene": rate}
+    if kind == "kallisto":
+        notes["kallisto_files"] = "abundance.h5" if suffixes == [".h5"] else "abundance.tsv"
+    if kind == "rsem":
+        notes["rsem_level"] = "transcript"
     return CountMatrix(counts=frame, symbols=symbols.astype(str)), notes
+
+
+def read_rsem_genes(files: Mapping[str, str]) -> tuple[CountMatrix, dict[str, Any]]:
+    """Read RSEM ``*.genes.results`` files: each gene's ``expected_count``, as tximport reads them.
+
+    tximport (``type = "rsem"``, gene level) takes the expected counts as they are; it cannot
+    form counts from abundance without transcripts, and DESeq2 would take the effective
+    lengths as an offset, which PyDESeq2 cannot. So the counts here carry no length
+    correction (give ``*.isoforms.results`` for length-scaled counts). They are rounded to
+    integers, as ``DESeqDataSetFromTximport`` does.
+    """
+    from pytximport import tximport
+
+    with tempfile.TemporaryDirectory(prefix="degsea_rsem_") as tmp:
+        paths = [_stage_quant(path, Path(tmp) / str(index), kind="rsem") for index, path in enumerate(files.values())]
+        ids = [_quant_ids(p) for p in paths]
+        _check_same_transcripts(ids, list(files.values()), what="genes")
+        # Versions are stripped (or not) later by map_gene_ids, by degsea's rule.
+        result = tximport(
+            [str(p) for p in paths], data_type="rsem", gene_level=True, ignore_transcript_version=False, output_type="anndata"
+        )
+    counts = np.asarray(result.X, dtype=float)
+    index = pd.Index([str(g) for g in result.var_names], name="gene_id")
+    frame = pd.DataFrame(np.rint(counts).astype(np.int64).T, index=index, columns=list(files))
+    notes = {"rsem_level": "gene", "counts_from_abundance": "no"}
+    log.info(
+        "RSEM genes.results: gene counts are the expected counts rounded (tximport's gene-level import); "
+        "'counts: counts_from_abundance' applies to transcript-level files only"
+    )
+    return CountMatrix(counts=frame, symbols=pd.Series(index.to_numpy(), index=index, name="symbol")), notes
+
+
+#: The name each kind's file gets when staged for pytximport (it reads by suffix).
+STAGED_NAME = {"salmon": "quant.sf", "kallisto": "abundance.tsv", "rsem": "sample.isoforms.results"}
+
+
+def _stage_quant(path: str, directory: Path, *, kind: str) -> Path:
+    """Copy one quantification file, gunzipped, into ``directory`` under the name pytximport expects."""
+    directory.mkdir(parents=True)
+    head = _head(path, 16)
+    if kind == "kallisto" and head.startswith(HDF5_MAGIC):
+        target = directory / "abundance.h5"
+        target.write_bytes(_hdf5_bytes(path))
+        if not is_kallisto_h5(target):
+            raise InputError(
+                "An HDF5 file given as kallisto output is not kallisto's abundance.h5.",
+                file=str(path),
+                found="an HDF5 file without " + ", ".join(KALLISTO_H5_DATASETS),
+                allowed="abundance.h5 as written by kallisto quant",
+                hint="An AnnData .h5ad goes in 'counts: path' (and 'counts: format: h5ad').",
+            )
+        return target
+    if kind == "rsem":
+        level = rsem_level(path)
+        name = "sample.genes.results" if level == "gene" else STAGED_NAME["rsem"]
+    else:
+        name = STAGED_NAME[kind]
+    target = directory / name
+    target.write_text(read_text(path, what=f"{kind} quantification", config_key="counts: pattern"))
+    _check_quant_header(target, kind=kind, source=path)
+    return target
+
+
+def _quant_ids(path: Path) -> pd.Series:
+    """The first column (transcript or gene IDs) of a staged quantification file."""
+    if path.suffix == ".h5":
+        import h5py
+
+        with h5py.File(path, "r") as handle:
+            return pd.Series(handle["aux/ids"][...].astype(str))
+    return pd.read_csv(path, sep="\t", usecols=[0], dtype=str).iloc[:, 0]
+
+
+def _check_same_transcripts(ids: Sequence[pd.Series], files: Sequence[str], *, what: str = "transcripts") -> None:
+    """pytximport joins samples by position: every file must list the same IDs in the same order."""
+    for series, path in zip(ids[1:], files[1:], strict=True):
+        if len(series) != len(ids[0]) or not (series.to_numpy() == ids[0].to_numpy()).all():
+            differ = next((i for i, (a, b) in enumerate(zip(series, ids[0])) if a != b), min(len(series), len(ids[0])))
+            raise InputError(
+                f"Per-sample quantification files list different {what}.",
+                file=path,
+                where=f"compared with {files[0]}, row {differ + 2}",
+                found=f"{len(series)} {what} vs {len(ids[0])}",
+                allowed=f"the same {what} in the same order in every file (one index for all samples)",
+                hint="Quantify every sample against the same transcriptome index.",
+            )
+
+
+def _rsem_tx2gene(path: Path, *, strip_version: bool) -> pd.DataFrame:
+    """Transcript -> gene from an RSEM isoforms.results file's own first two columns."""
+    table = pd.read_csv(path, sep="\t", usecols=[0, 1], dtype=str)
+    table.columns = ["transcript_id", "gene_id"]
+    if strip_version:
+        table["transcript_id"] = table["transcript_id"].map(strip_ensembl_version)
+        table["gene_id"] = table["gene_id"].map(strip_ensembl_version)
+    return table.drop_duplicates("transcript_id").reset_index(drop=True)
 
 
 def _check_quant_header(path: Path, *, kind: str, source: str) -> None:
     header = path.read_text().split("\n", 1)[0].rstrip("\r").split("\t")
-    expected = SALMON_HEADER if kind == "salmon" else KALLISTO_HEADER
+    expected = {"salmon": SALMON_HEADER, "kallisto": KALLISTO_HEADER}.get(kind)
+    if kind == "rsem":
+        expected = RSEM_GENES_HEADER if path.name.endswith("genes.results") else RSEM_ISOFORMS_HEADER
     if header[: len(expected)] != expected:
         raise InputError(
             f"A {kind} quantification file does not have {kind}'s columns.",
@@ -883,10 +1051,30 @@ def _read_per_sample(counts: Mapping[str, Any], files: Mapping[str, str], fmt: s
             f"Per-sample files were given, but they are in {kind} format.",
             file=next(iter(files.values())),
             found=f"a {kind} file per sample",
-            allowed="htseq, star, featurecounts (one sample each), salmon or kallisto files per sample",
+            allowed="htseq, star, featurecounts (one sample each), salmon, kallisto or rsem files per sample",
             hint="Give a count matrix or .h5ad once in 'counts: path' (and no 'path' column / 'counts: pattern').",
         )
     notes: dict[str, Any] = {}
+    if kind == "rsem":
+        levels = {sample: rsem_level(path) for sample, path in files.items()}
+        if len(set(levels.values())) > 1:
+            first = {v: s for s, v in reversed(list(levels.items()))}
+            raise InputError(
+                "RSEM files of genes and of isoforms are mixed.",
+                where="sheet column 'path' / config 'counts: pattern'",
+                found=", ".join(f"{level} level (e.g. {files[s]})" for level, s in sorted(first.items())),
+                allowed="every sample's *.genes.results, or every sample's *.isoforms.results",
+                hint="Give the same RSEM output for every sample.",
+            )
+        if set(levels.values()) == {"gene"}:
+            matrix, notes = read_rsem_genes(files)
+            return Imported(matrix, kind, list(files.values()), notes)
+        matrix, notes = read_transcript_quant(
+            files, kind=kind, tx2gene=counts.get("tx2gene"),
+            counts_from_abundance=counts.get("counts_from_abundance", "length_scaled_tpm"),
+            strip_version=counts.get("strip_version", True),
+        )
+        return Imported(matrix, kind, list(files.values()), notes)
     if kind in ("salmon", "kallisto"):
         tx2gene = counts.get("tx2gene")
         if not tx2gene:

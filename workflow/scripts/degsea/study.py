@@ -130,7 +130,7 @@ def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: 
                 f"Per-sample count files were given, but they are {kind} files.",
                 file=next(iter(files.values())),
                 found=f"a {kind} file per sample",
-                allowed="htseq, star, featurecounts, salmon or kallisto files per sample",
+                allowed="htseq, star, featurecounts, salmon, kallisto or rsem files per sample",
                 hint="Give a matrix or .h5ad once in 'counts: path' instead.",
             )
         if kind in ("salmon", "kallisto") and not counts.get("tx2gene"):
