@@ -88,16 +88,50 @@ def test_msigdb_collection_downloaded_once_and_recorded(gse96870_run: Path, shar
     assert (coverage["coverage"] > 0.8).all() and len(coverage) == 2
 
 
+def positive_ranks(table: pd.DataFrame, collection: str) -> pd.Series:
+    """Rank (1 = highest NES) of each set with NES > 0 within one collection, by NES alone."""
+    sub = table[table["collection"].str.contains(collection, regex=False) & (table["NES"] > 0)]
+    ordered = sub.sort_values("NES", ascending=False, kind="stable")["set"]
+    return pd.Series(range(1, len(ordered) + 1), index=ordered.to_numpy())
+
+
 def test_interferon_and_antigen_presentation_among_top_positive_nes_at_day8(gse96870_run: Path) -> None:
-    # Measured (seed 42, 200 permutations): of 974 tested sets, 494 with NES > 0, the first are
-    # translation / proteasome sets; REACTOME_CROSS_PRESENTATION_OF_SOLUBLE_EXOGENOUS_ANTIGENS_ENDOSOMES
-    # is 23rd (FDR 0.035), HALLMARK_INTERFERON_ALPHA_RESPONSE 32nd, REACTOME_ANTIGEN_PROCESSING_CROSS_PRESENTATION 49th.
+    """Ranks among positive-NES sets, per collection, measured against fgsea on the same data.
+
+    Ranks are by NES within each collection (not in the table's order, which mixes the two
+    collections and sorts by p-value). Measured (rank among positive sets; NES):
+
+    | set | degsea, this run (seed 42, 200 perm.) | degsea, seeds 1/2/3/7 x 200 and 1000 perm. | fgsea 1.31.6, seeds 1/2/3 |
+    |---|---|---|---|
+    | hallmark (19 of 50 positive) IFN-alpha response | 1 (1.68) | 1 | 1, 1, 1 (1.66-1.68) |
+    | hallmark IFN-gamma response | 7 (1.26) | 7 | 7, 7, 7 (1.26-1.27) |
+    | Reactome (475 of 924 positive) cross-presentation of soluble exogenous antigens (endosomes) | 20 (1.74) | 22-28 | 23, 21, 23 (1.72-1.74) |
+    | Reactome antigen processing: cross-presentation | 56 (1.53) | 60-70 | 59, 66, 57 (1.49-1.54) |
+    | Reactome interferon alpha/beta signalling | 78 (1.48) | 62-84 | 82, 73, 76 (1.47-1.49) |
+    | Reactome MHC class II antigen presentation | NES -1.24 | -1.24 to -1.31 | NES -1.27 to -1.28 |
+
+    fgsea ranks from ../shared/reference/fgsea/gse96870_Day8_vs_Day0.fgsea.{mh_all,reactome_mouse}.seed*.tsv
+    (DESeq2's Wald stat as the ranking). The bounds below are the worst rank seen over all of
+    these runs, rounded up a little, so a change of seed or permutation count does not break
+    the test but a real loss of the signal does. The interferon signal at Day8 in the
+    cerebellum is MHC class I / cross-presentation, not MHC class II: Reactome's MHC class II
+    set has a negative NES in both implementations, and the test says so.
+    """
     table = pd.read_csv(gse96870_run / "results" / "gsea" / "Day8_vs_Day0.tsv", sep="\t")
-    positive = table[table["NES"] > 0]
-    top = " ".join(positive.head(50)["set"])  # the top 10 % of positive sets
-    assert "HALLMARK_INTERFERON_ALPHA_RESPONSE" in top
-    assert "REACTOME_ANTIGEN_PROCESSING_CROSS_PRESENTATION" in top or "CROSS_PRESENTATION_OF_SOLUBLE" in top
-    assert (positive.head(10)["FDR"] < 0.05).all()
+    hallmark = positive_ranks(table, "mh.all.v2022.1.Mm")
+    reactome = positive_ranks(table, "reactome")
+    assert 17 <= len(hallmark) <= 21 and 440 <= len(reactome) <= 510  # 19 and 475 measured
+    assert hallmark.index[0] == "HALLMARK_INTERFERON_ALPHA_RESPONSE"
+    assert hallmark["HALLMARK_INTERFERON_GAMMA_RESPONSE"] <= 7
+    assert reactome["REACTOME_CROSS_PRESENTATION_OF_SOLUBLE_EXOGENOUS_ANTIGENS_ENDOSOMES"] <= 30  # top 6 %
+    assert reactome["REACTOME_ANTIGEN_PROCESSING_CROSS_PRESENTATION"] <= 75  # top 16 %
+    assert reactome["REACTOME_INTERFERON_ALPHA_BETA_SIGNALING"] <= 90  # top 19 %
+    by_set = table.set_index("set")
+    assert by_set.loc["REACTOME_MHC_CLASS_II_ANTIGEN_PRESENTATION", "NES"] < 0
+    # Significant too: FDR 0.021 and 0.012 here; fgsea's per-collection padj 0.004-0.010 and 0.024-0.029.
+    assert by_set.loc["HALLMARK_INTERFERON_ALPHA_RESPONSE", "FDR"] < 0.05
+    assert by_set.loc["REACTOME_CROSS_PRESENTATION_OF_SOLUBLE_EXOGENOUS_ANTIGENS_ENDOSOMES", "FDR"] < 0.05
+    assert (table[table["NES"] > 0].head(10)["FDR"] < 0.05).all()
 
 
 def test_interferon_response_leads_at_day4(gse96870_run: Path) -> None:
