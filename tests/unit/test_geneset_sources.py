@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import http.server
 import socket
 import threading
@@ -121,6 +122,66 @@ def test_checksum_mismatch_keeps_no_file(server: tuple[str, Path], tmp_path: Pat
     with pytest.raises(InputError, match=r"does not have the expected SHA-256\.\n.*\n  where: checksum from .*registry.sha256, downloaded from http://127.0.0.1:\d+/2024.1.Mm/mh.all.v2024.1.Mm.symbols.gmt\n  found: [0-9a-f]{64}\n  allowed: 0{64}"):
         download(MH, out, url_template=url, registry=registry)
     assert list(out.parent.iterdir()) == []  # neither the file nor a part of it is left
+
+
+def test_pinned_config_checksum_mismatch(server: tuple[str, Path], tmp_path: Path) -> None:
+    url, root = server
+    publish(root, MH, GMT)
+    pinned = Collection(collection="mh.all", version="2024.1.Mm", sha256="a" * 64)
+    out = tmp_path / "cache" / MH.file_name
+    with pytest.raises(
+        InputError,
+        match=r"A downloaded MSigDB collection does not have the expected SHA-256\.\n  file: .*\n  where: checksum from config, "
+        r"downloaded from http://127\.0\.0\.1:\d+/.*\n  found: [0-9a-f]{64}\n  allowed: a{64}\n  hint: The download is corrupt .* "
+        r"put the new checksum in the entry's 'sha256'",
+    ):
+        download(pinned, out, url_template=url, registry=tmp_path / "none")
+    assert not out.exists() and not recorded_checksum_file(out).exists()
+    # A stored file is checked against the pin too, before any job runs.
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(GMT)
+    with pytest.raises(InputError, match=r"A stored MSigDB collection does not have the expected SHA-256\.\n.*\n  where: checksum from config\n"):
+        check_cached(pinned, out, registry=tmp_path / "none", record=True)
+
+
+def test_redownload_is_checked_against_the_first_record(server: tuple[str, Path], tmp_path: Path) -> None:
+    url, root = server
+    published = publish(root, MH, GMT)
+    out = tmp_path / "cache" / MH.file_name
+    first = download(MH, out, url_template=url, registry=tmp_path / "none")
+    out.unlink()  # the cache is cleaned; the record stays
+    published.write_text(GMT.replace("Cd74", "Cd74\tB2m", 1))  # the server now serves another file
+    lock = recorded_checksum_file(out)
+    with pytest.raises(
+        InputError,
+        match=rf"A downloaded MSigDB collection does not have the expected SHA-256\.\n.*\n  where: checksum from {lock}, downloaded from "
+        rf"http://127\.0\.0\.1:\d+/.*\n  found: [0-9a-f]{{64}}\n  allowed: {first}\n  hint: .*delete {lock} to record it afresh",
+    ):
+        download(MH, out, url_template=url, registry=tmp_path / "none")
+    assert not out.exists() and lock.read_text() == f"{first}  {MH.file_name}\n"
+    published.write_text(GMT)
+    assert download(MH, out, url_template=url, registry=tmp_path / "none") == first
+
+
+def test_hand_placed_collection_recorded_at_first_use(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    out = tmp_path / "cache" / MH.file_name
+    out.parent.mkdir()
+    out.write_text(GMT)  # copied there by hand, offline
+    lock = recorded_checksum_file(out)
+    assert check_cached(MH, out, registry=tmp_path / "none") is None and not lock.exists()  # the up-front check only reads
+    with caplog.at_level(logging.WARNING):
+        digest = check_cached(MH, out, registry=tmp_path / "none", record=True)
+    assert digest == sha256_of(out) and lock.read_text() == f"{digest}  {MH.file_name}\n"
+    assert f"was not downloaded by degsea and no checksum is known for it: recorded its SHA-256 {digest} in {lock}" in caplog.text
+    assert f"add 'sha256: {digest}'" in caplog.text
+    assert check_cached(MH, out, registry=tmp_path / "none") == digest
+    out.write_text(GMT + "MH_THREE\td\tActb\n")
+    with pytest.raises(
+        InputError,
+        match=rf"A stored MSigDB collection does not have the expected SHA-256\.\n  file: {out}\n  where: checksum from {lock}\n"
+        rf"  found: [0-9a-f]{{64}}\n  allowed: {digest}\n  hint: The file was changed or replaced .* delete {lock} to record it afresh",
+    ):
+        check_cached(MH, out, registry=tmp_path / "none", record=True)
 
 
 def test_missing_collection_on_server(server: tuple[str, Path], tmp_path: Path) -> None:

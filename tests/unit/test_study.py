@@ -149,3 +149,54 @@ def test_set_name_in_two_gmt_files(schema: dict[str, Any], study_files: dict[str
     other.write_text("SET_ONE\td\tX\tY\n", encoding="utf-8")
     with pytest.raises(InputError, match=re.escape(f"appears in two collections.\n  file: {other}")):
         check_study(make_config(schema, study_files, gsea_genesets=[str(study_files["gmt"]), str(other)]))
+
+
+MH_GMT = "HALLMARK_INTERFERON_GAMMA_RESPONSE\td\tCd74\tB2m\nHALLMARK_E2F_TARGETS\td\tMcm2\tPcna\n"
+
+
+@pytest.fixture
+def cached_hallmark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in tmp_path, with mouse hallmark 2024.1 already in the MSigDB cache (resources/)."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "resources" / "genesets" / "msigdb" / "mh.all.v2024.1.Mm.symbols.gmt"
+    path.parent.mkdir(parents=True)
+    path.write_text(MH_GMT, encoding="utf-8")
+    return path
+
+
+def test_focus_sets_of_a_cached_msigdb_collection_checked_up_front(
+    schema: dict[str, Any], study_files: dict[str, Path], cached_hallmark: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    msigdb = [{"collection": "mh.all", "version": "2024.1.Mm"}, {"collection": "m2.cp.reactome", "version": "2024.1.Mm"}]
+    # Reactome is still to be downloaded: its sets cannot be checked yet, but hallmark's can.
+    with pytest.raises(
+        InputError,
+        match=r"Focus sets are not in the gene-set collections\.\n  where: config 'gsea: focus_sets'\n  found: HALLMARK_INTERFERON_GAMA_RESPONSE\n"
+        r"  allowed: set names of resources/genesets/msigdb/mh\.all\.v2024\.1\.Mm\.symbols\.gmt\n",
+    ):
+        check_study(make_config(schema, study_files, gsea_msigdb=msigdb, gsea_focus_sets=["HALLMARK_INTERFERON_GAMA_RESPONSE", "REACTOME_X"]))
+    focus = ["HALLMARK_INTERFERON_GAMMA_RESPONSE", "SET_ONE", "REACTOME_MHC_CLASS_II_ANTIGEN_PRESENTATION"]
+    with caplog.at_level("INFO"):
+        study = check_study(make_config(schema, study_files, gsea_msigdb=msigdb, gsea_focus_sets=focus))
+    assert [c.file_name for c in study.msigdb] == ["mh.all.v2024.1.Mm.symbols.gmt", "m2.cp.reactome.v2024.1.Mm.symbols.gmt"]
+    assert "focus sets REACTOME_MHC_CLASS_II_ANTIGEN_PRESENTATION are checked once the MSigDB collections m2.cp.reactome" in caplog.text
+    # Everything cached: every focus set is checked, whatever its name.
+    with pytest.raises(InputError, match=r"found: REACTOME_X\n  allowed: set names of .*sets\.gmt, resources/genesets/msigdb/mh\.all"):
+        check_study(make_config(schema, study_files, gsea_msigdb=msigdb[:1], gsea_focus_sets=["REACTOME_X"]))
+
+
+def test_focus_sets_wait_for_the_same_collection_of_another_version(
+    schema: dict[str, Any], study_files: dict[str, Path], cached_hallmark: Path
+) -> None:
+    # Hallmark 2023.2 (pending) may hold a set that 2024.1 (cached) lacks: nothing is claimed.
+    msigdb = [{"collection": "mh.all", "version": "2024.1.Mm"}, {"collection": "h.all", "version": "2023.2.Hs"}]
+    study = check_study(make_config(schema, study_files, gsea_msigdb=msigdb, gsea_focus_sets=["HALLMARK_OLD_NAME"]))
+    assert len(study.msigdb) == 2
+
+
+def test_cached_msigdb_collection_checked_against_its_pinned_checksum(
+    schema: dict[str, Any], study_files: dict[str, Path], cached_hallmark: Path
+) -> None:
+    msigdb = [{"collection": "mh.all", "version": "2024.1.Mm", "sha256": "0" * 64}]
+    with pytest.raises(InputError, match=r"A stored MSigDB collection does not have the expected SHA-256\.\n  file: resources/genesets/msigdb/mh\.all"):
+        check_study(make_config(schema, study_files, gsea_msigdb=msigdb, gsea_focus_sets=[]))

@@ -6,9 +6,13 @@ the species in the version (``2024.1.Mm`` mouse, ``2024.1.Hs`` human), e.g.
 ``gsea: msigdb_url``) into ``resources/genesets/msigdb/``.
 
 Checksums: the expected SHA-256 is the entry's ``sha256`` in config, else the one in the
-repository's registry (:data:`REGISTRY`), else the one recorded at the first download in a
-``<file>.sha256`` file beside it (trust on first use, with a warning that says how to
-pin it). A file whose checksum differs is deleted and the run stops.
+repository's registry (:data:`REGISTRY`), else the one recorded in a ``<file>.sha256`` file
+beside it. MSigDB publishes no checksums and none are known to this repository, so the
+registry ships empty and the first copy is trusted: its checksum is recorded at the first
+download, or at the first use of a file put there by hand (offline), with a warning that
+names the record and says how to pin the checksum in config. Every later use (the check
+before any job runs, the gene-set preparation job, a new download) is checked against it.
+A download whose checksum differs is not kept; a stored file that differs stops the run.
 """
 
 from __future__ import annotations
@@ -168,18 +172,33 @@ def expected_checksum(collection: Collection, *, registry: str | Path = REGISTRY
     return None, "none"
 
 
-def verify(path: str | Path, expected: str, *, origin: str, url: str | None = None) -> None:
-    """Raise :class:`InputError` when ``path``'s SHA-256 is not ``expected``."""
+def verify(path: str | Path, expected: str, *, origin: str, url: str | None = None, target: str | Path | None = None) -> None:
+    """Raise :class:`InputError` when ``path``'s SHA-256 is not ``expected``.
+
+    ``origin`` is where ``expected`` comes from: ``"config"``, the registry's path, or the
+    path of the record made at the first download; the hint says how to resolve each.
+    ``target`` is the collection's place in the cache when ``path`` is a download not yet
+    moved there (named in the message instead of the temporary file).
+    """
     actual = sha256_of(path)
+    path = Path(target) if target is not None else Path(path)
     if actual != expected:
+        if origin == "config":
+            fix = "If MSigDB republished the file on purpose, put the new checksum in the entry's 'sha256'."
+        elif origin == str(recorded_checksum_file(path)):
+            fix = (f"The checksum was recorded from the first copy used. If this file is the one you want, "
+                   f"delete {origin} to record it afresh (or pin it with 'sha256:' in 'gsea: msigdb').")
+        else:
+            fix = f"If MSigDB republished the file on purpose, update its line in {origin}."
         raise InputError(
-            "A downloaded gene-set collection does not have the expected SHA-256.",
+            ("A downloaded" if url else "A stored") + " MSigDB collection does not have the expected SHA-256.",
             file=str(path),
             where=f"checksum from {origin}" + (f", downloaded from {url}" if url else ""),
             found=actual,
             allowed=expected,
-            hint="The download is corrupt or the file changed on the server. Delete it and download again; "
-            "if MSigDB republished the file on purpose, update the checksum.",
+            hint=("The download is corrupt or the file changed on the server. " if url else
+                  "The file was changed or replaced since its checksum was recorded; delete it to download it again. ")
+            + fix,
         )
 
 
@@ -232,7 +251,7 @@ def download(
         _check_is_gmt(tmp, url=url)
         actual = sha256_of(tmp)
         if expected is not None:
-            verify(tmp, expected, origin=origin, url=url)
+            verify(tmp, expected, origin=origin, url=url, target=out)
     if expected is None:
         _record(recorded_checksum_file(out), collection.file_name, actual)
         log.warning(
@@ -245,12 +264,36 @@ def download(
     return actual
 
 
-def check_cached(collection: Collection, path: str | Path, *, registry: str | Path = REGISTRY) -> str | None:
-    """Verify a stored collection against its expected checksum; return the checksum (None when none known)."""
+def check_cached(
+    collection: Collection, path: str | Path, *, registry: str | Path = REGISTRY, record: bool = False
+) -> str | None:
+    """Verify a stored collection against its expected checksum and return the checksum.
+
+    With no checksum known (a file put there by hand, not downloaded by degsea), ``record``
+    records the file's checksum beside it, as a first download does, and warns; without
+    ``record`` nothing is checked and None is returned.
+
+    Raises
+    ------
+    InputError
+        The file's SHA-256 differs from the expected one.
+    """
     expected, origin = expected_checksum(collection, registry=registry, cache_dir=Path(path).parent)
     if expected is not None:
         verify(path, expected, origin=origin)
-    return expected
+        return expected
+    if not record:
+        return None
+    actual = sha256_of(path)
+    lock = recorded_checksum_file(path)
+    _record(lock, collection.file_name, actual)
+    log.warning(
+        "%s was not downloaded by degsea and no checksum is known for it: recorded its SHA-256 %s in %s "
+        "(trusted as it is now). Later runs are checked against it; to pin it, add 'sha256: %s' to this "
+        "entry of 'gsea: msigdb'.",
+        path, actual, lock, actual,
+    )
+    return actual
 
 
 def _check_is_gmt(path: Path, *, url: str) -> None:

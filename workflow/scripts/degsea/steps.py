@@ -155,8 +155,7 @@ def prepare_genesets(
 
     entries = msigdb.parse_entries(list(msigdb_entries))
     for entry in entries:
-        if msigdb.check_cached(entry, entry.path) is None:
-            log.warning("%s: no checksum known to check it against", entry.path)
+        msigdb.check_cached(entry, entry.path, record=True)  # records a hand-placed file's checksum
     collections, rates = load_collections(list(genesets), msigdb=entries, orthologs=dict(orthologs))
     names = gsea.merge_collections(collections)
     gsea.check_focus_sets(focus_sets, names, sources=collections)  # MSigDB sets may be new here

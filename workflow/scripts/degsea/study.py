@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from degsea.formats import (
     single_file_samples,
 )
 from degsea.gsea import check_focus_sets, merge_collections
-from degsea.msigdb import check_cached, parse_entries
+from degsea.msigdb import Collection, check_cached, parse_entries
 from degsea.sheet import read_sample_sheet
 
 log = logging.getLogger(__name__)
@@ -78,12 +79,52 @@ def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) ->
             check_cached(entry, entry.path)
     names = merge_collections({path: read_gmt(path) for path in available})
     unknown = [s for s in gsea["focus_sets"] if s not in names]
-    if unknown and len(available) < len(files):
-        log.info("focus sets are checked once the MSigDB collections are downloaded")
+    pending = [e for e in entries if not Path(e.path).is_file()]
+    if unknown and pending:
+        claimed = claimed_focus_sets(unknown, names, cached=[e for e in entries if e not in pending], pending=pending)
+        if claimed:
+            check_focus_sets(claimed, names, sources=sorted(set(claimed.values())))
+        log.info(
+            "focus sets %s are checked once the MSigDB collections %s are downloaded",
+            ", ".join(unknown), ", ".join(e.file_name for e in pending),
+        )
     else:
         check_focus_sets(gsea["focus_sets"], names, sources=files)
     log.info("study: %d samples, design %s, %d contrasts", len(sheet), config["design"], len(contrasts))
     return Study(sheet=sheet, contrasts=contrasts, count_files=count_files, msigdb=entries)
+
+
+def claimed_focus_sets(
+    unknown: list[str], names: Mapping[str, tuple[str, Any]], *, cached: list[Collection], pending: list[Collection]
+) -> dict[str, str]:
+    """Unknown focus sets that a cached MSigDB collection claims by its set-name prefix.
+
+    Every set of an MSigDB collection starts with the same prefix (``HALLMARK_``,
+    ``REACTOME_``, ``GOBP_``); a focus set with that prefix that is not in the cached
+    collection is a mistake even while other collections are still to be downloaded, unless
+    one of those is the same collection for the other species or in another version.
+    Returns focus set -> the claiming collection's path.
+    """
+    claimed: dict[str, str] = {}
+    waiting = {_collection_family(e.collection) for e in pending}
+    for entry in cached:
+        if _collection_family(entry.collection) in waiting:
+            continue
+        sets = [name for name, (source, _) in names.items() if source == entry.path]
+        prefixes = {name.split("_", 1)[0] + "_" for name in sets if "_" in name}
+        if len(prefixes) != 1 or len(sets) != sum("_" in name for name in sets):
+            continue
+        (prefix,) = prefixes
+        claimed.update({s: entry.path for s in unknown if s.startswith(prefix)})
+    return claimed
+
+
+def _collection_family(name: str) -> str:
+    """An MSigDB collection's name without its species: 'mh.all' -> 'h.all', 'm2.cp.reactome' -> 'c2.cp.reactome'."""
+    name = name.lower()
+    if name == "mh.all":
+        return "h.all"
+    return re.sub(r"^m(\d)", r"c\1", name)
 
 
 def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: str, demo_counts: str | None) -> list[str]:
