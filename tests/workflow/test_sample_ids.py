@@ -14,7 +14,7 @@ from conftest import copy_workflow, snakemake
 
 pytestmark = pytest.mark.workflow
 
-SAMPLES = ["1-a", "s.2", "tumour 3", "4+b", "5_c", "tumour 6.1"]
+SAMPLES = ["1-a", "s.2", "tumour 3", "4+b", "5_c_", "tumour 6.1"]  # "5_c_": reStructuredText would read "c_" as a link
 GROUPS = ["ctrl", "ctrl", "ctrl", "treated", "treated", "treated"]
 N_GENES, N_UP = 600, 40
 
@@ -50,7 +50,7 @@ def write_study(workdir: Path) -> Path:
         "counts": {"annotation": str(annotation.relative_to(workdir))},
         "design": "~ condition",
         "contrasts": {"treated_vs_ctrl": {"variable": "condition", "test": "treated", "reference": "ctrl"}},
-        "gsea": {"genesets": [str(gmt.relative_to(workdir))], "permutations": 100, "min_size": 10, "focus_sets": []},
+        "gsea": {"genesets": [str(gmt.relative_to(workdir))], "permutations": 100, "min_size": 10, "focus_sets": ["PLANTED_UP"]},
     }
     path = workdir / "config" / "odd_ids.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
@@ -61,8 +61,10 @@ def write_study(workdir: Path) -> Path:
 def odd_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workdir = copy_workflow(tmp_path_factory.mktemp("odd ids"))  # a space in the run's own path too
     config = write_study(workdir)
-    done = snakemake(workdir, "--configfile", str(config), "--cores", "2", "results/gsea/summary.tsv", "results/de/normalized_counts.tsv")
+    done = snakemake(workdir, "--configfile", str(config), "--cores", "2")  # everything: tables and figures
     assert done.returncode == 0, done.stderr[-4000:]
+    report = snakemake(workdir, "--configfile", str(config), "--report", "results/report.html")
+    assert report.returncode == 0, report.stderr[-4000:]
     return workdir
 
 
@@ -90,3 +92,63 @@ def test_gsea_finds_planted_sets(odd_run: Path) -> None:
     table = pd.read_csv(odd_run / "results" / "gsea" / "treated_vs_ctrl.tsv", sep="\t").set_index("set")
     assert table.loc["PLANTED_UP", "NES"] > 0 and table.loc["PLANTED_DOWN", "NES"] < 0
     assert table.loc["PLANTED_UP", "FDR"] < 0.05
+
+
+def svg_texts(path: Path) -> list[str]:
+    """The text elements of a matplotlib SVG (text is kept as text, svg.fonttype 'none')."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(path).getroot()
+    return ["".join(node.itertext()).strip() for node in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_figures_label_samples_with_their_ids(odd_run: Path) -> None:
+    figures = odd_run / "results" / "figures"
+    # Figures with one tick label per sample (the distance heatmap has two: rows and columns).
+    for name, per_sample in [
+        ("qc/library_sizes", 1), ("qc/size_factors", 1), ("qc/sample_distances", 2),
+        ("de/treated_vs_ctrl/heatmap", 1), ("gsea/treated_vs_ctrl/leading_edge_PLANTED_UP", 1),
+    ]:
+        texts = svg_texts(figures / f"{name}.svg")
+        for sample in SAMPLES:
+            assert texts.count(sample) == per_sample, (name, sample, texts)
+    cooks = svg_texts(figures / "qc" / "cooks_distances.svg")
+    assert all(f"{sample} (0)" in cooks for sample in SAMPLES), cooks  # "<sample> (<outlier genes>)"
+    # PCA and per-sample scores mark samples by group colour: the legend names the groups.
+    for name in ("qc/pca_pc1_pc2", "genesets/sample_scores"):
+        texts = svg_texts(figures / f"{name}.svg")
+        assert {"condition", "ctrl", "treated"} <= set(texts), (name, texts)
+
+
+def test_report_keeps_sample_ids(odd_run: Path) -> None:
+    import base64
+    import io
+    import re
+
+    html = (odd_run / "results" / "report.html").read_text(encoding="utf-8")
+    # The front page lists every per-sample input file as spelled ("5_c_" is no reStructuredText link).
+    assert "system-message" not in html and "problematic" not in html
+    for sample in SAMPLES:
+        assert f"<td>data/htseq counts/{sample}.counts.txt</td>" in html, sample
+    # The report's tables are the TSV files, embedded: their sample columns keep the spelling.
+    embedded = {}
+    for name in ("samples.tsv", "normalized_counts.tsv"):
+        match = re.search(rf"filename={re.escape(name)};base64,([A-Za-z0-9+/=]+)", html)
+        assert match, name
+        embedded[name] = pd.read_csv(io.BytesIO(base64.b64decode(match.group(1))), sep="\t")
+    assert embedded["samples.tsv"]["sample"].tolist() == SAMPLES
+    assert list(embedded["normalized_counts.tsv"].columns) == ["gene_id", "symbol", *SAMPLES]
+
+
+def test_paths_with_sample_ids_are_inputs_only_and_recorded_as_spelled(odd_run: Path) -> None:
+    import hashlib
+    import json
+
+    # No output is named after a sample, so an ID never becomes a Snakemake wildcard or a path part.
+    outputs = [p for part in ("results", "logs") for p in (odd_run / part).rglob("*")]
+    assert outputs and not [p for p in outputs if any(sample in p.name for sample in SAMPLES)]
+    record = json.loads((odd_run / "results" / "provenance.json").read_text())
+    counts = record["inputs"]["counts"]
+    assert [item["path"] for item in counts] == [f"data/htseq counts/{s}.counts.txt" for s in SAMPLES]
+    for item in counts:
+        assert item["sha256"] == hashlib.sha256((odd_run / item["path"]).read_bytes()).hexdigest()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import re
+
 import pandas as pd
 import yaml
 
@@ -18,6 +20,15 @@ def _list_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, title: 
         lines.append(f"   * - {cells[0]}")
         lines.extend(f"     - {c}" for c in cells[1:])
     return "\n".join(lines) + "\n"
+
+
+def _plain(value: Any) -> str:
+    """User text (sample IDs in paths, group levels, contrast names) shown as spelled in reStructuredText.
+
+    Backslash-escapes the characters that start inline markup, so ``5_c_.counts.txt`` is not
+    read as a link named ``5_c`` and ``a*b`` not as emphasis.
+    """
+    return re.sub(r"([\\`*_|\[\]<>])", r"\\\1", str(value))
 
 
 def _literal(text: str) -> str:
@@ -84,7 +95,7 @@ def front_page(
         "",
     ]
     levels = sheet[color_by].astype(str).value_counts(sort=False)
-    parts.append(_list_table([color_by, "samples"], [[level, n] for level, n in levels.items()]))
+    parts.append(_list_table([_plain(color_by), "samples"], [[_plain(level), n] for level, n in levels.items()]))
     parts += ["", "Contrasts and differentially expressed genes", "-" * 44, ""]
     rows = []
     counts = de_counts.set_index("contrast")
@@ -92,7 +103,7 @@ def front_page(
         n_test = int((sheet[spec["variable"]].astype(str) == str(spec["test"])).sum())
         n_ref = int((sheet[spec["variable"]].astype(str) == str(spec["reference"])).sum())
         c = counts.loc[name]
-        rows.append([name, f"{spec['test']} (n={n_test}) vs {spec['reference']} (n={n_ref})", f"{int(c['with_padj']):,}",
+        rows.append([_plain(name), f"{_plain(spec['test'])} (n={n_test}) vs {_plain(spec['reference'])} (n={n_ref})", f"{int(c['with_padj']):,}",
                      f"{int(c['significant']):,}", f"{int(c['up']):,}", f"{int(c['down']):,}"])
     padj, lfc = float(de_counts["padj_threshold"].iloc[0]), float(de_counts["lfc_threshold"].iloc[0])
     rule = f"padj < {padj:g}" + (f" and \\|log2FC\\| ≥ {lfc:g}" if lfc > 0 else "")
@@ -107,16 +118,16 @@ def front_page(
             hits = hits[hits[f"FDR_{name}"] < fdr_threshold]
             hits = hits.reindex(hits[f"NES_{name}"].abs().sort_values(ascending=False, kind="mergesort").index)
             text = "; ".join(
-                f"{short_set_name(s)} (NES {r[f'NES_{name}']:+.2f}, FDR {_fdr(r[f'FDR_{name}'], floor)})" for s, r in hits.head(3).iterrows()
+                f"{_plain(short_set_name(s))} (NES {r[f'NES_{name}']:+.2f}, FDR {_fdr(r[f'FDR_{name}'], floor)})" for s, r in hits.head(3).iterrows()
             )
-            rows.append([name, text or f"none at FDR < {fdr_threshold:g}"])
+            rows.append([_plain(name), text or f"none at FDR < {fdr_threshold:g}"])
         parts.append(_list_table(["contrast", f"strongest focus sets at FDR < {fdr_threshold:g} (up to 3, by \\|NES\\|)"], rows))
     else:
         parts.append("No focus sets are configured (config ``gsea: focus_sets``).\n")
     parts += ["", "Software", "--------", ""]
     parts.append(_list_table(["package", "version"], [[k, v] for k, v in record["versions"].items()]))
     parts += ["", "Input files", "-----------", ""]
-    rows = [[role, item["path"], f"{item['bytes']:,}", f"``{item['sha256']}``"] for role, items in record["inputs"].items() for item in items]
+    rows = [[role, _plain(item["path"]), f"{item['bytes']:,}", f"``{item['sha256']}``"] for role, items in record["inputs"].items() for item in items]
     parts.append(_list_table(["role", "file", "bytes", "SHA-256"], rows))
     parts += ["", "Seeds: " + ", ".join(f"``{k}`` = {v}" for k, v in record["seeds"].items()) + ". "
               "All of this is also in ``results/provenance.json``.", ""]
