@@ -216,6 +216,9 @@ def test_detects_every_format_from_content(tmp_path: Path) -> None:
         assert detect_format(path) == expected, path
     assert detect_format(rsem_isoforms["s.2"]) == "rsem"
     assert detect_format(kallisto_h5_files["s.2"]) == "kallisto"  # HDF5, told apart from .h5ad by its datasets
+    packed = tmp_path / "abundance.h5.gz"
+    packed.write_bytes(gzip.compress(kallisto_h5_files["s.2"].read_bytes()))
+    assert detect_format(packed) == "kallisto"
     assert detect_format(rsem_gene_files(tmp_path / "gz", gz=True)["1-a"]) == "rsem"
     # Gzipped, whatever the name says.
     assert detect_format(featurecounts_file(tmp_path / "gz", gz=True)) == "featurecounts"

@@ -172,8 +172,10 @@ def is_kallisto_h5(path: str | Path) -> bool:
 
     import h5py
 
-    try:
-        with h5py.File(io.BytesIO(_hdf5_bytes(path)), "r") as handle:
+    with open(path, "rb") as handle:
+        gzipped = handle.read(2) == b"\x1f\x8b"
+    try:  # a large .h5ad is opened in place; only a gzipped file is read into memory
+        with h5py.File(io.BytesIO(_hdf5_bytes(path)) if gzipped else path, "r") as handle:
             return all(name in handle for name in KALLISTO_H5_DATASETS)
     except (OSError, ValueError, EOFError):  # not readable as HDF5: the h5ad reader says why
         return False
@@ -936,7 +938,7 @@ def single_file_format(path: str, fmt: str = "auto") -> str:
     Raises
     ------
     InputError
-        The file is of a per-sample format (HTSeq, STAR, Salmon, kallisto).
+        The file is of a per-sample format (HTSeq, STAR, Salmon, kallisto, RSEM).
     """
     if fmt == "auto":
         fmt = detect_format(path)
