@@ -1,6 +1,7 @@
-"""R's random number streams (degsea.r_random), against R.
+"""R's random number streams (degsea.r_random) and DESeq2's simulated prior variance, against R.
 
-The reference values were made by R 4.2 with tests/unit/fixtures/r_random.R.
+The reference values were made by R 4.2 with the scripts next to them in tests/unit/fixtures
+(r_random.R, r_loess.R, r_prior_variance.R; DESeq2 1.38.3).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from degsea import deseq2_exact
 from degsea.r_random import RStream
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -78,3 +80,28 @@ def test_mixed_stream_in_deseq2s_order(r_draws, seed):
 def test_rgamma_rejects_a_non_positive_shape():
     with pytest.raises(ValueError, match="positive shape and scale"):
         RStream(1).rgamma(5, 0.0)
+
+
+@pytest.mark.parametrize("case", ["deseq2_grid", "ties", "default_span"])
+def test_loess_interpolates_as_r(case):
+    """R's loess with surface = "interpolate" (k-d tree vertices, Hermite cubics), not direct fits."""
+    table = pd.read_csv(FIXTURES / "r_loess.tsv.gz", sep="\t", float_precision="round_trip")
+    rows = table[table["case"] == case]
+
+    def get(kind: str) -> np.ndarray:
+        return rows[rows["kind"] == kind].sort_values("index")["value"].to_numpy()
+
+    fit = deseq2_exact._loess_quadratic(get("x"), get("y"), get("at"), span=float(rows["span"].iloc[0]))
+    np.testing.assert_allclose(fit, get("fit"), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_simulated_prior_variance_is_deseq2s(seed):
+    """DESeq2's estimateDispersionsPriorVar on residuals drawn in R, for 1, 2 and 3 degrees of freedom."""
+    cases = pd.read_csv(FIXTURES / "r_prior_variance.tsv", sep="\t", float_precision="round_trip")
+    case = cases[cases["seed"] == seed].iloc[0]
+    df = int(case["df"])
+    s = RStream(seed)
+    residuals = np.log(s.rchisq(int(case["n"]), df) / df) + s.rnorm(int(case["n"]), 0, np.sqrt(case["v"]))
+    prior = deseq2_exact.simulated_prior_variance(residuals, df)
+    assert prior == pytest.approx(case["dispPriorVar"], abs=1e-9)
