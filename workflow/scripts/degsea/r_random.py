@@ -103,19 +103,19 @@ class _GD:
             far = self.q0 - self.s * t + 0.25 * t * t + (self.s2 + self.s2) * np.log(1.0 + v)
         return np.where(np.abs(v) <= 0.25, near, far)
 
-    def first_try(self, u: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def first_try(self, u: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Steps 2-7 at each start: a normal t (2 uniforms), then a uniform for the squeeze and quotient."""
-        t = _norm_inversion(u[:width], u[1 : width + 1])
+        t = _norm_inversion(u[at], u[at + 1])
         x = self.s + 0.5 * t
-        u3 = u[2 : width + 2]
+        u3 = u[at + 2]
         with np.errstate(invalid="ignore", divide="ignore"):
             later = (self.d * u3 <= t * t * t) | ((x > 0) & (np.log(1.0 - u3) <= self._quotients(t)))
         return x * x, np.where(t >= 0, 2, 3), (t >= 0) | later
 
-    def hat_tries(self, u: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def hat_tries(self, u: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Steps 8-11 at each start: an exponential and a uniform give a double-exponential t."""
-        e, used = _exp_rand(u, width)
-        v = u[np.arange(width) + used]
+        e, used = _exp_rand(u, at)
+        v = u[at + used]
         v = v + v - 1.0
         t = np.where(v < 0.0, self.b - self.si * e, self.b + self.si * e)
         q = self._quotients(t)
@@ -185,9 +185,9 @@ class RStream:
     def rexp(self, n: int) -> np.ndarray:
         """``rexp(n)``: n standard exponentials."""
 
-        def tries(u: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            value, used = _exp_rand(u, width)
-            return value, used, np.ones(width, dtype=bool)
+        def tries(u: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            value, used = _exp_rand(u, at)
+            return value, used, np.ones(len(at), dtype=bool)
 
         return self._chain(n, tries)
 
@@ -207,65 +207,66 @@ class RStream:
     def _chain(self, n: int, tries, *, first=None) -> np.ndarray:
         """n draws, in stream order, of a sampler that makes tries until one is accepted.
 
-        ``tries(u, width)`` (and ``first``, for a first try that differs from the others) gives,
-        for a try started at each of the first ``width`` positions of the uniforms ``u``, its
-        value, the uniforms it uses and whether it is accepted. Chains of rejected tries are
-        followed for all start positions at once (pointer doubling); the draws are then read
-        off in order. A draw whose tries run past the window starts the next window.
+        ``tries(u, at)`` (and ``first``, for a first try that differs from the others) gives, for
+        a try started at each position ``at`` of the uniforms ``u``, its value, the uniforms it
+        uses and whether it is accepted. Tries are made at every position of a window at once;
+        where each draw ends, and then the positions where the n draws start, are found by
+        pointer doubling. A draw that runs past the window starts the next one.
         """
         out = np.empty(n)
         done = 0
         while done < n:
-            width = 4 * (n - done) + 1024
+            need = n - done
+            width = 3 * need + 256
             u = self._window(width + _LOOKAHEAD)
-            value, used, accepted = tries(u, width)
             starts = np.arange(width)
-            # accepted try reached from each position: itself, or where its rejections lead
-            land = np.where(accepted, starts, np.minimum(starts + used, width))
-            land = np.append(land, width)  # width: beyond the window, unresolved
-            while True:
-                nxt = land[land]
-                if np.array_equal(nxt, land):
-                    break
+            value, used, accepted = tries(u, starts)
+            # the accepted try that a try at each position leads to (width: past the window)
+            land = np.append(np.where(accepted, starts, np.minimum(starts + used, width)), width)
+            while not np.array_equal(nxt := land[land], land):
                 land = nxt
-            if first is None:
-                hit = land[:width]
-            else:
-                value0, used0, accepted0 = first(u, width)
-                hit = np.where(accepted0, -1, land[np.minimum(starts + used0, width)])
+            value0, used0, accepted0 = (value, used, accepted) if first is None else first(u, starts)
+            hit = np.where(accepted0, -1, land[np.minimum(starts + used0, width)])  # -1: the first try
             resolved = hit < width
-            safe_hit = np.where(resolved & (hit >= 0), hit, 0)
-            draw = value[safe_hit] if first is None else np.where(hit < 0, value0, value[safe_hit])
-            after = safe_hit + used[safe_hit]
-            if first is not None:
-                after = np.where(hit < 0, starts + used0, after)
-            draw_l, after_l, resolved_l = draw.tolist(), after.tolist(), resolved.tolist()
-            pos = 0
-            while done < n and pos < width and resolved_l[pos]:
-                out[done] = draw_l[pos]
-                done += 1
-                pos = after_l[pos]
-            if pos == 0:
+            last = np.where(resolved & (hit >= 0), hit, 0)
+            draw = np.where(hit < 0, value0, value[last])
+            after = np.where(hit < 0, starts + used0, last + used[last])
+            # start of the i-th draw: the i-th power of "next draw", by binary powers
+            step = np.append(np.where(resolved, np.minimum(after, width), width), width)
+            valid = np.append(resolved, False)
+            index = np.arange(need)
+            pos = np.zeros(need, dtype=np.intp)
+            bit = 0
+            while (1 << bit) < need:
+                take = ((index >> bit) & 1).astype(bool)
+                pos[take] = step[pos[take]]
+                step = step[step]
+                bit += 1
+            good = valid[pos]
+            m = need if good.all() else int(np.argmin(good))
+            if m == 0:
                 raise RuntimeError("a single draw needed more uniforms than the window holds")
-            self._consume(pos)
+            out[done : done + m] = draw[pos[:m]]
+            self._consume(int(after[pos[m - 1]]))
+            done += m
         return out
 
 
-def _exp_rand(u: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """R's ``exp_rand`` (algorithm SA) started at each of the first ``width`` positions of u.
+def _exp_rand(u: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """R's ``exp_rand`` (algorithm SA) started at each position ``at`` of the uniforms u.
 
-    Returns the exponential and the number of uniforms it used. u needs ``width + 16`` values.
+    Returns the exponential and the number of uniforms it used (u needs 16 values after ``at``).
     """
-    first = u[:width]
+    first = u[at]
     mant, expo = np.frexp(first)  # first = mant * 2^expo, mant in [0.5, 1)
     doublings = np.where(mant > 0.5, 1 - expo, 2 - expo)  # until the doubled value exceeds 1
     frac = np.ldexp(first, doublings) - 1.0
     base = _Q_SUMS[doublings - 1]
     rounds = np.searchsorted(_Q, frac, side="left")  # draws of the do-while loop when frac > q[0]
-    running = u[1 : 1 + width]  # the minimum of the first 1 + j uniforms after the first
+    running = u[at + 1]  # the minimum of the first 1 + j uniforms after the first
     umin = running
-    for j in range(1, int(rounds.max()) + 1):
-        running = np.minimum(running, u[1 + j : 1 + j + width])
+    for j in range(1, int(rounds.max(initial=0)) + 1):
+        running = np.minimum(running, u[at + 1 + j])
         umin = np.where(rounds >= j, running, umin)
     small = frac <= _Q[0]
     return np.where(small, base + frac, base + umin * _Q[0]), np.where(small, 1, 2 + rounds)
@@ -275,9 +276,9 @@ def _gs_tries(a: float):
     """Tries of algorithm GS (shape a < 1, scale 1): one uniform and one exponential each."""
     e = 1.0 + _EXP_M1 * a
 
-    def tries(u: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        p = e * u[:width]
-        exps, exp_used = _exp_rand(u[1:], width)
+    def tries(u: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        p = e * u[at]
+        exps, exp_used = _exp_rand(u, at + 1)
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.where(p >= 1.0, -np.log((e - p) / a), np.exp(np.log(p) / a))
             accepted = np.where(p >= 1.0, exps >= (1.0 - a) * np.log(x), exps >= x)
