@@ -71,16 +71,6 @@ def test_parametric_trend_failure_is_reported():
         deseq2_exact.parametric_dispersion_trend(np.array([1.0, 2.0, 3.0]), np.array([5.0, 1e-9, 1e-9]))
 
 
-def test_simulated_prior_variance_is_deterministic_and_sensible():
-    rng = np.random.default_rng(3)
-    df = 3
-    residuals = np.log(rng.chisquare(df, 5000) / df) + rng.normal(0, np.sqrt(1.0), 5000)
-    first = deseq2_exact.simulated_prior_variance(residuals, df, rng=np.random.default_rng(2))
-    second = deseq2_exact.simulated_prior_variance(residuals, df, rng=np.random.default_rng(2))
-    assert first == second
-    assert 0.6 < first < 1.5
-
-
 def test_unknown_engine_is_an_input_error():
     with pytest.raises(InputError, match="Unknown DE engine"):
         deseq2_exact.engine_classes("edger")

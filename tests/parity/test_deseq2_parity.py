@@ -12,17 +12,10 @@ import pytest
 import parity
 
 #: Known gaps, (scenario, contrast or None, test) -> reason. Marked strict xfail: they must be
-#: removed when the gap closes. sim_factor3_small has 3 residual degrees of freedom, where
-#: DESeq2 draws its dispersion prior variance from R's random number generator; degsea draws
-#: it from a seeded numpy Generator (0.585 here vs R's 0.545), so dispersions, and through
-#: them the filtering threshold and a few calls, differ slightly.
-RNG_GAP = "prior variance simulated with numpy's RNG, not R's (0.585 vs DESeq2's 0.545 on this scenario)"
+#: removed when the gap closes.
 KNOWN_GAPS = {
-    ("sim_factor3_small", "C_vs_B", "test_padj_na_pattern"): RNG_GAP,
-    ("sim_factor3_small", "C_vs_B", "test_significant_calls"): RNG_GAP,
-    ("sim_factor3_small", "B_vs_A", "test_log2_fold_changes"): RNG_GAP
-    + "; one gene at the maximum dispersion (10) whose coefficient fit falls back to L-BFGS-B in both",
-    ("sim_factor3_small", None, "test_final_dispersions"): RNG_GAP,
+    ("sim_factor3_small", "B_vs_A", "test_log2_fold_changes"): "one gene (G00200) at the maximum "
+    "dispersion (10) whose coefficient fit falls back to L-BFGS-B in both; the two searches stop 0.24 apart",
 }
 
 REAL = parity.real_scenarios()
@@ -110,8 +103,8 @@ def test_dispersion_trend_and_prior(scenario, scenario_runs, request):
     prior = float(dds.uns["prior_disp_var"])
     m, p = dds.obsm["design_matrix"].shape
     if m - p <= 3:
-        # simulated by both, with different random number generators
-        assert prior == pytest.approx(float(meta["dispPriorVar"]), abs=0.1)
+        # simulated by both from the same R random numbers: the same point of DESeq2's grid
+        assert prior == pytest.approx(float(meta["dispPriorVar"]), abs=1e-9)
     else:
         assert prior == pytest.approx(float(meta["dispPriorVar"]), rel=1e-4)
 

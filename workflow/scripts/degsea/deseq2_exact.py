@@ -19,8 +19,10 @@ The overridden steps follow DESeq2 1.38 (R/core.R and src/DESeq2.cpp) and apeglm
   link started at (0.1, 1), re-selecting the genes with residual ratio in (1e-4, 15) at
   every iteration;
 * the dispersion prior variance (``estimateDispersionsPriorVar``): with 3 or fewer
-  residual degrees of freedom, estimated by matching simulated log-dispersion residuals
-  (seeded :class:`numpy.random.Generator`), not the 0.25 floor;
+  residual degrees of freedom, estimated by matching simulated log-dispersion residuals,
+  drawn from R's own random number streams after ``set.seed(2)``
+  (:class:`~degsea.r_random.RStream`) and smoothed by R's interpolating loess, not the 0.25
+  floor;
 * coefficients (``fitBeta``): IRLS from the QR start with DESeq2's convergence rule, the
   ridge on the log2 scale, and L-BFGS-B for the rows that do not converge;
 * Wald test: standard errors computed with means clipped at ``min_mu``, and genes whose
@@ -40,6 +42,7 @@ faster than PyDESeq2's per-gene optimisers.
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from typing import Literal
 
@@ -51,6 +54,8 @@ from pydeseq2.utils import mean_absolute_deviation
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln, polygamma
 from scipy.stats import false_discovery_control, norm
+
+from degsea.r_random import RStream
 
 log = logging.getLogger(__name__)
 
@@ -428,42 +433,127 @@ def parametric_dispersion_trend(means: np.ndarray, disps: np.ndarray) -> np.ndar
     raise TrendFitError("dispersion trend fit did not converge")
 
 
-def _loess_quadratic(x: np.ndarray, y: np.ndarray, at: np.ndarray, *, span: float) -> np.ndarray:
-    """Local quadratic regression with tricube weights (R's loess, degree 2, family gaussian)."""
-    n = len(x)
-    q = int(np.floor(n * span))
-    out = np.empty(len(at))
-    for i, x0 in enumerate(at):
-        d = np.abs(x - x0)
-        h = np.partition(d, q - 1)[q - 1]
-        w = np.clip(1 - (d / h) ** 3, 0, None) ** 3 if h > 0 else (d == 0).astype(float)
-        design = np.column_stack([np.ones(n), x - x0, (x - x0) ** 2])
-        sw = np.sqrt(w)
-        coef, *_ = np.linalg.lstsq(design * sw[:, None], y * sw, rcond=None)
-        out[i] = coef[0]
-    return out
+def _r_seq(start: float, stop: float, n: int) -> np.ndarray:
+    """R's ``seq(start, stop, length.out = n)``: both ends exact, inner points ``start + i * step``."""
+    return np.concatenate([[start], start + np.arange(1, n - 1) * ((stop - start) / (n - 1)), [stop]])
 
 
-def simulated_prior_variance(residuals: np.ndarray, df: int, *, rng: np.random.Generator) -> float:
+def _r_hist_density(values: np.ndarray, breaks: np.ndarray) -> np.ndarray:
+    """R's ``hist(values, breaks, plot = FALSE)$density`` for equally spaced breaks spanning values.
+
+    Intervals are right-closed, the first one also closed on the left, and every break but the
+    first is moved up by R's fuzz (1e-7 x the median bin width), so a value within the fuzz above
+    a break still counts in the bin below it.
+    """
+    widths = np.diff(breaks)
+    fuzz = 1e-7 * float(np.median(widths))
+    inner = breaks[1:-1] + fuzz
+    counts = np.bincount(np.searchsorted(inner, values, side="left"), minlength=len(widths))
+    return counts / (len(values) * widths)
+
+
+def _loess_vertices(x: np.ndarray, *, fc: int) -> np.ndarray:
+    """The vertices of R's loess k-d tree on one predictor (``ehg126``/``ehg124``), sorted.
+
+    The bounding box is the range of x widened by 0.5 % on each side. Cells are split, breadth
+    first, at the lower median of their points (moved to the nearest gap between distinct values
+    when it falls among ties) while they hold more than ``fc`` points; a cell whose split value
+    would be one of its ends stays a leaf.
+    """
+    xs = np.sort(x)
+    lo, hi = xs[0], xs[-1]
+    margin = 0.005 * max(hi - lo, 1e-10 * max(abs(lo), abs(hi)) + 1e-30)
+    vertices = [lo - margin, hi + margin]
+    cells = [(0, len(xs) - 1, vertices[0], vertices[1])]
+    while cells:
+        first, last, left, right = cells.pop(0)
+        if last - first + 1 <= fc:
+            continue
+        m, offset = (first + last) // 2, 0
+        while first <= m + offset < last:
+            if xs[m + offset] != xs[m + offset + 1]:
+                m += offset
+                break
+            offset = -offset + (1 if offset <= 0 else 0)
+        cut = xs[m]
+        if cut in (left, right):
+            continue
+        vertices.append(cut)
+        cells += [(first, m, left, cut), (m + 1, last, cut, right)]
+    return np.sort(np.array(vertices))
+
+
+def _loess_local_fit(x: np.ndarray, y: np.ndarray, at: float, *, n_local: int, span: float) -> tuple[float, float]:
+    """Value and slope at ``at`` of R's local quadratic fit (``ehg127``, tricube weights, no robustness).
+
+    The weights reach 0 at the distance of the ``n_local``-th nearest point, times ``span`` if above 1.
+    """
+    dist = (x - at) ** 2
+    near = np.argsort(dist, kind="stable")[:n_local]
+    ratio = np.sqrt(dist[near] / (dist[near[-1]] * max(1.0, span)))
+    w = np.sqrt((1 - ratio * ratio * ratio) ** 3)
+    dx = x[near] - at
+    design = np.column_stack([w, w * dx, w * dx * dx])
+    norms = np.sqrt((design**2).sum(axis=0))
+    coef, *_ = np.linalg.lstsq(design / norms, w * y[near], rcond=100 * np.finfo(float).eps)
+    return coef[0] / norms[0], coef[1] / norms[1]
+
+
+def _loess_quadratic(x: np.ndarray, y: np.ndarray, at: np.ndarray, *, span: float, cell: float = 0.2) -> np.ndarray:
+    """R's ``predict(loess(y ~ x, span = span), at)`` with loess's defaults, for one predictor.
+
+    Degree 2, Gaussian family and ``surface = "interpolate"``: local fits (value and slope) are
+    made only at the vertices of a k-d tree (:func:`_loess_vertices`, cells of at most
+    ``floor(n * span * cell)`` points) and joined by cubic Hermite interpolation (``ehg128``).
+    ``at`` must lie within the range of x.
+    """
+    n_local = int(np.floor(len(x) * span + 1e-5))
+    vertices = _loess_vertices(x, fc=int(np.floor(len(x) * span * cell)))
+    value, slope = np.array([_loess_local_fit(x, y, v, n_local=n_local, span=span) for v in vertices]).T
+    k = np.searchsorted(vertices[1:-1], at, side="left")  # points on a cut belong to the cell below
+    v0, v1 = vertices[k], vertices[k + 1]
+    h = (at - v0) / (v1 - v0)
+    phi0, phi1 = (1 - h) ** 2 * (1 + 2 * h), h**2 * (3 - 2 * h)
+    psi0, psi1 = h * (1 - h) ** 2, h**2 * (h - 1)
+    return phi0 * value[k] + phi1 * value[k + 1] + (psi0 * slope[k] + psi1 * slope[k + 1]) * (v1 - v0)
+
+
+def simulated_prior_variance(residuals: np.ndarray, df: int, *, seed: int = PRIOR_VAR_SEED) -> float:
     """DESeq2's prior variance for 1-3 residual degrees of freedom (estimateDispersionsPriorVar).
 
     The observed log dispersion residuals are matched, by Kullback-Leibler divergence of
-    histograms, to log(chi2_df / df) + N(0, v) for v on a grid over [0, 8]; the divergence
-    curve is smoothed by loess (span 0.2) and its minimiser, at least 0.25, is returned.
+    histograms, to log(chi2_df / df) + N(0, v) for 200 values of v over [0, 8]; the divergence
+    curve is smoothed by R's loess (span 0.2) on a grid of 1000 and its minimiser, at least 0.25,
+    is returned. The draws are R's after ``set.seed(seed)`` (:class:`~degsea.r_random.RStream`),
+    in DESeq2's order, so the value is DESeq2's.
+
+    Parameters
+    ----------
+    residuals
+        ``log(genewise) - log(trend)`` of the genes with gene-wise dispersion >= 100 x min_disp.
+    df
+        Residual degrees of freedom (samples minus coefficients), 1 to 3.
+    seed
+        The seed DESeq2 sets (2).
+
+    Returns
+    -------
+    float
+        The prior variance of log dispersions.
     """
+    stream = RStream(seed)
     breaks = np.arange(-20, 21) / 2.0
     obs = residuals[(residuals > breaks[0]) & (residuals < breaks[-1])]
-    obs_density, _ = np.histogram(obs, bins=breaks, density=True)
-    grid = np.linspace(0, 8, 200)
+    obs_density = _r_hist_density(obs, breaks)
+    grid = _r_seq(0.0, 8.0, 200)
     kl = np.empty(len(grid))
     for i, v in enumerate(grid):
-        sim = np.log(rng.chisquare(df, 10_000)) + rng.normal(0.0, np.sqrt(v), 10_000) - np.log(df)
-        sim = sim[(sim > breaks[0]) & (sim < breaks[-1])]
-        sim_density, _ = np.histogram(sim, bins=breaks, density=True)
+        sim = np.log(stream.rchisq(10_000, df)) + stream.rnorm(10_000, 0.0, np.sqrt(v)) - np.log(df)
+        sim_density = _r_hist_density(sim[(sim > breaks[0]) & (sim < breaks[-1])], breaks)
         z = np.concatenate([obs_density, sim_density])
         small = z[z > 0].min()
-        kl[i] = np.sum(obs_density * (np.log(obs_density + small) - np.log(sim_density + small)))
-    fine = np.linspace(0, 8, 1000)
+        kl[i] = math.fsum(obs_density * (np.log(obs_density + small) - np.log(sim_density + small)))
+    fine = _r_seq(0.0, 8.0, 1000)
     smooth = _loess_quadratic(grid, kl, fine, span=0.2)
     return float(max(fine[np.argmin(smooth)], 0.25))
 
@@ -605,7 +695,7 @@ class DESeq2ExactDataSet(DeseqDataSet):
         var_log = mean_absolute_deviation(residuals[above]) ** 2
         self.uns["_squared_logres"] = var_log
         if 0 < df <= 3:
-            prior = simulated_prior_variance(residuals[above], df, rng=np.random.default_rng(self.prior_var_seed))
+            prior = simulated_prior_variance(residuals[above], df, seed=self.prior_var_seed)
             log.info("dispersion prior variance %.4g (simulated, %d residual degrees of freedom)", prior, df)
         elif df > 0:
             prior = max(var_log - float(polygamma(1, df / 2)), 0.25)
