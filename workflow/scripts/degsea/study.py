@@ -17,6 +17,7 @@ from degsea.genesets import read_gmt
 from degsea.formats import (
     SINGLE_FILE_ONLY,
     detect_format,
+    read_counts,
     sample_files,
     sample_strandedness,
     single_file_format,
@@ -153,8 +154,12 @@ def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: 
             hint="Check 'counts: path' in the config (relative paths start at the directory you run snakemake in).",
         )
     fmt = single_file_format(counts_file, counts.get("format", "auto"))
+    samples = single_file_samples(counts_file, fmt)
+    if not samples:
+        # The header could not be read (an empty or broken file): the full read names the problem.
+        samples = list(read_counts({**counts, "format": fmt}).matrix.counts.columns)
     match_samples(
-        single_file_samples(counts_file, fmt),
+        samples,
         list(sheet.index),
         counts_file=counts_file,
         sheet_file=sheet_file,

@@ -1,0 +1,612 @@
+"""The catalogue of bad inputs (issue #7): every case ends in one InputError and writes nothing.
+
+Each case starts from a small valid study (config, sample sheet, count matrix, GMT) written
+to a temporary directory, changes one thing, and runs what a user's run runs: the up-front
+check that ``workflow/rules/common.smk`` does before any job (``validate_config`` then
+``check_study``), then, for mistakes that can only be seen in the data, the step function of
+the job that reads it (``degsea.steps``). The earlier jobs write to ``work/``; the failing job
+writes to ``results/``. Every case asserts the exact message (what, and the file / where /
+found it names) and that ``results/`` holds no file afterwards, not even a temporary one.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+from degsea import steps
+from degsea.configuration import SCHEMA_FILE, load_schema, validate_config
+from degsea.errors import InputError
+from degsea.study import check_study
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SAMPLES = ["c1", "c2", "c3", "t1", "t2", "t3"]
+CONDITION = ["ctrl", "ctrl", "ctrl", "treated", "treated", "treated"]
+BATCH = ["b1", "b2", "b3", "b1", "b2", "b3"]
+N_GENES = 60
+GENE_IDS = [f"ENSMUSG{i:011d}" for i in range(1, N_GENES + 1)]
+SYMBOLS = [f"Gene{i}" for i in range(1, N_GENES + 1)]
+
+
+def sheet_text(rows: list[list[str]] | None = None, *, header: str = "sample\tcondition\tbatch", sep: str = "\t") -> str:
+    """The valid sample sheet, or ``rows`` under ``header``."""
+    if rows is None:
+        rows = [list(r) for r in zip(SAMPLES, CONDITION, BATCH)]
+    return "\n".join([header, *(sep.join(r) for r in rows)]) + "\n"
+
+
+def count_rows() -> list[list[str]]:
+    """Gene ID, symbol and six integer counts per gene (deterministic, every sample expressed)."""
+    rng = np.random.default_rng(7)
+    values = rng.negative_binomial(5, 0.05, size=(N_GENES, len(SAMPLES))) + 1
+    return [[g, s, *map(str, v)] for g, s, v in zip(GENE_IDS, SYMBOLS, values)]
+
+
+def counts_text(rows: list[list[str]] | None = None, *, header: list[str] | None = None, sep: str = "\t") -> str:
+    """The valid count matrix, or ``rows`` under ``header``."""
+    header = header or ["gene_id", "symbol", *SAMPLES]
+    rows = count_rows() if rows is None else rows
+    return "\n".join(sep.join(r) for r in [header, *rows]) + "\n"
+
+
+GMT = "SET_A\tfirst\t" + "\t".join(SYMBOLS[:20]) + "\nSET_B\tsecond\t" + "\t".join(SYMBOLS[20:40]) + "\n"
+
+
+@dataclass
+class Study:
+    """A small study in ``root``: files plus the config as the YAML file would load it."""
+
+    root: Path
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, name: str, content: str | bytes) -> str:
+        """Write a file under the study's ``inputs/`` and return its path."""
+        path = self.root / "inputs" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", newline="")
+        return str(path)
+
+    def sheet(self, content: str | bytes, name: str = "samples.tsv") -> str:
+        """Replace the sample sheet."""
+        self.config["samples"] = self.write(name, content)
+        return self.config["samples"]
+
+    def counts(self, content: str | bytes, name: str = "counts.tsv") -> str:
+        """Replace the count matrix."""
+        self.config["counts"]["path"] = self.write(name, content)
+        return self.config["counts"]["path"]
+
+    def gmt(self, content: str | bytes, name: str = "sets.gmt") -> str:
+        """Replace the gene-set file."""
+        self.config["gsea"]["genesets"] = [self.write(name, content)]
+        return self.config["gsea"]["genesets"][0]
+
+    @property
+    def config_file(self) -> str:
+        return str(self.root / "config.yaml")
+
+
+def valid_study(root: Path) -> Study:
+    study = Study(root)
+    study.config = {
+        "samples": study.write("samples.tsv", sheet_text()),
+        "counts": {"path": study.write("counts.tsv", counts_text())},
+        "design": "~ condition",
+        "contrasts": {"treated_vs_ctrl": {"variable": "condition", "test": "treated", "reference": "ctrl"}},
+        "gsea": {
+            "genesets": [study.write("sets.gmt", GMT)],
+            "focus_sets": ["SET_A"],
+            "min_size": 5,
+            "max_size": 500,
+            "permutations": 100,
+        },
+    }
+    return study
+
+
+# --- what a run runs -------------------------------------------------------------------------
+
+STAGES = ("check", "import_counts", "prepare_genesets", "deseq2")
+
+
+def run(study: Study, *, stage: str, results: Path, work: Path) -> None:
+    """Run a user's run up to ``stage``; ``stage``'s outputs go to ``results``, earlier ones to ``work``."""
+    Path(study.config_file).write_text(yaml.safe_dump(study.config, sort_keys=False), encoding="utf-8")
+    loaded = yaml.safe_load(Path(study.config_file).read_text(encoding="utf-8"))
+    schema = load_schema(ROOT / SCHEMA_FILE)
+    config = validate_config(loaded, schema, source=study.config_file)
+    check_study(config)
+    if stage == "check":
+        return
+    out = {name: (results if name == stage else work) for name in STAGES}
+    h5ad = str(out["import_counts"] / "counts.h5ad")
+    steps.import_counts(
+        counts_path=None,
+        sheet_path=config["samples"],
+        out=h5ad,
+        continuous=config["continuous"],
+        extra_columns=config["counts"]["extra_columns"],
+        counts=config["counts"],
+    )
+    if stage == "import_counts":
+        return
+    if stage == "prepare_genesets":
+        gsea = config["gsea"]
+        steps.prepare_genesets(
+            counts_h5ad=h5ad,
+            genesets=list(gsea["genesets"]),
+            msigdb_entries=gsea["msigdb"],
+            orthologs=gsea["orthologs"],
+            out=str(results / "gsea" / "genesets.json"),
+            coverage_out=str(results / "gsea" / "coverage.tsv"),
+            min_size=gsea["min_size"],
+            max_size=gsea["max_size"],
+            min_coverage=gsea["min_coverage"],
+            focus_sets=gsea["focus_sets"],
+        )
+        return
+    steps.differential_expression(
+        counts_h5ad=h5ad,
+        design=config["design"],
+        contrasts=config["contrasts"],
+        tables_out=[str(results / "de" / f"{name}.tsv") for name in config["contrasts"]],
+        normalized_out=str(results / "de" / "normalized_counts.tsv"),
+        fitted_out=str(results / "de" / "deseq2_fit.h5ad"),
+        continuous=config["continuous"],
+        settings=config["de"],
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: how it changes the valid study, the job that stops, and the message."""
+
+    name: str
+    mutate: Callable[[Study], Any]
+    #: Fragments of the message, each a regular expression searched in it; the first is the 'what'.
+    match: tuple[str, ...]
+    stage: str = "check"
+
+
+CASES: list[Case] = []
+
+
+def case(name: str, *match: str, stage: str = "check") -> Callable[[Callable[[Study], Any]], Callable[[Study], Any]]:
+    """Register the decorated mutation as a catalogue case."""
+
+    def register(mutate: Callable[[Study], Any]) -> Callable[[Study], Any]:
+        assert stage in STAGES
+        CASES.append(Case(name, mutate, tuple(match), stage))
+        return mutate
+
+    return register
+
+
+def esc(text: str) -> str:
+    return re.escape(text)
+
+
+def gzipped(text: str) -> bytes:
+    return gzip.compress(text.encode("utf-8"), mtime=0)
+
+
+def set_cell(study: Study, row: int, column: int, value: str) -> None:
+    """Set count-matrix cell (gene ``row``, sample ``column``, both 0-based)."""
+    rows = count_rows()
+    rows[row][2 + column] = value
+    study.counts(counts_text(rows))
+
+
+# --- the sample sheet --------------------------------------------------------------------------
+
+
+@case("sheet: comma-separated but named .tsv", esc("The sample sheet has no 'sample' column."), r"file: .*samples\.tsv", esc("header (line 1)"), "comma-separated")
+def _(study: Study) -> None:
+    study.sheet(sheet_text(header="sample,condition,batch", sep=","))
+
+
+@case("sheet: tab-separated but named .csv", esc("The sample sheet has no 'sample' column."), r"file: .*samples\.csv", "tab-separated")
+def _(study: Study) -> None:
+    study.sheet(sheet_text(), name="samples.csv")
+
+
+@case("sheet: the same column twice", esc("The sample sheet has two columns of the same name."), esc("where: header (line 1)"), "found: condition")
+def _(study: Study) -> None:
+    study.sheet(sheet_text([[s, c, c] for s, c in zip(SAMPLES, CONDITION)], header="sample\tcondition\tcondition"))
+
+
+@case("sheet: a column without a name", esc("The sample sheet has a column without a name."), esc("where: header (line 1), column 3"), "trailing separator")
+def _(study: Study) -> None:
+    study.sheet(sheet_text([[s, c, ""] for s, c in zip(SAMPLES, CONDITION)], header="sample\tcondition\t"))
+
+
+@case("sheet: header only", esc("The sample sheet has a header but no samples."), r"file: .*samples\.tsv")
+def _(study: Study) -> None:
+    study.sheet("sample\tcondition\tbatch\n")
+
+
+@case("sheet: 0 bytes", esc("The sample sheet is empty (0 bytes)."), r"file: .*samples\.tsv")
+def _(study: Study) -> None:
+    study.sheet(b"")
+
+
+@case("sheet: path does not exist", esc("The sample sheet does not exist."), r"file: .*nowhere\.tsv", "found: no such file", "hint: Check 'samples'")
+def _(study: Study) -> None:
+    study.config["samples"] = str(study.root / "nowhere.tsv")
+
+
+@case("sheet: a directory", esc("The sample sheet does not exist."), "found: a directory")
+def _(study: Study) -> None:
+    study.config["samples"] = str(study.root)
+
+
+@case("sheet: a sample twice", esc("Sample IDs appear more than once in the sample sheet."), esc("where: column 'sample'"), "found: c1")
+def _(study: Study) -> None:
+    study.sheet(sheet_text() + "c1\tctrl\tb1\n")
+
+
+@case("sheet: a sample ID that would break a path", esc("A sample ID cannot be used safely in file names and tables."), esc("where: line 3, column 'sample'"), esc("found: '../c2'"))
+def _(study: Study) -> None:
+    rows = [list(r) for r in zip(SAMPLES, CONDITION, BATCH)]
+    rows[1][0] = "../c2"
+    study.sheet(sheet_text(rows))
+
+
+@case("sheet: an empty sample ID", esc("A sample ID is empty."), esc("where: line 4, column 'sample'"))
+def _(study: Study) -> None:
+    rows = [list(r) for r in zip(SAMPLES, CONDITION, BATCH)]
+    rows[2][0] = ""
+    study.sheet(sheet_text(rows))
+
+
+@case("sheet: a row with a missing field", esc("A sample-sheet row has a different number of fields than the header."), esc("where: line 5"), "found: 2 fields", "allowed: 3 fields")
+def _(study: Study) -> None:
+    study.sheet(sheet_text().replace("t1\ttreated\tb1", "t1\ttreated"))
+
+
+@case("sheet: a stray quote", esc("The sample sheet has quote characters that make its rows unreadable."), r"file: .*samples\.tsv")
+def _(study: Study) -> None:
+    study.sheet(sheet_text().replace("t1\ttreated", 't1\t"treated'))
+
+
+@case("sheet: Latin-1 bytes", esc("The sample sheet is not UTF-8 text."), r"where: byte \d+", "spreadsheet")
+def _(study: Study) -> None:
+    study.sheet(sheet_text().replace("ctrl", "contr\u00f4le").encode("latin-1"))
+
+
+@case("sheet: truncated gzip", esc("The sample sheet is a gzip file that cannot be read to its end."), r"file: .*samples\.tsv\.gz", "gzip -t")
+def _(study: Study) -> None:
+    study.sheet(gzipped(sheet_text())[:-12], name="samples.tsv.gz")
+
+
+@case("sheet: a continuous covariate with text", esc("A continuous covariate holds a value that is not a number."), esc("where: line 2, column 'batch'"), esc("found: 'b1'"))
+def _(study: Study) -> None:
+    study.config["continuous"] = ["batch"]
+
+
+@case("sheet: 'continuous' names a missing column", esc("A column named in config 'continuous' is not a covariate of the sample sheet."), "found: age")
+def _(study: Study) -> None:
+    study.config["continuous"] = ["age"]
+
+
+# --- the count matrix --------------------------------------------------------------------------
+
+
+@case("counts: gene IDs duplicated", esc("Gene IDs appear more than once in the count matrix."), esc("where: line 4, column 'gene_id'"), "ENSMUSG00000000001", "duplicates: sum", stage="import_counts")
+def _(study: Study) -> None:
+    rows = count_rows()
+    rows[2][0] = rows[0][0]
+    study.counts(counts_text(rows))
+
+
+@case("counts: a sheet sample not in the matrix", esc("Samples in the sample sheet are not columns of the count matrix."), r"file: .*counts\.tsv", esc("found: no column for 't3'"))
+def _(study: Study) -> None:
+    study.counts(counts_text([r[:-1] for r in count_rows()], header=["gene_id", "symbol", *SAMPLES[:-1]]))
+
+
+@case("counts: a matrix column not in the sheet", esc("Columns of the count matrix are not samples of the sample sheet."), esc("found: 't3'"), "extra_columns: drop")
+def _(study: Study) -> None:
+    study.sheet(sheet_text([list(r) for r in zip(SAMPLES, CONDITION, BATCH)][:-1]))
+
+
+@case("counts: Salmon-like fractional values", esc("The count matrix holds a count that is not an integer."), esc("where: line 2 (gene 'ENSMUSG00000000001'), column 'c2'"), esc("found: '12.345'"), "Salmon", stage="import_counts")
+def _(study: Study) -> None:
+    set_cell(study, 0, 1, "12.345")
+
+
+@case("counts: a negative value", esc("The count matrix holds a negative count."), esc("where: line 5 (gene 'ENSMUSG00000000004'), column 't1'"), esc("found: '-3'"), stage="import_counts")
+def _(study: Study) -> None:
+    set_cell(study, 3, 3, "-3")
+
+
+@case("counts: NA", esc("The count matrix holds a missing value."), esc("column 'c1'"), esc("found: 'NA'"), stage="import_counts")
+def _(study: Study) -> None:
+    set_cell(study, 5, 0, "NA")
+
+
+@case("counts: NaN", esc("The count matrix holds a missing value."), esc("found: 'NaN'"), stage="import_counts")
+def _(study: Study) -> None:
+    set_cell(study, 5, 0, "NaN")
+
+
+@case("counts: an empty cell", esc("The count matrix holds a missing value."), "found: an empty cell", stage="import_counts")
+def _(study: Study) -> None:
+    set_cell(study, 5, 0, "")
+
+
+@case("counts: inf", esc("The count matrix holds an infinite value."), esc("found: 'inf'"), stage="import_counts")
+def _(study: Study) -> None:
+    set_cell(study, 7, 2, "inf")
+
+
+@case("counts: text in a count column", esc("The count matrix holds a value that is not a number."), esc("found: 'twelve'"), stage="import_counts")
+def _(study: Study) -> None:
+    set_cell(study, 7, 2, "twelve")
+
+
+@case("counts: a count beyond int64", esc("The count matrix holds a count too large to be a read count."), esc("found: '99999999999999999999999'"), stage="import_counts")
+def _(study: Study) -> None:
+    set_cell(study, 1, 1, "99999999999999999999999")
+
+
+@case("counts: a row without a gene ID", esc("The count matrix has a row without a gene ID."), esc("where: line 3, column 'gene_id'"), stage="import_counts")
+def _(study: Study) -> None:
+    rows = count_rows()
+    rows[1][0] = ""
+    study.counts(counts_text(rows))
+
+
+@case("counts: 0 bytes", esc("The count matrix is empty (0 bytes)."), r"file: .*counts\.tsv")
+def _(study: Study) -> None:
+    study.counts(b"")
+
+
+@case("counts: truncated gzip", esc("The count matrix is a gzip file that cannot be read to its end."), r"file: .*counts\.tsv\.gz", stage="import_counts")
+def _(study: Study) -> None:
+    study.counts(gzipped(counts_text())[:-40], name="counts.tsv.gz")
+
+
+@case("counts: path does not exist", esc("The count matrix does not exist."), r"file: .*absent\.tsv")
+def _(study: Study) -> None:
+    study.config["counts"]["path"] = str(study.root / "absent.tsv")
+
+
+@case("counts: header only", esc("The count matrix has a header but no genes."), stage="import_counts")
+def _(study: Study) -> None:
+    study.counts(counts_text([]))
+
+
+@case("counts: a sample without any count", esc("Samples have no counts at all."), esc("found: 'c2'"), stage="import_counts")
+def _(study: Study) -> None:
+    rows = count_rows()
+    for row in rows:
+        row[3] = "0"
+    study.counts(counts_text(rows))
+
+
+@case("counts: every gene zero", esc("Samples have no counts at all."), esc("found: 'c1', 'c2', 'c3', 't1', 't2', 't3'"), stage="import_counts")
+def _(study: Study) -> None:
+    study.counts(counts_text([[*r[:2], *["0"] * 6] for r in count_rows()]))
+
+
+@case("counts: comma-separated but named .tsv", esc("The count matrix header has a single column."), esc("where: header (line 1)"), "comma-separated")
+def _(study: Study) -> None:
+    study.counts(counts_text(sep=","))
+
+
+@case("counts: the same sample column twice", esc("The count matrix has two columns of the same name."), "found: c1")
+def _(study: Study) -> None:
+    study.counts(counts_text(header=["gene_id", "symbol", "c1", "c1", *SAMPLES[2:]]))
+
+
+@case("counts: a sample column without a name", esc("The count matrix has a column without a name."), esc("where: header (line 1), column 4"))
+def _(study: Study) -> None:
+    study.counts(counts_text(header=["gene_id", "symbol", "c1", "", *SAMPLES[2:]]))
+
+
+@case("counts: a row with an extra field", esc("A count-matrix row has more fields than the header."), esc("where: line 4"), "found: 9 fields", stage="import_counts")
+def _(study: Study) -> None:
+    rows = count_rows()
+    rows[2].append("5")
+    study.counts(counts_text(rows))
+
+
+@case("counts: an unclosed quote", esc("A quoted field of the count matrix is never closed."), stage="import_counts")
+def _(study: Study) -> None:
+    rows = count_rows()
+    rows[3][1] = '"Gene4'
+    study.counts(counts_text(rows))
+
+
+@case("counts: annotation file does not exist", esc("The file of 'counts: annotation' does not exist."), r"file: .*genes\.gtf", esc("where: config 'counts: annotation'"))
+def _(study: Study) -> None:
+    study.config["counts"]["annotation"] = str(study.root / "genes.gtf")
+
+
+# --- design and contrasts ----------------------------------------------------------------------
+
+
+@case("design: a level with one replicate", esc("Contrast 'treated_vs_ctrl' compares a level with too few replicates."), esc("found: test level 'treated' has 1 sample(s)"))
+def _(study: Study) -> None:
+    study.sheet(sheet_text([[s, "treated" if s == "t1" else "ctrl", b] for s, b in zip(SAMPLES, BATCH)]))
+
+
+@case("design: batch confounded with condition", esc("The design is not full rank: some of its terms cannot be told apart."), esc("where: config 'design': '~ batch + condition'"), "rank 2")
+def _(study: Study) -> None:
+    study.sheet(sheet_text([[s, c, "early" if c == "ctrl" else "late"] for s, c in zip(SAMPLES, CONDITION)]))
+    study.config["design"] = "~ batch + condition"
+
+
+@case("design: as many coefficients as samples", esc("The design has as many coefficients as there are samples"), "found: 6 samples, 6 coefficients")
+def _(study: Study) -> None:
+    study.sheet(sheet_text([[s, c, b] for s, c, b in zip(SAMPLES, CONDITION, ["x1", "x2", "x3", "x4", "x5", "x5"])]))
+    study.config["design"] = "~ batch + condition"
+
+
+@case("contrast: a level not in the sheet", esc("Contrast 'treated_vs_ctrl' names a level that is not in the sample sheet."), esc("found: reference level 'control' is missing"), esc("'ctrl' (3), 'treated' (3)"))
+def _(study: Study) -> None:
+    study.config["contrasts"]["treated_vs_ctrl"]["reference"] = "control"
+
+
+@case("contrast: a variable not in the design", esc("Contrast 'treated_vs_ctrl' tests a variable that is not in the design."), esc("found: variable 'genotype'"))
+def _(study: Study) -> None:
+    study.config["contrasts"]["treated_vs_ctrl"]["variable"] = "genotype"
+
+
+@case("contrast: a level against itself", esc("Contrast 'treated_vs_ctrl' compares a level with itself."), esc("found: test and reference both 'ctrl'"))
+def _(study: Study) -> None:
+    study.config["contrasts"]["treated_vs_ctrl"]["test"] = "ctrl"
+
+
+@case("contrast: on a continuous covariate", esc("Contrast 'by_age' compares levels of a continuous covariate."))
+def _(study: Study) -> None:
+    study.sheet(sheet_text([[s, c, str(i)] for i, (s, c) in enumerate(zip(SAMPLES, CONDITION))], header="sample\tcondition\tage"))
+    study.config.update(design="~ age + condition", continuous=["age"])
+    study.config["contrasts"] = {"by_age": {"variable": "age", "test": "1", "reference": "2"}}
+
+
+@case("contrast: a name that would break a path", esc("A contrast name cannot be used as a file name."), esc("found: '../treated'"))
+def _(study: Study) -> None:
+    study.config["contrasts"] = {"../treated": study.config["contrasts"]["treated_vs_ctrl"]}
+
+
+@case("design: a variable not in the sheet", esc("A design variable is not a column of the sample sheet."), "found: genotype", "allowed: condition, batch")
+def _(study: Study) -> None:
+    study.config["design"] = "~ genotype + condition"
+
+
+@case("design: a formula with '*'", esc("The design formula cannot be read."), esc("found: '~ batch * condition'"))
+def _(study: Study) -> None:
+    study.config["design"] = "~ batch * condition"
+
+
+@case("design: an empty level", esc("A design variable has empty values."), esc("where: column 'condition'"), esc("'t2'"))
+def _(study: Study) -> None:
+    study.sheet(sheet_text().replace("t2\ttreated", "t2\t"))
+
+
+# --- the config --------------------------------------------------------------------------------
+
+
+@case("config: an unknown top-level key", esc("The config has a key that degsea does not know."), r"file: .*config\.yaml", esc("found: 'contrast'"))
+def _(study: Study) -> None:
+    study.config["contrast"] = study.config["contrasts"]
+
+
+@case("config: an unknown gsea key", esc("The config has a key that degsea does not know."), esc("where: config 'gsea'"), esc("found: 'permutation'"))
+def _(study: Study) -> None:
+    study.config["gsea"]["permutation"] = 100
+
+
+@case("config: a number given as text", esc("A config value is not allowed."), esc("where: config 'gsea: permutations'"), esc("found: '1000'"), "allowed: a value of type integer")
+def _(study: Study) -> None:
+    study.config["gsea"]["permutations"] = "1000"
+
+
+@case("config: a value outside the enum", esc("A config value is not allowed."), esc("where: config 'de: fit_type'"), esc("found: 'loess'"))
+def _(study: Study) -> None:
+    study.config["de"] = {"fit_type": "loess"}
+
+
+@case("config: a contrast without reference", esc("The config lacks a required key."), esc("where: config 'contrasts: treated_vs_ctrl'"), "reference")
+def _(study: Study) -> None:
+    del study.config["contrasts"]["treated_vs_ctrl"]["reference"]
+
+
+@case("config: min_size above max_size", esc("The GSEA size range is empty."), "found: min_size 50 > max_size 20")
+def _(study: Study) -> None:
+    study.config["gsea"].update(min_size=50, max_size=20)
+
+
+# --- gene sets ---------------------------------------------------------------------------------
+
+
+@case("gmt: no overlap with the data", esc("Few genes of a gene-set collection are in the data"), r"file: .*sets\.gmt", esc("found: 0 of 40 genes (0.0 %) match"), stage="prepare_genesets")
+def _(study: Study) -> None:
+    study.gmt(GMT.replace("Gene", "GENE_HUMAN"))
+
+
+@case("gmt: 0 bytes", esc("A GMT file holds no gene set."), r"file: .*sets\.gmt", "found: an empty file")
+def _(study: Study) -> None:
+    study.gmt(b"")
+
+
+@case("gmt: space-separated", esc("A GMT line is not a gene set."), esc("where: line 1"), "saved with spaces")
+def _(study: Study) -> None:
+    study.gmt(GMT.replace("\t", " "))
+
+
+@case("gmt: a set name twice", esc("A gene-set name appears twice in a GMT file."), esc("where: line 3"), "found: SET_A")
+def _(study: Study) -> None:
+    study.gmt(GMT + GMT.splitlines()[0] + "\n")
+
+
+@case("gmt: path does not exist", esc("A gene-set file does not exist."), r"file: .*absent\.gmt", "found: no such file")
+def _(study: Study) -> None:
+    study.config["gsea"]["genesets"] = [str(study.root / "absent.gmt")]
+
+
+@case("gmt: a focus set not in the files", esc("Focus sets are not in the gene-set collections."), "SET_Z")
+def _(study: Study) -> None:
+    study.config["gsea"]["focus_sets"] = ["SET_Z"]
+
+
+@case("gmt: a set in two files", esc("A gene-set name appears in two collections."), "SET_A")
+def _(study: Study) -> None:
+    study.config["gsea"]["genesets"].append(study.write("copy.gmt", GMT))
+
+
+# --- the test ----------------------------------------------------------------------------------
+
+
+def _files(directory: Path) -> list[str]:
+    return sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if not p.is_dir())
+
+
+@pytest.mark.parametrize("bad", CASES, ids=[c.name for c in CASES])
+def test_bad_input_stops_with_its_message_and_writes_nothing(bad: Case, tmp_path: Path) -> None:
+    study = valid_study(tmp_path / "study")
+    bad.mutate(study)
+    results, work = tmp_path / "results", tmp_path / "work"
+    results.mkdir()
+    with pytest.raises(InputError, match=bad.match[0]) as info:
+        run(study, stage=bad.stage, results=results, work=work)
+    message = str(info.value)
+    for fragment in bad.match[1:]:
+        assert re.search(fragment, message), f"{fragment!r} not in:\n{message}"
+    assert info.value.hint, "every user error says how to fix it"
+    assert _files(results) == [], "a stopped run must leave no output"
+
+
+def test_the_valid_study_runs_through_every_stage(tmp_path: Path) -> None:
+    """The base of every case is valid: without the change, each job writes its outputs."""
+    study = valid_study(tmp_path / "study")
+    for stage in STAGES:
+        results = tmp_path / stage
+        run(study, stage=stage, results=results, work=tmp_path / "work")
+        expected = {
+            "check": [],
+            "import_counts": ["counts.h5ad"],
+            "prepare_genesets": ["gsea/coverage.tsv", "gsea/genesets.json"],
+            "deseq2": ["de/deseq2_fit.h5ad", "de/normalized_counts.tsv", "de/treated_vs_ctrl.tsv"],
+        }[stage]
+        assert (_files(results) if results.exists() else []) == expected, stage
+
+
+def test_the_catalogue_is_large_and_every_case_is_distinct() -> None:
+    names = [c.name for c in CASES]
+    assert len(names) >= 45
+    assert len(set(names)) == len(names)
