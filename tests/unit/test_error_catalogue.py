@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from degsea import steps
-from degsea.configuration import SCHEMA_FILE, load_schema, validate_config
+from degsea.configuration import SCHEMA_FILE, check_config_files, load_schema, validate_config
 from degsea.errors import InputError
 from degsea.study import check_study
 
@@ -68,6 +68,8 @@ class Study:
 
     root: Path
     config: dict[str, Any] = field(default_factory=dict)
+    #: True when a case wrote the config file itself (as text); otherwise it is dumped from ``config``.
+    raw_config: bool = False
 
     def write(self, name: str, content: str | bytes) -> str:
         """Write a file under the study's ``inputs/`` and return its path."""
@@ -124,7 +126,9 @@ STAGES = ("check", "import_counts", "prepare_genesets", "deseq2")
 
 def run(study: Study, *, stage: str, results: Path, work: Path) -> None:
     """Run a user's run up to ``stage``; ``stage``'s outputs go to ``results``, earlier ones to ``work``."""
-    Path(study.config_file).write_text(yaml.safe_dump(study.config, sort_keys=False), encoding="utf-8")
+    if not study.raw_config:
+        Path(study.config_file).write_text(yaml.safe_dump(study.config, sort_keys=False), encoding="utf-8")
+    check_config_files([study.config_file])
     loaded = yaml.safe_load(Path(study.config_file).read_text(encoding="utf-8"))
     schema = load_schema(ROOT / SCHEMA_FILE)
     config = validate_config(loaded, schema, source=study.config_file)
@@ -567,6 +571,326 @@ def _(study: Study) -> None:
 @case("gmt: a set in two files", esc("A gene-set name appears in two collections."), "SET_A")
 def _(study: Study) -> None:
     study.config["gsea"]["genesets"].append(study.write("copy.gmt", GMT))
+
+
+# --- found by trying inputs as a user would (issue #7, part 2) ---------------------------------
+
+
+def h5ad_counts(study: Study, *, keep: int | None = None) -> str:
+    """Write the valid counts as .h5ad (optionally only the first ``keep`` bytes) and point the config at it."""
+    import anndata as ad
+    import pandas as pd
+
+    values = np.array([[int(v) for v in r[2:]] for r in count_rows()]).T
+    adata = ad.AnnData(X=values, obs=pd.DataFrame(index=SAMPLES), var=pd.DataFrame({"symbol": SYMBOLS}, index=GENE_IDS))
+    path = study.root / "inputs" / "counts.h5ad"
+    adata.write_h5ad(path)
+    if keep is not None:
+        path.write_bytes(path.read_bytes()[:keep])
+    study.config["counts"]["path"] = str(path)
+    return str(path)
+
+
+@case("sheet: a column name with a space used in the design", esc("A design variable is a sample-sheet column whose name is not a plain identifier."), esc("where: header, column 'treatment group'"), esc("e.g. to 'treatment_group'"))
+def _(study: Study) -> None:
+    study.sheet(sheet_text(header="sample\ttreatment group\tbatch"))
+    study.config["design"] = "~ treatment group"
+    study.config["contrasts"]["treated_vs_ctrl"]["variable"] = "treatment group"
+
+
+@case("config: a level written as an unquoted YAML number", esc("A config value is not allowed."), esc("where: config 'contrasts: treated_vs_ctrl: test'"), esc("found: 2 (a number, not text)"), "in quotes")
+def _(study: Study) -> None:
+    study.sheet(sheet_text([[s, "1" if c == "ctrl" else "2", b] for s, c, b in zip(SAMPLES, CONDITION, BATCH)]))
+    study.config["contrasts"]["treated_vs_ctrl"].update(test=2, reference=1)
+
+
+@case("config: a level written as YAML yes", esc("A config value is not allowed."), esc("found: True (a yes/no value, not text)"), "in quotes")
+def _(study: Study) -> None:
+    study.config["contrasts"]["treated_vs_ctrl"]["test"] = True
+
+
+@case("gmt: a GMX file", esc("A gene-set file is a GMX file; degsea reads GMT files."), r"file: .*sets\.gmx", "Convert it to GMT")
+def _(study: Study) -> None:
+    lines = ["SET_A\tSET_B\tSET_C", "na\tna\tna", *(f"{a}\t{b}\t{a}" for a, b in zip(SYMBOLS[:20], SYMBOLS[20:40]))]
+    study.gmt("\n".join(lines) + "\n", name="sets.gmx")
+
+
+@case("gmt: a CSV file", esc("A GMT line is not a gene set."), esc("where: line 1"), esc("comma-separated (a CSV file?)"))
+def _(study: Study) -> None:
+    study.gmt(GMT.replace("\t", ","), name="sets.csv")
+
+
+@case("gmt: a set without genes", esc("A GMT line is not a gene set."), esc("where: line 3"), "has a name and a description but no genes")
+def _(study: Study) -> None:
+    study.gmt(GMT + "SET_EMPTY\tnothing here\n")
+
+
+@case("gmt: Latin-1 bytes", esc("A gene-set file is not UTF-8 text."), r"where: byte \d+")
+def _(study: Study) -> None:
+    study.gmt(GMT.replace("first", "premi\u00e8re").encode("latin-1"))
+
+
+@case("gmt: truncated gzip", esc("A gene-set file is a gzip file that cannot be read to its end."), r"file: .*sets\.gmt\.gz")
+def _(study: Study) -> None:
+    study.gmt(gzipped(GMT)[:-30], name="sets.gmt.gz")
+
+
+@case("config: a path starting with ~", esc("The sample sheet does not exist."), esc("file: ~/degsea-no-such-dir/samples.tsv"), esc("'~' is not expanded"))
+def _(study: Study) -> None:
+    study.config["samples"] = "~/degsea-no-such-dir/samples.tsv"
+
+
+@case("sheet: a symbolic link to itself", esc("The sample sheet does not exist."), esc("found: a symbolic link that leads to no file (broken, or a loop)"))
+def _(study: Study) -> None:
+    link = study.root / "inputs" / "loop.tsv"
+    link.symlink_to(link)
+    study.config["samples"] = str(link)
+
+
+@case("counts: a broken symbolic link", esc("The count matrix does not exist."), r"file: .*broken\.tsv", esc("found: a symbolic link that leads to no file"))
+def _(study: Study) -> None:
+    link = study.root / "inputs" / "broken.tsv"
+    link.symlink_to(study.root / "moved_away.tsv")
+    study.config["counts"]["path"] = str(link)
+
+
+@case("counts: a directory", esc("The count matrix does not exist."), "found: a directory", "not its folder")
+def _(study: Study) -> None:
+    study.config["counts"]["path"] = str(study.root / "inputs")
+
+
+@case("gmt: a directory", esc("A gene-set file does not exist."), "found: a directory")
+def _(study: Study) -> None:
+    study.config["gsea"]["genesets"] = [str(study.root / "inputs")]
+
+
+@case("config: an enormous number of permutations", esc("A config value is not allowed."), esc("where: config 'gsea: permutations'"), "allowed: at most 1000000")
+def _(study: Study) -> None:
+    study.config["gsea"]["permutations"] = 10**30
+
+
+@case("config: a negative seed", esc("A config value is not allowed."), esc("where: config 'gsea: seed'"), "allowed: at least 0")
+def _(study: Study) -> None:
+    study.config["gsea"]["seed"] = -1
+
+
+@case("config: min_size .inf", esc("A config value is not allowed."), esc("where: config 'gsea: min_size'"), "found: inf", "type integer")
+def _(study: Study) -> None:
+    study.config["gsea"]["min_size"] = float("inf")
+
+
+@case("sheet: UTF-16 (Excel 'Unicode Text')", esc("The sample sheet is UTF-16 text, not UTF-8."), "iconv")
+def _(study: Study) -> None:
+    study.sheet(sheet_text().encode("utf-16"))
+
+
+@case("sheet: an Excel workbook", esc("The sample sheet is a zip archive or an Excel workbook, not a text table."), r"file: .*samples\.xlsx")
+def _(study: Study) -> None:
+    import zipfile
+
+    path = study.root / "inputs" / "samples.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    study.config["samples"] = str(path)
+
+
+@case("sheet: NUL bytes", esc("The sample sheet holds NUL bytes: it is not plain text."), r"where: byte \d+")
+def _(study: Study) -> None:
+    study.sheet(sheet_text().replace("ctrl", "ct\x00rl"))
+
+
+@case("counts: binary garbage", esc("The count matrix holds NUL bytes: it is not plain text."), esc("where: byte 0"))
+def _(study: Study) -> None:
+    study.counts(bytes(range(256)) * 8)
+
+
+@case("sheet: 'Sample' capitalised", esc("The sample sheet has no 'sample' column."), esc("rename 'Sample' to 'sample'"))
+def _(study: Study) -> None:
+    study.sheet(sheet_text(header="Sample\tcondition\tbatch"))
+
+
+@case("sheet: a comment line above the header", esc("The sample sheet has no 'sample' column."), esc("found: '# my samples'"))
+def _(study: Study) -> None:
+    study.sheet("# my samples\n" + sheet_text())
+
+
+@case("sheet: a quoted tab inside a field", esc("A sample-sheet row has a different number of fields than the header."), esc("where: line 5"), "found: 4 fields")
+def _(study: Study) -> None:
+    study.sheet(sheet_text().replace("t1\ttreated", 't1\t"trea\tted"'))
+
+
+@case("sheet: an infinite continuous covariate", esc("A continuous covariate holds a value that is not a number."), esc("where: line 2, column 'age'"), esc("found: 'inf'"), "a finite number")
+def _(study: Study) -> None:
+    study.sheet(sheet_text([[s, c, str(i) if i else "inf"] for i, (s, c) in enumerate(zip(SAMPLES, CONDITION))], header="sample\tcondition\tage"))
+    study.config.update(continuous=["age"], design="~ age + condition")
+
+
+@case("design: a covariate with one value", esc("A design variable has the same value in every sample."), esc("where: column 'batch'"), esc("found: 'b1' in all 6 samples"))
+def _(study: Study) -> None:
+    study.sheet(sheet_text([[s, c, "b1"] for s, c in zip(SAMPLES, CONDITION)]))
+    study.config["design"] = "~ batch + condition"
+
+
+@case("design: an empty cell of an interaction", esc("The design is not full rank"), "rank 3")
+def _(study: Study) -> None:
+    study.sheet(sheet_text([[s, c, b] for s, c, b in zip(SAMPLES, CONDITION, ["x", "x", "y", "x", "x", "x"])]))
+    study.config["design"] = "~ batch + condition + batch:condition"
+
+
+@case("design: no '~'", esc("The design formula cannot be read."), esc("found: 'condition'"))
+def _(study: Study) -> None:
+    study.config["design"] = "condition"
+
+
+@case("counts: format featurecounts for a plain matrix", esc("The featureCounts file does not have featureCounts' columns."), esc("found: gene_id, symbol, c1"))
+def _(study: Study) -> None:
+    study.config["counts"]["format"] = "featurecounts"
+
+
+@case("counts: format h5ad for a text matrix", esc("The .h5ad file cannot be read as AnnData."), "file signature not found")
+def _(study: Study) -> None:
+    study.config["counts"]["format"] = "h5ad"
+
+
+@case("counts: format star for a matrix", esc("'counts: path' is a star file, which holds one sample."))
+def _(study: Study) -> None:
+    study.config["counts"]["format"] = "star"
+
+
+@case("counts: a separator at the end of every line", esc("The count matrix has a column without a name."), esc("where: header (line 1), column 9"))
+def _(study: Study) -> None:
+    study.counts(counts_text().replace("\n", "\t\n"))
+
+
+@case("counts: a thousands separator", esc("The count matrix holds a value that is not a number."), esc("found: '1,000'"), stage="import_counts")
+def _(study: Study) -> None:
+    set_cell(study, 2, 2, "1,000")
+
+
+@case("counts: a hexadecimal number", esc("The count matrix holds a value that is not a number."), esc("found: '0x10'"), stage="import_counts")
+def _(study: Study) -> None:
+    set_cell(study, 2, 2, "0x10")
+
+
+@case("counts: 1e30", esc("The count matrix holds a count too large to be a read count."), esc("found: '1e30'"), stage="import_counts")
+def _(study: Study) -> None:
+    set_cell(study, 0, 0, "1e30")
+
+
+@case("counts: sample IDs with a .bam suffix", esc("Samples in the sample sheet are not columns of the count matrix."), esc("'c1.bam'"), "suffixes such as '.bam'")
+def _(study: Study) -> None:
+    study.counts(counts_text(header=["gene_id", "symbol", *(f"{s}.bam" for s in SAMPLES)]))
+
+
+@case("counts: .h5ad without the configured layer", esc("The .h5ad file has no layer of that name."), esc("found: 'raw'"), stage="import_counts")
+def _(study: Study) -> None:
+    h5ad_counts(study)
+    study.config["counts"]["layer"] = "raw"
+
+
+@case("counts: a truncated .h5ad", esc("The .h5ad file cannot be read as AnnData."), "truncated file")
+def _(study: Study) -> None:
+    h5ad_counts(study, keep=4000)
+
+
+@case("config: no contrasts", esc("A config value is not allowed."), esc("where: config 'contrasts'"), "found: {}", esc("at least 1 entry(ies)"))
+def _(study: Study) -> None:
+    study.config["contrasts"] = {}
+
+
+@case("config: contrasts as a list", esc("A config value is not allowed."), esc("where: config 'contrasts'"), "type object")
+def _(study: Study) -> None:
+    study.config["contrasts"] = [study.config["contrasts"]["treated_vs_ctrl"]]
+
+
+@case("config: a contrast as text", esc("A config value is not allowed."), esc("where: config 'contrasts: treated_vs_ctrl'"), esc("found: 'treated'"))
+def _(study: Study) -> None:
+    study.config["contrasts"]["treated_vs_ctrl"] = "treated"
+
+
+@case("config: samples left empty", esc("A config value is not allowed."), esc("where: config 'samples'"), "found: an empty value")
+def _(study: Study) -> None:
+    study.config["samples"] = None
+
+
+@case("config: alpha 0", esc("A config value is not allowed."), esc("where: config 'de: alpha'"), "more than 0")
+def _(study: Study) -> None:
+    study.config["de"] = {"alpha": 0}
+
+
+@case("config: min_coverage above 1", esc("A config value is not allowed."), esc("where: config 'gsea: min_coverage'"), "at most 1")
+def _(study: Study) -> None:
+    study.config["gsea"]["min_coverage"] = 2
+
+
+@case("config: genesets as one string", esc("A config value is not allowed."), esc("where: config 'gsea: genesets'"), "type array")
+def _(study: Study) -> None:
+    study.config["gsea"]["genesets"] = study.config["gsea"]["genesets"][0]
+
+
+@case("config: continuous as one string", esc("A config value is not allowed."), esc("where: config 'continuous'"), "type array")
+def _(study: Study) -> None:
+    study.config["continuous"] = "batch"
+
+
+@case("gmt: no set of a testable size", esc("No gene set has a testable size after matching to the data."), "allowed: sets with 100-200 genes", stage="prepare_genesets")
+def _(study: Study) -> None:
+    study.config["gsea"].update(min_size=100, max_size=200)
+
+
+@case("counts: a single gene", esc("Few genes of a gene-set collection are in the data."), esc("found: 1 of 40 genes (2.5 %) match"), stage="prepare_genesets")
+def _(study: Study) -> None:
+    study.counts(counts_text(count_rows()[:1]))
+
+
+# --- odd but valid: read as meant ---------------------------------------------------------------
+
+#: Inputs that look unusual but have one clear meaning: they must be read, not refused.
+#: name -> (mutation, the count the first cell (gene 1, sample c1) must be read as, or None
+#: for the unchanged value).
+ACCEPTED: dict[str, tuple[Callable[[Study], Any], int | None]] = {
+    "sheet and matrix with a UTF-8 byte-order mark": (lambda s: (s.sheet("\ufeff" + sheet_text()), s.counts("\ufeff" + counts_text())), None),
+    "Windows line ends everywhere": (lambda s: (s.sheet(sheet_text().replace("\n", "\r\n")), s.counts(counts_text().replace("\n", "\r\n")), s.gmt(GMT.replace("\n", "\r\n"))), None),
+    "old-Mac line ends (CR only)": (lambda s: (s.sheet(sheet_text().replace("\n", "\r")), s.counts(counts_text().replace("\n", "\r"))), None),
+    "blank and tab-only lines at the end (Excel)": (lambda s: (s.sheet(sheet_text() + "\t\t\n\n"), s.gmt(GMT + "\t\t\t\n")), None),
+    "quoted header names": (lambda s: s.sheet(sheet_text(header='"sample"\t"condition"\t"batch"')), None),
+    "gzipped GMT": (lambda s: s.gmt(gzipped(GMT), name="sets.gmt.gz"), None),
+    "GMT with repeated genes and a one-gene set": (lambda s: s.gmt(GMT + "ONE\td\tGene1\nDUP\td\tGene2\tGene2\tGene3\n"), None),
+    "count written 1e3": (lambda s: set_cell(s, 0, 0, "1e3"), 1000),
+    "count written 12.0": (lambda s: set_cell(s, 0, 0, "12.0"), 12),
+    "count written +5": (lambda s: set_cell(s, 0, 0, "+5"), 5),
+    "count written ' 5 '": (lambda s: set_cell(s, 0, 0, " 5 "), 5),
+    "count written -0 (another sample keeps the gene)": (lambda s: set_cell(s, 0, 0, "-0"), 0),
+}
+
+
+@pytest.mark.parametrize("name", list(ACCEPTED))
+def test_odd_but_valid_inputs_are_read_as_meant(name: str, tmp_path: Path) -> None:
+    import anndata as ad
+
+    mutate, first = ACCEPTED[name]
+    study = valid_study(tmp_path / "study")
+    mutate(study)
+    run(study, stage="prepare_genesets", results=tmp_path / "results", work=tmp_path / "work")
+    adata = ad.read_h5ad(tmp_path / "work" / "counts.h5ad")
+    expected = np.array([[int(v) for v in r[2:]] for r in count_rows()]).T
+    if first is not None:
+        expected[0, 0] = first
+    assert list(adata.obs_names) == SAMPLES
+    assert list(adata.obs["condition"]) == CONDITION
+    assert list(adata.var_names) == GENE_IDS
+    np.testing.assert_array_equal(np.asarray(adata.X), expected)
+    assert _files(tmp_path / "results") == ["gsea/coverage.tsv", "gsea/genesets.json"]
+
+
+@case("config: the same contrast name twice", esc("A config file gives the same key twice in one section."), r"file: .*config\.yaml", esc("where: line 7, in 'contrasts'"), esc("found: 'treated_vs_ctrl', first given on line 6"))
+def _(study: Study) -> None:
+    text = yaml.safe_dump(study.config, sort_keys=False)
+    entry = "  treated_vs_ctrl:\n    variable: condition\n    test: treated\n    reference: ctrl\n"
+    one_line = "  treated_vs_ctrl: {variable: condition, test: treated, reference: ctrl}\n"
+    assert entry in text
+    Path(study.config_file).write_text(text.replace(entry, one_line + one_line.replace("test: treated, reference: ctrl", "test: ctrl, reference: treated")))
+    study.raw_config = True
 
 
 # --- the test ----------------------------------------------------------------------------------

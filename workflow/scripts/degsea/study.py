@@ -14,6 +14,7 @@ from degsea.counts import match_samples
 from degsea.design import Contrast, check_design, parse_contrasts
 from degsea.errors import InputError
 from degsea.genesets import read_gmt
+from degsea.io import describe_missing
 from degsea.formats import (
     SINGLE_FILE_ONLY,
     detect_format,
@@ -98,11 +99,13 @@ def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: 
     counts_file = counts["path"]
     for key in ("annotation", "tx2gene"):
         if counts.get(key) and not Path(counts[key]).is_file():
+            found, extra = describe_missing(counts[key])
             raise InputError(
                 f"The file of 'counts: {key}' does not exist.",
                 file=counts[key],
                 where=f"config 'counts: {key}'",
-                hint="Relative paths start at the directory you run snakemake in.",
+                found=found,
+                hint="Relative paths start at the directory you run snakemake in." + extra,
             )
     files = sample_files(sheet, counts, sheet_file=sheet_file)
     if files is not None:
@@ -148,10 +151,12 @@ def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: 
     if counts_file == demo_counts:
         return [counts_file]
     if not Path(counts_file).is_file():
+        found, extra = describe_missing(counts_file)
         raise InputError(
             "The count matrix does not exist.",
             file=counts_file,
-            hint="Check 'counts: path' in the config (relative paths start at the directory you run snakemake in).",
+            found=found,
+            hint="Check 'counts: path' in the config (relative paths start at the directory you run snakemake in)." + extra,
         )
     fmt = single_file_format(counts_file, counts.get("format", "auto"))
     samples = single_file_samples(counts_file, fmt)
