@@ -843,6 +843,17 @@ def _(study: Study) -> None:
     study.counts(counts_text(count_rows()[:1]))
 
 
+@case("counts: every sample a copy of one", esc("The counts vary too little between samples to fit DESeq2's dispersion trend."), r"file: .*counts\.h5ad", esc("found: 60 of 60 genes with counts"), stage="deseq2")
+def _(study: Study) -> None:
+    study.counts(counts_text([[*r[:2], *[r[2]] * 6] for r in count_rows()]))
+
+
+@case("counts: a single expressed gene", esc("The counts vary too little between samples to fit DESeq2's dispersion trend."), esc("found: 1 of 60 genes with counts"), stage="deseq2")
+def _(study: Study) -> None:
+    study.counts(counts_text([[*r[:2], *([r[2]] * 6 if i == 0 else ["0"] * 6)] for i, r in enumerate(count_rows())]))
+    study.config["gsea"]["min_coverage"] = 0
+
+
 # --- odd but valid: read as meant ---------------------------------------------------------------
 
 #: Inputs that look unusual but have one clear meaning: they must be read, not refused.
