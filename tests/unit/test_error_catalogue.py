@@ -122,6 +122,8 @@ def valid_study(root: Path) -> Study:
 # --- what a run runs -------------------------------------------------------------------------
 
 STAGES = ("check", "import_counts", "prepare_genesets", "deseq2")
+#: The counts path of the embedded demo, as workflow/rules/common.smk passes it to check_study.
+DEMO_COUNTS = "resources/demo/counts.tsv.gz"
 
 
 def run(study: Study, *, stage: str, results: Path, work: Path) -> None:
@@ -132,7 +134,7 @@ def run(study: Study, *, stage: str, results: Path, work: Path) -> None:
     loaded = yaml.safe_load(Path(study.config_file).read_text(encoding="utf-8"))
     schema = load_schema(ROOT / SCHEMA_FILE)
     config = validate_config(loaded, schema, source=study.config_file)
-    check_study(config)
+    check_study(config, demo_counts=DEMO_COUNTS)
     if stage == "check":
         return
     out = {name: (results if name == stage else work) for name in STAGES}
@@ -852,6 +854,51 @@ def _(study: Study) -> None:
 def _(study: Study) -> None:
     study.counts(counts_text([[*r[:2], *([r[2]] * 6 if i == 0 else ["0"] * 6)] for i, r in enumerate(count_rows())]))
     study.config["gsea"]["min_coverage"] = 0
+
+
+def htseq_study(study: Study, *, skip: str | None = None) -> dict[str, Path]:
+    """Replace the matrix by one HTSeq-count file per sample, found by 'counts: pattern'."""
+    rows, files = count_rows(), {}
+    for j, sample in enumerate(SAMPLES):
+        if sample != skip:
+            lines = [f"{r[0]}\t{r[2 + j]}" for r in rows] + ["__no_feature\t5", "__ambiguous\t1"]
+            files[sample] = Path(study.write(f"htseq/{sample}.txt", "\n".join(lines) + "\n"))
+    del study.config["counts"]["path"]
+    study.config["counts"]["pattern"] = str(study.root / "inputs" / "htseq" / "{sample}.txt")
+    return files
+
+
+@case("per-sample: a file missing", esc("Count files of samples do not exist."), r"file: .*htseq/t2\.txt", esc("where: sample 't2'"))
+def _(study: Study) -> None:
+    htseq_study(study, skip="t2")
+
+
+@case("per-sample: a file of 0 bytes", esc("A per-sample count file is empty (0 bytes)."), r"file: .*htseq/c3\.txt", esc("where: sample 'c3'"))
+def _(study: Study) -> None:
+    htseq_study(study)["c3"].write_text("")
+
+
+@case("per-sample: one file from another tool", esc("Per-sample count files are of different formats."), esc("where: sample 't1'"), esc("htseq: 5 file(s)"), esc("matrix: 1 file(s), e.g. sample 't1'"))
+def _(study: Study) -> None:
+    htseq_study(study)["t1"].write_text(counts_text())
+
+
+@case("per-sample: a fractional HTSeq count", esc("holds a count that is not an integer."), r"file: .*htseq/c2\.txt", esc("found: '4.5'"), stage="import_counts")
+def _(study: Study) -> None:
+    path = htseq_study(study)["c2"]
+    path.write_text(re.sub(rf"(?m)^{GENE_IDS[3]}\t\d+$", f"{GENE_IDS[3]}\t4.5", path.read_text()))
+
+
+@case("per-sample: files of different genes", esc("Per-sample count files list different genes."), esc("where: sample 'c3'"), "ENSMUSG99999999999", stage="import_counts")
+def _(study: Study) -> None:
+    path = htseq_study(study)["c3"]
+    path.write_text(path.read_text().replace(GENE_IDS[5], "ENSMUSG99999999999"))
+
+
+@case("per-sample: a pattern without {sample}", esc("The per-sample count pattern has no '{sample}' placeholder."), esc("where: config 'counts: pattern'"))
+def _(study: Study) -> None:
+    htseq_study(study)
+    study.config["counts"]["pattern"] = str(study.root / "inputs" / "htseq" / "c1.txt")
 
 
 # --- odd but valid: read as meant ---------------------------------------------------------------

@@ -119,14 +119,28 @@ def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: 
                 hint="Remove 'counts: path' from the config to read the per-sample files.",
             )
         fmt = counts.get("format", "auto")
-        kinds = {detect_format(p) for p in files.values()} if fmt == "auto" else {fmt}
+        for sample, path in files.items():
+            if Path(path).is_file() and Path(path).stat().st_size == 0:
+                raise InputError(
+                    "A per-sample count file is empty (0 bytes).",
+                    file=path,
+                    where=f"sample '{sample}'",
+                    found="0 bytes",
+                    allowed="the count file as the counting tool wrote it",
+                    hint="The file was probably cut off while it was copied, or the tool failed for this sample; copy or make it again.",
+                )
+        detected = {sample: detect_format(p) for sample, p in files.items()} if fmt == "auto" else {s: fmt for s in files}
+        kinds = set(detected.values())
         if len(kinds) > 1:
+            by_kind = {kind: [s for s, k in detected.items() if k == kind] for kind in sorted(kinds)}
+            odd = min(by_kind, key=lambda kind: len(by_kind[kind]))
             raise InputError(
                 "Per-sample count files are of different formats.",
-                file=sheet_file,
-                found=", ".join(sorted(kinds)),
+                file=files[by_kind[odd][0]],
+                where=f"sample '{by_kind[odd][0]}'",
+                found="; ".join(f"{kind}: {len(names)} file(s), e.g. sample '{names[0]}'" for kind, names in by_kind.items()),
                 allowed="one format for all samples",
-                hint="Give every sample's file from the same tool.",
+                hint="Give every sample's file from the same tool; check the odd file (cut off, or from another tool?).",
             )
         (kind,) = kinds
         if kind in SINGLE_FILE_ONLY:
