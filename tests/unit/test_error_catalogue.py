@@ -385,7 +385,7 @@ def _(study: Study) -> None:
     study.counts(gzipped(counts_text())[:-40], name="counts.tsv.gz")
 
 
-@case("counts: path does not exist", esc("The count matrix does not exist."), r"file: .*absent\.tsv")
+@case("counts: path does not exist", esc("The count matrix does not exist."), r"file: .*absent\.tsv", "found: no such file", esc("Check 'counts: path'"))
 def _(study: Study) -> None:
     study.config["counts"]["path"] = str(study.root / "absent.tsv")
 
@@ -532,7 +532,7 @@ def _(study: Study) -> None:
     del study.config["contrasts"]["treated_vs_ctrl"]["reference"]
 
 
-@case("config: min_size above max_size", esc("The GSEA size range is empty."), "found: min_size 50 > max_size 20")
+@case("config: min_size above max_size", esc("The GSEA size range is empty."), esc("where: config 'gsea: min_size', 'gsea: max_size'"), "found: min_size 50 > max_size 20")
 def _(study: Study) -> None:
     study.config["gsea"].update(min_size=50, max_size=20)
 
@@ -854,6 +854,16 @@ def _(study: Study) -> None:
 def _(study: Study) -> None:
     study.counts(counts_text([[*r[:2], *([r[2]] * 6 if i == 0 else ["0"] * 6)] for i, r in enumerate(count_rows())]))
     study.config["gsea"]["min_coverage"] = 0
+
+
+@case("contrast: a level with a trailing space", esc("names a level that is not in the sample sheet."), esc("found: test level 'treated ' is missing"), esc("spaces around it: write 'treated'"))
+def _(study: Study) -> None:
+    study.config["contrasts"]["treated_vs_ctrl"]["test"] = "treated "
+
+
+@case("contrast: a level in the wrong case", esc("names a level that is not in the sample sheet."), esc("found: test level 'Treated' is missing"), esc("case-sensitive: the sheet writes 'treated'"))
+def _(study: Study) -> None:
+    study.config["contrasts"]["treated_vs_ctrl"]["test"] = "Treated"
 
 
 def htseq_study(study: Study, *, skip: str | None = None) -> dict[str, Path]:

@@ -78,7 +78,17 @@ def _unquoted_number_level(workdir: Path, config: dict) -> None:
     config["contrasts"]["treated_vs_ctrl"]["test"] = 2
 
 
+def _same_contrast_twice(workdir: Path, config: dict) -> None:
+    config["contrasts"]["placeholder"] = config["contrasts"]["treated_vs_ctrl"]  # renamed in the YAML text below
+
+
+#: Edits of the config's YAML text, for mistakes a parsed config cannot hold.
+TEXT_EDITS: dict[str, Callable[[str], str]] = {
+    "the same contrast name twice": lambda text: text.replace("placeholder:", "treated_vs_ctrl:"),
+}
+
 CASES: dict[str, tuple[Callable[[Path, dict], None], tuple[str, ...]]] = {
+    "the same contrast name twice": (_same_contrast_twice, ("A config file gives the same key twice in one section.", "found: 'treated_vs_ctrl', first given on line")),
     "unknown config key": (_unknown_key, ("The config has a key that degsea does not know.", "found: 'permutation'")),
     "sheet sample not in the matrix": (_sample_not_in_matrix, ("Samples in the sample sheet are not columns of the count matrix.", "found: no column for 't4'")),
     "sheet saved as an Excel workbook": (_excel_workbook, ("The sample sheet is a zip archive or an Excel workbook, not a text table.", "inputs/samples.xlsx")),
@@ -95,7 +105,8 @@ def test_bad_input_on_the_command_line(name: str, tmp_path: Path) -> None:
     config = _study(workdir)
     mutate, messages = CASES[name]
     mutate(workdir, config)
-    (workdir / "config" / "bad.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    text = yaml.safe_dump(config, sort_keys=False)
+    (workdir / "config" / "bad.yaml").write_text(TEXT_EDITS.get(name, lambda t: t)(text))
     done = snakemake(workdir, "--configfile", "config/bad.yaml", timeout=600)
     assert done.returncode != 0
     for message in messages:

@@ -225,7 +225,13 @@ def _check_contrast(
                 where=f"{where}, column '{contrast.variable}'",
                 found=f"{role} level {level!r} is missing",
                 allowed=f"levels present (samples): {present}",
-                hint="Levels must match the sheet exactly, including case.",
+                hint=(
+                    f"The config's level has spaces around it: write {level.strip()!r}."
+                    if level.strip() in counts.index
+                    else f"Levels are case-sensitive: the sheet writes {near[0]!r}."
+                    if (near := [v for v in counts.index if v.lower() == level.strip().lower()])
+                    else "Levels must match the sheet exactly, including case."
+                ),
             )
         if counts[level] < min_replicates:
             raise InputError(
