@@ -37,13 +37,10 @@ def check_config_files(paths: Sequence[str | Path]) -> None:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue  # Snakemake has read it already or reported it
-        loader = yaml.SafeLoader(text)
         try:
-            node = loader.get_single_node()
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError:
             continue  # Snakemake reports syntax errors itself
-        finally:
-            loader.dispose()
         if node is not None:
             _check_mappings(node, file=str(path))
 
