@@ -11,7 +11,6 @@ found it names) and that ``results/`` holds no file afterwards, not even a tempo
 
 from __future__ import annotations
 
-import copy
 import gzip
 import re
 from collections.abc import Callable
@@ -22,7 +21,6 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-
 from degsea import steps
 from degsea.configuration import SCHEMA_FILE, check_config_files, load_schema, validate_config
 from degsea.errors import InputError

@@ -14,8 +14,8 @@ from pydeseq2.dds import DeseqDataSet
 from pydeseq2.default_inference import DefaultInference
 from pydeseq2.ds import DeseqStats
 
-from degsea.design import Contrast, design_variables, model_frame
 from degsea.deseq2_exact import engine_classes
+from degsea.design import Contrast, design_variables, model_frame
 from degsea.errors import InputError
 
 log = logging.getLogger(__name__)

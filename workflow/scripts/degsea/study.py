@@ -13,8 +13,6 @@ import pandas as pd
 from degsea.counts import match_samples
 from degsea.design import Contrast, check_design, parse_contrasts
 from degsea.errors import InputError
-from degsea.genesets import read_gmt
-from degsea.io import describe_missing
 from degsea.formats import (
     SINGLE_FILE_ONLY,
     detect_format,
@@ -24,7 +22,9 @@ from degsea.formats import (
     single_file_format,
     single_file_samples,
 )
+from degsea.genesets import read_gmt
 from degsea.gsea import check_focus_sets, merge_collections
+from degsea.io import describe_missing
 from degsea.msigdb import check_cached, parse_entries
 from degsea.sheet import read_sample_sheet
 
