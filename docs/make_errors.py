@@ -21,7 +21,9 @@ the file, the row or column (`where`) and what was found there; `{...}` stands f
 value filled in at run time. Errors of the config, the sample sheet, the design and the
 contrasts, the matrix header and the gene-set files are reported when snakemake starts, before
 any job runs; the others by the job that reads the data, which then stops without writing any
-output.
+output. `tests/unit/test_error_catalogue.py` makes each mistake on a small study (over a hundred
+bad inputs) and checks its message and that no result file was written;
+`tests/workflow/test_bad_inputs.py` does so for a sample through the `snakemake` command line.
 """
 
 

@@ -306,9 +306,17 @@ def test_read_count_header_plain_and_gz(tmp_path: Path) -> None:
         assert read_count_header(path) == ["s1", "s2"], path
 
 
-def test_read_count_header_truncated_gzip_returns_nothing(tmp_path: Path) -> None:
+def test_read_count_header_truncated_gzip_names_the_problem(tmp_path: Path) -> None:
+    # An unreadable header used to give [], which the sheet check then reported as
+    # "no column for every sample"; the full read's precise message is what the user needs.
     whole = gzip.compress(GOOD.encode())
-    assert read_count_header(write(tmp_path, "c.tsv.gz", whole[:12])) == []
+    with pytest.raises(InputError, match="The count matrix is a gzip file that cannot be read to its end"):
+        read_count_header(write(tmp_path, "c.tsv.gz", whole[:12]))
+
+
+def test_read_count_header_checks_the_header(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="The count matrix header has a single column"):
+        read_count_header(write(tmp_path, "c.tsv", GOOD.replace("\t", ",")))
 
 
 # --- matching with the sheet --------------------------------------------------------------------

@@ -317,3 +317,54 @@ def test_design_variables_never_evaluates(monkeypatch):
     """A formula with code is refused before any formula engine could see it."""
     with pytest.raises(InputError, match="cannot be read"):
         design_variables("~ __import__('os').system('echo pwned')")
+
+
+# --- whole files: bytes as they come from disk, and the config file's YAML -----------------------
+
+FILE_BYTES = st.one_of(
+    st.binary(max_size=300),
+    TEXT.map(lambda t: t.encode("utf-8", "surrogatepass")),
+    TEXT.map(lambda t: t.encode("utf-16")),
+    st.builds(lambda head, tail: head + tail, st.sampled_from([b"\x1f\x8b", b"PK\x03\x04", b"\xff\xfe", b"\xef\xbb\xbf"]), st.binary(max_size=100)),
+)
+
+
+@FEW
+@given(data=FILE_BYTES, suffix=st.sampled_from([".tsv", ".csv", ".tsv.gz", ".gmt", ".gmt.gz"]))
+@example(data=b"sample\tc\ns1\tx\x00y\n", suffix=".tsv")  # was read with the field cut at the NUL byte
+def test_any_file_bytes_end_in_data_or_an_input_error(tmp_path_factory, data, suffix):
+    from degsea.counts import read_count_header
+    from degsea.genesets import read_gmt
+    from degsea.sheet import read_sample_sheet
+
+    path = tmp_path_factory.mktemp("bytes") / f"input{suffix}"
+    path.write_bytes(data)
+    readers = [read_gmt] if ".gmt" in suffix else [read_sample_sheet, read_count_header]
+    for reader in readers:
+        try:
+            reader(path)
+        except InputError:
+            pass
+
+
+YAML_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(["contrasts:", "  a: {variable: c, test: x, reference: y}", "  a: 1", "a: 1", "b:", "  - x", "  - {k: 1, k: 2}", "? a", ": b", "&x a: 1", "*x", "<<: *x", "- 1", "'a': 2", "a: [1, 2", "\t"]),
+        TEXT,
+    ),
+    max_size=8,
+).map("\n".join)
+
+
+@FEW
+@given(text=YAML_TEXT)
+@example(text="contrasts:\n  a: 1\n  a: 2")
+def test_config_file_text_ends_in_a_check_or_an_input_error(tmp_path_factory, text):
+    from degsea.configuration import check_config_files
+
+    path = tmp_path_factory.mktemp("yaml") / "config.yaml"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        check_config_files([path])
+    except InputError as err:
+        assert "twice" in str(err)

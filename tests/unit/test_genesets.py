@@ -93,11 +93,17 @@ def test_non_utf8_file(tmp_path: Path) -> None:
     assert "where: byte 12" in message
 
 
-def test_gzipped_file_is_not_utf8(tmp_path: Path) -> None:
+def test_gzipped_file_is_read(tmp_path: Path) -> None:
     import gzip
 
     path = tmp_path / "x.gmt.gz"
-    path.write_bytes(gzip.compress(b"SET\td\tG1\n"))
+    path.write_bytes(gzip.compress(b"SET\td\tG1\tG2\n"))
+    assert read_gmt(path)["SET"].genes == ("G1", "G2")
+
+
+def test_latin1_file_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "x.gmt"
+    path.write_bytes("SET\tpremi\u00e8re\tG1\n".encode("latin-1"))
     with pytest.raises(InputError, match="is not UTF-8 text"):
         read_gmt(path)
 

@@ -75,21 +75,6 @@ def test_demo_counts_path_is_not_read(schema: dict[str, Any], study_files: dict[
         check_study(config)
 
 
-def test_missing_counts_file(schema: dict[str, Any], study_files: dict[str, Path], tmp_path: Path) -> None:
-    absent = tmp_path / "absent.tsv"
-    with pytest.raises(InputError, match="The count matrix does not exist") as info:
-        check_study(make_config(schema, study_files, counts_path=str(absent)))
-    message = str(info.value)
-    assert f"file: {absent}" in message
-    assert "counts: path" in message
-
-
-def test_missing_sample_sheet(schema: dict[str, Any], study_files: dict[str, Path], tmp_path: Path) -> None:
-    absent = tmp_path / "absent_samples.tsv"
-    with pytest.raises(InputError, match=re.escape(f"The sample sheet does not exist.\n  file: {absent}")):
-        check_study(make_config(schema, study_files, samples=str(absent)))
-
-
 def test_sheet_sample_missing_from_matrix(schema: dict[str, Any], study_files: dict[str, Path]) -> None:
     study_files["samples"].write_text(SHEET.replace("t3\t", "T3\t"), encoding="utf-8")
     with pytest.raises(InputError, match="Samples in the sample sheet are not columns of the count matrix") as info:
@@ -128,14 +113,6 @@ def test_unknown_focus_set(schema: dict[str, Any], study_files: dict[str, Path])
     assert "where: config 'gsea: focus_sets'" in message
     assert "found: set_one, SET_THREE" in message
     assert f"allowed: set names of {study_files['gmt']}" in message
-
-
-def test_min_size_above_max_size(schema: dict[str, Any], study_files: dict[str, Path]) -> None:
-    with pytest.raises(InputError, match="The GSEA size range is empty") as info:
-        check_study(make_config(schema, study_files, gsea_min_size=50, gsea_max_size=10))
-    message = str(info.value)
-    assert "where: config 'gsea: min_size', 'gsea: max_size'" in message
-    assert "found: min_size 50 > max_size 10" in message
 
 
 def test_missing_gmt(schema: dict[str, Any], study_files: dict[str, Path], tmp_path: Path) -> None:

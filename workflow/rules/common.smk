@@ -12,7 +12,7 @@ sys.path.insert(0, SCRIPTS)
 # the scripts folder to a job's sys.path after site-packages, PYTHONPATH comes before them.
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (SCRIPTS, os.environ.get("PYTHONPATH")) if p))
 
-from degsea.configuration import load_schema, validate_config  # noqa: E402
+from degsea.configuration import check_config_files, load_schema, validate_config  # noqa: E402
 from degsea.errors import InputError  # noqa: E402
 from degsea.study import check_study  # noqa: E402
 from degsea.resources import job_resource, study_size  # noqa: E402
@@ -27,6 +27,7 @@ def stop(message):
 
 
 try:
+    check_config_files(workflow.configfiles)
     schema = load_schema(workflow.source_path("../schemas/config.schema.yaml"))
     config.update(validate_config(config, schema, source=", ".join(map(str, workflow.configfiles))))
     STUDY = check_study(config, demo_counts=DEMO_COUNTS)

@@ -10,6 +10,9 @@ report: str(Path(FRONT_PAGE).resolve()) if Path(FRONT_PAGE).is_file() else "../r
 rule provenance:
     input:
         **provenance_inputs(),
+        # Written once the data passed every check (import, gene-set coverage): a run stopped
+        # by a bad input leaves no provenance of results that were never made.
+        checked="results/gsea/coverage.tsv",
     output:
         json=report(
             "results/provenance.json",

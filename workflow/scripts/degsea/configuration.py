@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,52 @@ def load_schema(path: str | Path) -> dict[str, Any]:
     """Read a JSON schema written in YAML."""
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+def check_config_files(paths: Sequence[str | Path]) -> None:
+    """Stop on a key given twice in one section of a config file.
+
+    YAML loaders keep the last of two equal keys without a word, so a second contrast of the
+    same name (a copy-paste left unrenamed) would replace the first unnoticed.
+
+    Raises
+    ------
+    InputError
+        The file, the line of the repeated key and the line of its first use.
+    """
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # Snakemake has read it already or reported it
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            continue  # Snakemake reports syntax errors itself
+        if node is not None:
+            _check_mappings(node, file=str(path))
+
+
+def _check_mappings(node: yaml.Node, *, file: str, section: str = "") -> None:
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in first:
+                raise InputError(
+                    "A config file gives the same key twice in one section.",
+                    file=file,
+                    where=f"line {line}" + (f", in '{section}'" if section else ""),
+                    found=f"{key!r}, first given on line {first[key]}",
+                    allowed="each key once per section",
+                    hint="YAML would silently keep only the last one: rename one of them (e.g. a copied contrast) or merge them.",
+                )
+            first[key] = line
+            _check_mappings(value_node, file=file, section=f"{section}: {key}" if section else key)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _check_mappings(item, file=file, section=section)
 
 
 def fill_defaults(instance: Any, schema: Mapping[str, Any]) -> Any:
@@ -86,14 +132,21 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any], *, sou
         )
     allowed = _describe(error)
     description = sub_schema.get("description") or _parent_description(schema, error.absolute_path)
+    # YAML reads 2, 1.0, yes and no as numbers and booleans; a level or name must be quoted.
+    unquoted = error.validator == "type" and "string" in _as_list(error.validator_value) and isinstance(error.instance, (bool, int, float))
     raise InputError(
         "A config value is not allowed.",
         file=source,
         where=where,
-        found="an empty value" if error.instance is None else repr(error.instance),
+        found="an empty value" if error.instance is None else repr(error.instance) + ((" (a yes/no value, not text)" if isinstance(error.instance, bool) else " (a number, not text)") if unquoted else ""),
         allowed=allowed,
-        hint=f"What it is: {description}" if description else f"See {SCHEMA_FILE} for what each key takes.",
+        hint=("YAML reads unquoted numbers and yes/no/true/false as such: write the value in quotes, as it is in the sample sheet. " if unquoted else "")
+        + (f"What it is: {description}" if description else f"See {SCHEMA_FILE} for what each key takes."),
     )
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _describe(error: jsonschema.ValidationError) -> str:

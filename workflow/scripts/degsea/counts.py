@@ -6,6 +6,7 @@ import gzip
 import io
 import logging
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,9 +52,15 @@ def read_count_header(path: str | Path) -> list[str]:
     try:
         with opener(path, "rt", encoding="utf-8-sig") as handle:
             first = handle.readline().rstrip("\r\n")
-    except (OSError, EOFError, UnicodeDecodeError):
-        return []  # the full read reports it with a precise message
-    columns = [c.strip().strip('"') for c in first.split(delimiter_for(path))]
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error):
+        first = ""
+    if not first.strip():
+        # Empty, not text, or a gzip that breaks in its first line: the full read names the
+        # problem precisely (and returns the samples if there is none after all).
+        return list(read_count_matrix(path).counts.columns)
+    delimiter = delimiter_for(path)
+    columns = [c.strip().strip('"') for c in first.split(delimiter)]
+    _check_header(columns, source=str(path), delimiter=delimiter)
     return [c for c in columns[1:] if c not in SYMBOL_COLUMNS]
 
 

@@ -14,8 +14,9 @@ from pydeseq2.dds import DeseqDataSet
 from pydeseq2.default_inference import DefaultInference
 from pydeseq2.ds import DeseqStats
 
-from degsea.design import Contrast, design_variables, model_frame
 from degsea.deseq2_exact import engine_classes
+from degsea.design import Contrast, design_variables, model_frame
+from degsea.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ def fit(
     continuous: Sequence[str] = (),
     settings: DESettings = DESettings(),
     threads: int = 1,
+    counts_file: str | None = None,
 ) -> Fit:
     """Fit the DESeq2 model once: size factors, dispersions, coefficients, Cook's distances.
 
@@ -88,6 +90,13 @@ def fit(
         DESeq2 options.
     threads
         CPU cores for PyDESeq2.
+    counts_file
+        The file the counts were read from, for messages.
+
+    Raises
+    ------
+    InputError
+        Counts too uniform for a dispersion trend (copies of one sample, nearly all zeros).
     """
     variables = design_variables(formula)
     references = {}
@@ -109,7 +118,22 @@ def fit(
     )
     dds.var["symbol"] = adata.var["symbol"].to_numpy()
     log.info("fitting %s on %d samples x %d genes (%d threads)", formula, dds.n_obs, dds.n_vars, threads)
-    dds.deseq2()
+    try:
+        dds.deseq2()
+    except ValueError as err:
+        if "within 2 orders of magnitude" not in str(err):
+            raise
+        expressed = int((counts.sum(axis=0) > 0).sum())
+        raise InputError(
+            "The counts vary too little between samples to fit DESeq2's dispersion trend.",
+            file=counts_file,
+            where="every gene",
+            found=f"{expressed} of {counts.shape[1]} genes with counts; all their gene-wise dispersions lie within "
+            "2 orders of magnitude of the minimum",
+            allowed="counts of biological replicates, which vary from sample to sample",
+            hint="Are the samples copies of one another, simulated without noise, or is nearly every gene zero? "
+            "Check the count matrix (DESeq2 stops on such data too).",
+        ) from None
     log.info(
         "fit done: %d genes all zero, %d genes with Cook's outliers refitted",
         int((dds.var["_normed_means"] == 0).sum()),

@@ -97,7 +97,11 @@ def check_design(
     InputError
         On the first problem found, naming the column, level or contrast.
     """
-    variables = design_variables(formula)
+    try:
+        variables = design_variables(formula)
+    except InputError:
+        _check_column_names(sheet, formula, sheet_file=sheet_file)
+        raise
     columns = list(sheet.columns)
     for variable in variables:
         if variable not in columns:
@@ -122,7 +126,35 @@ def check_design(
                 )
     for contrast in contrasts:
         _check_contrast(sheet, contrast, variables=variables, continuous=continuous, sheet_file=sheet_file, min_replicates=min_replicates)
+    for variable in variables:
+        values = sheet[variable].astype(str).str.strip().unique()
+        if len(values) < 2:
+            raise InputError(
+                "A design variable has the same value in every sample.",
+                file=sheet_file,
+                where=f"column '{variable}'; config 'design': {formula!r}",
+                found=f"{values[0]!r} in all {len(sheet)} samples",
+                allowed="at least two different values",
+                hint="Remove it from the design: a variable that never changes explains nothing and makes the design "
+                "rank-deficient.",
+            )
     _check_full_rank(sheet, formula, variables=variables, continuous=continuous, sheet_file=sheet_file)
+
+
+def _check_column_names(sheet: pd.DataFrame, formula: str, *, sheet_file: str) -> None:
+    """Name the sheet column when an unreadable formula uses a column name that is not an identifier."""
+    awkward = [c for c in sheet.columns if not re.fullmatch(_NAME, str(c)) and str(c) in str(formula)]
+    if awkward:
+        suggestion = re.sub(r"\W+", "_", awkward[0]).strip("_") or "group"
+        suggestion = suggestion if re.match(r"[A-Za-z_]", suggestion) else f"x_{suggestion}"
+        raise InputError(
+            "A design variable is a sample-sheet column whose name is not a plain identifier.",
+            file=sheet_file,
+            where=f"header, column {awkward[0]!r}; config 'design': {formula!r}",
+            found=repr(awkward[0]),
+            allowed="column names of letters, digits and '_', not starting with a digit",
+            hint=f"Rename the column, e.g. to {suggestion!r}, in the sheet, the design and the contrasts.",
+        ) from None
 
 
 def model_frame(sheet: pd.DataFrame, variables: Sequence[str], *, continuous: Sequence[str] = (), references: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -193,7 +225,13 @@ def _check_contrast(
                 where=f"{where}, column '{contrast.variable}'",
                 found=f"{role} level {level!r} is missing",
                 allowed=f"levels present (samples): {present}",
-                hint="Levels must match the sheet exactly, including case.",
+                hint=(
+                    f"The config's level has spaces around it: write {level.strip()!r}."
+                    if level.strip() in counts.index
+                    else f"Levels are case-sensitive: the sheet writes {near[0]!r}."
+                    if (near := [v for v in counts.index if v.lower() == level.strip().lower()])
+                    else "Levels must match the sheet exactly, including case."
+                ),
             )
         if counts[level] < min_replicates:
             raise InputError(

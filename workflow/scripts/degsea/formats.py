@@ -961,7 +961,10 @@ def single_file_samples(path: str, fmt: str) -> list[str]:
     if fmt == "featurecounts":
         for line in _head(path).decode("utf-8", errors="replace").split("\n"):
             if line and not line.startswith("#"):
-                return bam_sample_names(line.rstrip("\r").split("\t")[len(FEATURECOUNTS_ANNOTATION):])
+                fields = line.rstrip("\r").split("\t")
+                if fields[: len(FEATURECOUNTS_ANNOTATION)] != FEATURECOUNTS_ANNOTATION:
+                    return []  # not featureCounts' columns: the full read says so precisely
+                return bam_sample_names(fields[len(FEATURECOUNTS_ANNOTATION):])
         return []
     if fmt == "h5ad":
         import h5py

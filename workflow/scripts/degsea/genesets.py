@@ -60,7 +60,13 @@ def parse_gmt(text: str, *, source: str) -> dict[str, GeneSet]:
                 where=f"line {number}",
                 found=_shorten(line),
                 allowed="name<TAB>description<TAB>gene1<TAB>gene2... (tab-separated, at least one gene)",
-                hint="GMT files are tab-separated; check that the file was not saved with spaces.",
+                hint=(
+                    "The line is comma-separated (a CSV file?); GMT fields are separated by tabs."
+                    if "\t" not in line and line.count(",") >= 2
+                    else "The set has a name and a description but no genes; add its genes or delete the line."
+                    if len(fields) == 2
+                    else "GMT files are tab-separated; check that the file was not saved with spaces."
+                ),
             )
         if name in sets:
             raise InputError(
@@ -84,17 +90,42 @@ def parse_gmt(text: str, *, source: str) -> dict[str, GeneSet]:
 
 
 def read_gmt(path: str | Path) -> dict[str, GeneSet]:
-    """Read a GMT file (see :func:`parse_gmt`)."""
+    """Read a GMT file, gzipped or not (see :func:`parse_gmt`)."""
+    import gzip
+    import zlib
+
+    from degsea.io import describe_missing
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (FileNotFoundError, IsADirectoryError):
+    if not path.is_file():
+        found, extra = describe_missing(path)
         raise InputError(
             "A gene-set file does not exist.",
             file=str(path),
-            found="a directory" if path.is_dir() else "no such file",
-            hint="Check the path in config 'gsea: genesets:' (relative paths start at the working directory).",
-        ) from None
+            found=found,
+            hint="Check the path in config 'gsea: genesets:' (relative paths start at the working directory)." + extra,
+        )
+    if path.name.lower().removesuffix(".gz").endswith(".gmx"):
+        raise InputError(
+            "A gene-set file is a GMX file; degsea reads GMT files.",
+            file=str(path),
+            found="a .gmx file (one gene set per column)",
+            allowed="a GMT file: one gene set per line, name<TAB>description<TAB>genes",
+            hint="Convert it to GMT (GSEA's desktop tool does, or transpose it with pandas) and list the .gmt file.",
+        )
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as err:
+            raise InputError(
+                "A gene-set file is a gzip file that cannot be read to its end.",
+                file=str(path),
+                found=str(err),
+                hint="The file is truncated or corrupt: check it with 'gzip -t' and copy it again.",
+            ) from None
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise InputError(
             "A gene-set file is not UTF-8 text.",

@@ -144,14 +144,15 @@ def parse_sample_sheet(
                 hint="Fix the name in config 'continuous' or add the column.",
             )
         numbers = pd.to_numeric(sheet[column], errors="coerce")
-        bad = sheet[column][numbers.isna()]
+        # inf and -inf are numbers to pandas, but no covariate value: the design would break.
+        bad = sheet[column][numbers.isna() | numbers.abs().eq(float("inf"))]
         if len(bad):
             raise InputError(
                 "A continuous covariate holds a value that is not a number.",
                 file=source,
                 where=f"line {row_lines[bad.index[0]]}, column '{column}'",
                 found=repr(bad.iloc[0]),
-                allowed="a number in every row",
+                allowed="a finite number in every row",
                 hint=f"Fill in the value, or remove '{column}' from config 'continuous' to treat it as a factor.",
             )
         sheet[column] = numbers.astype(float)
@@ -169,10 +170,13 @@ def _check_header(header: list[str], *, source: str, delimiter: str, line: int =
     names = [h.strip().strip('"') for h in header]
     if SAMPLE_COLUMN not in names:
         other = "," if delimiter == "\t" else "\t"
+        near = [n for n in names if n.lower().replace(" ", "").replace("_", "") in ("sample", "sampleid", "samplename")]
         hint = (
             f"The header looks {'comma' if other == ',' else 'tab'}-separated; "
             f"save the sheet as {'TSV' if delimiter == chr(9) else 'CSV'} or rename it to match."
             if other in header[0]
+            else f"Column names are case-sensitive: rename {near[0]!r} to '{SAMPLE_COLUMN}'."
+            if near
             else f"The first row must be the header and one column must be named '{SAMPLE_COLUMN}'."
         )
         raise InputError(

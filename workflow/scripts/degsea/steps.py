@@ -110,7 +110,8 @@ def differential_expression(
     options = de.DESettings(**(settings or {}))
     parsed = parse_contrasts(contrasts)
     fitted = de.fit(
-        ad.read_h5ad(counts_h5ad), formula=design, contrasts=parsed, continuous=continuous, settings=options, threads=threads
+        ad.read_h5ad(counts_h5ad), formula=design, contrasts=parsed, continuous=continuous, settings=options, threads=threads,
+        counts_file=counts_h5ad,
     )
     for contrast, path in zip(parsed, tables_out, strict=True):
         write_table(de.test_contrast(fitted, contrast, settings=options), path)

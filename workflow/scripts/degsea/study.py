@@ -14,16 +14,18 @@ import pandas as pd
 from degsea.counts import match_samples
 from degsea.design import Contrast, check_design, parse_contrasts
 from degsea.errors import InputError
-from degsea.genesets import read_gmt
 from degsea.formats import (
     SINGLE_FILE_ONLY,
     detect_format,
+    read_counts,
     sample_files,
     sample_strandedness,
     single_file_format,
     single_file_samples,
 )
+from degsea.genesets import read_gmt
 from degsea.gsea import check_focus_sets, merge_collections
+from degsea.io import describe_missing
 from degsea.msigdb import Collection, check_cached, parse_entries
 from degsea.sheet import read_sample_sheet
 
@@ -138,11 +140,13 @@ def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: 
     counts_file = counts["path"]
     for key in ("annotation", "tx2gene"):
         if counts.get(key) and not Path(counts[key]).is_file():
+            found, extra = describe_missing(counts[key])
             raise InputError(
                 f"The file of 'counts: {key}' does not exist.",
                 file=counts[key],
                 where=f"config 'counts: {key}'",
-                hint="Relative paths start at the directory you run snakemake in.",
+                found=found,
+                hint="Relative paths start at the directory you run snakemake in." + extra,
             )
     files = sample_files(sheet, counts, sheet_file=sheet_file)
     if files is not None:
@@ -156,14 +160,28 @@ def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: 
                 hint="Remove 'counts: path' from the config to read the per-sample files.",
             )
         fmt = counts.get("format", "auto")
-        kinds = {detect_format(p) for p in files.values()} if fmt == "auto" else {fmt}
+        for sample, path in files.items():
+            if Path(path).is_file() and Path(path).stat().st_size == 0:
+                raise InputError(
+                    "A per-sample count file is empty (0 bytes).",
+                    file=path,
+                    where=f"sample '{sample}'",
+                    found="0 bytes",
+                    allowed="the count file as the counting tool wrote it",
+                    hint="The file was probably cut off while it was copied, or the tool failed for this sample; copy or make it again.",
+                )
+        detected = {sample: detect_format(p) for sample, p in files.items()} if fmt == "auto" else {s: fmt for s in files}
+        kinds = set(detected.values())
         if len(kinds) > 1:
+            by_kind = {kind: [s for s, k in detected.items() if k == kind] for kind in sorted(kinds)}
+            odd = min(by_kind, key=lambda kind: len(by_kind[kind]))
             raise InputError(
                 "Per-sample count files are of different formats.",
-                file=sheet_file,
-                found=", ".join(sorted(kinds)),
+                file=files[by_kind[odd][0]],
+                where=f"sample '{by_kind[odd][0]}'",
+                found="; ".join(f"{kind}: {len(names)} file(s), e.g. sample '{names[0]}'" for kind, names in by_kind.items()),
                 allowed="one format for all samples",
-                hint="Give every sample's file from the same tool.",
+                hint="Give every sample's file from the same tool; check the odd file (cut off, or from another tool?).",
             )
         (kind,) = kinds
         if kind in SINGLE_FILE_ONLY:
@@ -188,14 +206,20 @@ def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: 
     if counts_file == demo_counts:
         return [counts_file]
     if not Path(counts_file).is_file():
+        found, extra = describe_missing(counts_file)
         raise InputError(
             "The count matrix does not exist.",
             file=counts_file,
-            hint="Check 'counts: path' in the config (relative paths start at the directory you run snakemake in).",
+            found=found,
+            hint="Check 'counts: path' in the config (relative paths start at the directory you run snakemake in)." + extra,
         )
     fmt = single_file_format(counts_file, counts.get("format", "auto"))
+    samples = single_file_samples(counts_file, fmt)
+    if not samples:
+        # The header could not be read (an empty or broken file): the full read names the problem.
+        samples = list(read_counts({**counts, "format": fmt}).matrix.counts.columns)
     match_samples(
-        single_file_samples(counts_file, fmt),
+        samples,
         list(sheet.index),
         counts_file=counts_file,
         sheet_file=sheet_file,
