@@ -777,10 +777,10 @@ def apeglm_map(
     posterior can have two modes (or long flat stretches) and apeglm reports where its
     search stops: L-BFGS (:func:`_lbfgs_map`, LBFGS++ with its strong-Wolfe line search) on
     the scaled objective from (0.1, -0.1, ...) and again from (-0.1, 0.1, ...). Where both
-    runs end without error within 0.01 of each other, the first run's end point is the
-    answer; otherwise apeglm re-optimises the unscaled objective with R's BFGS
-    (:func:`_r_bfgs`) from the first run's end point, which is often not a mode but a
-    stop on a flat stretch.
+    runs end without error within 0.01 of each other and the Hessian there gives positive
+    variances, the first run's end point is the answer; otherwise apeglm re-optimises the
+    unscaled objective with R's BFGS (:func:`_r_bfgs`) from the first run's end point,
+    which is often not a mode but a stop on a flat stretch.
     The SD is from the exact Hessian at the answer (Laplace approximation), as apeglm's.
 
     Parameters
@@ -812,9 +812,11 @@ def apeglm_map(
     other, ok2 = _lbfgs_map(y, x, size, offset, -start, sigma2, s2, shrink)
     agree = ok1 & ok2 & (np.abs(beta - other).max(axis=1) <= 0.01)
     converged = agree.copy()
-    redo = np.flatnonzero(~agree)
+    sd = _laplace_sd(beta, x, y, size, offset, sigma2, s2, shrink)
+    # apeglm re-optimises where the runs differ or the Hessian gives a non-positive variance
+    redo = np.flatnonzero(~agree | np.isnan(sd).any(axis=1))
     if redo.size:
-        log.debug("apeglm MAP: %d genes where the two L-BFGS runs differ; R's BFGS from the first", redo.size)
+        log.debug("apeglm MAP: %d genes re-optimised with R's BFGS from the first L-BFGS end point", redo.size)
         for g in redo:
             # apeglm shifts the objective to -1 at the start, which sets the scale of R's relative stop
             shift = float(_apeglm_value_grad(beta[g][None], x, y[g : g + 1], size[g : g + 1], offset[g : g + 1], sigma2, s2, shrink)[0][0]) + 1.0
@@ -824,12 +826,17 @@ def apeglm_map(
                 return float(v[0]) - shift, grad[0]
 
             beta[g], converged[g] = _r_bfgs(fun, beta[g])
+        sd[redo] = _laplace_sd(beta[redo], x, y[redo], size[redo], offset[redo], sigma2, s2, shrink)
+    return beta, sd, converged
+
+
+def _laplace_sd(beta, x, y, size, offset, sigma2, s2, shrink) -> np.ndarray:
+    """Posterior SDs from the exact Hessian at ``beta`` (NaN where a variance is not positive)."""
     _, _, hess = _apeglm_objective(beta, x, y, size, offset, sigma2, s2, shrink)
     with np.errstate(invalid="ignore"):
         cov = np.stack([np.linalg.pinv(h) for h in hess]) if not np.isfinite(hess).all() else _safe_inv(hess)
         diag = np.einsum("gii->gi", cov)
-        sd = np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
-    return beta, sd, converged
+        return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
 
 
 def _safe_inv(h: np.ndarray) -> np.ndarray:
