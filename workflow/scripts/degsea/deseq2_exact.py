@@ -859,22 +859,19 @@ def apeglm_map(
     *,
     shrink: int,
     prior_scale: float,
-    mle: np.ndarray | None = None,
     no_shrink_scale: float = 15.0,
-    maxit: int = 200,
-    tol: float = 1e-10,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Posterior mode and SD of apeglm's model for all genes (apeglm ``method='nbinomCR'``).
 
-    apeglm minimises the negative log posterior with L-BFGS from (0.1, -0.1, ...). The
-    posterior can have two modes (one near 0, one near the MLE); which one L-BFGS reaches
-    depends on its path. Here a damped Newton search is run for all genes from apeglm's
-    start, from the MLE and from the MLE with the shrunk coefficient at 0; where all end in
-    the same mode (the vast majority) that mode is the answer. For the other genes apeglm's
-    own search is replayed (:func:`_lbfgs_map` from both of its starts; where they disagree
-    by more than 0.01, the first run's end point is refined to its mode, as apeglm's R
-    fallback does).
-    The SD is from the exact Hessian at the mode (Laplace approximation), as apeglm's.
+    apeglm's own path is replayed for every gene, because with a small prior scale the
+    posterior can have two modes (or long flat stretches) and apeglm reports where its
+    search stops: L-BFGS (:func:`_lbfgs_map`, LBFGS++ with its strong-Wolfe line search) on
+    the scaled objective from (0.1, -0.1, ...) and again from (-0.1, 0.1, ...). Where both
+    runs end without error within 0.01 of each other and the Hessian there gives positive
+    variances, the first run's end point is the answer; otherwise apeglm re-optimises the
+    unscaled objective with R's BFGS (:func:`_r_bfgs`) from the first run's end point,
+    which is often not a mode but a stop on a flat stretch.
+    The SD is from the exact Hessian at the answer (Laplace approximation), as apeglm's.
 
     Parameters
     ----------
@@ -890,8 +887,6 @@ def apeglm_map(
         Index of the coefficient with the Cauchy prior.
     prior_scale
         Scale of the Cauchy prior.
-    mle
-        Genes x p maximum-likelihood coefficients (natural log), used as a second start.
     no_shrink_scale
         SD of the Normal prior on the other coefficients.
 
@@ -900,38 +895,38 @@ def apeglm_map(
     tuple
         ``beta`` (G x p, natural log), ``sd`` (G x p), ``converged`` (G,).
     """
-    n, p = y.shape[0], x.shape[1]
+    p = x.shape[1]
     sigma2, s2 = no_shrink_scale**2, prior_scale**2
-    start = np.tile(0.1 * (-1.0) ** np.arange(p), (n, 1))
-    beta, _, converged = _newton_map(y, x, size, offset, start.copy(), sigma2, s2, shrink, maxit, tol, 10.0)
-    if mle is not None:
-        mle = np.where(np.isfinite(mle), mle, start)
-        at_zero = mle.copy()
-        at_zero[:, shrink] = 0.0
-        spread = np.zeros(n)
-        for other_start in (mle, at_zero):
-            other, _, _ = _newton_map(y, x, size, offset, other_start.copy(), sigma2, s2, shrink, maxit, tol, 10.0)
-            spread = np.maximum(spread, np.abs(beta - other).max(axis=1))
-        ambiguous = np.flatnonzero(spread > 0.01)
-        if ambiguous.size:
-            log.debug("apeglm MAP: %d genes with two posterior modes; following apeglm's L-BFGS", ambiguous.size)
-            for g in ambiguous:
-                b1, ok1 = _lbfgs_map(y[g], x, size[g], offset[g], start[g], sigma2, s2, shrink)
-                b2, ok2 = _lbfgs_map(y[g], x, size[g], offset[g], -start[g], sigma2, s2, shrink)
-                if ok1 and ok2 and np.abs(b1 - b2).max() <= 0.01:
-                    beta[g], converged[g] = b1, True
-                    continue
-                # apeglm then re-optimises from the first run's end point (R optim, BFGS)
-                polished, _, conv = _newton_map(
-                    y[g : g + 1], x, size[g : g + 1], offset[g : g + 1], b1[None].copy(), sigma2, s2, shrink, maxit, tol, 0.1
-                )
-                beta[g], converged[g] = polished[0], conv[0]
+    start = 0.1 * (-1.0) ** np.arange(p)
+    beta, ok1 = _lbfgs_map(y, x, size, offset, start, sigma2, s2, shrink)
+    other, ok2 = _lbfgs_map(y, x, size, offset, -start, sigma2, s2, shrink)
+    agree = ok1 & ok2 & (np.abs(beta - other).max(axis=1) <= 0.01)
+    converged = agree.copy()
+    sd = _laplace_sd(beta, x, y, size, offset, sigma2, s2, shrink)
+    # apeglm re-optimises where the runs differ or the Hessian gives a non-positive variance
+    redo = np.flatnonzero(~agree | np.isnan(sd).any(axis=1))
+    if redo.size:
+        log.debug("apeglm MAP: %d genes re-optimised with R's BFGS from the first L-BFGS end point", redo.size)
+        for g in redo:
+            # apeglm shifts the objective to -1 at the start, which sets the scale of R's relative stop
+            shift = float(_apeglm_value_grad(beta[g][None], x, y[g : g + 1], size[g : g + 1], offset[g : g + 1], sigma2, s2, shrink)[0][0]) + 1.0
+
+            def fun(b: np.ndarray, g: int = g, shift: float = shift) -> tuple[float, np.ndarray]:
+                v, grad = _apeglm_value_grad(b[None], x, y[g : g + 1], size[g : g + 1], offset[g : g + 1], sigma2, s2, shrink)
+                return float(v[0]) - shift, grad[0]
+
+            beta[g], converged[g] = _r_bfgs(fun, beta[g])
+        sd[redo] = _laplace_sd(beta[redo], x, y[redo], size[redo], offset[redo], sigma2, s2, shrink)
+    return beta, sd, converged
+
+
+def _laplace_sd(beta, x, y, size, offset, sigma2, s2, shrink) -> np.ndarray:
+    """Posterior SDs from the exact Hessian at ``beta`` (NaN where a variance is not positive)."""
     _, _, hess = _apeglm_objective(beta, x, y, size, offset, sigma2, s2, shrink)
     with np.errstate(invalid="ignore"):
         cov = np.stack([np.linalg.pinv(h) for h in hess]) if not np.isfinite(hess).all() else _safe_inv(hess)
         diag = np.einsum("gii->gi", cov)
-        sd = np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
-    return beta, sd, converged
+        return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
 
 
 def _safe_inv(h: np.ndarray) -> np.ndarray:
@@ -941,21 +936,134 @@ def _safe_inv(h: np.ndarray) -> np.ndarray:
         return np.stack([np.linalg.pinv(hi) for hi in h])
 
 
-def _lbfgs_map(y, x, size, offset, start, sigma2, s2, shrink) -> tuple[np.ndarray, bool]:
-    """apeglm's C++ step for one gene: L-BFGS on ``f / c + 10``, c = max(f(0), 1).
+def _apeglm_value_grad(beta, x, y, size, offset, sigma2, s2, shrink) -> tuple[np.ndarray, np.ndarray]:
+    """Value and gradient of :func:`_apeglm_objective` (no Hessian), for genes x p ``beta``."""
+    xbeta = beta @ x.T
+    eta = xbeta + offset
+    log_se = np.logaddexp(np.log(size)[:, None], eta)
+    no = np.ones(beta.shape[1], dtype=bool)
+    no[shrink] = False
+    bs = beta[:, shrink]
+    value = -(y * xbeta - (y + size[:, None]) * log_se).sum(axis=1)
+    value = value + (beta[:, no] ** 2).sum(axis=1) / (2 * sigma2) + np.log1p(bs**2 / s2)
+    grad = -(y - (y + size[:, None]) * np.exp(eta - log_se)) @ x
+    grad[:, no] += beta[:, no] / sigma2
+    grad[:, shrink] += 2 * bs / (s2 + bs**2)
+    return value, grad
 
-    Follows RcppNumerical's ``optim_lbfgs(maxit=300, eps_f=1e-8, eps_g=1e-8)`` (LBFGS++:
-    6 corrections, backtracking line search to the Wolfe conditions, first step of unit
-    length along the negative gradient, stop on a relative gradient or objective change).
-    Returns the end point and whether the search ended without an error.
+
+def _lbfgs_map(y, x, size, offset, start, sigma2, s2, shrink) -> tuple[np.ndarray, np.ndarray]:
+    """apeglm's C++ step for all genes: L-BFGS on ``f / c + 10`` per gene, c = max(f(0), 1).
+
+    Follows RcppNumerical's ``optim_lbfgs(maxit=300, eps_f=1e-8, eps_g=1e-8)`` as built on
+    LBFGS++ 0.2 or newer (:func:`_lbfgspp`), from ``start`` (p,) for every gene. Returns
+    the end points (G x p) and whether each search ended without an error (G,).
     """
+    cnst = np.maximum(_apeglm_value_grad(np.zeros((y.shape[0], x.shape[1])), x, y, size, offset, sigma2, s2, shrink)[0], 1.0)
 
-    def f(b: np.ndarray, cnst: float = 1.0, add: float = 0.0) -> tuple[float, np.ndarray]:
-        v, g, _ = _apeglm_objective(b[None], x, y[None], np.array([size]), offset[None], sigma2, s2, shrink)
-        return v[0] / cnst + add, g[0] / cnst
+    def fun(b: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        v, g = _apeglm_value_grad(b, x, y[idx], size[idx], offset[idx], sigma2, s2, shrink)
+        return v / cnst[idx] + 10.0, g / cnst[idx, None]
 
-    cnst = max(f(np.zeros(x.shape[1]))[0], 1.0)
-    return _lbfgspp(lambda b: f(b, cnst, 10.0), np.asarray(start, dtype=float))
+    return _lbfgspp(fun, np.tile(np.asarray(start, dtype=float), (y.shape[0], 1)))
+
+
+def _strong_wolfe_search(
+    fun,
+    xp: np.ndarray,
+    fx0: np.ndarray,
+    grad0: np.ndarray,
+    drt: np.ndarray,
+    step: np.ndarray,
+    idx: np.ndarray,
+    *,
+    ftol: float = 1e-4,
+    wolfe: float = 0.9,
+    max_linesearch: int = 100,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Step along ``drt`` to a point meeting the strong Wolfe conditions, for a batch of problems.
+
+    The bracketing-and-zoom search of Nocedal & Wright (2006, algorithms 3.5 and 3.6) as
+    LBFGS++ (0.2 and newer) runs it by default, for each row independently: the trial step
+    doubles until the sufficient-decrease test fails, the value rises over the last accepted
+    trial or the slope turns non-negative; the bracket is then narrowed at the minimum of
+    the quadratic through both ends' values and the low end's slope (its midpoint when that
+    falls outside). After ``max_linesearch`` evaluations the last trial point is taken as it
+    is. A row fails (LBFGS++ throws) when its direction is uphill or the zoom repeats a step.
+
+    Returns
+    -------
+    tuple
+        New points, values, gradients, and the rows that failed (their point is the last trial).
+    """
+    n = xp.shape[0]
+    dg0 = np.einsum("gi,gi->g", grad0, drt)
+    decrease, curvature = ftol * dg0, -wolfe * dg0
+    step = step.astype(float).copy()
+    lo_step, lo_f, lo_dg = np.zeros(n), fx0.copy(), dg0.copy()
+    hi_step, hi_f = np.zeros(n), np.zeros(n)
+    zoom = np.zeros(n, dtype=bool)
+    evaluations = np.zeros(n, dtype=int)
+    failed = dg0 > 0
+    done = failed.copy()
+    x, fx, grad = xp.copy(), fx0.copy(), grad0.copy()
+    while not done.all():
+        act = np.flatnonzero(~done)
+        z = act[zoom[act]]
+        if z.size:
+            numerator = (hi_f[z] - lo_f[z]) * lo_step[z] - (hi_step[z] ** 2 - lo_step[z] ** 2) * lo_dg[z] / 2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                trial = numerator / ((hi_f[z] - lo_f[z]) - (hi_step[z] - lo_step[z]) * lo_dg[z])
+            inside = (trial > np.minimum(lo_step[z], hi_step[z])) & (trial < np.maximum(lo_step[z], hi_step[z]))
+            step[z] = np.where(inside, trial, lo_step[z] / 2 + hi_step[z] / 2)
+        x[act] = xp[act] + step[act, None] * drt[act]
+        fx[act], grad[act] = fun(x[act], idx[act])
+        out = evaluations[act] >= max_linesearch
+        done[act[out]] = True
+        act = act[~out]
+        evaluations[act] += 1
+        dg = np.einsum("gi,gi->g", grad[act], drt[act])
+        f, st = fx[act], step[act]
+        rises = f - fx0[act] > st * decrease[act]
+        flat = np.abs(dg) <= curvature[act]
+        inz = zoom[act]
+        # bracketing phase
+        br = ~inz
+        to_hi = br & (rises | ((lo_step[act] > 0) & (f >= lo_f[act])))
+        sel = act[to_hi]
+        hi_step[sel], hi_f[sel], zoom[sel] = st[to_hi], f[to_hi], True
+        accept = br & ~to_hi & flat
+        done[act[accept]] = True
+        grow = br & ~to_hi & ~flat
+        sel = act[grow]
+        hi_step[sel], hi_f[sel] = lo_step[sel], lo_f[sel]
+        lo_step[sel], lo_f[sel], lo_dg[sel] = st[grow], f[grow], dg[grow]
+        turn = grow & (dg >= 0)
+        zoom[act[turn]] = True
+        more = grow & ~(dg >= 0)
+        step[act[more]] *= 2.0
+        # zoom phase
+        high = inz & (rises | (f >= lo_f[act]))
+        bad = high & (st == hi_step[act])
+        failed[act[bad]] = done[act[bad]] = True
+        sel = act[high & ~bad]
+        hi_step[sel], hi_f[sel] = step[sel], fx[sel]
+        low = inz & ~high
+        accept = low & flat
+        done[act[accept]] = True
+        low = low & ~flat
+        swap = low & (dg * (hi_step[act] - lo_step[act]) >= 0)
+        sel = act[swap]
+        hi_step[sel], hi_f[sel] = lo_step[sel], lo_f[sel]
+        bad = low & (st == lo_step[act])
+        failed[act[bad]] = done[act[bad]] = True
+        keep = low & ~bad
+        sel = act[keep]
+        lo_step[sel], lo_f[sel], lo_dg[sel] = st[keep], f[keep], dg[keep]
+    # an uphill direction fails before any trial: the point stays
+    up = dg0 > 0
+    x[up], fx[up], grad[up] = xp[up], fx0[up], grad0[up]
+    return x, fx, grad, failed
 
 
 def _lbfgspp(
@@ -965,114 +1073,137 @@ def _lbfgspp(
     m: int = 6,
     eps_f: float = 1e-8,
     eps_g: float = 1e-8,
-    eps_rel: float = 0.0,
+    eps_rel: float = 1e-8,
     maxit: int = 300,
     max_linesearch: int = 100,
-) -> tuple[np.ndarray, bool]:
-    """Minimise ``fun`` (returning value, gradient) as LBFGS++'s ``LBFGSSolver::minimize``."""
-    fx, grad = fun(x)
-    if not np.isfinite(fx):
-        return x, False
-    if np.linalg.norm(grad) <= max(eps_g, eps_rel * np.linalg.norm(x)):
-        return x, True
-    s_hist: list[np.ndarray] = []
-    y_hist: list[np.ndarray] = []
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minimise ``fun(x, rows)`` (values, gradients of those rows) row by row, as LBFGS++'s ``LBFGSSolver::minimize``.
+
+    ``x`` is G x p: G independent problems searched in step. Each row follows LBFGS++ with
+    its default line search (:func:`_strong_wolfe_search`; LBFGS++ 0.2 and newer, bundled
+    by RcppNumerical 0.5 and newer): the first step has unit length along the negative
+    gradient, later ones start at 1 along the two-loop L-BFGS direction (6 corrections,
+    a pair kept when s'y > eps y'y). A row stops when its gradient norm is at most
+    ``max(eps_g, eps_rel * |x|)``, when its objective changes by at most
+    ``eps_f * max(|f|, |f_prev|, 1)`` in one iteration, or after ``maxit`` iterations.
+    Returns the end points and whether each row ended without an error.
+    """
+    x = np.array(x, dtype=float)
+    n, p = x.shape
+    every = np.arange(n)
+    fx, grad = fun(x, every)
+    ok = np.isfinite(fx)
+    gnorm = np.linalg.norm(grad, axis=1)
+    active = ok & ~(gnorm <= np.maximum(eps_g, eps_rel * np.linalg.norm(x, axis=1)))
+    s_hist = np.zeros((n, m, p))
+    y_hist = np.zeros((n, m, p))
+    n_hist = np.zeros(n, dtype=int)
     drt = -grad
-    step = 1.0 / np.linalg.norm(drt)
-    fx_past = fx
-    for k in range(1, maxit + 1):
-        xp, gp = x.copy(), grad.copy()
-        fx_init, dg_init = fx, float(grad @ drt)
-        for _ in range(max_linesearch):
-            x = xp + step * drt
-            fx, grad = fun(x)
-            if not fx <= fx_init + step * 1e-4 * dg_init:  # also when fx is nan
-                width = 0.5
-            elif float(grad @ drt) < 0.9 * dg_init:
-                width = 2.1
-            else:
-                break
-            if step < 1e-20 or step > 1e20:
-                return x, False
-            step *= width
-        else:
-            return x, False
-        if np.linalg.norm(grad) <= max(eps_g, eps_rel * np.linalg.norm(x)):
-            return x, True
-        if abs(fx_past - fx) <= eps_f * max(abs(fx), abs(fx_past), 1.0):
-            return x, True
-        fx_past = fx
-        s, yv = x - xp, grad - gp
-        if float(s @ yv) > np.finfo(float).eps * float(yv @ yv):
-            s_hist.append(s)
-            y_hist.append(yv)
-            if len(s_hist) > m:
-                s_hist.pop(0)
-                y_hist.pop(0)
-        if not s_hist:
-            drt, step = -grad, 1.0
-            continue
-        # two-loop recursion: drt = -H g
-        q = -grad
-        alphas = []
-        for sj, yj in zip(reversed(s_hist), reversed(y_hist)):
-            a = float(sj @ q) / float(yj @ sj)
-            alphas.append(a)
-            q = q - a * yj
-        q = q * (float(y_hist[-1] @ s_hist[-1]) / float(y_hist[-1] @ y_hist[-1]))
-        for (sj, yj), a in zip(zip(s_hist, y_hist), reversed(alphas)):
-            b = float(yj @ q) / float(yj @ sj)
-            q = q + (a - b) * sj
-        drt = q
-        step = 1.0
-    return x, True
-
-
-def _newton_map(y, x, size, offset, beta, sigma2, s2, shrink, maxit, tol, max_step):
-    """Damped Newton minimisation of :func:`_apeglm_objective` from ``beta`` (modified in place)."""
-    n = y.shape[0]
-    value, grad, hess = _apeglm_objective(beta, x, y, size, offset, sigma2, s2, shrink)
-    active = np.isfinite(value)
-    converged = np.zeros(n, dtype=bool)
-    eye = np.eye(x.shape[1])
+    step = np.zeros(n)
+    step[active] = 1.0 / np.linalg.norm(drt[active], axis=1)
+    tiny = np.finfo(float).eps
     for _ in range(maxit):
-        idx = np.flatnonzero(active)
-        if idx.size == 0:
+        a = np.flatnonzero(active)
+        if a.size == 0:
             break
-        g, h = grad[idx], hess[idx]
-        eig = np.linalg.eigvalsh(h)
-        shift = np.where(eig[:, 0] > 1e-8 * np.abs(eig[:, -1]), 0.0, -eig[:, 0] + 1e-6 * (1.0 + np.abs(eig[:, -1])))
-        step = -np.linalg.solve(h + shift[:, None, None] * eye, g[..., None])[..., 0]
-        decrement = -np.einsum("gi,gi->g", g, step)
-        done = (shift == 0) & (decrement < 2 * tol)
-        converged[idx[done]] = True
-        active[idx[done]] = False
-        keep = ~done
-        idx, step, g, decrement = idx[keep], step[keep], g[keep], decrement[keep]
-        if idx.size == 0:
-            break
-        length = np.linalg.norm(step, axis=1)
-        step *= np.minimum(1.0, max_step / np.maximum(length, 1e-300))[:, None]
-        slope = np.einsum("gi,gi->g", g, step)
-        b0, v0 = beta[idx], value[idx]
-        t = np.ones(idx.size)
-        accepted = np.zeros(idx.size, dtype=bool)
-        for _ls in range(50):
-            todo = np.flatnonzero(~accepted)
-            if todo.size == 0:
-                break
-            cand = b0[todo] + t[todo, None] * step[todo]
-            cv, cg, ch = _apeglm_objective(cand, x, y[idx[todo]], size[idx[todo]], offset[idx[todo]], sigma2, s2, shrink)
-            ok = np.isfinite(cv) & (cv <= v0[todo] + 1e-4 * t[todo] * slope[todo])
-            good = idx[todo[ok]]
-            beta[good], value[good], grad[good], hess[good] = cand[ok], cv[ok], cg[ok], ch[ok]
-            accepted[todo[ok]] = True
-            t[todo[~ok]] /= 2.0
-        # no decrease possible: at the optimum to machine precision
-        stuck = idx[~accepted]
-        converged[stuck] = decrement[~accepted] < 1e-6 * (1.0 + np.abs(v0[~accepted]))
-        active[stuck] = False
-    return beta, value, converged
+        xp, gp, fp = x[a], grad[a], fx[a]
+        xa, fa, ga, failed = _strong_wolfe_search(fun, xp, fp, gp, drt[a], step[a], a, max_linesearch=max_linesearch)
+        x[a], fx[a], grad[a] = xa, fa, ga
+        ok[a[failed]] = False
+        stop = failed | (np.linalg.norm(ga, axis=1) <= np.maximum(eps_g, eps_rel * np.linalg.norm(xa, axis=1)))
+        stop |= np.abs(fp - fa) <= eps_f * np.maximum(np.maximum(np.abs(fa), np.abs(fp)), 1.0)
+        active[a[stop]] = False
+        a, xp, gp = a[~stop], xp[~stop], gp[~stop]
+        s, yv = x[a] - xp, grad[a] - gp
+        add = np.einsum("gi,gi->g", s, yv) > tiny * np.einsum("gi,gi->g", yv, yv)
+        sel = a[add]
+        # history in chronological order, newest in the last slot
+        s_hist[sel] = np.concatenate([s_hist[sel, 1:], s[add, None]], axis=1)
+        y_hist[sel] = np.concatenate([y_hist[sel, 1:], yv[add, None]], axis=1)
+        n_hist[sel] = np.minimum(n_hist[sel] + 1, m)
+        # two-loop recursion: drt = -H g
+        S, Y, k = s_hist[a], y_hist[a], n_hist[a]
+        ys = np.einsum("gji,gji->gj", Y, S)
+        valid = np.arange(m)[None, :] >= (m - k)[:, None]
+        ys_safe = np.where(valid, ys, 1.0)
+        q = -grad[a]
+        alphas = np.zeros((a.size, m))
+        for j in range(m - 1, -1, -1):
+            alphas[:, j] = np.where(valid[:, j], np.einsum("gi,gi->g", S[:, j], q) / ys_safe[:, j], 0.0)
+            q = q - alphas[:, j, None] * Y[:, j]
+        yy = np.einsum("gi,gi->g", Y[:, -1], Y[:, -1])
+        q = q * np.where(k > 0, ys[:, -1] / np.where(k > 0, yy, 1.0), 1.0)[:, None]
+        for j in range(m):
+            beta = np.where(valid[:, j], np.einsum("gi,gi->g", Y[:, j], q) / ys_safe[:, j], 0.0)
+            q = q + (alphas[:, j] - beta)[:, None] * S[:, j]
+        drt[a] = q
+        step[a] = 1.0
+    return x, ok
+
+
+def _r_bfgs(fun, x: np.ndarray, *, maxit: int = 100, reltol: float = 1.4901161193847656e-08) -> tuple[np.ndarray, bool]:
+    """Minimise ``fun`` (returning value, gradient) as R's ``optim(method="BFGS")`` does.
+
+    R's variable-metric method (``vmmin``, defaults ``maxit=100``, ``reltol=sqrt(eps)``): a
+    full inverse-Hessian BFGS update, a backtracking line search from step 1 that shrinks
+    by 0.2 until the value falls by at least 1e-4 of the predicted decrease, a reset to the
+    identity when the update would lose positive curvature or the direction is uphill, and
+    a stop when a step changes no coordinate or the value by at most ``reltol`` (relative).
+    apeglm runs it on genes whose two L-BFGS runs disagree. Returns the end point and
+    whether it stopped before ``maxit`` iterations.
+    """
+    n = x.size
+    b = np.array(x, dtype=float)
+    f, grad = fun(b)
+    if not np.isfinite(f):
+        return b, False
+    fmin = f
+    gradcount, iteration, last_reset = 1, 1, 1
+    inv_hess = np.eye(n)
+    while True:
+        if last_reset == gradcount:
+            inv_hess = np.eye(n)
+        x0, g0 = b.copy(), grad.copy()
+        direction = -inv_hess @ grad
+        slope = float(direction @ grad)
+        if slope < 0.0:
+            step, accepted = 1.0, False
+            while True:
+                b = x0 + step * direction
+                unchanged = int(np.sum(10.0 + x0 == 10.0 + b))
+                if unchanged < n:
+                    f, trial_grad = fun(b)
+                    accepted = bool(np.isfinite(f)) and f <= fmin + slope * step * 1e-4
+                    if not accepted:
+                        step *= 0.2
+                if unchanged == n or accepted:
+                    break
+            if not abs(f - fmin) > reltol * (abs(fmin) + reltol):
+                unchanged, fmin = n, f
+            if unchanged < n:
+                fmin, grad = f, trial_grad
+                gradcount += 1
+                iteration += 1
+                s_vec = step * direction
+                y_vec = grad - g0
+                d1 = float(s_vec @ y_vec)
+                if d1 > 0:
+                    hy = inv_hess @ y_vec
+                    d2 = 1.0 + float(hy @ y_vec) / d1
+                    inv_hess = inv_hess + (d2 * np.outer(s_vec, s_vec) - np.outer(hy, s_vec) - np.outer(s_vec, hy)) / d1
+                else:
+                    last_reset = gradcount
+            elif last_reset < gradcount:
+                unchanged, last_reset = 0, gradcount
+        else:
+            unchanged = n if last_reset == gradcount else 0
+            last_reset = gradcount
+        if iteration >= maxit:
+            return b, False
+        if gradcount - last_reset > 2 * n:
+            last_reset = gradcount
+        if unchanged == n and last_reset == gradcount:
+            return b, True
 
 
 def apeglm_prior_variance(lfc: np.ndarray, se: np.ndarray, *, min_var: float = 1e-4, max_var: float = 400.0) -> float:
@@ -1326,8 +1457,7 @@ class DESeq2ExactStats(DeseqStats):
         y = np.asarray(self.dds.X[:, nz], dtype=float).T
         size = 1.0 / self.dds.var["dispersions"].to_numpy(dtype=float)[nz]
         offset = np.broadcast_to(np.log(self.dds.obs["size_factors"].to_numpy(dtype=float)), y.shape)
-        mle = self.LFC.iloc[nz, :].to_numpy(dtype=float)
-        beta, sd, converged = apeglm_map(y, x, size, offset, shrink=coeff_idx, prior_scale=prior_scale, mle=mle)
+        beta, sd, converged = apeglm_map(y, x, size, offset, shrink=coeff_idx, prior_scale=prior_scale)
         names = self.dds.non_zero_genes
         self.LFC.loc[names, coeff] = beta[:, coeff_idx]
         self.SE = self.SE.copy()
