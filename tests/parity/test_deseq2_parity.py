@@ -11,29 +11,15 @@ import pytest
 
 import parity
 
-#: Known gaps, (scenario, contrast or None, test) -> reason. Marked strict xfail: they must be
-#: removed when the gap closes.
-KNOWN_GAPS = {
-    ("sim_factor3_small", "B_vs_A", "test_log2_fold_changes"): "one gene (G00200) at the maximum "
-    "dispersion (10) whose coefficient fit falls back to L-BFGS-B in both; the two searches stop 0.24 apart",
-}
-
 REAL = parity.real_scenarios()
 SIMULATED = parity.simulated_scenarios()
 CASES = [pytest.param((s, c), id=f"{s.name}-{c.name}") for s in REAL + SIMULATED for c in s.contrasts]
 T = parity.THRESHOLDS
 
 
-def _mark_known_gap(request, scenario: str, contrast: str | None) -> None:
-    reason = KNOWN_GAPS.get((scenario, contrast, request.node.originalname))
-    if reason:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
-
-
 @pytest.fixture
 def case(request, scenario_runs):
     scenario, contrast = request.param
-    _mark_known_gap(request, scenario.name, contrast.name)
     if scenario.origin == "real":
         request.getfixturevalue("shared_data")
         request.getfixturevalue("shared_reference")
@@ -111,7 +97,6 @@ def test_dispersion_trend_and_prior(scenario, scenario_runs, request):
 
 @pytest.mark.parametrize("scenario", DISPERSION_CASES)
 def test_final_dispersions(scenario, scenario_runs, request):
-    _mark_known_gap(request, scenario.name, None)
     if scenario.origin == "real":
         request.getfixturevalue("shared_reference")
         path = scenario.reference_dir / f"{scenario.stems[scenario.contrasts[0].name]}.dispersions.tsv.gz"

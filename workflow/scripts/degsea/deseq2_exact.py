@@ -355,6 +355,9 @@ def fit_beta(
     return {"beta": beta, "mu": mu_out, "hat": hat, "var": np.maximum(var, 0.0), "converged": converged}
 
 
+OPTIM_NDEPS = 1e-3
+
+
 def _optim_beta(y: np.ndarray, nf: np.ndarray, x: np.ndarray, alpha: float, start: np.ndarray) -> tuple[np.ndarray, bool]:
     """One row of DESeq2's fitNbinomGLMsOptim: L-BFGS-B on the log2 scale, bounds +-30."""
     lam = 1e-6
@@ -364,7 +367,25 @@ def _optim_beta(y: np.ndarray, nf: np.ndarray, x: np.ndarray, alpha: float, star
         value = -(_nb_logpmf(y, mu, np.full_like(mu, alpha)).sum() - 0.5 * lam * (b**2).sum())
         return float(value) if np.isfinite(value) else 1e300
 
-    res = minimize(objective, np.asarray(start, dtype=float), method="L-BFGS-B", bounds=[(-BETA_LARGE, BETA_LARGE)] * x.shape[1])
+    def gradient(b: np.ndarray) -> np.ndarray:
+        # R's optim without `gr`: central differences with ndeps = 1e-3, one-sided at a bound.
+        grad = np.empty_like(b)
+        for j in range(b.size):
+            up, down = b.copy(), b.copy()
+            up[j] = min(b[j] + OPTIM_NDEPS, BETA_LARGE)
+            down[j] = max(b[j] - OPTIM_NDEPS, -BETA_LARGE)
+            grad[j] = (objective(up) - objective(down)) / (up[j] - down[j])
+        return grad
+
+    res = minimize(
+        objective,
+        np.asarray(start, dtype=float),
+        jac=gradient,
+        method="L-BFGS-B",
+        bounds=[(-BETA_LARGE, BETA_LARGE)] * x.shape[1],
+        # R's optim defaults: lmm = 5, factr = 1e7, pgtol = 0, maxit = 100.
+        options={"maxcor": 5, "ftol": 1e7 * np.finfo(float).eps, "gtol": 0.0, "maxiter": 100},
+    )
     return res.x, bool(res.success)
 
 
