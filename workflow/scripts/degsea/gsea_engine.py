@@ -16,8 +16,9 @@ computes, following GSEA's definitions (Subramanian et al. 2005, PNAS; GSEA_R):
 - **nominal p**: share of same-signed null ES at least as extreme (gseapy's definition; no +1).
 - **adaptive p** (``pval``): ``(b + 1) / (m + 1)``, b = same-signed null ES at least as extreme,
   m = same-signed null ES (fgsea's simple estimator). Sets with fewer than ``min_exceedances``
-  such null ES get more permutations of their size (:func:`tail_counts`), the total growing
-  fourfold per round, until they have them or ``max_permutations`` is reached; ``n_perm`` says
+  such null ES get more permutations of their size (:func:`tail_counts`), in rounds that grow
+  the size's total by what its rarest set needs (at most fourfold), until they have them or
+  ``max_permutations`` is reached; ``n_perm`` says
   how many permutations their size got. This resolves p-values down to about
   ``2 / max_permutations`` (Besag & Clifford 1991's sequential Monte Carlo p-value, per size);
   Benjamini-Hochberg on it (:func:`bh_adjust`) is the FDR fgsea reports.
@@ -31,7 +32,10 @@ computes, following GSEA's definitions (Subramanian et al. 2005, PNAS; GSEA_R):
 The work is O(permutations x sum of distinct sizes x log size) with numpy, in chunks of
 permutations so that memory stays bounded (a few MB per chunk for sizes up to 500). The random
 draws come from one ``numpy.random.Generator(PCG64(seed))`` stream consumed permutation by
-permutation, so results are identical for any chunk size.
+permutation, so results are identical for any chunk size. The extra permutations of the
+adaptive p come in blocks of :data:`BLOCK` (float32 running sums, a few MB per block), each block
+drawn from its own stream seeded by (seed, size, block number): a size's extra null depends on
+the seed and on how many blocks it gets, not on the other sizes.
 """
 
 from __future__ import annotations
@@ -163,13 +167,13 @@ def _block_extremes(weights: np.ndarray, positions: np.ndarray, n_genes: int) ->
     hits -= np.arange(k, dtype=np.int32)[:, None]  # misses before each hit
     tops -= hits.astype(np.float32) * np.float32(1.0 / (n_genes - k))
     high = tops.max(axis=0)
-    tie_top = tops.argmax(axis=0)
     tops -= step  # now the running sum just before each hit
     low = tops.min(axis=0)
     positive = high > -low
     tie = high == -low
     if tie.any():  # the first extreme wins, as in _extreme (bottom j precedes top j)
-        positive[tie] = tie_top[tie] < tops[:, tie].argmin(axis=0)
+        bottoms = tops[:, tie]
+        positive[tie] = (bottoms + step[:, tie]).argmax(axis=0) < bottoms.argmin(axis=0)
     return np.where(positive, high, low), positive
 
 
