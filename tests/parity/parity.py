@@ -43,6 +43,7 @@ THRESHOLDS = {
     "nes_pearson": 0.999,
     "gsea_sig_recall": 0.95,
     "gsea_null_specificity": 0.95,
+    "gsea_log10p_pearson": 0.99,
 }
 
 

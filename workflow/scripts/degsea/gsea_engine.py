@@ -133,48 +133,63 @@ def random_sets(rng: np.random.Generator, n_genes: int, size: int, count: int) -
     """
     draws = rng.integers(0, n_genes, size=(count, size), dtype=np.int32)
     draws.sort(axis=1)
-    rows = np.arange(count)
-    while True:
-        sub = draws[rows] if len(rows) < count else draws
-        repeat = sub[:, 1:] == sub[:, :-1]
-        hit = repeat.any(axis=1)
-        if not hit.any():
-            return draws
-        sub = sub[hit]
-        rows = rows[hit]
-        sub[:, 1:][repeat[hit]] = rng.integers(0, n_genes, size=int(repeat[hit].sum()), dtype=np.int32)
+    repeat = draws[:, 1:] == draws[:, :-1]
+    rows = np.flatnonzero(repeat.any(axis=1))
+    repeat = repeat[rows]  # aligned with rows from here on
+    while rows.size:
+        sub = draws[rows]
+        row, column = np.nonzero(repeat)
+        sub[row, column + 1] = rng.integers(0, n_genes, size=len(row), dtype=np.int32)
         sub.sort(axis=1)
         draws[rows] = sub
+        repeat = sub[:, 1:] == sub[:, :-1]
+        left = repeat.any(axis=1)
+        rows, repeat = rows[left], repeat[left]
+    return draws
 
 
 def _block_extremes(weights: np.ndarray, positions: np.ndarray, n_genes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Highest running sum after a hit and lowest before one, per random set (row of ``positions``).
+    """ES of random sets (rows of ``positions``) and whether it is positive (ES >= its opposite).
 
-    The same running sum as :func:`_walk`, in float32 on the transposed block (fast cumulative
-    sums); its error (~1e-6) only matters for a null ES within that distance of an observed ES.
-    Sets whose weights are all zero step up uniformly, as in :func:`_walk`.
+    The same running sum as :func:`_walk`, in float32 on the transposed block, accumulated row by
+    row (several times faster than ``cumsum`` along that axis); its error (~1e-6) only matters for
+    a null ES within that distance of an observed ES. Sets whose weights are all zero step up
+    uniformly, as in :func:`_walk`.
     """
     k = positions.shape[1]
     hits = np.ascontiguousarray(positions.T)  # (k, sets)
     step = weights[hits]
-    total = step.sum(axis=0)
+    running = np.empty_like(step)
+    _accumulate(step, out=running)
+    total = running[-1].copy()
     zero = total == 0
     if zero.any():
         step[:, zero] = 1.0
-        total[zero] = k
-    step *= (1.0 / total).astype(np.float32)
-    tops = np.cumsum(step, axis=0)
+        _accumulate(step, out=running)
+        total = running[-1].copy()
+    inv = np.float32(1.0) / total
+    running *= inv  # the hits' part of the running sum after each hit
     hits -= np.arange(k, dtype=np.int32)[:, None]  # misses before each hit
-    tops -= hits.astype(np.float32) * np.float32(1.0 / (n_genes - k))
-    high = tops.max(axis=0)
-    tops -= step  # now the running sum just before each hit
-    low = tops.min(axis=0)
+    misses = hits.astype(np.float32)
+    misses *= np.float32(1.0 / (n_genes - k))
+    running -= misses  # the running sum just after each hit
+    high = running.max(axis=0)
+    step *= inv
+    running -= step  # ... and just before it
+    low = running.min(axis=0)
     positive = high > -low
     tie = high == -low
     if tie.any():  # the first extreme wins, as in _extreme (bottom j precedes top j)
-        bottoms = tops[:, tie]
+        bottoms = running[:, tie]
         positive[tie] = (bottoms + step[:, tie]).argmax(axis=0) < bottoms.argmin(axis=0)
     return np.where(positive, high, low), positive
+
+
+def _accumulate(values: np.ndarray, *, out: np.ndarray) -> None:
+    """Cumulative sum down the rows of ``values`` into ``out``."""
+    out[0] = values[0]
+    for i in range(1, len(values)):
+        np.add(out[i - 1], values[i], out=out[i])
 
 
 def tail_counts(
