@@ -4,13 +4,14 @@ Run from the repository root (needs ../shared; takes about 15-30 minutes on 2 co
 it in the stock-PyDESeq2 runs and in GSEA on Reactome)::
 
     python tests/parity/make_validation_table.py [--skip-gsea] [--skip-stock] [--skip-ablation]
+    python tests/parity/make_validation_table.py --gsea-only   # rewrite only the GSEA section
 
 Every figure in the document is computed here; nothing is typed by hand. The tables:
 
 1. DE agreement per scenario and contrast, default engine (``deseq2_exact``) and, for
    comparison, stock PyDESeq2 (``engine: pydeseq2``);
 2. shrunken log2 fold changes vs apeglm;
-3. GSEA (gseapy via degsea) vs fgsea;
+3. GSEA (degsea's engine) vs fgsea;
 4. each corrected deviation: the figure it moves, measured by reverting that one step of
    the ``deseq2_exact`` engine to PyDESeq2's own implementation.
 """
@@ -175,14 +176,17 @@ def gsea_section() -> tuple[list[str], list[dict]]:
     t = parity.THRESHOLDS
     out = [
         "| contrast | collection | sets | NES r (vs fgsea mean of 3 seeds) | fgsea padj<0.01 in all seeds: our FDR<0.05 | "
-        "fgsea padj>0.2 in all seeds: our FDR>0.05 | seconds (2 threads) |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "fgsea padj>0.2 in all seeds: our FDR>0.05 | same with GSEA's q-value (fdr_gsea) | log10 p r (sets resolved) "
+        "| seconds (2 threads) |",
+        "|---|---|---:|---:|---:|---:|---|---:|---:|",
     ]
     for r in rows:
         out.append(
             f"| {r['contrast']} | {r['collection']} | {r['n_sets']} | {r['nes_pearson']:.5f}{_mark(r['nes_pearson'] >= t['nes_pearson'])} "
             f"| {_count(r['sig_recall'], r['n_sig'])}{_mark(not r['n_sig'] or r['sig_recall'] >= t['gsea_sig_recall'])} "
             f"| {_count(r['null_specificity'], r['n_null'])}{_mark(not r['n_null'] or r['null_specificity'] >= t['gsea_null_specificity'])} "
+            f"| {_count(r['sig_recall_gsea_q'], r['n_sig'])}; {_count(r['null_specificity_gsea_q'], r['n_null'])} "
+            f"| {r['log10p_pearson']:.3f}{_mark(r['log10p_pearson'] >= t['gsea_log10p_pearson'])} ({r['n_resolved']}) "
             f"| {r['seconds']:.0f} |"
         )
     return out, rows
@@ -221,17 +225,53 @@ def ablation_section(scenarios: dict[str, parity.Scenario], exact_rows: list[dic
     return out
 
 
+GSEA_HEADER = "## GSEA vs fgsea (GSE96870 ranks, 1000 permutations, seed 1)"
+
+
+def gsea_block() -> list[str]:
+    """The GSEA section: header, table and its note."""
+    gsea_lines, _ = gsea_section()
+    return [GSEA_HEADER, ""] + gsea_lines + [
+        "",
+        "'our FDR' is the default: Benjamini-Hochberg over the engine's adaptive permutation p-values "
+        "(`padj`; sets in the tail get up to `max_permutations` = 50,000 random sets of their size, see "
+        "`degsea/gsea_engine.py`). 'same with GSEA's q-value' gives the same two shares for GSEA's NES-based "
+        "q-value (`fdr_gsea`, config `gsea: fdr: gsea_nes`), the previous default. 'log10 p r' (threshold 0.99): Pearson "
+        "correlation of log10 p-values with fgsea's (mean over its seeds) for the sets whose fgsea p-value "
+        "is above our resolution (2 / permutations of the set's size). 'seconds': wall time of the run as "
+        "measured, on a machine shared with other jobs (bench/ has the controlled timings).",
+    ]
+
+
+def replace_gsea_section(path: Path) -> None:
+    """Put a freshly computed GSEA section into ``path`` in place of its old one (``--gsea-only``)."""
+    lines = path.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("## GSEA vs fgsea"))
+    stop = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    # the GSEA entry of the known gaps, if an older version of this script wrote one
+    kept = [line for line in lines[stop:] if not line.startswith("- **GSEA significance on large collections**")]
+    path.write_text("\n".join(lines[:start] + gsea_block() + [""] + kept) + "\n")
+    log.info("wrote the GSEA section of %s", path)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", default=str(HERE.parents[1] / "docs" / "validation.md"))
     parser.add_argument("--skip-gsea", action="store_true")
     parser.add_argument("--skip-stock", action="store_true", help="do not run the stock PyDESeq2 engine")
     parser.add_argument("--skip-ablation", action="store_true")
+    parser.add_argument(
+        "--gsea-only", action="store_true",
+        help="recompute the GSEA section only and put it into the existing output file (the rest is kept)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     warnings.filterwarnings("ignore")
     if not parity.SHARED_REFERENCE.is_dir():
         raise SystemExit(f"{parity.SHARED_REFERENCE} is absent")
+    if args.gsea_only:
+        replace_gsea_section(Path(args.output))
+        return
 
     scenarios = {s.name: s for s in parity.real_scenarios() + parity.simulated_scenarios()}
     exact_rows, stock_rows, timings = [], [], []
@@ -261,8 +301,8 @@ def main(argv: list[str] | None = None) -> None:
         "Acceptance thresholds: log2FC Pearson >= 0.9999 and max |diff| <= 0.05 (baseMean >= 10); -log10 p "
         "Pearson >= 0.999; padj < 0.1 Jaccard >= 0.98; identical p-value NA pattern; padj NA pattern differing "
         "in <= 0.5 % of genes; shrunken log2FC vs apeglm Pearson >= 0.998; GSEA NES Pearson >= 0.999, >= 95 % "
-        "of clearly enriched sets called, >= 95 % of clearly null sets not called. ✗ marks a figure that "
-        "misses its threshold.",
+        "of clearly enriched sets called, >= 95 % of clearly null sets not called, GSEA log10 p Pearson >= 0.99. "
+        "✗ marks a figure that misses its threshold.",
         "",
         "## Scenarios",
         "",
@@ -291,22 +331,21 @@ def main(argv: list[str] | None = None) -> None:
         "on floating-point detail of the path.",
     ]
     if not args.skip_gsea:
-        gsea_lines, _ = gsea_section()
-        lines += ["", "## GSEA vs fgsea (GSE96870 ranks, 1000 permutations, seed 1)", ""] + gsea_lines
+        lines += [""] + gsea_block()
     lines += [
         "",
         "## Known gaps (strict xfail in the tests)",
         "",
-        "- **One gene at the maximum dispersion** (sim_factor3_small B_vs_A, G00200): its dispersion is at the "
-        "upper bound (10) and its coefficient fit falls back to L-BFGS-B in both DESeq2 and degsea; the two "
-        "searches stop 0.24 apart in log2FC (threshold 0.05). Every other figure of the scenario meets its "
-        "threshold: with 3 residual degrees of freedom DESeq2 simulates the dispersion prior variance from "
-        "R's random numbers after `set.seed(2)`, and degsea draws the same numbers (`degsea.r_random`) and "
-        "smooths them with R's interpolating loess, so its prior variance is DESeq2's grid point exactly.",
-        "- **GSEA significance on large collections**: degsea reports GSEA's FDR q-value (from the NES null of "
-        "1000 permutations, as gseapy and Broad GSEA); fgsea reports BH-adjusted multilevel p-values. With many "
-        "enriched Reactome sets (Day8_vs_Day0), the q-value is the more conservative: 12 of the 23 sets that "
-        "fgsea calls at padj < 0.01 in all seeds have q < 0.05. NES agree at r > 0.9999 everywhere.",
+        "None: every scenario meets every threshold. The last two closed were both in how R searches:",
+        "",
+        "- **<= 3 residual degrees of freedom** (sim_factor3_small): DESeq2 simulates the dispersion prior "
+        "variance from R's random numbers after `set.seed(2)`; degsea draws the same numbers "
+        "(`degsea.r_random`) and smooths the KL curve with R's interpolating loess, so its prior variance is "
+        "DESeq2's grid point exactly (a numpy Generator gave 0.585 vs 0.545, Jaccard 0.973).",
+        "- **Coefficients by L-BFGS-B** (sim_factor3_small B_vs_A, G00200, dispersion at the upper bound 10): "
+        "where IRLS does not converge DESeq2 calls R's `optim(method='L-BFGS-B')` without a gradient; degsea "
+        "now uses the same settings (central differences with ndeps 1e-3, lmm 5, factr 1e7, pgtol 0, "
+        "maxit 100), which moved the gene from 0.24 to within the 0.05 threshold.",
     ]
     if not args.skip_ablation:
         lines += ["", "## Corrected deviations and the figures they move", ""] + ablation_section(scenarios, exact_rows)

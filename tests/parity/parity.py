@@ -43,6 +43,7 @@ THRESHOLDS = {
     "nes_pearson": 0.999,
     "gsea_sig_recall": 0.95,
     "gsea_null_specificity": 0.95,
+    "gsea_log10p_pearson": 0.99,
 }
 
 
@@ -226,11 +227,11 @@ def run_gsea(contrast: str, collection: str, *, permutations: int = 1000, seed: 
 
 
 def read_fgsea(contrast: str, collection: str) -> pd.DataFrame:
-    """fgsea's NES and padj for the three seeds, one row per pathway."""
+    """fgsea's NES, pval and padj for the three seeds, one row per pathway."""
     parts = []
     for seed in FGSEA_SEEDS:
         path = SHARED_REFERENCE / "fgsea" / f"gse96870_{contrast}.fgsea.{collection}.seed{seed}.tsv"
-        part = pd.read_csv(path, sep="\t").set_index("pathway")[["NES", "padj"]]
+        part = pd.read_csv(path, sep="\t").set_index("pathway")[["NES", "pval", "padj"]]
         parts.append(part.add_suffix(f"_seed{seed}"))
     return pd.concat(parts, axis=1)
 
@@ -240,14 +241,18 @@ def gsea_figures(ours: pd.DataFrame, fgsea: pd.DataFrame) -> dict[str, float]:
 
     ``nes_pearson``: our NES vs fgsea's mean NES over seeds. ``sig_recall``: of the sets with
     fgsea padj < 0.01 in all seeds, the share with our FDR < 0.05. ``null_specificity``: of
-    the sets with fgsea padj > 0.2 in all seeds, the share with our FDR > 0.05.
+    the sets with fgsea padj > 0.2 in all seeds, the share with our FDR > 0.05. ``FDR`` is the
+    table's FDR column (the configured method, by default BH ``padj``); ``*_gsea_q`` are the same
+    shares for GSEA's NES-based q-value (``fdr_gsea``). ``log10p_pearson``: log10 of our
+    p-value vs fgsea's (mean over seeds of log10 pval) for sets with fgsea p above our
+    resolution (2 / our permutations of the set's size).
     """
     merged = ours.set_index("set").join(fgsea, how="inner")
     padj = merged[[f"padj_seed{s}" for s in FGSEA_SEEDS]]
     nes = merged[[f"NES_seed{s}" for s in FGSEA_SEEDS]].mean(axis=1)
     sig = (padj < 0.01).all(axis=1)
     null = (padj > 0.2).all(axis=1)
-    return {
+    figures = {
         "n_sets": len(merged),
         "n_sets_fgsea_only": int(len(fgsea) - len(merged)),
         "nes_pearson": _pearson(merged["NES"], nes),
@@ -255,4 +260,12 @@ def gsea_figures(ours: pd.DataFrame, fgsea: pd.DataFrame) -> dict[str, float]:
         "sig_recall": float((merged.loc[sig, "FDR"] < 0.05).mean()) if sig.any() else float("nan"),
         "n_null": int(null.sum()),
         "null_specificity": float((merged.loc[null, "FDR"] > 0.05).mean()) if null.any() else float("nan"),
+        "sig_recall_gsea_q": float((merged.loc[sig, "fdr_gsea"] < 0.05).mean()) if sig.any() else float("nan"),
+        "null_specificity_gsea_q": float((merged.loc[null, "fdr_gsea"] > 0.05).mean()) if null.any() else float("nan"),
     }
+    if "pval_seed1" in merged:
+        log_fgsea = np.log10(merged[[f"pval_seed{s}" for s in FGSEA_SEEDS]]).mean(axis=1)
+        resolved = log_fgsea > np.log10(2 / merged["permutations"])
+        figures["log10p_pearson"] = _pearson(np.log10(merged.loc[resolved, "pvalue"]), log_fgsea[resolved])
+        figures["n_resolved"] = int(resolved.sum())
+    return figures

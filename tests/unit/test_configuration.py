@@ -176,6 +176,16 @@ def test_enum(schema: dict[str, Any]) -> None:
     assert "allowed: one of 'stat', 'log2FoldChange', 'log2FoldChange_shrunk', 'signed_log10_pvalue'" in message
 
 
+def test_gsea_fdr_method(schema: dict[str, Any]) -> None:
+    validated = validate({}, schema)
+    assert validated["gsea"]["fdr"] == "bh" and validated["gsea"]["max_permutations"] == 50_000
+    assert validate({"gsea": {"fdr": "gsea_nes"}}, schema)["gsea"]["fdr"] == "gsea_nes"
+    where = "where: config 'gsea: fdr'\n  found: 'qvalue'\n  allowed: one of 'bh', 'gsea_nes'"
+    with pytest.raises(InputError, match=re.escape(where)) as info:
+        validate({"gsea": {"fdr": "qvalue"}}, schema)
+    assert "Benjamini-Hochberg" in str(info.value)  # the key's description is the hint
+
+
 def test_enum_nested_in_counts(schema: dict[str, Any]) -> None:
     where = "where: config 'counts: extra_columns'\n  found: 'ignore'\n  allowed: one of 'error', 'drop'"
     with pytest.raises(InputError, match=re.escape(where)):

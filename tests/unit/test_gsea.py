@@ -8,7 +8,7 @@ import pytest
 
 from degsea.errors import InputError
 from degsea.genesets import GeneSet
-from degsea.gsea import RESULT_COLUMNS, check_coverage, merge_collections, prerank, summarise
+from degsea.gsea import RESULT_COLUMNS, check_coverage, fdr_floor, merge_collections, prerank, summarise
 
 
 def collection(**sets: list[str]) -> dict[str, GeneSet]:
@@ -178,3 +178,27 @@ def test_prerank_rejects_duplicate_set_names(planted: tuple[pd.Series, dict]) ->
     twice = {"a.gmt": collection(S=list(ranks.index[:10])), "b.gmt": collection(S=list(ranks.index[10:20]))}
     with pytest.raises(InputError, match=r"appears in two collections\.\n  file: b.gmt"):
         prerank(ranks, twice, permutations=10, min_size=5, max_size=100)
+
+
+def test_fdr_column_follows_the_configured_method(planted: tuple[pd.Series, dict]) -> None:
+    ranks, collections = planted
+    kwargs = {"permutations": 100, "min_size": 5, "max_size": 100, "seed": 11}
+    bh = prerank(ranks, collections, fdr="bh", **kwargs).set_index("set")
+    gsea_nes = prerank(ranks, collections, fdr="gsea_nes", **kwargs).set_index("set")
+    pd.testing.assert_series_equal(bh["FDR"], bh["padj"], check_names=False)
+    pd.testing.assert_series_equal(gsea_nes["FDR"], gsea_nes["fdr_gsea"], check_names=False)
+    # the method changes only which column is copied into FDR
+    pd.testing.assert_frame_equal(bh.drop(columns="FDR"), gsea_nes.drop(columns="FDR"))
+    # the planted sets get more permutations and p-values below the base run's resolution
+    assert (bh.loc[["UP_SET", "DOWN_SET"], "permutations"] > 100).all()
+    assert (bh.loc[["UP_SET", "DOWN_SET"], "pvalue"] < 1 / 101).all()
+    assert bh.loc["NULL_SET", "padj"] > 0.05
+    with pytest.raises(ValueError, match="unknown FDR method 'q'"):
+        prerank(ranks, collections, fdr="q", **kwargs)
+
+
+def test_fdr_floor() -> None:
+    assert fdr_floor("bh", permutations=1000, max_permutations=50_000) == 1 / 50_000
+    assert fdr_floor("bh", permutations=1000, max_permutations=500) == 1 / 1000
+    assert fdr_floor("gsea_nes", permutations=1000, max_permutations=50_000) == 1 / 1000
+    assert fdr_floor("bh", permutations=1000, max_permutations=50_000, engine="gseapy") == 1 / 1000

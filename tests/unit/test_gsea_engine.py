@@ -126,3 +126,102 @@ def test_dispatch_in_degsea_gsea(case: tuple[pd.Series, dict]) -> None:
     assert (table["leading_edge_size"] > 0).all()
     with pytest.raises(ValueError):
         prerank(ranks, collections, permutations=100, engine="fgsea")
+
+
+# --- adaptive p-values and BH ---------------------------------------------------------------------
+
+
+def test_random_sets_are_distinct_sorted_and_uniform() -> None:
+    rng = np.random.default_rng(3)
+    # 30 of 40 genes: many repeats to redraw
+    draws = gsea_engine.random_sets(rng, 40, 30, 20_000)
+    assert draws.shape == (20_000, 30)
+    assert (np.diff(draws, axis=1) > 0).all()
+    assert draws.min() >= 0 and draws.max() < 40
+    # every gene is in a set with probability 30 / 40 (binomial sd ~0.003)
+    inclusion = np.bincount(draws.ravel(), minlength=40) / 20_000
+    np.testing.assert_allclose(inclusion, 0.75, atol=0.015)
+    # pairs are as frequent as under sampling without replacement: P(0 and 39) = 30 * 29 / (40 * 39)
+    both = ((draws[:, 0] == 0) & (draws[:, -1] == 39)).mean()
+    assert both == pytest.approx(30 * 29 / (40 * 39), abs=0.015)
+
+
+def test_tail_counts_match_the_walk_of_the_same_random_sets() -> None:
+    rng = np.random.default_rng(5)
+    weights = np.sort(np.abs(rng.normal(size=500)))[::-1] ** 1.0
+    levels = np.array([0.2, 0.35, -0.3, -0.5])
+    n_pos, n_neg, extreme = gsea_engine.tail_counts(weights, 25, levels=levels, blocks=range(2, 4), seed=8)
+    # the same blocks, through the float64 walk of the base run
+    null = []
+    for block in (2, 3):
+        block_rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([8, 25, block])))
+        positions = gsea_engine.random_sets(block_rng, 500, 25, gsea_engine.BLOCK)
+        bottoms, tops = gsea_engine._walk(positions, weights[positions], 500)
+        null.append(gsea_engine._extreme(bottoms, tops))
+    null = np.concatenate(null)
+    assert n_pos + n_neg == 2 * gsea_engine.BLOCK
+    assert n_pos == (null >= 0).sum()
+    assert list(extreme) == [(null >= 0.2).sum(), (null >= 0.35).sum(), (null <= -0.3).sum(), (null <= -0.5).sum()]
+    assert extreme[0] > extreme[1] > 0
+
+
+def test_bh_adjust() -> None:
+    p = np.array([0.01, 0.04, 0.03, np.nan, 0.5, 0.002])
+    # by hand: sorted 0.002, 0.01, 0.03, 0.04, 0.5 (m = 5): 0.01, 0.025, 0.05, 0.05, 0.5
+    expected = np.array([0.025, 0.05, 0.05, np.nan, 0.5, 0.01])
+    np.testing.assert_allclose(gsea_engine.bh_adjust(p), expected)
+    stats = pytest.importorskip("scipy.stats")
+    q = np.random.default_rng(1).uniform(size=200) ** 3
+    np.testing.assert_allclose(gsea_engine.bh_adjust(q), stats.false_discovery_control(q))
+    assert gsea_engine.bh_adjust(np.array([np.nan])).tolist() == [pytest.approx(np.nan, nan_ok=True)]
+
+
+def exact_pvalue(weights: np.ndarray, hits: list[int], k: int) -> float:
+    """Same-signed share of all k-subsets whose ES is at least as extreme as that of ``hits``."""
+    from itertools import combinations
+
+    n = len(weights)
+    subsets = np.array(list(combinations(range(n), k)))
+    bottoms, tops = gsea_engine._walk(subsets, weights[subsets], n)
+    null = gsea_engine._extreme(bottoms, tops)
+    bottoms, tops = gsea_engine._walk(np.array(hits), weights[hits], n)
+    es = gsea_engine._extreme(bottoms, tops)
+    if es >= 0:
+        return float((null >= es - 1e-12).sum() / (null >= 0).sum())
+    return float((null <= es + 1e-12).sum() / (null < 0).sum())
+
+
+def test_adaptive_pvalues_reach_the_exact_tail() -> None:
+    """On 40 genes, sets of 4: the exact p-values enumerate all 91,390 subsets."""
+    rng = np.random.default_rng(11)
+    genes = [f"g{i:02d}" for i in range(40)]
+    scores = np.sort(rng.normal(size=40))[::-1] * 2
+    ranks = pd.Series(scores, index=genes)
+    sets = {"TOP": [genes[i] for i in (0, 1, 2, 5)], "BOTTOM": [genes[i] for i in (39, 37, 34, 30)], "MID": genes[10:40:8]}
+    weights = np.abs(scores)
+    table = gsea_engine.prerank(
+        ranks, sets, permutations=1000, min_size=4, seed=4, max_permutations=400_000, min_exceedances=100
+    ).set_index("Term")
+    for name, members in sets.items():
+        exact = exact_pvalue(weights, sorted(genes.index(g) for g in members), 4)
+        # >= 100 exceedances: relative sd <= 10 %
+        assert table.loc[name, "pval"] == pytest.approx(exact, rel=0.35), name
+    # a tail 1000 base permutations cannot resolve: ~500 same-signed null ES, floor ~2e-3
+    assert exact_pvalue(weights, [0, 1, 2, 5], 4) < 1.5e-3
+    assert table.loc["TOP", "n_perm"] > 1000
+    np.testing.assert_allclose(table["padj"], gsea_engine.bh_adjust(table["pval"].to_numpy()))
+
+
+def test_no_extra_permutations_at_the_cap(case: tuple[pd.Series, dict]) -> None:
+    ranks, sets = case
+    table = gsea_engine.prerank(ranks, sets, permutations=300, seed=9, max_permutations=300).set_index("Term")
+    assert (table["n_perm"] == 300).all()
+    # (b + 1) / (m + 1) of the base run, never below its floor and above gseapy's b / m
+    assert (table["pval"] >= table["NOM p-val"]).all()
+    assert (table["pval"] >= 1 / 301).all()
+    extended = gsea_engine.prerank(ranks, sets, permutations=300, seed=9).set_index("Term")
+    planted = [f"SET_{i:02d}" for i in range(0, 40, 5)]
+    assert (extended.loc[planted, "n_perm"] > 300).all()
+    assert (extended.loc[planted, "pval"] < 1 / 301).all()
+    # the gseapy statistics do not change with the extension
+    pd.testing.assert_frame_equal(table[gsea_engine.COLUMNS[1:]], extended[gsea_engine.COLUMNS[1:]])

@@ -1,7 +1,19 @@
 # Preranked GSEA per contrast, and a sets x contrasts summary.
 
+from degsea.gsea import FDR_METHODS, fdr_floor
+
 #: The gsea: keys rule gsea uses (gene-set sources are handled by prepare_genesets).
-GSEA_SETTINGS = ("rank_by", "permutations", "min_size", "max_size", "weight", "seed", "min_coverage", "engine")
+GSEA_SETTINGS = (
+    "rank_by", "permutations", "max_permutations", "fdr", "min_size", "max_size", "weight", "seed", "min_coverage", "engine",
+)
+
+#: FDR values below this are shown as "< floor" in the figures and the report.
+GSEA_FDR_FLOOR = fdr_floor(
+    config["gsea"]["fdr"],
+    permutations=config["gsea"]["permutations"],
+    max_permutations=config["gsea"]["max_permutations"],
+    engine=config["gsea"]["engine"],
+)
 
 # Downloads run on the submitting host: cluster compute nodes often have no internet.
 localrules:

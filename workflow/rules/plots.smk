@@ -138,6 +138,8 @@ rule gsea_overview:
         focus_sets=FOCUS_SETS,
         top_n=config["plots"]["top_sets"],
         permutations=config["gsea"]["permutations"],
+        fdr_floor=GSEA_FDR_FLOOR,
+        fdr_method=FDR_METHODS[config["gsea"]["fdr"]],
         fdr=config["plots"]["fdr"],
         dpi=config["plots"]["dpi"],
     log:
@@ -199,6 +201,8 @@ rule gsea_figures:
         groups=PLOT_GROUPS,
         weight=config["gsea"]["weight"],
         permutations=config["gsea"]["permutations"],
+        fdr_floor=GSEA_FDR_FLOOR,
+        fdr_method=FDR_METHODS[config["gsea"]["fdr"]],
         heatmap_top_n=config["plots"]["heatmap_top_n"],
         dpi=config["plots"]["dpi"],
     log:

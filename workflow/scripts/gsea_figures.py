@@ -16,7 +16,7 @@ with rule_logging(snakemake.log[0], rule=f"gsea_figures {snakemake.wildcards.con
         leading_edge=list(snakemake.output.leading_edge),  # noqa: F821
         groups=snakemake.params.groups,  # noqa: F821
         weight=snakemake.params.weight,  # noqa: F821
-        permutations=snakemake.params.permutations,  # noqa: F821
+        fdr_floor=snakemake.params.fdr_floor,  # noqa: F821
         heatmap_top_n=snakemake.params.heatmap_top_n,  # noqa: F821
         dpi=snakemake.params.dpi,  # noqa: F821
     )

@@ -11,7 +11,7 @@ with rule_logging(snakemake.log[0], rule="gsea_overview"):  # noqa: F821
         table_out=snakemake.output.table,  # noqa: F821
         focus_sets=snakemake.params.focus_sets,  # noqa: F821
         top_n=snakemake.params.top_n,  # noqa: F821
-        permutations=snakemake.params.permutations,  # noqa: F821
+        fdr_floor=snakemake.params.fdr_floor,  # noqa: F821
         fdr_threshold=snakemake.params.fdr,  # noqa: F821
         dpi=snakemake.params.dpi,  # noqa: F821
     )

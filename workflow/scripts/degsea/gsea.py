@@ -1,4 +1,4 @@
-"""Preranked gene-set enrichment analysis with gseapy."""
+"""Preranked gene-set enrichment analysis: degsea's engine (default) or gseapy's prerank."""
 
 from __future__ import annotations
 
@@ -10,10 +10,21 @@ import pandas as pd
 
 from degsea.errors import InputError
 from degsea.genesets import GeneSet
+from degsea.gsea_engine import bh_adjust
 
 log = logging.getLogger(__name__)
 
-#: Columns of a GSEA result table.
+#: FDR methods (config ``gsea: fdr``): what the ``FDR`` column, the summary, figures and report use.
+FDR_METHODS = {
+    "bh": "padj: Benjamini-Hochberg adjusted permutation p-values (as fgsea)",
+    "gsea_nes": "fdr_gsea: GSEA's NES-based FDR q-value (as GSEA and gseapy)",
+}
+
+#: Columns of a GSEA result table. ``pvalue``: permutation p-value, ``(b + 1) / (m + 1)`` with
+#: more permutations for sets in the tail (engine ``degsea``; gseapy's nominal p with engine
+#: ``gseapy``); ``padj``: its Benjamini-Hochberg adjustment over all tested sets; ``fdr_gsea``:
+#: GSEA's NES-based FDR q-value; ``FDR``: ``padj`` or ``fdr_gsea`` as config ``gsea: fdr`` says;
+#: ``permutations``: random sets of the set's size behind ``pvalue``.
 RESULT_COLUMNS = [
     "set",
     "collection",
@@ -21,11 +32,26 @@ RESULT_COLUMNS = [
     "ES",
     "NES",
     "pvalue",
+    "padj",
+    "fdr_gsea",
     "FDR",
     "FWER",
+    "permutations",
     "leading_edge_size",
     "leading_edge",
 ]
+
+
+def fdr_floor(fdr: str, *, permutations: int, max_permutations: int, engine: str = "degsea") -> float:
+    """The smallest FDR a run resolves; figures and the report show smaller values as below it.
+
+    GSEA's q-value (``gsea_nes``) and gseapy's p-values can be 0, meaning below
+    ``1 / permutations``; the degsea engine's BH ``padj`` is at least about
+    ``2 / max_permutations`` (its p-values are at least ``1 / (m + 1)``, m ~ half the permutations).
+    """
+    if fdr == "bh" and engine == "degsea":
+        return 1.0 / max(permutations, max_permutations)
+    return 1.0 / permutations
 
 
 def check_coverage(
@@ -188,6 +214,8 @@ def prerank(
     seed: int = 42,
     threads: int = 1,
     engine: str = "degsea",
+    fdr: str = "bh",
+    max_permutations: int = 50_000,
 ) -> pd.DataFrame:
     """Run preranked GSEA (gseapy's statistics) on all sets of all collections.
 
@@ -210,12 +238,21 @@ def prerank(
     engine
         ``degsea``: :mod:`degsea.gsea_engine` (vectorised permutations, same statistics as
         gseapy); ``gseapy``: gseapy's own ``prerank``.
+    fdr
+        Which FDR fills the ``FDR`` column (:data:`FDR_METHODS`): ``bh`` (``padj``) or
+        ``gsea_nes`` (``fdr_gsea``); both columns are always written.
+    max_permutations
+        Engine ``degsea``: most permutations per set size for the p-values of sets in the tail
+        (see :func:`degsea.gsea_engine.prerank`); p-values resolve down to about
+        ``2 / max_permutations``.
 
     Returns
     -------
     pandas.DataFrame
         :data:`RESULT_COLUMNS`, sorted by NES (highest first) then set name.
     """
+    if fdr not in FDR_METHODS:
+        raise ValueError(f"unknown FDR method {fdr!r} ({', '.join(FDR_METHODS)})")
     merged = merge_collections(collections)
     gene_sets = {name: list(geneset.genes) for name, (_, geneset) in merged.items()}
     log.info("GSEA: %d genes, %d sets, %d permutations, seed %d", len(ranks), len(gene_sets), permutations, seed)
@@ -223,7 +260,8 @@ def prerank(
         from degsea import gsea_engine
 
         raw = gsea_engine.prerank(
-            ranks, gene_sets, permutations=permutations, min_size=min_size, max_size=max_size, weight=weight, seed=seed
+            ranks, gene_sets, permutations=permutations, min_size=min_size, max_size=max_size, weight=weight, seed=seed,
+            max_permutations=max_permutations,
         )
     elif engine != "gseapy":
         raise ValueError(f"unknown GSEA engine {engine!r} (degsea, gseapy)")
@@ -231,7 +269,15 @@ def prerank(
         import gseapy
 
         raw = _gseapy_prerank(gseapy, ranks, gene_sets, permutations, min_size, max_size, weight, seed, threads)
-    return _result_table(raw, ranks, merged)
+        raw = raw.assign(pval=raw["NOM p-val"].astype(float), n_perm=permutations)
+        raw["padj"] = bh_adjust(raw["pval"].to_numpy())
+    table = _result_table(raw, ranks, merged)
+    table["FDR"] = table["padj" if fdr == "bh" else "fdr_gsea"]
+    log.info(
+        "GSEA: %d sets tested; %d at padj (BH) < 0.05, %d at GSEA's FDR q < 0.05; FDR column = %s",
+        len(table), int((table["padj"] < 0.05).sum()), int((table["fdr_gsea"] < 0.05).sum()), FDR_METHODS[fdr],
+    )
+    return table
 
 
 def _gseapy_prerank(gseapy, ranks, gene_sets, permutations, min_size, max_size, weight, seed, threads):  # noqa: ANN001, ANN202
@@ -262,9 +308,12 @@ def _result_table(raw: pd.DataFrame, ranks: pd.Series, merged: dict) -> pd.DataF
             "size": [len(present.intersection(merged[t][1].genes)) for t in raw["Term"]],
             "ES": raw["ES"].astype(float),
             "NES": raw["NES"].astype(float),
-            "pvalue": raw["NOM p-val"].astype(float),
-            "FDR": raw["FDR q-val"].astype(float),
+            "pvalue": raw["pval"].astype(float),
+            "padj": raw["padj"].astype(float),
+            "fdr_gsea": raw["FDR q-val"].astype(float),
+            "FDR": np.nan,
             "FWER": raw["FWER p-val"].astype(float),
+            "permutations": raw["n_perm"].astype(int),
         }
     )
     leading = raw["Lead_genes"].fillna("").astype(str)

@@ -54,7 +54,7 @@ def nes_dotplot(
     focus
         Sets written in bold (the config's focus sets).
     fdr_floor
-        FDR values below this (an FDR of 0 means below 1 / permutations) are drawn at it.
+        FDR values below this (the smallest the run resolves, :func:`degsea.gsea.fdr_floor`) are drawn at it.
     fdr_threshold
         Dots of sets with FDR below this get a black ring.
     """

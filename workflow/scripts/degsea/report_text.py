@@ -10,6 +10,7 @@ import re
 import pandas as pd
 import yaml
 
+from degsea.gsea import FDR_METHODS, fdr_floor
 from degsea.plots_gsea import short_set_name
 
 
@@ -75,7 +76,12 @@ def front_page(
     str
         reStructuredText, wrapped in a Jinja ``raw`` block (Snakemake renders the front page with Jinja).
     """
-    floor = 1.0 / float(config["gsea"]["permutations"])
+    gsea_config = config["gsea"]
+    fdr_method = gsea_config.get("fdr", "bh")
+    engine = gsea_config.get("engine", "degsea")
+    max_permutations = int(gsea_config.get("max_permutations", gsea_config["permutations"]))
+    floor = fdr_floor(fdr_method, permutations=int(gsea_config["permutations"]), max_permutations=max_permutations, engine=engine)
+    p_text = f" (p-values: up to {max_permutations} per set size)" if engine == "degsea" and max_permutations > int(gsea_config["permutations"]) else ""
     contrasts = config["contrasts"]
     parts = [
         "degsea: differential expression and gene-set enrichment",
@@ -84,9 +90,9 @@ def front_page(
         f"**Design** ``{config['design']}`` on **{len(sheet)} samples**; PyDESeq2 (DESeq2's model, "
         f"alpha {config['de']['alpha']}, {config['de']['fit_type']} dispersion trend, Cook's filtering "
         f"{'on' if config['de']['cooks_filter'] else 'off'}, independent filtering "
-        f"{'on' if config['de']['independent_filter'] else 'off'}), then preranked GSEA with gseapy "
-        f"(rank by ``{config['gsea']['rank_by']}``, {config['gsea']['permutations']} permutations, seed {config['gsea']['seed']}, "
-        f"set size {config['gsea']['min_size']}-{config['gsea']['max_size']}) on "
+        f"{'on' if config['de']['independent_filter'] else 'off'}), then preranked GSEA with the "
+        f"{engine} engine (rank by ``{gsea_config['rank_by']}``, {gsea_config['permutations']} permutations{p_text}, "
+        f"seed {gsea_config['seed']}, set size {gsea_config['min_size']}-{gsea_config['max_size']}; FDR = {FDR_METHODS[fdr_method]}) on "
         + ", ".join(f"``{g}``" for g in config["gsea"]["genesets"])
         + ".",
         "",

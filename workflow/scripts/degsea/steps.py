@@ -184,6 +184,8 @@ def gene_set_enrichment(
     min_coverage: float = 0.25,
     threads: int = 1,
     engine: str = "degsea",
+    fdr: str = "bh",
+    max_permutations: int = 50_000,
 ) -> None:
     """Rule gsea: rank the genes of one contrast and run preranked GSEA on all collections.
 
@@ -203,7 +205,7 @@ def gene_set_enrichment(
     )
     result = gsea.prerank(
         ranks, collections, permutations=permutations, min_size=min_size, max_size=max_size, weight=weight, seed=seed, threads=threads,
-        engine=engine,
+        engine=engine, fdr=fdr, max_permutations=max_permutations,
     )
     write_table(ranks.reset_index(), ranks_out)
     write_table(result, table_out)
@@ -426,7 +428,7 @@ def gsea_figures(
     leading_edge: Sequence[str],
     groups: Mapping[str, Any],
     weight: float = 1.0,
-    permutations: int = 1000,
+    fdr_floor: float = 1e-3,
     heatmap_top_n: int = 50,
     dpi: int = 300,
 ) -> None:
@@ -434,6 +436,7 @@ def gsea_figures(
 
     ``running`` and ``leading_edge`` hold paths with stems ``running_<set>`` and
     ``leading_edge_<set>`` (set names made file-safe by :func:`degsea.enrichment.file_slug`).
+    FDR below ``fdr_floor`` (:func:`degsea.gsea.fdr_floor`) is shown as "< floor".
     """
     from degsea import plots_de, plots_gsea, qc
     from degsea.enrichment import expression_by_symbol, file_slug, running_sum
@@ -455,7 +458,7 @@ def gsea_figures(
         fdr = float(table.loc[name, "FDR"]) if tested else float("nan")
         run = running_sum(ranks, sets[name].genes, weight=weight)
         figure = plots_gsea.running_enrichment(
-            run, set_name=name, contrast=contrast, nes=nes, fdr=fdr, metric_name=metric_name, fdr_floor=1.0 / permutations
+            run, set_name=name, contrast=contrast, nes=nes, fdr=fdr, metric_name=metric_name, fdr_floor=fdr_floor
         )
         _save_figure(figure, running_paths[f"running_{slug}"], dpi=dpi)
         genes = [g for g in ranks.index[run.leading_edge] if g in expression.index]
@@ -476,11 +479,14 @@ def gsea_overview(
     table_out: str,
     focus_sets: Sequence[str] = (),
     top_n: int = 10,
-    permutations: int = 1000,
+    fdr_floor: float = 1e-3,
     fdr_threshold: float = 0.05,
     dpi: int = 300,
 ) -> None:
-    """Rule gsea_overview: NES x contrasts dot plot of the focus sets and the top sets, and its table."""
+    """Rule gsea_overview: NES x contrasts dot plot of the focus sets and the top sets, and its table.
+
+    FDR below ``fdr_floor`` (:func:`degsea.gsea.fdr_floor`) is drawn at it.
+    """
     from degsea import plots_gsea
     from degsea.enrichment import select_sets
 
@@ -490,7 +496,7 @@ def gsea_overview(
     shown.insert(1, "focus", shown["set"].isin(set(focus_sets)))
     write_table(shown, table_out)
     figure = plots_gsea.nes_dotplot(
-        frame, sets=chosen, contrasts=contrasts, focus=focus_sets, fdr_floor=1.0 / permutations, fdr_threshold=fdr_threshold
+        frame, sets=chosen, contrasts=contrasts, focus=focus_sets, fdr_floor=fdr_floor, fdr_threshold=fdr_threshold
     )
     _save_figure(figure, figures, dpi=dpi)
 
