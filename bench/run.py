@@ -390,7 +390,8 @@ def main() -> None:
     parser.add_argument("--only", choices=["de", "gsea"], help="run one stage only (de includes the demo end to end)")
     parser.add_argument("--reps", type=int, default=3, help="repetitions of fast cases (median reported)")
     parser.add_argument("--skip", nargs="*", default=[], help="kinds to skip, e.g. pydeseq2_stock gsea_gseapy demo")
-    parser.add_argument("--timeout", type=float, default=900.0, help="seconds after which a baseline run is killed and reported as not finished")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds after which an R DESeq2 run is killed and reported as not finished")
+    parser.add_argument("--stock-timeout", type=float, default=600.0, help="the same for stock PyDESeq2")
     parser.add_argument("--cases", nargs="*", help="DE / GSEA cases to run (default: all, or the --quick ones)")
     parser.add_argument("--worker", nargs=3, metavar=("KIND", "CASE", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -415,7 +416,7 @@ def main() -> None:
                 if kind == "pydeseq2_stock" and case == "sim20k_1000":
                     continue  # hours (est. from 200 samples); not run
                 reps = 1 if case in SLOW or (kind == "pydeseq2_stock" and (args.quick or case != "pasilla")) else args.reps
-                timeout = None if kind == "degsea_de" else args.timeout
+                timeout = {"degsea_de": None, "r_deseq2": args.timeout, "pydeseq2_stock": args.stock_timeout}[kind]
                 results.append(measure(label, kind, case, reps, timeout=timeout))
             # written after every case, so that an interrupted run leaves what it measured
             write_results({"DE": de_section(results, None, command=command, minutes=(time.time() - started) / 60)})
@@ -482,12 +483,12 @@ def de_section(results: list[dict], demo: dict | None, *, command: str, minutes:
                   f"{demo['snakemake_start']:.0f} s; {demo['strays']} processes left behind. Per job (1-s resolution, from "
                   "Snakemake's log and the rule logs): start-up = job start to the rule log's first line (Python start, "
                   "imports, Snakemake's script preamble); work = the rule log's first to last line.", "",
-                  "| rule | wall s | start-up s | work s |", "|---|---:|---:|---:|"]
+                  "| rule | log | wall s | start-up s | work s |", "|---|---|---:|---:|---:|"]
         for job in sorted(demo["jobs"], key=lambda j: j["start"]):
-            lines.append(f"| {job['rule']} | {job['wall']:.0f} | {job['startup']:.0f} | {job['work']:.0f} |")
+            lines.append(f"| {job['rule']} | `{job['log']}` | {job['wall']:.0f} | {job['startup']:.0f} | {job['work']:.0f} |")
         total = sum(j["wall"] for j in demo["jobs"])
         startup = sum(j["startup"] for j in demo["jobs"] if j["startup"] == j["startup"])
-        lines += [f"| all jobs (sum; 2 run at once) | {total:.0f} | {startup:.0f} | {total - startup:.0f} |", ""]
+        lines += [f"| all jobs (sum; 2 run at once) | | {total:.0f} | {startup:.0f} | {total - startup:.0f} |", ""]
     return "\n".join(lines)
 
 
