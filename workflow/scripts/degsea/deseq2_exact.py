@@ -34,7 +34,8 @@ The overridden steps follow DESeq2 1.38 (R/core.R and src/DESeq2.cpp) and apeglm
   :func:`apeglm_map`); the posterior SD from the Hessian at the mode.
 
 All loops run over genes at once (numpy arrays), which also makes the fit several times
-faster than PyDESeq2's per-gene optimisers.
+faster than PyDESeq2's per-gene optimisers; the dispersion and coefficient fits run over
+blocks of genes (bounded memory), in the inference's ``n_cpus`` threads.
 """
 
 from __future__ import annotations
