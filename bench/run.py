@@ -1,23 +1,30 @@
 #!/usr/bin/env python
 """Benchmark degsea's DE and GSEA stages against R DESeq2, stock PyDESeq2 and stock gseapy.
 
-Every measurement runs in its own process (``bench/run.py --worker ...``); the parent records
-its wall time and peak resident memory (``os.wait4``'s ru_maxrss of that child) and writes
+Every measurement runs in its own process (``bench/run.py --worker ...``) in its own process
+group; the parent records its wall time and peak resident memory (``os.wait4``'s ru_maxrss of
+that child), kills it past ``--timeout`` and checks that it left no process behind, and writes
 ``bench/RESULTS.md``. See bench/README.md.
 
     python bench/run.py --quick      # pasilla, simulated 20k x 12, Reactome GSEA (minutes)
-    python bench/run.py              # everything (hours: stock PyDESeq2 / gseapy on the big cases)
+    python bench/run.py --only de    # every DE case and the demo end to end (about an hour)
+    python bench/run.py --only gsea  # every GSEA case
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
+import re
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -87,10 +94,21 @@ def load_gsea(case: str) -> tuple[pd.Series, dict[str, list[str]]]:
     ranks = ranks[~ranks.index.duplicated()].sort_values(ascending=False, kind="stable")
     if case == "reactome":
         return ranks, read_gmt(SHARED / "data/genesets/c2.cp.reactome.v7.0.symbols.mouse.MouseGEM.gmt")
-    rng = np.random.default_rng(5)  # synthetic 5,000 sets, sizes log-uniform 15-500
+    rng = np.random.default_rng(5)
     genes = ranks.index.to_numpy()
-    sizes = np.exp(rng.uniform(np.log(15), np.log(500), 5000)).astype(int)
+    sizes = go_bp_like_sizes(5000, rng=rng)
     return ranks, {f"SYN_{i:04d}": list(genes[rng.choice(len(genes), k, replace=False)]) for i, k in enumerate(sizes)}
+
+
+def go_bp_like_sizes(n: int, *, rng: np.random.Generator, low: int = 15, high: int = 500, exponent: float = 1.9) -> np.ndarray:
+    """Gene-set sizes distributed like GO BP's within [low, high]: a power law, many small sets, few large.
+
+    GO BP's size distribution is heavy-tailed (density ~ size^-1.9 over 15-500, median ~30); sizes are
+    drawn by inverting that truncated power law's CDF.
+    """
+    a, b = low ** (1 - exponent), (high + 1) ** (1 - exponent)
+    u = rng.random(n)
+    return np.floor((a + u * (b - a)) ** (1 / (1 - exponent))).astype(int).clip(low, high)
 
 
 # ----------------------------------------------------------------------------- workers
@@ -101,9 +119,10 @@ def worker(kind: str, case: str, out: str) -> None:
     warnings.filterwarnings("ignore")
     t0 = time.perf_counter()
     info: dict = {}
-    if kind in ("degsea_de", "pydeseq2_stock", "pydeseq2_fast"):
+    if kind in ("degsea_de", "pydeseq2_stock"):
         counts, meta = load_de(case)
         spec = DE_CASES[case]
+        first = Path(out).with_suffix(".lfc.tsv")
         if kind == "degsea_de":
             import anndata as ad
 
@@ -115,26 +134,22 @@ def worker(kind: str, case: str, out: str) -> None:
             fitted = de.fit(adata, formula=spec["design"], contrasts=contrasts, threads=2)
             tables = [de.test_contrast(fitted, c) for c in contrasts]
             info["n_sig"] = [int((t["padj"] < 0.1).sum()) for t in tables]
+            tables[0].set_index("gene_id")[["log2FoldChange", "padj"]].to_csv(first, sep="\t")
         else:
             from pydeseq2.dds import DeseqDataSet
             from pydeseq2.default_inference import DefaultInference
             from pydeseq2.ds import DeseqStats
 
-            if kind == "pydeseq2_fast":
-                from degsea.fast_inference import FastInference
-
-                inference = FastInference()
-            else:
-                inference = DefaultInference(n_cpus=2)
+            inference = DefaultInference(n_cpus=2)
             dds = DeseqDataSet(counts=counts, metadata=meta, design=spec["design"], inference=inference, quiet=True)
             dds.deseq2()
             sig = []
-            for v, t, r in spec["contrasts"]:
+            for i, (v, t, r) in enumerate(spec["contrasts"]):
                 stats = DeseqStats(dds, contrast=[v, t, r], inference=inference, quiet=True)
                 stats.summary()
                 sig.append(int((stats.results_df["padj"] < 0.1).sum()))
-                if v == spec["contrasts"][0][0] and t == spec["contrasts"][0][1]:
-                    stats.results_df[["log2FoldChange", "padj"]].to_csv(Path(out).with_suffix(".lfc.tsv"), sep="\t")
+                if i == 0:
+                    stats.results_df[["log2FoldChange", "padj"]].rename_axis("gene_id").to_csv(first, sep="\t")
             info["n_sig"] = sig
     elif kind in ("gsea_degsea", "gsea_gseapy"):
         ranks, sets = load_gsea(case)
@@ -155,17 +170,50 @@ def worker(kind: str, case: str, out: str) -> None:
     Path(out).write_text(json.dumps(info))
 
 
-def run_child(cmd: list[str], env: dict | None = None) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS (GiB) and exit code of one child process."""
+def run_child(cmd: list[str], *, timeout: float | None = None, cwd: Path | None = None, output: Path | None = None) -> dict:
+    """Run one child in its own process group: wall seconds, peak RSS (GiB), exit code, timeout, strays.
+
+    The child's stdout and stderr go to ``output`` (a file, so that a chatty child cannot block on
+    a full pipe). Past ``timeout`` seconds the whole group is killed. After the child has ended,
+    any process left in its group (e.g. a worker pool that outlived it) is counted as a stray and
+    killed.
+    """
+    out_file = output or CACHE / "child.log"
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
+    with open(out_file, "w") as sink:
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True)
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if timeout is not None and time.perf_counter() - start > timeout:
+                os.killpg(proc.pid, signal.SIGKILL)
+                _, status, usage = os.wait4(proc.pid, 0)
+                timed_out = True
+                break
+            time.sleep(0.2)
     wall = time.perf_counter() - start
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        print(err[-2000:], file=sys.stderr)
-    return wall, usage.ru_maxrss / 1024**2, code
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    strays = stray_processes(proc.pid)
+    if strays:
+        os.killpg(proc.pid, signal.SIGKILL)
+    if proc.returncode != 0 and not timed_out:
+        print(Path(out_file).read_text(errors="replace")[-2000:], file=sys.stderr)
+    return {"wall": wall, "rss": usage.ru_maxrss / 1024**2, "code": proc.returncode, "timed_out": timed_out, "strays": strays}
+
+
+def stray_processes(pgid: int) -> int:
+    """Processes still alive in process group ``pgid`` (from /proc)."""
+    count = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            count += 1
+    return count
 
 
 def r_inputs(case: str) -> tuple[Path, Path]:
@@ -178,7 +226,7 @@ def r_inputs(case: str) -> tuple[Path, Path]:
     return counts_f, sheet_f
 
 
-def measure(label: str, kind: str, case: str, reps: int) -> dict:
+def measure(label: str, kind: str, case: str, reps: int, *, timeout: float | None = None) -> dict:
     rows = []
     for i in range(reps):
         out = CACHE / f"{kind}.{case}.{i}.json"
@@ -189,17 +237,21 @@ def measure(label: str, kind: str, case: str, reps: int) -> dict:
                    DE_CASES[case]["design"], v, t, r, str(CACHE / f"r.{case}.tsv"), "--shrink-type=none"]
         else:
             cmd = [sys.executable, __file__, "--worker", kind, case, str(out)]
-        wall, rss, code = run_child(cmd)
-        rows.append((wall, rss, code))
-        print(f"  {label:28s} {case:14s} rep {i + 1}/{reps}: {wall:8.1f} s  {rss:5.2f} GiB  exit {code}", flush=True)
-        if code != 0:
+        row = run_child(cmd, timeout=timeout, output=CACHE / f"{kind}.{case}.{i}.log")
+        rows.append(row)
+        state = "timed out" if row["timed_out"] else f"exit {row['code']}"
+        print(f"  {label:34s} {case:14s} rep {i + 1}/{reps}: {row['wall']:8.1f} s  {row['rss']:5.2f} GiB  {state}"
+              f"{'  strays ' + str(row['strays']) if row['strays'] else ''}", flush=True)
+        if row["code"] != 0 or row["timed_out"]:
             break
-    ok = [r for r in rows if r[2] == 0]
+    ok = [r for r in rows if r["code"] == 0 and not r["timed_out"]]
     return {
         "label": label, "kind": kind, "case": case, "reps": len(ok),
-        "median_s": statistics.median(r[0] for r in ok) if ok else float("nan"),
-        "peak_gib": max(r[1] for r in ok) if ok else float("nan"),
-        "failed": len(ok) < len(rows),
+        "median_s": statistics.median(r["wall"] for r in ok) if ok else float("nan"),
+        "peak_gib": max(r["rss"] for r in ok) if ok else float("nan"),
+        "failed": any(r["code"] != 0 and not r["timed_out"] for r in rows),
+        "timed_out": timeout if any(r["timed_out"] for r in rows) else None,
+        "strays": sum(r["strays"] for r in rows),
     }
 
 
@@ -216,12 +268,14 @@ def gsea_agreement(case: str) -> str:
     return f"NES r {r:.5f}; FDR median abs diff {fdr.median():.3f}; FDR<0.25 calls agree {100 * calls:.1f} %"
 
 
-def de_agreement(case: str) -> str:
-    a = CACHE / f"pydeseq2_fast.{case}.0.lfc.tsv"
-    b = CACHE / f"pydeseq2_stock.{case}.0.lfc.tsv"
+def de_agreement(case: str, kind: str) -> str:
+    """log2FC correlation and padj < 0.1 Jaccard of a tool's first contrast with R DESeq2's."""
+    a = CACHE / f"{kind}.{case}.0.lfc.tsv"
+    b = CACHE / f"r.{case}.tsv"
     if not (a.exists() and b.exists()):
         return "n/a"
-    x, y = pd.read_csv(a, sep="\t", index_col=0), pd.read_csv(b, sep="\t", index_col=0)
+    x = pd.read_csv(a, sep="\t", index_col=0)
+    y = pd.read_csv(b, sep="\t", index_col=0, na_values=["NA"]).reindex(x.index)
     ok = x["log2FoldChange"].notna() & y["log2FoldChange"].notna()
     r = np.corrcoef(x.loc[ok, "log2FoldChange"], y.loc[ok, "log2FoldChange"])[0, 1]
     sx, sy = set(x.index[x["padj"] < 0.1]), set(y.index[y["padj"] < 0.1])
@@ -229,6 +283,82 @@ def de_agreement(case: str) -> str:
     return f"log2FC r {r:.7f}; padj<0.1 Jaccard {jac:.4f}"
 
 
+# ----------------------------------------------------------------------------- the demo end to end
+def demo_profile() -> dict:
+    """Run ``snakemake --cores 2`` on the default demo in a fresh copy of the repository.
+
+    Returns the wall time, Snakemake's start-up (launch to its first job) and, per job, its
+    wall time (Snakemake's job start to its end) split into the script's start-up (Python start,
+    imports, Snakemake's script preamble: job start to the rule log's first line) and the work
+    logged by the rule (first to last line of ``logs/<rule>.log``).
+    """
+    work = Path(tempfile.mkdtemp(prefix="degsea-demo-"))
+    try:
+        files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
+        for name in filter(None, files):
+            src = ROOT / name.decode()
+            if src.is_file():
+                (work / name.decode()).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, work / name.decode())
+        launched = time.time()
+        row = run_child(["snakemake", "--cores", "2", "--printshellcmds"], cwd=work, output=CACHE / "demo.snakemake.log")
+        if row["code"] != 0:
+            raise RuntimeError(f"the demo run failed; see {CACHE / 'demo.snakemake.log'}")
+        jobs = snakemake_jobs((CACHE / "demo.snakemake.log").read_text())
+        for job in jobs:
+            first, last = log_span(work / job["log"]) if job["log"] else (None, None)
+            job["startup"] = first - job["start"] if first is not None else float("nan")
+            job["work"] = last - first if first is not None else float("nan")
+        return {"wall": row["wall"], "rss": row["rss"], "strays": row["strays"],
+                "snakemake_start": min(j["start"] for j in jobs) - launched if jobs else float("nan"), "jobs": jobs}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def snakemake_jobs(text: str) -> list[dict]:
+    """Rule, log file, start and end (epoch seconds) of every job in Snakemake's log."""
+    stamp = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
+    jobs: dict[str, dict] = {}
+    when = None
+    pending: dict | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        hit = stamp.match(line)
+        if hit:
+            when = time.mktime(time.strptime(hit.group(1), "%a %b %d %H:%M:%S %Y"))
+            continue
+        rule = re.match(r"^(?:local)?rule (\w+):$", line)
+        if rule and when is not None:
+            pending = {"rule": rule.group(1), "start": when, "end": float("nan"), "log": None}
+            continue
+        if pending is not None and line.startswith("log: "):
+            pending["log"] = line[5:].split(",")[0].strip()
+            continue
+        jobid = re.match(r"^jobid: (\d+)$", line)
+        if jobid and pending is not None:
+            jobs[jobid.group(1)] = pending
+            pending = None
+            continue
+        done = re.match(r"^Finished jobid: (\d+)", line)
+        if done and done.group(1) in jobs and when is not None:
+            jobs[done.group(1)]["end"] = when
+    out = [j for j in jobs.values() if j["rule"] != "all"]
+    for job in out:
+        job["wall"] = job["end"] - job["start"]
+    return out
+
+
+def log_span(path: Path) -> tuple[float | None, float | None]:
+    """Epoch seconds of the first and last timestamped lines of a rule log."""
+    if not path.exists():
+        return None, None
+    stamps = [time.mktime(time.strptime(line[:19], "%Y-%m-%d %H:%M:%S")) for line in path.read_text().splitlines()
+              if re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ", line)]
+    return (stamps[0], stamps[-1]) if stamps else (None, None)
+
+
+# ----------------------------------------------------------------------------- main
+@functools.cache
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -248,12 +378,22 @@ def machine() -> str:
             f"numpy {np.__version__}, PyDESeq2 {pydeseq2.__version__}, gseapy {gseapy.__version__}; {r_version} (DESeq2)")
 
 
+#: DE rows: label, worker kind.
+DE_TOOLS = (("degsea DE stage (default engine)", "degsea_de"), ("R DESeq2", "r_deseq2"), ("stock PyDESeq2 (2 cpus)", "pydeseq2_stock"))
+#: Cases run once per tool (minutes each).
+SLOW = {"gse96870", "sim20k_200", "sim20k_1000"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="pasilla, simulated 20k x 12 and Reactome GSEA only")
-    parser.add_argument("--only", choices=["de", "gsea"], help="run one stage only")
+    parser.add_argument("--only", choices=["de", "gsea"], help="run one stage only (de includes the demo end to end)")
     parser.add_argument("--reps", type=int, default=3, help="repetitions of fast cases (median reported)")
-    parser.add_argument("--skip", nargs="*", default=[], help="kinds to skip, e.g. degsea_de pydeseq2_stock")
+    parser.add_argument("--skip", nargs="*", default=[], help="kinds to skip, e.g. pydeseq2_stock gsea_gseapy demo")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds after which an R DESeq2 run is killed and reported as not finished")
+    parser.add_argument("--stock-timeout", type=float, default=600.0, help="the same for stock PyDESeq2")
+    parser.add_argument("--stock-cases", nargs="*", help="DE cases on which stock PyDESeq2 runs (default: all but sim20k_1000)")
+    parser.add_argument("--cases", nargs="*", help="DE / GSEA cases to run (default: all, or the --quick ones)")
     parser.add_argument("--worker", nargs=3, metavar=("KIND", "CASE", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -262,57 +402,141 @@ def main() -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
     de_cases = ["pasilla", "sim20k_12"] if args.quick else list(DE_CASES)
     gsea_cases = ["reactome"] if args.quick else ["reactome", "synthetic5000"]
-    slow = {"sim20k_200", "sim20k_1000"}
-    results = []
-    started = time.time()
+    if args.cases:
+        de_cases = [c for c in de_cases if c in args.cases]
+        gsea_cases = [c for c in gsea_cases if c in args.cases]
+    has_r = subprocess.run(["Rscript", "-e", "library(DESeq2)"], capture_output=True).returncode == 0
+    command = " ".join(["python bench/run.py", *sys.argv[1:]])
+    sections = {}
+    stock_skipped: list[str] = []
     if args.only in (None, "de"):
+        started, results = time.time(), []
+        # the demo first: it is the shortest of the slow parts, and then every write carries it
+        demo = None if "demo" in args.skip or args.quick else demo_profile()
         for case in de_cases:
-            for label, kind in (("degsea DE stage (default engine)", "degsea_de"), ("PyDESeq2 + FastInference", "pydeseq2_fast"),
-                                ("R DESeq2", "r_deseq2"), ("stock PyDESeq2 (2 cpus)", "pydeseq2_stock")):
-                if kind in args.skip or (kind == "r_deseq2" and subprocess.run(["Rscript", "-e", "library(DESeq2)"], capture_output=True).returncode):
+            for label, kind in DE_TOOLS:
+                if kind in args.skip or (kind == "r_deseq2" and not has_r):
                     continue
-                reps = 1 if (case in slow and kind != "pydeseq2_fast") or (kind == "pydeseq2_stock" and args.quick) else args.reps
-                if case == "sim20k_1000" and kind == "pydeseq2_stock":
-                    continue  # hours; not run
-                results.append(measure(label, kind, case, reps))
+                if kind == "pydeseq2_stock" and (case == "sim20k_1000" or (args.stock_cases is not None and case not in args.stock_cases)):
+                    stock_skipped.append(case)  # sim20k_1000: hours; others: left out of this run by --stock-cases
+                    continue
+                reps = 1 if case in SLOW or kind == "pydeseq2_stock" else args.reps
+                timeout = {"degsea_de": None, "r_deseq2": args.timeout, "pydeseq2_stock": args.stock_timeout}[kind]
+                results.append(measure(label, kind, case, reps, timeout=timeout))
+            # written after every case, so that an interrupted run leaves what it measured
+            write_results({"DE": de_section(results, demo, stock_skipped, command=command, minutes=(time.time() - started) / 60)})
+        sections["DE"] = de_section(results, demo, stock_skipped, command=command, minutes=(time.time() - started) / 60)
     if args.only in (None, "gsea"):
+        started, results = time.time(), []
         for case in gsea_cases:
             for label, kind in (("degsea GSEA engine", "gsea_degsea"), ("stock gseapy prerank", "gsea_gseapy")):
                 if kind in args.skip:
                     continue
-                results.append(measure(label, kind, case, args.reps if kind == "gsea_degsea" else 1))
-    write_results(results, quick=args.quick, minutes=(time.time() - started) / 60)
+                results.append(measure(label, kind, case, args.reps if kind == "gsea_degsea" else 1, timeout=None))
+            write_results({"GSEA": gsea_section(results, command=command, minutes=(time.time() - started) / 60)})
+        sections["GSEA"] = gsea_section(results, command=command, minutes=(time.time() - started) / 60)
+    write_results(sections, echo=True)
 
 
-def write_results(results: list[dict], *, quick: bool, minutes: float) -> None:
+def _table(results: list[dict], base_kind: str, agreement) -> list[str]:
     frame = pd.DataFrame(results)
-    lines = ["# Benchmark results", "", f"Written by `python bench/run.py{' --quick' if quick else ''}` "
-             f"({time.strftime('%Y-%m-%d %H:%M')}, {minutes:.0f} min).", "", f"Machine: {machine()}", "",
-             "Wall time of the whole process (imports, reading data, fit, all contrasts / all sets), median of `reps` "
-             "runs; peak = the process's maximum resident memory. Ratios: vs R DESeq2 (DE) and vs stock gseapy (GSEA) "
-             "of the same case in this run.", ""]
-    for stage, base_kind in (("DE", "r_deseq2"), ("GSEA", "gsea_gseapy")):
-        part = frame[frame["kind"].str.startswith("gsea") == (stage == "GSEA")] if not frame.empty else frame
-        if part.empty:
-            continue
-        lines += [f"## {stage}", "", "| case | what | reps | median s | ratio | peak GiB |", "|---|---|---:|---:|---:|---:|"]
-        for case, rows in part.groupby("case", sort=False):
-            base = rows[rows["kind"] == base_kind]["median_s"]
-            base = float(base.iloc[0]) if len(base) else float("nan")
-            for _, row in rows.iterrows():
-                ratio = row["median_s"] / base if base == base else float("nan")
-                flag = " (failed)" if row["failed"] else ""
-                lines.append(f"| {case} | {row['label']}{flag} | {row['reps']} | {row['median_s']:.1f} | {ratio:.3f} | {row['peak_gib']:.2f} |")
-            extra = gsea_agreement(case) if stage == "GSEA" else de_agreement(case)
-            if extra != "n/a":
-                lines.append(f"| {case} | agreement with the stock tool | | | | {extra} |")
-        lines.append("")
-    lines += ["R DESeq2 runs `../shared/reference/scripts/deseq2_ref.R` (fit + the first contrast, no shrinkage); "
-              "degsea's DE stage fits once and tests every contrast with apeGLM shrinkage (the pipeline's default); "
-              "PyDESeq2 rows fit and test every contrast without shrinkage. Stock PyDESeq2 on 1,000 samples is not run "
-              "(hours). Cases marked with 1 rep were run once (slow).", ""]
-    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    lines = ["| case | what | reps | median s | ratio | peak GiB |", "|---|---|---:|---:|---:|---:|"]
+    if frame.empty:
+        return lines
+    for case, rows in frame.groupby("case", sort=False):
+        base = rows[(rows["kind"] == base_kind) & (rows["reps"] > 0)]["median_s"]
+        base = float(base.iloc[0]) if len(base) else float("nan")
+        for _, row in rows.iterrows():
+            ratio = row["median_s"] / base if base == base else float("nan")
+            flag = " (failed)" if row["failed"] else ""
+            if row["timed_out"]:
+                flag = f" (not finished in {row['timed_out'] / 60:.0f} min: killed)"
+            if row["strays"]:
+                flag += f" ({row['strays']} stray processes left)"
+            lines.append(f"| {case} | {row['label']}{flag} | {row['reps']} | {row['median_s']:.1f} | {ratio:.3f} | {row['peak_gib']:.2f} |")
+        for text in agreement(case):
+            lines.append(f"| {case} | {text} | | | | |")
+    return lines
+
+
+def _stamp(command: str, minutes: float) -> list[str]:
+    load = os.getloadavg()[1]
+    return [f"Written by `{command}` ({time.strftime('%Y-%m-%d %H:%M')} UTC, {minutes:.0f} min; load average "
+            f"{load:.1f} over the last 5 min at writing).", "", f"Machine: {machine()}", ""]
+
+
+def de_section(results: list[dict], demo: dict | None, stock_skipped: list[str], *, command: str, minutes: float) -> str:
+    def agreement(case: str) -> list[str]:
+        out = []
+        for kind, name in (("degsea_de", "degsea"), ("pydeseq2_stock", "stock PyDESeq2")):
+            text = de_agreement(case, kind)
+            if text != "n/a":
+                out.append(f"{name} vs R DESeq2, first contrast: {text}")
+        return out
+
+    lines = ["## DE", "", *_stamp(command, minutes), *_table(results, "r_deseq2", agreement), "",
+             "Ratio = median wall time / R DESeq2's in this run. R DESeq2 runs `../shared/reference/scripts/deseq2_ref.R` "
+             "(fit + the first contrast, no shrinkage, 1 core); degsea's DE stage fits once and tests every contrast "
+             "with apeGLM shrinkage (the pipeline's default), 2 threads; stock PyDESeq2 fits and tests every contrast "
+             "without shrinkage with `DefaultInference(n_cpus=2)`. Stock PyDESeq2 is not run on "
+             f"{', '.join(stock_skipped) or 'no case'} (1,000 samples: hours; others: left out by `--stock-cases` "
+             "to fit the run in the time it had). "
+             "Agreement rows: MLE log2 fold changes and padj < 0.1 calls of the first contrast vs R DESeq2's.", ""]
+    if demo is not None:
+        lines += ["### The demo end to end", "",
+                  f"`snakemake --cores 2` on the default config in a fresh copy of the repository: {demo['wall']:.0f} s wall, "
+                  f"of which Snakemake's start-up (launch to its first job: parsing, DAG, config validation) "
+                  f"{demo['snakemake_start']:.0f} s; {demo['strays']} processes left behind. Per job (1-s resolution, from "
+                  "Snakemake's log and the rule logs): start-up = job start to the rule log's first line (Python start, "
+                  "imports, Snakemake's script preamble); work = the rule log's first to last line.", "",
+                  "| rule | log | wall s | start-up s | work s |", "|---|---|---:|---:|---:|"]
+        for job in sorted(demo["jobs"], key=lambda j: j["start"]):
+            lines.append(f"| {job['rule']} | `{job['log']}` | {job['wall']:.0f} | {job['startup']:.0f} | {job['work']:.0f} |")
+        total = sum(j["wall"] for j in demo["jobs"])
+        startup = sum(j["startup"] for j in demo["jobs"] if j["startup"] == j["startup"])
+        lines += [f"| all jobs (sum; 2 run at once) | | {total:.0f} | {startup:.0f} | {total - startup:.0f} |", ""]
+    return "\n".join(lines)
+
+
+def gsea_section(results: list[dict], *, command: str, minutes: float) -> str:
+    def agreement(case: str) -> list[str]:
+        text = gsea_agreement(case)
+        return [f"degsea vs stock gseapy: {text}"] if text != "n/a" else []
+
+    lines = ["## GSEA", "", *_stamp(command, minutes), *_table(results, "gsea_gseapy", agreement), "",
+             "Ratio = median wall time / stock gseapy's in this run. 1000 permutations, set sizes 15-500, ranks = GSE96870 "
+             "Day8 vs Day0 DESeq2 stat; `reactome` = all mouse Reactome sets "
+             "(`c2.cp.reactome.v7.0.symbols.mouse.MouseGEM.gmt`), `synthetic5000` = 5,000 random sets with GO BP-like "
+             "sizes (seeded, `go_bp_like_sizes`).", ""]
+    return "\n".join(lines)
+
+
+HEADER = """# Benchmark results
+
+Wall time of the whole process (imports, reading data, fit, all contrasts / all sets), median of `reps`
+runs; peak = the process's maximum resident memory. Each section is written by its own run of
+`python bench/run.py` (`--only de` / `--only gsea`); a run keeps the other section of this file as it was.
+The machine is shared: compare ratios within a section (same run), not seconds across sections.
+"""
+
+
+def write_results(sections: dict[str, str], *, echo: bool = False) -> None:
+    """Write RESULTS.md: the sections of this run, the other stage's section kept from the existing file."""
+    path = ROOT / "bench" / "RESULTS.md"
+    old = path.read_text() if path.exists() else ""
+    for stage in ("DE", "GSEA"):
+        if stage not in sections:
+            hit = re.search(rf"^## {stage}\n.*?(?=^## |\Z)", old, flags=re.S | re.M)
+            if hit:
+                kept = hit.group(0).rstrip("\n")
+                if "Written by" not in kept:  # a section of the older one-stamp layout: carry its stamp
+                    stamp = re.findall(r"^(?:Written by|Machine:) .*$", old, flags=re.M)
+                    kept = kept.replace(f"## {stage}\n", f"## {stage}\n\n" + "\n\n".join(stamp) + "\n", 1)
+                sections[stage] = kept
+    text = HEADER + "".join(f"\n{sections[stage]}\n" for stage in ("DE", "GSEA") if stage in sections)
+    path.write_text(text)
+    if echo:
+        print(text)
 
 
 if __name__ == "__main__":

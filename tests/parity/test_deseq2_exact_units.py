@@ -111,3 +111,33 @@ def test_exact_engine_keeps_pydeseq2_layout():
     dds.vst(use_design=False)
     assert np.isfinite(dds.layers["vst_counts"]).all()
     assert isinstance(de.fitted_anndata(fitted).var, pd.DataFrame)
+
+
+def test_cr_matrix_is_x_weighted_cross_product():
+    rng = np.random.default_rng(3)
+    x = np.column_stack([np.ones(7), rng.normal(size=7), rng.integers(0, 2, 7)])
+    w = rng.uniform(0.1, 5.0, (6, 7))
+    expected = np.stack([x.T @ np.diag(row) @ x for row in w])
+    np.testing.assert_allclose(deseq2_exact._cr_matrix(w, x), expected, rtol=1e-13)
+
+
+def test_gene_blocks_in_threads_give_the_single_block_fit(monkeypatch):
+    rng = np.random.default_rng(4)
+    x = np.column_stack([np.ones(10), np.repeat([0.0, 1.0], 5)])
+    mean = np.exp(rng.normal(3.0, 1.5, 300))[:, None] * np.exp(np.outer(rng.normal(0, 1, 300), x[:, 1]))
+    size = 1 / rng.uniform(0.02, 0.5, 300)[:, None]
+    y = rng.negative_binomial(size, size / (size + mean)).astype(float)
+    sf = np.exp(rng.normal(0, 0.2, 10))
+    alpha = rng.uniform(0.05, 0.5, 300)
+    whole_beta = deseq2_exact.fit_beta(y, sf, x, alpha)
+    mu = np.maximum(whole_beta["mu"], 0.5)
+    whole_disp = deseq2_exact.fit_dispersions(y, mu, x, np.log(alpha))
+    monkeypatch.setattr(deseq2_exact, "BLOCK_ELEMENTS", 10 * 37)  # 37 genes a block: 9 blocks
+    assert len(deseq2_exact._gene_blocks(300, 10, 2)) == 9
+    blocks_beta = deseq2_exact.fit_beta(y, sf, x, alpha, threads=2)
+    blocks_disp = deseq2_exact.fit_dispersions(y, mu, x, np.log(alpha), threads=2)
+    for key in ("beta", "mu", "hat", "var", "converged"):
+        np.testing.assert_allclose(blocks_beta[key], whole_beta[key], rtol=1e-12, err_msg=key)
+    for key in ("log_alpha", "iter", "initial_lp", "last_lp"):
+        np.testing.assert_allclose(blocks_disp[key], whole_disp[key], rtol=1e-12, err_msg=key)
+    assert (whole_disp["iter"] > 1).any() and np.ptp(whole_disp["log_alpha"]) > 1

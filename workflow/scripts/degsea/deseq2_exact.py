@@ -36,7 +36,8 @@ The overridden steps follow DESeq2 1.38 (R/core.R and src/DESeq2.cpp) and apeglm
   :func:`apeglm_map`); the posterior SD from the Hessian at the mode.
 
 All loops run over genes at once (numpy arrays), which also makes the fit several times
-faster than PyDESeq2's per-gene optimisers.
+faster than PyDESeq2's per-gene optimisers; the dispersion and coefficient fits run over
+blocks of genes (bounded memory), in the inference's ``n_cpus`` threads.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import numpy as np
@@ -72,6 +74,8 @@ BETA_LARGE = 30.0
 RIDGE_NAT = 1e-6 / np.log(2) ** 2
 #: Seed of the prior-variance simulation (DESeq2 uses set.seed(2)).
 PRIOR_VAR_SEED = 2
+#: Largest genes x samples block fitted at once (dispersions, coefficients): bounds memory.
+BLOCK_ELEMENTS = 1 << 18
 
 
 # --------------------------------------------------------------------------------------
@@ -91,9 +95,20 @@ def _nb_logpmf(y: np.ndarray, mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     )
 
 
+def _nb_logpmf_mu(y: np.ndarray, mu: np.ndarray, size: np.ndarray, constant: np.ndarray) -> np.ndarray:
+    """:func:`_nb_logpmf` with its mu-free part ``constant`` precomputed (same numbers, fewer gammaln)."""
+    return constant - size * np.log1p(mu / size) + y * (np.log(mu) - np.log(size + mu))
+
+
 def _cr_matrix(w: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """X' diag(w_g) X for every gene g: (G, p, p)."""
-    return np.einsum("gi,ij,ik->gjk", w, x, x, optimize=True)
+    """X' diag(w_g) X for every gene g: (G, p, p).
+
+    One matrix product, ``w @ (x_ij x_ik)``: much faster than ``einsum`` (whose path search
+    alone costs more than the product for a few genes).
+    """
+    n, p = x.shape
+    outer = (x[:, :, None] * x[:, None, :]).reshape(n, p * p)
+    return (w @ outer).reshape(*w.shape[:-1], p, p)
 
 
 def _disp_log_posterior(
@@ -150,6 +165,27 @@ def _disp_dlog_posterior(
     return out
 
 
+def _gene_blocks(n_genes: int, n_samples: int, threads: int) -> list[slice]:
+    """Consecutive gene blocks of at most :data:`BLOCK_ELEMENTS` values, at least one per thread."""
+    n_blocks = max(threads, -(-n_genes * max(n_samples, 1) // BLOCK_ELEMENTS), 1)
+    size = max(-(-n_genes // n_blocks), 1)
+    return [slice(i, min(i + size, n_genes)) for i in range(0, n_genes, size)]
+
+
+def _map_blocks(func, n_genes: int, n_samples: int, threads: int) -> list:
+    """``func(block)`` for every gene block of :func:`_gene_blocks`, in ``threads`` threads.
+
+    Genes are fitted independently, so the blocks give the same numbers as one call on all
+    genes; they bound the memory of the temporaries and keep them in cache. numpy and
+    scipy.special release the GIL in their loops, so threads run the blocks in parallel.
+    """
+    blocks = _gene_blocks(n_genes, n_samples, threads)
+    if threads <= 1 or len(blocks) == 1:
+        return [func(block) for block in blocks]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(func, blocks))
+
+
 def fit_dispersions(
     y: np.ndarray,
     mu: np.ndarray,
@@ -162,6 +198,7 @@ def fit_dispersions(
     tol: float = DISP_TOL,
     maxit: int = DISP_MAXIT,
     kappa_0: float = DISP_KAPPA0,
+    threads: int = 1,
 ) -> dict[str, np.ndarray]:
     """DESeq2's ``fitDisp``: line-search ascent of the dispersion log posterior, all genes at once.
 
@@ -177,15 +214,31 @@ def fit_dispersions(
         Log-normal prior (MAP step); ``None`` for the gene-wise (prior-free) estimate.
     min_log_alpha, tol, maxit, kappa_0
         As in DESeq2.
+    threads
+        Gene blocks fitted in parallel (:func:`_map_blocks`).
 
     Returns
     -------
     dict
         ``log_alpha``, ``iter``, ``initial_lp``, ``last_lp`` (arrays over genes).
     """
-    n = y.shape[0]
-    a = log_alpha.astype(float).copy()
+    log_alpha = np.asarray(log_alpha, dtype=float)
     pm = None if prior_mean is None else np.asarray(prior_mean, dtype=float)
+
+    def block(rows: slice) -> dict[str, np.ndarray]:
+        return _fit_dispersions_block(
+            y[rows], mu[rows], x, log_alpha[rows], None if pm is None else pm[rows], prior_var,
+            min_log_alpha=min_log_alpha, tol=tol, maxit=maxit, kappa_0=kappa_0,
+        )
+
+    parts = _map_blocks(block, y.shape[0], y.shape[1], threads)
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+
+
+def _fit_dispersions_block(y, mu, x, log_alpha, pm, prior_var, *, min_log_alpha, tol, maxit, kappa_0):  # noqa: ANN001, ANN202
+    """:func:`fit_dispersions` on one block of genes."""
+    n = y.shape[0]
+    a = log_alpha.copy()
 
     def sub(idx: np.ndarray):
         return y[idx], mu[idx], (None if pm is None else pm[idx])
@@ -208,19 +261,20 @@ def fit_dispersions(
             propose = ai + ki * dlpi
             ki = np.where(propose < -30.0, (-30.0 - ai) / dlpi, ki)
             ki = np.where(propose > 10.0, (10.0 - ai) / dlpi, ki)
-        theta_kappa = -_disp_log_posterior(ai + ki * dlpi, yi, mui, x, pmi, prior_var)
+        a_try = ai + ki * dlpi
+        lp_try = _disp_log_posterior(a_try, yi, mui, x, pmi, prior_var)
+        theta_kappa = -lp_try
         theta_hat_kappa = -lp[idx] - ki * DISP_ARMIJO_EPS * dlpi**2
         accept = theta_kappa <= theta_hat_kappa
         # rejected: halve the step
         rej = idx[~accept]
         kappa[rej] = ki[~accept] / 2.0
-        # accepted: move, test convergence
+        # accepted: move (the log posterior there is already known), test convergence
         acc = idx[accept]
         if acc.size:
             accepts[acc] += 1
-            a_new = a[acc] + ki[accept] * dlp[acc]
-            ya, mua, pma = sub(acc)
-            lp_new = _disp_log_posterior(a_new, ya, mua, x, pma, prior_var)
+            a_new = a_try[accept]
+            lp_new = lp_try[accept]
             change = lp_new - lp[acc]
             a[acc] = a_new
             lp[acc] = lp_new
@@ -273,6 +327,7 @@ def fit_beta(
     min_mu: float = 0.5,
     tol: float = BETA_TOL,
     maxit: int = BETA_MAXIT,
+    threads: int = 1,
 ) -> dict[str, np.ndarray]:
     """DESeq2's ``fitNbinomGLMs`` without a beta prior: IRLS for all genes at once.
 
@@ -286,10 +341,25 @@ def fit_beta(
         ``hat`` (hat-matrix diagonals), ``var`` (coefficient variances, natural log),
         ``converged``.
     """
+    size_factors = np.asarray(size_factors, dtype=float)
+    alpha = np.asarray(alpha, dtype=float)
+
+    def block(rows: slice) -> dict[str, np.ndarray]:
+        return _fit_beta_block(y[rows], size_factors, x, alpha[rows], min_mu=min_mu, tol=tol, maxit=maxit)
+
+    parts = _map_blocks(block, y.shape[0], y.shape[1], threads)
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+
+
+def _fit_beta_block(y, size_factors, x, alpha, *, min_mu, tol, maxit):  # noqa: ANN001, ANN202
+    """:func:`fit_beta` on one block of genes."""
     n, m = y.shape
     p = x.shape[1]
     ridge = np.eye(p) * RIDGE_NAT
     nf = np.broadcast_to(size_factors, (n, m))
+    # the terms of the NB log-likelihood that do not depend on mu (the deviance's constant part)
+    size = 1.0 / alpha[:, None]
+    constant = gammaln(y + size) - gammaln(size) - gammaln(y + 1.0)
     # QR start on log(normalised counts + 0.1)
     q, r = np.linalg.qr(x)
     beta0 = np.linalg.solve(r, q.T @ np.log(y / nf + 0.1).T).T
@@ -317,7 +387,7 @@ def fit_beta(
         idx, new = idx[keep], new[keep]
         beta[idx] = new
         mu[idx] = np.maximum(nf[idx] * np.exp(new @ x.T), min_mu)
-        dev = -2.0 * _nb_logpmf(y[idx], mu[idx], alpha[idx, None]).sum(axis=1)
+        dev = -2.0 * _nb_logpmf_mu(y[idx], mu[idx], size[idx], constant[idx]).sum(axis=1)
         with np.errstate(invalid="ignore"):
             conv = np.abs(dev - dev_old[idx]) / (np.abs(dev) + 0.1)
         bad = np.isnan(conv)
@@ -607,6 +677,10 @@ class DESeq2ExactDataSet(DeseqDataSet):
     def _design(self) -> np.ndarray:
         return self.obsm["design_matrix"].to_numpy(dtype=float)
 
+    def _threads(self) -> int:
+        """Threads for the gene blocks: the inference's ``n_cpus`` (1 without one)."""
+        return max(int(getattr(self.inference, "n_cpus", 1) or 1), 1)
+
     # -- gene-wise dispersions ---------------------------------------------------------
 
     def fit_genewise_dispersions(self, vst: bool = False) -> None:
@@ -632,9 +706,11 @@ class DESeq2ExactDataSet(DeseqDataSet):
             normed = y / sf
             mu = (normed @ (x @ np.linalg.pinv(x)).T) * sf  # linear model on normalised counts
         else:
-            mu = fit_beta(y, sf, x, alpha_init, min_mu=self.min_mu)["mu"]
+            mu = fit_beta(y, sf, x, alpha_init, min_mu=self.min_mu, threads=self._threads())["mu"]
         mu = np.maximum(mu, self.min_mu)
-        res = fit_dispersions(y, mu, x, np.log(alpha_init), min_log_alpha=np.log(self.min_disp / 10))
+        res = fit_dispersions(
+            y, mu, x, np.log(alpha_init), min_log_alpha=np.log(self.min_disp / 10), threads=self._threads()
+        )
         disp = np.minimum(np.exp(res["log_alpha"]), self.max_disp)
         no_increase = res["last_lp"] < res["initial_lp"] + np.abs(res["initial_lp"]) / 1e6
         disp[no_increase] = alpha_init[no_increase]
@@ -741,7 +817,7 @@ class DESeq2ExactDataSet(DeseqDataSet):
         init = np.where(np.isnan(init), fitted, init)
         res = fit_dispersions(
             y, mu, x, np.log(init), prior_mean=np.log(fitted), prior_var=prior_var,
-            min_log_alpha=np.log(self.min_disp / 10),
+            min_log_alpha=np.log(self.min_disp / 10), threads=self._threads(),
         )
         disp = np.exp(res["log_alpha"])
         converged = res["iter"] < DISP_MAXIT
@@ -774,7 +850,10 @@ class DESeq2ExactDataSet(DeseqDataSet):
             self.fit_MAP_dispersions()
         x = self._design()
         disp = self.var["dispersions"].to_numpy(dtype=float)[self.non_zero_idx]
-        fit = fit_beta(self._nz_counts(), self.obs["size_factors"].to_numpy(dtype=float), x, disp, min_mu=self.min_mu)
+        fit = fit_beta(
+            self._nz_counts(), self.obs["size_factors"].to_numpy(dtype=float), x, disp, min_mu=self.min_mu,
+            threads=self._threads(),
+        )
         self.varm["LFC"] = pd.DataFrame(np.nan, index=self.var_names, columns=self.obsm["design_matrix"].columns)
         self.varm["LFC"].iloc[self.non_zero_idx, :] = fit["beta"]
         self.obsm["_mu_LFC"] = fit["mu"].T
