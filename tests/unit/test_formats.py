@@ -478,7 +478,7 @@ def test_per_sample_files_of_different_genes(tmp_path: Path) -> None:
 def test_mixed_formats(tmp_path: Path) -> None:
     files = htseq_files(tmp_path)
     files["s.2"] = star_files(tmp_path)["s.2"]
-    with pytest.raises(InputError, match=r"Per-sample count files are of different formats\.\n.*\n  found: htseq \(e\.g\. .*\), star"):
+    with pytest.raises(InputError, match=r"Per-sample count files are of different formats\.\n.*\n  where: sample 's\.2'\n  found: htseq: \d+ file\(s\), .*; star: 1 file\(s\), e\.g\. sample 's\.2'"):
         run_import(tmp_path, {}, paths=files)
 
 

@@ -1038,27 +1038,42 @@ def read_counts(
     return imported
 
 
-def _read_per_sample(counts: Mapping[str, Any], files: Mapping[str, str], fmt: str, strandedness: Mapping[str, str]) -> Imported:
-    detected = {sample: (detect_format(path) if fmt == "auto" else fmt) for sample, path in files.items()}
-    kinds = sorted(set(detected.values()))
+def per_sample_format(files: Mapping[str, str], fmt: str) -> str:
+    """The one format of per-sample count files: ``fmt``, or detected from each file when ``"auto"``.
+
+    Raises
+    ------
+    InputError
+        The files are of different formats (the odd file is named), or of a format that holds
+        every sample in one file.
+    """
+    detected = {sample: detect_format(path) for sample, path in files.items()} if fmt == "auto" else {s: fmt for s in files}
+    kinds = set(detected.values())
     if len(kinds) > 1:
-        first = {k: next(s for s, v in detected.items() if v == k) for k in kinds}
+        by_kind = {kind: [s for s, k in detected.items() if k == kind] for kind in sorted(kinds)}
+        odd = min(by_kind, key=lambda kind: len(by_kind[kind]))
         raise InputError(
             "Per-sample count files are of different formats.",
-            where="sheet column 'path' / config 'counts: pattern'",
-            found=", ".join(f"{k} (e.g. {files[s]})" for k, s in first.items()),
+            file=files[by_kind[odd][0]],
+            where=f"sample '{by_kind[odd][0]}'",
+            found="; ".join(f"{kind}: {len(names)} file(s), e.g. sample '{names[0]}'" for kind, names in by_kind.items()),
             allowed="one format for all samples",
-            hint="Give every sample's file from the same tool.",
+            hint="Give every sample's file from the same tool; check the odd file (cut off, or from another tool?).",
         )
-    kind = kinds[0]
+    (kind,) = kinds
     if kind in SINGLE_FILE_ONLY:
         raise InputError(
-            f"Per-sample files were given, but they are in {kind} format.",
+            f"Per-sample count files were given, but they are {kind} files.",
             file=next(iter(files.values())),
             found=f"a {kind} file per sample",
-            allowed="htseq, star, featurecounts (one sample each), salmon, kallisto or rsem files per sample",
-            hint="Give a count matrix or .h5ad once in 'counts: path' (and no 'path' column / 'counts: pattern').",
+            allowed="htseq, star, featurecounts, salmon, kallisto or rsem files per sample",
+            hint="Give a matrix or .h5ad once in 'counts: path' instead.",
         )
+    return kind
+
+
+def _read_per_sample(counts: Mapping[str, Any], files: Mapping[str, str], fmt: str, strandedness: Mapping[str, str]) -> Imported:
+    kind = per_sample_format(files, fmt)
     notes: dict[str, Any] = {}
     if kind == "rsem":
         levels = {sample: rsem_level(path) for sample, path in files.items()}

@@ -15,8 +15,7 @@ from degsea.counts import match_samples
 from degsea.design import Contrast, check_design, parse_contrasts
 from degsea.errors import InputError
 from degsea.formats import (
-    SINGLE_FILE_ONLY,
-    detect_format,
+    per_sample_format,
     read_counts,
     sample_files,
     sample_strandedness,
@@ -170,28 +169,7 @@ def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: 
                     allowed="the count file as the counting tool wrote it",
                     hint="The file was probably cut off while it was copied, or the tool failed for this sample; copy or make it again.",
                 )
-        detected = {sample: detect_format(p) for sample, p in files.items()} if fmt == "auto" else {s: fmt for s in files}
-        kinds = set(detected.values())
-        if len(kinds) > 1:
-            by_kind = {kind: [s for s, k in detected.items() if k == kind] for kind in sorted(kinds)}
-            odd = min(by_kind, key=lambda kind: len(by_kind[kind]))
-            raise InputError(
-                "Per-sample count files are of different formats.",
-                file=files[by_kind[odd][0]],
-                where=f"sample '{by_kind[odd][0]}'",
-                found="; ".join(f"{kind}: {len(names)} file(s), e.g. sample '{names[0]}'" for kind, names in by_kind.items()),
-                allowed="one format for all samples",
-                hint="Give every sample's file from the same tool; check the odd file (cut off, or from another tool?).",
-            )
-        (kind,) = kinds
-        if kind in SINGLE_FILE_ONLY:
-            raise InputError(
-                f"Per-sample count files were given, but they are {kind} files.",
-                file=next(iter(files.values())),
-                found=f"a {kind} file per sample",
-                allowed="htseq, star, featurecounts, salmon, kallisto or rsem files per sample",
-                hint="Give a matrix or .h5ad once in 'counts: path' instead.",
-            )
+        kind = per_sample_format(files, fmt)
         if kind in ("salmon", "kallisto") and not counts.get("tx2gene"):
             raise InputError(
                 f"{kind} files need a transcript-to-gene table.",
