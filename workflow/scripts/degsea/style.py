@@ -164,9 +164,3 @@ def styled(function: Callable[P, R]) -> Callable[P, R]:
             return function(*args, **kwargs)
 
     return wrapper
-
-
-def text_color_on(background: str) -> str:
-    """Black or white, whichever reads better on ``background``."""
-    r, g, b = mcolors.to_rgb(background)
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
