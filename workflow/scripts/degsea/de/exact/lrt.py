@@ -105,15 +105,16 @@ def likelihood_ratio_test(dds, reduced_design: pd.DataFrame) -> LRTResult:  # no
     Raises
     ------
     InputError
-        The reduced design has as many columns as the full one or more.
+        The reduced design is not nested in the full one (its columns are not combinations
+        of the full design's) or has as many columns.
     """
     full = dds.obsm["design_matrix"]
     x_full = full.to_numpy(dtype=float)
     x_red = np.asarray(reduced_design, dtype=float)
     df = x_full.shape[1] - x_red.shape[1]
-    if df < 1:
+    if df < 1 or np.linalg.matrix_rank(np.hstack([x_full, x_red])) > np.linalg.matrix_rank(x_full):
         raise InputError(
-            "The reduced design of a likelihood-ratio test must have fewer coefficients than the full design.",
+            "The reduced design of a likelihood-ratio test must be nested in the full design, with fewer coefficients.",
             where="config LRT",
             found=f"full {x_full.shape[1]} columns, reduced {x_red.shape[1]}",
             allowed="a reduced design nested in the full one, with fewer terms",
@@ -154,3 +155,21 @@ def likelihood_ratio_test(dds, reduced_design: pd.DataFrame) -> LRTResult:  # no
         reduced_columns=columns,
         reduced_converged=pd.Series(converged, index=index),
     )
+
+
+def reduced_design(dds, formula: str) -> pd.DataFrame:  # noqa: ANN001
+    """The design matrix of ``formula`` on the dataset's samples, with the fit's reference levels.
+
+    Parameters
+    ----------
+    dds
+        The fitted dataset (its ``obs`` holds the design variables, categoricals with the
+        baseline level first).
+    formula
+        The reduced design, e.g. ``"~ sex"`` or ``"~ 1"``.
+    """
+    from formulaic_contrasts import FormulaicContrasts  # noqa: PLC0415
+
+    matrix = FormulaicContrasts(dds.obs, formula).design_matrix
+    matrix.index = dds.obs_names
+    return matrix
