@@ -30,7 +30,6 @@ class Imported:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
-
 def read_counts(
     counts: Mapping[str, Any],
     *,

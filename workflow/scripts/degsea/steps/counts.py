@@ -66,6 +66,7 @@ def _plain(value: Any) -> Any:
 
 
 def counts_sheet(counts_h5ad: str) -> pd.DataFrame:
+    """The sample sheet stored with the counts (``obs`` of ``counts.h5ad``), sample IDs as str."""
     import anndata as ad
 
     obs = ad.read_h5ad(counts_h5ad, backed="r").obs.copy()

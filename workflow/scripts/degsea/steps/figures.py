@@ -39,10 +39,12 @@ def by_stem(paths: Sequence[str]) -> dict[str, list[str]]:
 
 
 def read_vst(path: str) -> pd.DataFrame:
+    """Read a VST table (``results/qc/vst.tsv``: gene_id, symbol, one column per sample)."""
     return pd.read_csv(path, sep="\t", index_col="gene_id", dtype={"gene_id": str, "symbol": str})
 
 
 def plot_groups_of(sheet: pd.DataFrame, groups: Mapping[str, Any]) -> Any:
+    """The :class:`~degsea.plots.style.Groups` of the sheet as config ``plots: groups`` says."""
     from degsea.plots.style import make_groups
 
     return make_groups(sheet, color_by=groups["color_by"], colors=groups.get("colors"), shape_by=groups.get("shape_by"))
