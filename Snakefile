@@ -5,10 +5,6 @@
 include: "workflow/Snakefile"
 
 
-# Snakemake takes its default target only from the Snakefile it runs, never from an included
-# one, so the included `rule all` is named here as this file's default target.
-rule default:
-    default_target: True
-    input:
-        rules.all.input,
-    localrule: True
+# Snakemake takes the default target only from the Snakefile it runs, never from an included one
+# (Workflow.include restores it), so the included `rule all` is named the default here again.
+workflow.default_target = "all"
