@@ -15,7 +15,8 @@ from pydeseq2.default_inference import DefaultInference
 from pydeseq2.ds import DeseqStats
 from threadpoolctl import threadpool_limits
 
-from degsea.deseq2_exact import engine_classes
+__path__ = [__file__[:-3]]  # bridge: lets degsea.de.exact import until degsea/de/ is a package (issue 12)
+from degsea.de.exact import engine_classes  # noqa: E402
 from degsea.design import Contrast, design_variables, model_frame
 from degsea.errors import InputError
 
