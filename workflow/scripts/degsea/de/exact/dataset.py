@@ -32,11 +32,11 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
     Takes the same arguments as :class:`~pydeseq2.dds.DeseqDataSet`; ``prior_var_seed``
     seeds the simulation used for the dispersion prior variance with 3 or fewer residual
     degrees of freedom. The stock steps are replaced by: :meth:`fit_genewise_dispersions`,
-    :meth:`fit_dispersion_trend`, :meth:`fit_dispersion_prior`, :meth:`fit_MAP_dispersions`,
-    the refit of genes with replaced outliers
-    (:meth:`refit_replaced_genes`), and, through :class:`~degsea.de.exact.glm.ExactInference`, the
-    coefficient fit of :meth:`fit_LFC`. Use
-    :class:`DESeq2ExactStats` to test contrasts on it.
+    :meth:`fit_dispersion_trend`, :meth:`fit_dispersion_prior`, :meth:`fit_MAP_dispersions` and
+    the refit of genes with replaced outliers (:meth:`refit_replaced_genes`); the coefficient fit
+    of PyDESeq2's own :meth:`fit_LFC` runs DESeq2's IRLS through the public ``inference=`` interface
+    (:class:`~degsea.de.exact.glm.ExactInference`, put in place of the inference given, which the
+    VST keeps using). Use :class:`~degsea.de.exact.stats.DESeq2ExactStats` to test contrasts on it.
     """
 
     def __init__(self, *args, prior_var_seed: int = PRIOR_VAR_SEED, **kwargs) -> None:
@@ -45,8 +45,9 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
         # DESeq2's coefficient fit goes in through PyDESeq2's public Inference interface;
         # the inference given (or PyDESeq2's default) is kept for the VST's stock steps.
         given = self.inference
-        self.stock_inference = DefaultInference(n_cpus=given.n_cpus) if isinstance(given, ExactInference) else given
-        self.inference = given if isinstance(given, ExactInference) else ExactInference(n_cpus=given.n_cpus)
+        n_cpus = getattr(given, "n_cpus", None)
+        self.stock_inference = DefaultInference(n_cpus=n_cpus) if isinstance(given, ExactInference) else given
+        self.inference = given if isinstance(given, ExactInference) else ExactInference(n_cpus=n_cpus)
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -59,6 +60,20 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
     def _threads(self) -> int:
         """Threads for the gene blocks: the inference's ``n_cpus`` (1 without one)."""
         return max(int(getattr(self.inference, "n_cpus", 1) or 1), 1)
+
+    def _fit_moments_start(self) -> None:
+        """PyDESeq2's start of the gene-wise dispersions, from the public ``Inference`` kernels.
+
+        The smaller of the rough (linear model) and moments estimates, clipped to
+        [min_disp, max_disp], stored where PyDESeq2 keeps it.
+        """
+        normed = self.layers[seam.NORMED_COUNTS][:, self.non_zero_idx]
+        rough = self.inference.fit_rough_dispersions(normed, self.obsm[seam.DESIGN_MATRIX].values)
+        moments = self.inference.fit_moments_dispersions(normed, self.obs[seam.SIZE_FACTORS])
+        self.var[seam.MOM_DISPERSIONS] = np.full(self.n_vars, np.nan)
+        self.var.loc[self.var[seam.NON_ZERO], seam.MOM_DISPERSIONS] = np.clip(
+            np.minimum(rough, moments), self.min_disp, self.max_disp
+        )
 
     # -- gene-wise dispersions ---------------------------------------------------------
 
@@ -80,7 +95,7 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
         self.var[seam.NON_ZERO] = ~(self.X == 0).all(axis=0)
         self.non_zero_idx = np.arange(self.n_vars)[self.var[seam.NON_ZERO]]
         self.non_zero_genes = self.var_names[self.var[seam.NON_ZERO]]
-        seam.fit_moments_dispersions(self)
+        self._fit_moments_start()
         x = self._design()
         sf = self.obs[seam.SIZE_FACTORS].to_numpy(dtype=float)
         y = self._nz_counts()
@@ -142,7 +157,11 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
                 UserWarning,
                 stacklevel=2,
             )
-            seam.fit_mean_dispersion_trend(self)
+            self.fit_type = "mean"  # PyDESeq2's mean trend, through its public step
+            try:
+                super().fit_dispersion_trend()
+            finally:
+                self.fit_type = "parametric"
             return
         self.uns[seam.TREND_COEFFS] = pd.Series(coefs, index=["a0", "a1"])
         self.uns[seam.DISP_FUNCTION_TYPE] = "parametric"
@@ -230,11 +249,13 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
     def refit_replaced_genes(self) -> None:
         """Refit genes whose outlier counts were replaced, as DESeq2's ``refitWithoutOutliers``.
 
-        PyDESeq2's version (which ``refit()`` calls through its private hook) builds a stock :class:`~pydeseq2.dds.DeseqDataSet`; this one
-        builds the same class as ``self``, keeping the trend and the prior variance.
+        PyDESeq2's version (which ``refit()`` calls through its private hook) builds a stock
+        :class:`~pydeseq2.dds.DeseqDataSet`; this one builds the same class as ``self``, keeping the
+        trend and the prior variance.
         """
-        if seam.REPLACED not in self.var:
-            seam.replace_outliers(self)
+        if seam.REPLACED not in self.var:  # PyDESeq2's refit() replaces the outliers, then calls this
+            self.refit()
+            return
         new_all_zeroes = (self.counts_to_refit.X == 0).all(axis=0)
         self.new_all_zeroes_genes = self.counts_to_refit.var_names[new_all_zeroes]
         self.var[seam.REFITTED] = self.var[seam.REPLACED].copy()

@@ -39,9 +39,8 @@ def r_optim_lbfgsb(
         return grad
 
     start = np.asarray(start, dtype=float)
-    res = minimize(
-        objective, start, jac=gradient, method="L-BFGS-B", bounds=[(lower, upper)] * start.size, options=R_LBFGSB_OPTIONS
-    )
+    bounds = [(lower, upper)] * start.size
+    res = minimize(objective, start, jac=gradient, method="L-BFGS-B", bounds=bounds, options=R_LBFGSB_OPTIONS)
     return res.x, bool(res.success)
 
 

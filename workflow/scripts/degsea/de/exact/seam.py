@@ -5,9 +5,8 @@ surface: the documented classes and their public fitting methods, and the public
 :class:`~pydeseq2.inference.Inference` interface, which carries DESeq2's coefficient fit
 (:class:`~degsea.de.exact.glm.ExactInference`). What cannot is gathered here:
 
-* the private methods PyDESeq2 calls as hooks (:class:`DataSetSeam`, :class:`StatsSeam` map
-  them onto named methods of degsea's subclasses) or that degsea calls (:func:`fit_moments_dispersions`,
-  :func:`fit_mean_dispersion_trend`, :func:`replace_outliers`);
+* the two private methods PyDESeq2 calls as hooks, with no public way in
+  (:class:`DataSetSeam` and :class:`StatsSeam` route them to named methods of degsea's subclasses);
 * the names of the ``var``/``uns``/``layers``/``obsm``/``varm`` entries and attributes that
   PyDESeq2 writes and reads (the constants below, one per name);
 * PyDESeq2 helpers used as they are (:func:`mean_absolute_deviation`).
@@ -16,7 +15,7 @@ Each of these is recorded in :data:`REGISTRY` with the reason it is used;
 ``tests/unit/test_pydeseq2_seam.py`` checks every entry against the installed PyDESeq2.
 These internals change without notice between PyDESeq2 releases, so the engine supports
 only the versions in :data:`SUPPORTED_VERSIONS` and importing it under any other raises
-:class:`PyDESeq2VersionError` (:func:`check_version`).
+a clear :class:`~degsea.errors.InputError` (:func:`check_version`).
 """
 
 from __future__ import annotations
@@ -35,12 +34,8 @@ from degsea.errors import InputError
 SUPPORTED_VERSIONS: tuple[str, ...] = ("0.5.4",)
 
 
-class PyDESeq2VersionError(InputError):
-    """The installed PyDESeq2 is not a version the exact engine supports."""
-
-
 def check_version(installed: str | None = None) -> None:
-    """Raise :class:`PyDESeq2VersionError` unless PyDESeq2 is a supported version.
+    """Raise :class:`~degsea.errors.InputError` unless PyDESeq2 is a supported version.
 
     Parameters
     ----------
@@ -49,7 +44,7 @@ def check_version(installed: str | None = None) -> None:
     """
     version = str(pydeseq2.__version__ if installed is None else installed)
     if version not in SUPPORTED_VERSIONS:
-        raise PyDESeq2VersionError(
+        raise InputError(
             "The DESeq2-exact engine does not support this PyDESeq2 version.",
             where="installed Python package 'pydeseq2'",
             found=version,
@@ -103,6 +98,7 @@ def _uses(owner: Owner, kind: Kind, name: str, why: str) -> str:
 
 
 _DDS, _DS = "DeseqDataSet", "DeseqStats"
+_LAYOUT = "written as a stock fit writes it, so the fitted AnnData degsea exports has PyDESeq2's layout"
 _STATE = "dataset state that PyDESeq2's later steps read; DeseqDataSet has no accessor for it"
 
 # -- private methods --------------------------------------------------------------------
@@ -112,22 +108,19 @@ REFIT_HOOK = _uses(_DDS, "method", "_refit_without_outliers",
 FILTER_HOOK = _uses(_DS, "method", "_independent_filtering",
                     "summary() calls it; the lowess it uses is not a parameter and Inference has no "
                     "p-value adjustment kernel")
-_uses(_DDS, "method", "_fit_MoM_dispersions",
-             "the moments start of the gene-wise dispersions; its kernels are public Inference methods "
-             "but the min/clip rule that combines them is only in this method")
-_uses(_DDS, "method", "_fit_mean_dispersion_trend",
-                    "the fallback trend when the parametric fit fails, as PyDESeq2 does it")
-_uses(_DDS, "method", "_replace_outliers",
-                 "the outlier replacement before the refit (PyDESeq2's own refit calls it too)")
 
 # -- dataset entries (names PyDESeq2 writes and reads) -----------------------------------
-NORMED_MEANS = _uses(_DDS, "var", "_normed_means", "mean normalised counts: " + _STATE)
-MOM_DISPERSIONS = _uses(_DDS, "var", "_MoM_dispersions", "written by _fit_MoM_dispersions; the gene-wise start")
-GENEWISE_CONVERGED = _uses(_DDS, "var", "_genewise_converged", "convergence flag PyDESeq2 keeps per gene")
-MAP_CONVERGED = _uses(_DDS, "var", "_MAP_converged", "convergence flag PyDESeq2 keeps per gene")
-OUTLIER_GENES = _uses(_DDS, "var", "_outlier_genes", "dispersion outliers, read by degsea's QC tables")
-MU_HAT = _uses(_DDS, "layers", "_mu_hat", "the gene-wise fitted means the MAP step reuses: " + _STATE)
-SQUARED_LOGRES = _uses(_DDS, "uns", "_squared_logres", "squared MAD of the log residuals; MAP outlier rule and refit")
+NORMED_MEANS = _uses(_DDS, "var", "_normed_means",
+                     "mean normalised counts, written by fit_size_factors(), read by the trend and the refit")
+MOM_DISPERSIONS = _uses(_DDS, "var", "_MoM_dispersions", "the gene-wise start; " + _LAYOUT)
+GENEWISE_CONVERGED = _uses(_DDS, "var", "_genewise_converged", "convergence flags; " + _LAYOUT)
+MAP_CONVERGED = _uses(_DDS, "var", "_MAP_converged", "convergence flags; " + _LAYOUT)
+OUTLIER_GENES = _uses(_DDS, "var", "_outlier_genes",
+                      "dispersion outliers (no shrinkage); " + _LAYOUT + "; degsea's QC tables read it")
+MU_HAT = _uses(_DDS, "layers", "_mu_hat",
+               "gene-wise fitted means, reused by the MAP step and read by PyDESeq2's iterative size factors")
+SQUARED_LOGRES = _uses(_DDS, "uns", "_squared_logres",
+                       "squared MAD of log residuals: the MAP outlier rule and the refit read it; " + _LAYOUT)
 NON_ZERO = _uses(_DDS, "var", "non_zero", _STATE)
 GENEWISE_DISPERSIONS = _uses(_DDS, "var", "genewise_dispersions", _STATE)
 FITTED_DISPERSIONS = _uses(_DDS, "var", "fitted_dispersions", _STATE)
@@ -145,7 +138,7 @@ REPLACE_COOKS = _uses(_DDS, "layers", "replace_cooks", "read by cooks_outlier():
 DESIGN_MATRIX = _uses(_DDS, "obsm", "design_matrix", _STATE)
 LFC = _uses(_DDS, "varm", "LFC", _STATE)
 SIZE_FACTORS = "size_factors"  # an obs column: documented, part of the public surface
-REPLACEABLE = "replaceable"  # an obs column, written by _replace_outliers
+REPLACEABLE = "replaceable"  # an obs column, written by PyDESeq2's refit()
 
 # -- dataset attributes that are not documented API --------------------------------------
 for _name in ("min_mu", "min_disp", "max_disp", "low_memory", "fit_type", "size_factors_fit_type",
@@ -159,7 +152,7 @@ for _name in ("design_matrix", "LFC", "contrast_vector", "prior_LFC_var", "lfc_n
               "base_mean", "alpha", "contrast", "shrunk_LFCs", "p_values", "statistics", "SE", "padj"):
     _uses(_DS, "attribute", _name, "DeseqStats state its summary() reads; no accessor")
 LFC_SHRINK_CONVERGED = _uses(_DS, "attribute", "_LFC_shrink_converged",
-                             "PyDESeq2's lfc_shrink() sets it; kept for the same layout")
+                             "per-gene convergence of the shrinkage, set as PyDESeq2's lfc_shrink() sets it")
 
 # -- helpers ---------------------------------------------------------------------------
 _uses("pydeseq2.utils", "function", "mean_absolute_deviation",
@@ -169,21 +162,6 @@ _uses("pydeseq2.utils", "function", "mean_absolute_deviation",
 def mean_absolute_deviation(values):  # noqa: ANN001, ANN201 - PyDESeq2's helper as it is
     """PyDESeq2's scaled median absolute deviation (``pydeseq2.utils.mean_absolute_deviation``)."""
     return _pydeseq2_utils.mean_absolute_deviation(values)
-
-
-def fit_moments_dispersions(dds: DeseqDataSet) -> None:
-    """PyDESeq2's moments start of the gene-wise dispersions (var :data:`MOM_DISPERSIONS`)."""
-    dds._fit_MoM_dispersions()
-
-
-def fit_mean_dispersion_trend(dds: DeseqDataSet) -> None:
-    """PyDESeq2's mean dispersion trend (the fallback of the parametric fit)."""
-    dds._fit_mean_dispersion_trend()
-
-
-def replace_outliers(dds: DeseqDataSet) -> None:
-    """PyDESeq2's replacement of Cook's outliers (sets var :data:`REPLACED` and ``counts_to_refit``)."""
-    dds._replace_outliers()
 
 
 class DataSetSeam(DeseqDataSet):

@@ -85,7 +85,10 @@ class DESeq2ExactStats(seam.StatsSeam):
             self.results_df.loc[names, "log2FoldChange"] = 0.0
 
     def independent_filtering(self) -> None:
-        """Independent filtering as DESeq2's ``pvalueAdjustment`` (PyDESeq2 calls it from ``summary()``), with R's lowess (:func:`r_lowess`)."""
+        """Independent filtering as DESeq2's ``pvalueAdjustment``, with R's lowess (:func:`r_lowess`).
+
+        PyDESeq2's ``summary()`` calls it (through :class:`~degsea.de.exact.seam.StatsSeam`).
+        """
         if not hasattr(self, "p_values"):
             self.run_wald_test()
         base_mean = self.base_mean.to_numpy(dtype=float)
