@@ -6,34 +6,9 @@ differences move which genes are called. :class:`DESeq2ExactDataSet` and
 :class:`~pydeseq2.ds.DeseqStats` and override only the steps that differ, keeping their
 data layout (``var``/``layers``/``uns`` keys), so that the rest of PyDESeq2 (size
 factors, Cook's distances and outlier flags, outlier replacement, VST) works unchanged.
-The overridden steps follow DESeq2 1.38 (R/core.R and src/DESeq2.cpp) and apeglm 1.x:
-
-* gene-wise and MAP dispersions: DESeq2's ``fitDisp`` (Armijo line search on the log
-  posterior, tolerance 1e-6, at most 100 steps), its grid fallback (``fitDispGrid``) for
-  estimates that did not converge, and its safeguards (the means used for the dispersion
-  are clipped at ``min_mu``; a gene-wise fit that does not raise the likelihood keeps
-  the moments estimate; the MAP search starts at the gene-wise estimate unless that is
-  10 x below the trend);
-* the parametric trend (``parametricDispersionFit``): fitted only on genes whose
-  gene-wise dispersion is above ``100 * min_disp``, as a Gamma-family GLM with identity
-  link started at (0.1, 1), re-selecting the genes with residual ratio in (1e-4, 15) at
-  every iteration;
-* the dispersion prior variance (``estimateDispersionsPriorVar``): with 3 or fewer
-  residual degrees of freedom, estimated by matching simulated log-dispersion residuals,
-  drawn from R's own random number streams after ``set.seed(2)``
-  (:class:`~degsea.de.exact.r_random.RStream`) and smoothed by R's interpolating loess, not the 0.25
-  floor;
-* coefficients (``fitBeta``): IRLS from the QR start with DESeq2's convergence rule, the
-  ridge on the log2 scale, and L-BFGS-B for the rows that do not converge;
-* Wald test: standard errors computed with means clipped at ``min_mu``, and genes whose
-  compared groups are all zero reported as LFC 0, p = 1 (``cleanContrast``);
-* independent filtering (``pvalueAdjustment``): the rejection curve is smoothed with R's
-  ``lowess`` (:func:`r_lowess`), not PyDESeq2's variant;
-* apeglm shrinkage (:meth:`DESeq2ExactStats.lfc_shrink`): apeglm's adaptive prior scale
-  (``priorVar``) and the mode of apeglm's posterior (Cauchy prior on the coefficient,
-  Normal(0, 15) on the others), found by Newton search; where the posterior has two modes,
-  apeglm's own L-BFGS search is replayed to pick the mode apeglm reports (see
-  :func:`apeglm_map`); the posterior SD from the Hessian at the mode.
+The overridden steps follow DESeq2 1.38 (R/core.R and src/DESeq2.cpp) and apeglm 1.x.
+The steps, module by module, are described in :mod:`~degsea.de.exact.dataset` (dispersions,
+trend, prior, coefficients) and :mod:`~degsea.de.exact.stats` (Wald test, filtering, apeglm).
 
 All loops run over genes at once (numpy arrays), which also makes the fit several times
 faster than PyDESeq2's per-gene optimisers; the dispersion and coefficient fits run over

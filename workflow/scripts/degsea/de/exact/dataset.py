@@ -1,11 +1,27 @@
 """The DESeq2-exact dataset: PyDESeq2's :class:`~pydeseq2.dds.DeseqDataSet` with DESeq2's fitting steps.
 
-The steps follow DESeq2 1.38 (R/core.R): gene-wise and MAP dispersions by ``fitDisp``
-(:mod:`degsea.de.exact.dispersion`), the parametric trend and the prior variance
-(:mod:`degsea.de.exact.trend`), the coefficients by ``fitNbinomGLMs``
-(:mod:`degsea.de.exact.glm`, through PyDESeq2's public ``Inference`` interface), and the
-refit after outlier replacement. PyDESeq2's data layout is kept; its names come from
-:mod:`degsea.de.exact.seam`.
+The steps follow DESeq2 1.38 (R/core.R and src/DESeq2.cpp); PyDESeq2's data layout is kept, its
+names coming from :mod:`degsea.de.exact.seam`:
+
+* gene-wise and MAP dispersions: DESeq2's ``fitDisp`` (Armijo line search on the log
+  posterior, tolerance 1e-6, at most 100 steps), its grid fallback (``fitDispGrid``) for
+  estimates that did not converge, and its safeguards (the means used for the dispersion
+  are clipped at ``min_mu``; a gene-wise fit that does not raise the likelihood keeps
+  the moments estimate; the MAP search starts at the gene-wise estimate unless that is
+  10 x below the trend);
+* the parametric trend (``parametricDispersionFit``): fitted only on genes whose
+  gene-wise dispersion is above ``100 * min_disp``, as a Gamma-family GLM with identity
+  link started at (0.1, 1), re-selecting the genes with residual ratio in (1e-4, 15) at
+  every iteration;
+* the dispersion prior variance (``estimateDispersionsPriorVar``): with 3 or fewer
+  residual degrees of freedom, estimated by matching simulated log-dispersion residuals,
+  drawn from R's own random number streams after ``set.seed(2)``
+  (:class:`~degsea.de.exact.r_random.RStream`) and smoothed by R's interpolating loess, not
+  the 0.25 floor;
+* coefficients (``fitBeta``): IRLS from the QR start with DESeq2's convergence rule, the
+  ridge on the log2 scale, and L-BFGS-B for the rows that do not converge; run by PyDESeq2's
+  own ``fit_LFC`` through the public ``inference=`` interface
+  (:class:`~degsea.de.exact.glm.ExactInference`).
 """
 
 from __future__ import annotations

@@ -54,7 +54,6 @@ def check_version(installed: str | None = None) -> None:
         )
 
 
-
 Owner = Literal["DeseqDataSet", "DeseqStats", "pydeseq2.utils"]
 Kind = Literal["method", "function", "attribute", "var", "uns", "layers", "obsm", "varm"]
 
@@ -140,7 +139,7 @@ LFC = _uses(_DDS, "varm", "LFC", _STATE)
 SIZE_FACTORS = "size_factors"  # an obs column: documented, part of the public surface
 REPLACEABLE = "replaceable"  # an obs column, written by PyDESeq2's refit()
 
-# -- dataset attributes that are not documented API --------------------------------------
+# -- dataset attributes (constructor settings and step results) --------------------------------------
 for _name in ("min_mu", "min_disp", "max_disp", "low_memory", "fit_type", "size_factors_fit_type",
               "refit_cooks", "min_replicates", "beta_tol", "design", "inference"):
     _uses(_DDS, "attribute", _name, "a constructor setting PyDESeq2 keeps as an attribute; the refit passes it on")
@@ -156,7 +155,7 @@ LFC_SHRINK_CONVERGED = _uses(_DS, "attribute", "_LFC_shrink_converged",
 
 # -- helpers ---------------------------------------------------------------------------
 _uses("pydeseq2.utils", "function", "mean_absolute_deviation",
-             "the scaled MAD PyDESeq2 uses for the prior variance, kept identical")
+      "the scaled MAD PyDESeq2 uses for the prior variance, kept identical")
 
 
 def mean_absolute_deviation(values):  # noqa: ANN001, ANN201 - PyDESeq2's helper as it is

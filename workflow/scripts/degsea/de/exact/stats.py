@@ -1,5 +1,15 @@
-"""The DESeq2-exact tests: PyDESeq2's :class:`~pydeseq2.ds.DeseqStats` with DESeq2's Wald test,
-independent filtering (R's ``lowess``) and apeglm shrinkage."""
+"""The DESeq2-exact tests: PyDESeq2's :class:`~pydeseq2.ds.DeseqStats` with DESeq2's and apeglm's steps:
+
+* Wald test: standard errors computed with means clipped at ``min_mu``, and genes whose
+  compared groups are all zero reported as LFC 0, p = 1 (``cleanContrast``);
+* independent filtering (``pvalueAdjustment``): the rejection curve is smoothed with R's
+  ``lowess`` (:func:`~degsea.de.exact.rcompat.r_lowess`), not PyDESeq2's variant;
+* apeglm shrinkage (:meth:`DESeq2ExactStats.lfc_shrink`): apeglm's adaptive prior scale
+  (``priorVar``) and the mode of apeglm's posterior (Cauchy prior on the coefficient,
+  Normal(0, 15) on the others), found by Newton search; where the posterior has two modes,
+  apeglm's own L-BFGS search is replayed to pick the mode apeglm reports (see
+  :func:`~degsea.de.exact.apeglm.apeglm_map`); the posterior SD from the Hessian at the mode.
+"""
 
 from __future__ import annotations
 
