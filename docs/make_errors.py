@@ -55,7 +55,8 @@ def collect() -> list[tuple[str, str, str, str]]:
             if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "InputError" and node.args):
                 continue
             keywords = {k.arg: k.value for k in node.keywords}
-            module = path.relative_to(LIBRARY).with_suffix("").as_posix().replace("/", ".").removesuffix(".__init__")
+            module = path.relative_to(LIBRARY).with_suffix("").as_posix().replace("/", ".")
+            module = module.removesuffix(".__init__")
             rows.append((node.lineno, module, _text(node.args[0]), _text(keywords.get("allowed")), _text(keywords.get("hint"))))
     rows.sort(key=lambda r: (r[1], r[0]))
     return [r[1:] for r in rows]
