@@ -230,3 +230,21 @@ def test_gaps_max_cooks(fits):
     regular = ~reference.index.str.startswith("O")  # fits at the coefficient bound (flat likelihood) excluded
     np.testing.assert_allclose(ours[regular], theirs[regular], rtol=1e-5)
 
+
+
+@pytest.mark.parametrize(
+    ("contrast", "options", "name"),
+    [
+        (np.array([0.0, 1.0, -1.0]), {}, "numeric_B_vs_C"),
+        (["group", "B", "C"], {}, "levels_B_vs_C"),
+        (["group", "B", "A"], {"lfc_null": 0.5, "alt_hypothesis": "lessAbs"}, "threshold_lessAbs_B_vs_A"),
+    ],
+    ids=["numeric", "levels", "threshold-lessAbs"],
+)
+def test_gaps_through_pydeseq2_stats(fits, contrast, options, name):
+    """The stats class the workflow's pairwise path uses (PyDESeq2's summary()) gives DESeq2's numbers too."""
+    from degsea.de.exact import DESeq2ExactStats
+
+    stats = DESeq2ExactStats(fits.get("gaps", "~ group"), contrast=contrast, alpha=0.1, quiet=True, **options)
+    stats.summary()
+    _assert_close(stats.results_df, parity.read_reference(LOCAL / "deseq2_gaps" / f"{name}.tsv.gz"))

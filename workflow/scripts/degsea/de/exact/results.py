@@ -50,27 +50,36 @@ def result_names(dds) -> list[str]:  # noqa: ANN001
     return coefficient_names(list(dds.obsm[seam.DESIGN_MATRIX].columns), reference_levels={k: v[0] for k, v in levels.items()})
 
 
-def wald_estimates(dds, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
-    """Log2 fold change and its SE of a contrast ``vector`` (weights on the coefficients).
+def contrast_se(
+    x: np.ndarray, lfc: np.ndarray, size_factors: np.ndarray, dispersions: np.ndarray, vector: np.ndarray, *,
+    min_mu: float, ridge: np.ndarray | None = None,
+) -> np.ndarray:
+    """Standard error (natural-log scale) of a contrast of the coefficients ``lfc`` (genes x p).
 
-    The covariance is DESeq2's ``(X'WX + ridge)^-1 X'WX (X'WX + ridge)^-1`` with weights from
-    the fitted means clipped at ``min_mu`` (``fitBeta`` / ``getContrast``). NaN for genes
-    without coefficients (all zero).
+    DESeq2's covariance ``(X'WX + ridge)^-1 X'WX (X'WX + ridge)^-1`` with weights from the fitted
+    means clipped at ``min_mu`` (``fitBeta`` / ``getContrast``); the ridge is DESeq2's 1e-6 on
+    the log2 scale unless given. NaN for genes without coefficients (all zero).
     """
-    x = dds.obsm[seam.DESIGN_MATRIX].to_numpy(dtype=float)
-    lfc = dds.varm[seam.LFC].to_numpy(dtype=float)
-    sf = dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float)
-    disp = dds.var[seam.DISPERSIONS].to_numpy(dtype=float)
-    vector = np.asarray(vector, dtype=float)
-    ok = np.isfinite(lfc).all(axis=1) & np.isfinite(disp)
-    se = np.full(len(disp), np.nan)
-    mu = np.maximum(sf[None, :] * np.exp(lfc[ok] @ x.T), dds.min_mu)
-    w = mu / (1.0 + disp[ok, None] * mu)
+    p = x.shape[1]
+    ridge = np.eye(p) * RIDGE_NAT if ridge is None else ridge
+    ok = np.isfinite(lfc).all(axis=1) & np.isfinite(dispersions)
+    se = np.full(len(dispersions), np.nan)
+    mu = np.maximum(size_factors[None, :] * np.exp(lfc[ok] @ x.T), min_mu)
+    w = mu / (1.0 + dispersions[ok, None] * mu)
     m = cr_matrix(w, x)
-    inv = np.linalg.inv(m + np.eye(x.shape[1]) * RIDGE_NAT)
-    hc = inv @ vector
+    hc = np.linalg.inv(m + ridge) @ np.asarray(vector, dtype=float)
     se[ok] = np.sqrt(np.maximum(np.einsum("gi,gij,gj->g", hc, m, hc), 0.0))
-    return (lfc @ vector) / np.log(2), se / np.log(2)
+    return se
+
+
+def wald_estimates(dds, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    """Log2 fold change and its SE (log2 scale) of a contrast ``vector`` on a fitted dataset."""
+    lfc = dds.varm[seam.LFC].to_numpy(dtype=float)
+    se = contrast_se(
+        dds.obsm[seam.DESIGN_MATRIX].to_numpy(dtype=float), lfc, dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float),
+        dds.var[seam.DISPERSIONS].to_numpy(dtype=float), vector, min_mu=dds.min_mu,
+    )
+    return (lfc @ np.asarray(vector, dtype=float)) / np.log(2), se / np.log(2)
 
 
 def independent_filtering(base_mean: np.ndarray, pvalues: np.ndarray, *, alpha: float) -> tuple[np.ndarray, float, float]:

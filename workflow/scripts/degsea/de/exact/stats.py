@@ -25,8 +25,7 @@ from scipy.stats import norm
 from degsea.de.exact import seam
 from degsea.de.exact.apeglm import apeglm_map, apeglm_prior_variance
 from degsea.de.exact.contrasts import ContrastSpec, zero_count_genes
-from degsea.de.exact.glm import RIDGE_NAT, cr_matrix
-from degsea.de.exact.results import independent_filtering
+from degsea.de.exact.results import contrast_se, independent_filtering
 from degsea.de.exact.threshold import threshold_test
 
 log = logging.getLogger(__name__)
@@ -48,24 +47,13 @@ class DESeq2ExactStats(seam.StatsSeam):
         (:func:`~degsea.de.exact.threshold.threshold_test`); genes left all zero by the
         outlier replacement get SE 0, statistic 0 and p-value 1.
         """
-        x = self.design_matrix.to_numpy(dtype=float)
         lfc = self.LFC.to_numpy(dtype=float)
-        sf = self.dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float)
-        disp = self.dds.var[seam.DISPERSIONS].to_numpy(dtype=float)
-        p = x.shape[1]
-        if self.prior_LFC_var is not None:
-            ridge = np.diag(1 / self.prior_LFC_var**2)
-        else:
-            ridge = np.eye(p) * RIDGE_NAT
-        ok = np.isfinite(lfc).all(axis=1) & np.isfinite(disp)
-        se = np.full(len(disp), np.nan)
-        mu = np.maximum(sf[None, :] * np.exp(lfc[ok] @ x.T), self.dds.min_mu)
-        w = mu / (1.0 + disp[ok, None] * mu)
-        m = cr_matrix(w, x)
-        inv = np.linalg.inv(m + ridge)
         contrast = np.asarray(self.contrast_vector, dtype=float)
-        hc = inv @ contrast
-        se[ok] = np.sqrt(np.einsum("gi,gij,gj->g", hc, m, hc))
+        se = contrast_se(
+            self.design_matrix.to_numpy(dtype=float), lfc, self.dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float),
+            self.dds.var[seam.DISPERSIONS].to_numpy(dtype=float), contrast, min_mu=self.dds.min_mu,
+            ridge=None if self.prior_LFC_var is None else np.diag(1 / self.prior_LFC_var**2),
+        )
         zero = self._zero_count_genes(contrast)
         estimate = np.where(zero, 0.0, lfc @ contrast)
         if self.alt_hypothesis is None:
