@@ -29,6 +29,8 @@ DATA = {
     "gse96870": (parity.SHARED_DATA / "mouse_GSE96870" / "GSE96870_counts_cerebellum.csv",
                  parity.SHARED_REFERENCE / "deseq2" / "gse96870_samples.tsv", {"time": "Day0", "sex": "Female"}),
     "gaps": (LOCAL / "deseq2_gaps" / "counts.tsv.gz", LOCAL / "deseq2_gaps" / "samples.tsv", {"group": "A"}),
+    "fallback": (LOCAL / "deseq2_gaps" / "trend_fallback_counts.tsv.gz", LOCAL / "deseq2_gaps" / "trend_fallback_samples.tsv",
+                 {"group": "A"}),
 }
 
 
@@ -248,3 +250,15 @@ def test_gaps_through_pydeseq2_stats(fits, contrast, options, name):
     stats = DESeq2ExactStats(fits.get("gaps", "~ group"), contrast=contrast, alpha=0.1, quiet=True, **options)
     stats.summary()
     _assert_close(stats.results_df, parity.read_reference(LOCAL / "deseq2_gaps" / f"{name}.tsv.gz"))
+
+
+def test_failed_parametric_trend_falls_back_to_local():
+    """DESeq2 substitutes its local fit when the parametric trend fails (dispersion rising with the mean)."""
+    with pytest.warns(UserWarning, match="local regression"):
+        dds = parity.fit_dataset(*DATA["fallback"], formula="~ group")
+    assert dds.uns["disp_function_type"] == "local"
+    reference = parity.read_reference(LOCAL / "deseq2_gaps" / "trend_fallback.tsv.gz")
+    trend = dds.var["fitted_dispersions"].reindex(reference.index).astype(float)
+    np.testing.assert_allclose(trend, reference.dispFit, rtol=1e-4)
+    f = assert_parity(deseq2_results(dds, contrast=ContrastSpec.levels("group", "B", "A")), reference)
+    assert f["pvalue_na_mismatch"] == 0, f
