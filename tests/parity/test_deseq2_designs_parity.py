@@ -262,3 +262,16 @@ def test_failed_parametric_trend_falls_back_to_local():
     np.testing.assert_allclose(trend, reference.dispFit, rtol=1e-4)
     f = assert_parity(deseq2_results(dds, contrast=ContrastSpec.levels("group", "B", "A")), reference)
     assert f["pvalue_na_mismatch"] == 0, f
+
+
+def test_shrink_coefficient_by_name(real, fits):
+    """apeglm on a coefficient named as DESeq2 names it (lfcShrink(coef=)), against apeglm on pasilla."""
+    from degsea.de.exact.stats import shrink_coefficient
+
+    dds = fits.get("pasilla", "~ condition")
+    lfc, se = shrink_coefficient(dds, "condition_treated_vs_untreated")
+    reference = parity.read_reference(parity.SHARED_REFERENCE / "deseq2" / "pasilla_condition.apeglm.tsv.gz")
+    ours = pd.Series(lfc, index=dds.var_names).reindex(reference.index)
+    ok = ours.notna() & reference.log2FoldChange.notna()
+    assert (ours.isna() == reference.log2FoldChange.isna()).all()
+    assert np.corrcoef(ours[ok], reference.log2FoldChange[ok])[0, 1] >= 0.9999

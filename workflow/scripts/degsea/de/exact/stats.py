@@ -24,8 +24,8 @@ from scipy.stats import norm
 
 from degsea.de.exact import seam
 from degsea.de.exact.apeglm import apeglm_map, apeglm_prior_variance
-from degsea.de.exact.contrasts import ContrastSpec, zero_count_genes
-from degsea.de.exact.results import contrast_se, independent_filtering
+from degsea.de.exact.contrasts import ContrastSpec, contrast_vector, zero_count_genes
+from degsea.de.exact.results import contrast_se, independent_filtering, result_names
 from degsea.de.exact.threshold import threshold_test
 
 log = logging.getLogger(__name__)
@@ -156,3 +156,31 @@ class DESeq2ExactStats(seam.StatsSeam):
         if hasattr(self, "results_df"):
             self.results_df["log2FoldChange"] = self.LFC.iloc[:, coeff_idx] / np.log(2)
             self.results_df["lfcSE"] = self.SE / np.log(2)
+
+
+def shrink_coefficient(dds, name: str) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    """apeglm shrinkage of one coefficient, as DESeq2's ``lfcShrink(dds, coef=name, type="apeglm")``.
+
+    Parameters
+    ----------
+    dds
+        A fitted DESeq2-exact dataset (Wald fit).
+    name
+        The coefficient's DESeq2 name (``resultsNames``), e.g. ``sexMale.timeDay8``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Shrunken log2 fold changes and their posterior SDs (log2 scale), one per gene.
+
+    Raises
+    ------
+    degsea.errors.InputError
+        Unknown coefficient name.
+    """
+    vector = contrast_vector(ContrastSpec.coefficient(name), result_names(dds))
+    column = dds.obsm[seam.DESIGN_MATRIX].columns[int(np.argmax(vector))]
+    stats = DESeq2ExactStats(dds, contrast=vector, quiet=True)
+    stats.run_wald_test()
+    stats.lfc_shrink(coeff=column)
+    return (stats.LFC[column] / np.log(2)).to_numpy(), (stats.SE / np.log(2)).to_numpy()
