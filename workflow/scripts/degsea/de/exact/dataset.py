@@ -12,7 +12,8 @@ names coming from :mod:`degsea.de.exact.seam`:
 * the parametric trend (``parametricDispersionFit``): fitted only on genes whose
   gene-wise dispersion is above ``100 * min_disp``, as a Gamma-family GLM with identity
   link started at (0.1, 1), re-selecting the genes with residual ratio in (1e-4, 15) at
-  every iteration;
+  every iteration; when it fails, DESeq2's local fit is used instead, with a warning;
+  ``fit_type="local"`` (R's locfit, :mod:`~degsea.de.exact.local_fit`) and ``"mean"`` on request;
 * the dispersion prior variance (``estimateDispersionsPriorVar``): with 3 or fewer
   residual degrees of freedom, estimated by matching simulated log-dispersion residuals,
   drawn from R's own random number streams after ``set.seed(2)``
@@ -21,7 +22,10 @@ names coming from :mod:`degsea.de.exact.seam`:
 * coefficients (``fitBeta``): IRLS from the QR start with DESeq2's convergence rule, the
   ridge on the log2 scale, and L-BFGS-B for the rows that do not converge; run by PyDESeq2's
   own ``fit_LFC`` through the public ``inference=`` interface
-  (:class:`~degsea.de.exact.glm.ExactInference`).
+  (:class:`~degsea.de.exact.glm.ExactInference`);
+* Cook's distances: with ``test="LRT"`` those of DESeq2's ``nbinomLRT`` (the gene-wise
+  dispersion step's means), which then drive the outlier replacement; the Cook's outlier
+  rule of ``results()`` (:func:`~degsea.de.exact.cooks.cooks_outliers`).
 """
 
 from __future__ import annotations
