@@ -163,6 +163,7 @@ TREND_CASES = [
     pytest.param("pasilla", "~ condition", "pasilla_condition", ("condition", "treated", "untreated"), "local", id="pasilla-local"),
     pytest.param("pasilla", "~ condition", "pasilla_condition", ("condition", "treated", "untreated"), "mean", id="pasilla-mean"),
     pytest.param("gse96870", "~ sex + time", "gse96870_Day8_vs_Day0", ("time", "Day8", "Day0"), "local", id="gse96870-local"),
+    pytest.param("gse96870", "~ sex + time", "gse96870_Day8_vs_Day0", ("time", "Day8", "Day0"), "mean", id="gse96870-mean"),
 ]
 
 
@@ -275,3 +276,16 @@ def test_shrink_coefficient_by_name(real, fits):
     ok = ours.notna() & reference.log2FoldChange.notna()
     assert (ours.isna() == reference.log2FoldChange.isna()).all()
     assert np.corrcoef(ours[ok], reference.log2FoldChange[ok])[0, 1] >= 0.9999
+
+
+def test_lrt_errors(fits):
+    from degsea.errors import InputError
+
+    dds = fits.get("gaps", "~ group", test="LRT")
+    with pytest.raises(InputError, match="must be nested in the full design"):
+        likelihood_ratio_test(dds, reduced_design(dds, "~ group"))
+    result = likelihood_ratio_test(dds, reduced_design(dds, "~ 1"))
+    with pytest.raises(InputError, match="must be Wald tests"):
+        deseq2_results(dds, lrt=result, lfc_threshold=1.0)
+    with pytest.raises(InputError, match="coefficient the design does not have"):
+        deseq2_results(dds, lrt=result, contrast=ContrastSpec.coefficient("groupB"))
