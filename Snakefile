@@ -25,6 +25,7 @@ include: "workflow/rules/figures_common.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/plots.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/report_tables.smk"
 
 
 rule all:
@@ -43,4 +44,8 @@ rule all:
         rules.sample_scores.output if FOCUS_SETS else [],
         "results/provenance.json",
         FRONT_PAGE,
+        # the result tables as report pages (report_tables.smk)
+        expand(rules.de_table_page.output, contrast=CONTRASTS),
+        rules.gsea_table_page.output,
+        rules.table_pages.output,
     default_target: True

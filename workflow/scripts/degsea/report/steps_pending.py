@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -32,22 +32,27 @@ def write_de_table_page(*, table: str, contrast: str, padj: float, lfc: float, o
     _write(de_table_page(_read(table), contrast=contrast, thresholds=VolcanoThresholds(alpha=padj, lfc=lfc), source=table), out)
 
 
-def write_gsea_table_page(*, table: str, ranks: str, contrast: str, out: str) -> None:
-    """Rule gsea_table_page: one contrast's GSEA table as a report page (the ranked list stays beside it)."""
-    _write(gsea_table_page(_read(table), contrast=contrast, source=table, ranks=ranks), out)
+def write_gsea_table_page(*, tables: Mapping[str, str], ranks: Sequence[str], out: str) -> None:
+    """Rule gsea_table_page: every contrast's GSEA table (contrast -> TSV, config order) in one report page."""
+    page = gsea_table_page({name: _read(path) for name, path in tables.items()}, sources=list(tables.values()), ranks=list(ranks))
+    _write(page, out)
 
 
-def write_table_pages(*, tables: Mapping[str, str], titles: Mapping[str, str], outputs: Mapping[str, str]) -> None:
-    """Rule table_pages: each across-contrast or QC table (key -> TSV) as a report page titled ``titles[key]``."""
+def write_table_pages(
+    *, tables: Mapping[str, str], titles: Mapping[str, str], outputs: Mapping[str, str], beside: Sequence[str] = ()
+) -> None:
+    """Rule table_pages: each QC or across-contrast table (key -> TSV) as a report page titled ``titles[key]``.
+
+    The tables named in ``beside`` grow with the samples (normalised counts, VST): they stay
+    beside the report, and their page only says what and where they are.
+    """
     for key, path in tables.items():
-        _write(table_page(_read(path), title=titles[key], source=path), outputs[key])
-
-
-def write_beside_pages(*, tables: Mapping[str, str], titles: Mapping[str, str], outputs: Mapping[str, str]) -> None:
-    """Rule table_pages: a short page for each table too big to embed (it stays beside the report)."""
-    for key, path in tables.items():
-        with open(path, encoding="utf-8") as handle:
-            columns = len(handle.readline().rstrip("\n").split("\t"))
-            rows = sum(1 for _ in handle)
-        page = beside_report_page(title=titles[key], source=path, shape=(rows, columns), size_bytes=Path(path).stat().st_size, what=titles[key])
+        if key in beside:
+            with open(path, encoding="utf-8") as handle:
+                columns = len(handle.readline().rstrip("\n").split("\t"))
+                rows = sum(1 for _ in handle)
+            page = beside_report_page(title=titles[key], source=path, shape=(rows, columns), size_bytes=Path(path).stat().st_size,
+                                      what=titles[key])
+        else:
+            page = table_page(_read(path), title=titles[key], source=path)
         _write(page, outputs[key])

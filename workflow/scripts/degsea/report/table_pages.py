@@ -27,7 +27,9 @@ from typing import Any
 import pandas as pd
 
 #: Tables with more rows than this get the interactive (DataTables) page; smaller ones a plain table.
-STATIC_MAX_ROWS = 60
+#: Each interactive page carries its own copy of the DataTables bundle (about 0.35 MB in the report),
+#: so only the tables people search (DE, GSEA) and long ones get it.
+STATIC_MAX_ROWS = 1000
 #: Text columns with values longer than this are cut to one line with an ellipsis (search still sees all of it).
 LONG_TEXT = 80
 #: Significant digits kept for floats shown in the report (the TSV files keep full precision).
@@ -153,6 +155,7 @@ def table_page(
     page_length: int = 25,
     extra: str = "",
     scripts: str = "",
+    interactive: bool | None = None,
 ) -> str:
     """One report page for ``table``: interactive above :data:`STATIC_MAX_ROWS` rows, else a plain table.
 
@@ -174,6 +177,9 @@ def table_page(
         Trusted HTML placed between the note and the table (e.g. the volcano of :func:`de_table_page`).
     scripts
         Trusted HTML placed after the table (scripts that read it).
+    interactive
+        Force the interactive (True) or the plain (False) table; by default interactive above
+        :data:`STATIC_MAX_ROWS` rows.
 
     Returns
     -------
@@ -182,7 +188,7 @@ def table_page(
     """
     shown = display_rounded(table)
     text = html.escape(note) + (" " if note else "") + f"{len(table):,} rows; file <code>{html.escape(source)}</code>."
-    if len(table) <= STATIC_MAX_ROWS:
+    if not (interactive if interactive is not None else len(table) > STATIC_MAX_ROWS):
         return _document(title=title, note=text, content=extra + _static_table(shown) + scripts)
     text += " Search, sort by a column header, or download the rows shown (CSV) from the table's controls."
     body = _document(title=title, note=text, content=extra + _interactive_table(shown, page_length=page_length, order=order) + scripts)
@@ -251,25 +257,34 @@ def de_table_page(table: pd.DataFrame, *, contrast: str, thresholds: VolcanoThre
     note = f"Differential expression, {contrast}: every gene, smallest p-value first; DE: {rule}."
     shown = de_display_columns(table)
     canvas, script = _volcano(shown, contrast=contrast, thresholds=thresholds)
-    return table_page(shown, title=f"DE table: {contrast}", source=source, note=note, extra=canvas, scripts=script)
+    return table_page(shown, title=f"DE table: {contrast}", source=source, note=note, extra=canvas, scripts=script, interactive=True)
 
 
-def gsea_table_page(table: pd.DataFrame, *, contrast: str, source: str, ranks: str) -> str:
-    """The GSEA table of one contrast, strongest sets (smallest FDR) first.
+def gsea_table_page(tables: Mapping[str, pd.DataFrame], *, sources: Sequence[str], ranks: Sequence[str]) -> str:
+    """The GSEA tables of every contrast in one page: a ``contrast`` column first, contrasts in config order.
+
+    One page rather than one per contrast, because every interactive page carries its own copy
+    of the DataTables bundle; search a contrast's name to see only its rows.
 
     Parameters
     ----------
-    table
-        ``results/gsea/<contrast>.tsv``.
-    contrast
-        The contrast's name.
-    source, ranks
-        The GSEA table's file and the ranked gene list's file, named on the page.
+    tables
+        Contrast -> ``results/gsea/<contrast>.tsv``, in config order.
+    sources, ranks
+        The GSEA tables' files and the ranked gene lists' files, named on the page.
     """
-    order = [(list(table.columns).index("FDR"), "asc")] if "FDR" in table.columns else []
-    note = (f"Preranked GSEA, {contrast}: every tested gene set; search a gene to find the sets whose leading edge "
-            f"holds it. The ranked gene list is beside the report in {ranks}.")
-    return table_page(table, title=f"GSEA table: {contrast}", source=source, note=note, order=order)
+    frames = [table.assign(contrast=name)[["contrast", *table.columns]] for name, table in tables.items()]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"contrast": []})
+    note = (
+        f"Preranked GSEA of {len(tables)} contrast(s), in config order, strongest sets (smallest FDR) first within each; "
+        "search a contrast to see only its rows, or a gene to find the sets whose leading edge holds it. "
+        f"Files: {', '.join(sources)}; the ranked gene lists are beside the report ({', '.join(ranks)})."
+    )
+    if "FDR" in table.columns:
+        rank = {name: i for i, name in enumerate(tables)}
+        table = table.sort_values(["contrast", "FDR"], key=lambda c: c.map(rank) if c.name == "contrast" else c, kind="mergesort")
+    return table_page(table.reset_index(drop=True), title="GSEA tables: every contrast", source="results/gsea/<contrast>.tsv",
+                      note=note, interactive=True)
 
 
 def beside_report_page(*, title: str, source: str, shape: tuple[int, int], size_bytes: int, what: str) -> str:
