@@ -92,15 +92,20 @@ def test_symbol_column_is_left_out_where_it_repeats_the_id() -> None:
     assert "<th>symbol</th>" not in document
 
 
-def test_gsea_page_sorts_by_fdr_and_names_the_ranked_list() -> None:
-    table = pd.DataFrame({"set": [f"S{i}" for i in range(100)], "NES": np.linspace(-2, 2, 100), "FDR": np.linspace(0, 1, 100),
-                          "leading_edge": [";".join(f"gene{j}" for j in range(40))] * 100})
-    page = gsea_table_page(table, contrast="t_vs_c", source="results/gsea/t_vs_c.tsv", ranks="results/gsea/t_vs_c.ranks.tsv")
-    document = unpacked(page)
+def test_gsea_page_holds_every_contrast_in_config_order_smallest_fdr_first() -> None:
+    def table(seed: int) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        return pd.DataFrame({"set": [f"S{i}" for i in range(40)], "NES": rng.normal(0, 2, 40), "FDR": rng.uniform(0, 1, 40),
+                             "leading_edge": [";".join(f"gene{j}" for j in range(40))] * 40})
+
+    document = unpacked(gsea_table_page({"z_vs_a": table(1), "b_vs_a": table(2)}))
     args = json.loads(re.search(r'<script id="degsea-dt-args" type="application/json">(.*?)</script>', document, re.S).group(1))
-    assert args["order"] == [[2, "asc"]]
-    assert {"targets": [3], "className": "degsea-long"} in args["columnDefs"]
-    assert "results/gsea/t_vs_c.ranks.tsv" in document
+    rows = json.loads(args["data_json"])
+    assert [r[0] for r in rows] == ["z_vs_a"] * 40 + ["b_vs_a"] * 40
+    fdr = [r[3] for r in rows[:40]]
+    assert fdr == sorted(fdr) and args["order"] == []
+    assert {"targets": [4], "className": "degsea-long"} in args["columnDefs"]
+    assert "results/gsea/&lt;contrast&gt;.ranks.tsv" in document
 
 
 def test_beside_page_names_the_file_and_its_shape() -> None:
@@ -114,8 +119,7 @@ def test_user_strings_reach_every_page_escaped(payload: str) -> None:
     table = de_table(genes=genes).rename(columns={"baseMean_t": f"baseMean_{payload}"})
     pages = [
         de_table_page(table, contrast=payload, thresholds=VolcanoThresholds(alpha=0.05, lfc=1.0), source=f"results/de/{payload}.tsv"),
-        gsea_table_page(pd.DataFrame({"set": genes, "FDR": np.linspace(0, 1, 100), "leading_edge": genes}), contrast=payload,
-                        source=payload, ranks=payload),
+        gsea_table_page({payload: pd.DataFrame({"set": genes, "FDR": np.linspace(0, 1, 100), "leading_edge": genes})}),
         table_page(pd.DataFrame({payload: [payload, 1.5]}), title=payload, source=payload, note=payload),
         beside_report_page(title=payload, source=payload, shape=(1, 1), size_bytes=1, what=payload),
     ]

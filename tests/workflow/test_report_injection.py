@@ -1,11 +1,14 @@
 """HTML injection: user strings in every field that reaches the report stay text, end to end.
 
-A small study carries ``<script>`` and ``"><img onerror=...>`` payloads in its covariate levels,
-a sample-sheet column name, gene IDs and symbols, gene-set names and config values (focus sets,
-genes of interest); sample IDs cannot hold them (the sheet check allows letters, digits and
-``-_.+`` only), which the last test checks. The real ``snakemake`` run and ``--report`` must
-succeed, and in the written report (the page, every caption, every embedded page, unpacked)
-no payload may appear as markup; in Chromium, no payload script may run.
+A small study carries ``"><img onerror=...>`` and ``<script>...</script>`` payloads in its
+covariate levels, a sample-sheet column name, gene IDs and symbols, gene-set names and config
+values (contrast levels, colour variable, focus sets, genes of interest). The real ``snakemake``
+run and ``--report`` must succeed, and in the written report (the page, every caption, every
+embedded page, unpacked) no payload may appear as markup; in Chromium, no payload script may run.
+
+Two fields refuse payloads instead, with a clear message: sample IDs (letters, digits and
+``-_.+`` only) and config values holding ``</`` or ``<!--``, because Snakemake's report writes
+rule parameters and labels (config values among them) unescaped into ``<script>`` elements.
 """
 
 from __future__ import annotations
@@ -35,12 +38,13 @@ N_GENES, N_UP = 400, 40
 
 
 def write_study(workdir: Path) -> Path:
+    """The payload study; IMG goes everywhere, SCRIPT (it holds '</') everywhere but config values."""
     rng = np.random.default_rng(11)
     genes = [f"G{n:04d}" for n in range(N_GENES)]
     genes[0], genes[1] = f"G{SCRIPT}", f"G{IMG}"  # gene IDs
     symbols = [f"Sym{n}" for n in range(N_GENES)]
     symbols[2], symbols[3] = f"S{SCRIPT}", f"S{IMG}"  # gene symbols
-    levels = {"ctrl": f"ctrl{IMG}", "treated": f"treated{SCRIPT}"}  # covariate levels
+    levels = {"ctrl": f"ctrl{IMG}", "treated": f"treated{IMG}"}  # contrast levels (config values)
     samples = [f"s{i}" for i in range(1, 9)]
     groups = ["ctrl"] * 4 + ["treated"] * 4
     mean = rng.lognormal(5, 1, N_GENES)
@@ -53,11 +57,11 @@ def write_study(workdir: Path) -> Path:
         "gene_id\t" + "\t".join(samples) + "\n" + "".join(f"{g}\t" + "\t".join(map(str, row)) + "\n" for g, row in zip(genes, counts, strict=True))
     )
     (data / "genes.tsv").write_text("gene_id\tsymbol\n" + "".join(f"{g}\t{s}\n" for g, s in zip(genes, symbols, strict=True)))
-    column = f"group{IMG}"  # a sheet column, shown on the front page and in figure legends
+    column = f"group{IMG}"  # a sheet column (the colour variable), its levels free text
     (workdir / "config" / "payload.tsv").write_text(
         f"sample\tcondition\t{column}\n" + "".join(f"{s}\t{levels[g]}\t{g}{SCRIPT}\n" for s, g in zip(samples, groups, strict=True))
     )
-    sets = {f"UP{SCRIPT}": symbols[:N_UP], f"RANDOM{IMG}": list(rng.choice(symbols[N_UP:], 30, replace=False))}
+    sets = {f"UP{IMG}": symbols[:N_UP], f"RANDOM{SCRIPT}": list(rng.choice(symbols[N_UP:], 30, replace=False))}
     sets |= {f"RANDOM_{k}": list(rng.choice(symbols[N_UP:], 30, replace=False)) for k in range(4)}
     (data / "sets.gmt").write_text("".join(f"{name}\tpayload\t" + "\t".join(members) + "\n" for name, members in sets.items()))
     config = yaml.safe_load((workdir / "config" / "config.yaml").read_text())
@@ -68,8 +72,8 @@ def write_study(workdir: Path) -> Path:
         "contrasts": {"treated_vs_ctrl": {"variable": "condition", "test": levels["treated"], "reference": levels["ctrl"]}},
     })
     config["gsea"].update({"genesets": ["data/sets.gmt"], "permutations": 100, "max_permutations": 100, "min_size": 10,
-                           "focus_sets": [f"UP{SCRIPT}", f"RANDOM{IMG}"]})
-    config["plots"].update({"color_by": column, "colors": {}, "genes_of_interest": [f"S{SCRIPT}", f"G{IMG}"]})
+                           "focus_sets": [f"UP{IMG}", "RANDOM_0"]})
+    config["plots"].update({"color_by": column, "colors": {}, "genes_of_interest": [f"S{IMG}", f"G{IMG}"]})
     path = workdir / "config" / "payload.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
@@ -93,8 +97,10 @@ def report_results(text: str) -> dict[str, dict]:
 
 
 def documents(text: str) -> dict[str, str]:
-    """The report page, its front page, every caption and every embedded HTML page (unpacked)."""
-    found = {"report.html": text}
+    """What the browser reads as HTML: the report page outside its scripts (a script broken open by a
+    payload leaves the rest of its text there), the front page, every caption, every embedded page (unpacked)."""
+    found = {"report.html outside its scripts": re.sub(r"<script\b[^>]*>.*?</script>", "", text, flags=re.S | re.I)}
+    found["front page"] = json.loads(text[text.index("var workflow_desc = ") + 20:].split(";\n", 1)[0])
     for path, result in report_results(text).items():
         found[f"{path} (caption)"] = result["caption"]
         if result["mime_type"] == "text/html":
@@ -113,11 +119,11 @@ def test_payloads_reach_the_report_as_text_only(payload_report: Path) -> None:
     injected = {name: INJECTED.search(page).group(0) for name, page in found.items() if INJECTED.search(page)}
     assert not injected, injected
     # the payloads are there, escaped: the test is not passing on a report that left them out
-    workflow_desc = json.loads(text[text.index("var workflow_desc = ") + 20:].split(";\n", 1)[0])
-    assert "&lt;script&gt;window.degseaPwned=1&lt;/script&gt;" in workflow_desc
-    assert "&lt;img src=x onerror" in workflow_desc
+    workflow_desc = found["front page"]
+    assert "&lt;script&gt;window.degseaPwned=1&lt;/script&gt;" in workflow_desc  # colour levels
+    assert "group&quot;&gt;&lt;img src=x onerror" in workflow_desc  # the colour variable
     de_page = next(page for name, page in found.items() if name.endswith("de_treated_vs_ctrl.html (unpacked)"))
-    assert "G\\u003cscript\\u003ewindow.degseaPwned" in de_page or "G&lt;script&gt;window.degseaPwned" in de_page
+    assert "G&lt;script&gt;window.degseaPwned" in de_page.replace("\\u0026", "&")  # itables' escape, inside JSON
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
@@ -154,6 +160,17 @@ def test_payload_sample_ids_are_refused_with_a_clear_message(tmp_path: Path) -> 
     done = snakemake(workdir, "--configfile", str(config), "-n")
     assert done.returncode != 0
     assert "sample ID cannot be used safely" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_config_values_that_end_a_script_are_refused_with_a_clear_message(tmp_path: Path) -> None:
+    workdir = copy_workflow(tmp_path)
+    config = write_study(workdir)
+    text = yaml.safe_load(config.read_text())
+    text["gsea"]["focus_sets"] = [f"RANDOM{SCRIPT}"]
+    config.write_text(yaml.safe_dump(text, sort_keys=False))
+    done = snakemake(workdir, "--configfile", str(config), "-n")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "A config value cannot be shown safely in the HTML report" in done.stderr and "gsea: focus_sets" in done.stderr
 
 
 def test_config_yaml_is_loaded_without_building_objects(tmp_path: Path) -> None:

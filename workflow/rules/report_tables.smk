@@ -33,7 +33,6 @@ rule de_table_page:
 rule gsea_table_page:
     input:
         tables=expand("results/gsea/{contrast}.tsv", contrast=CONTRASTS),
-        ranks=expand("results/gsea/{contrast}.ranks.tsv", contrast=CONTRASTS),
     output:
         # One page for every contrast: each interactive page carries its own DataTables bundle.
         page=report(

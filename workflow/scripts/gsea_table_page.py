@@ -6,6 +6,5 @@ from degsea.scripting import rule_logging
 with rule_logging(snakemake.log[0], rule="gsea_table_page"):  # noqa: F821
     write_gsea_table_page(
         tables=dict(zip(snakemake.params.contrasts, snakemake.input.tables, strict=True)),  # noqa: F821
-        ranks=list(snakemake.input.ranks),  # noqa: F821
         out=snakemake.output.page,  # noqa: F821
     )

@@ -32,10 +32,9 @@ def write_de_table_page(*, table: str, contrast: str, padj: float, lfc: float, o
     _write(de_table_page(_read(table), contrast=contrast, thresholds=VolcanoThresholds(alpha=padj, lfc=lfc), source=table), out)
 
 
-def write_gsea_table_page(*, tables: Mapping[str, str], ranks: Sequence[str], out: str) -> None:
+def write_gsea_table_page(*, tables: Mapping[str, str], out: str) -> None:
     """Rule gsea_table_page: every contrast's GSEA table (contrast -> TSV, config order) in one report page."""
-    page = gsea_table_page({name: _read(path) for name, path in tables.items()}, sources=list(tables.values()), ranks=list(ranks))
-    _write(page, out)
+    _write(gsea_table_page({name: _read(path) for name, path in tables.items()}), out)
 
 
 def write_table_pages(

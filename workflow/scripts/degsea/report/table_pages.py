@@ -260,7 +260,7 @@ def de_table_page(table: pd.DataFrame, *, contrast: str, thresholds: VolcanoThre
     return table_page(shown, title=f"DE table: {contrast}", source=source, note=note, extra=canvas, scripts=script, interactive=True)
 
 
-def gsea_table_page(tables: Mapping[str, pd.DataFrame], *, sources: Sequence[str], ranks: Sequence[str]) -> str:
+def gsea_table_page(tables: Mapping[str, pd.DataFrame]) -> str:
     """The GSEA tables of every contrast in one page: a ``contrast`` column first, contrasts in config order.
 
     One page rather than one per contrast, because every interactive page carries its own copy
@@ -270,19 +270,17 @@ def gsea_table_page(tables: Mapping[str, pd.DataFrame], *, sources: Sequence[str
     ----------
     tables
         Contrast -> ``results/gsea/<contrast>.tsv``, in config order.
-    sources, ranks
-        The GSEA tables' files and the ranked gene lists' files, named on the page.
     """
     frames = [table.assign(contrast=name)[["contrast", *table.columns]] for name, table in tables.items()]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"contrast": []})
-    note = (
-        f"Preranked GSEA of {len(tables)} contrast(s), in config order, strongest sets (smallest FDR) first within each; "
-        "search a contrast to see only its rows, or a gene to find the sets whose leading edge holds it. "
-        f"Files: {', '.join(sources)}; the ranked gene lists are beside the report ({', '.join(ranks)})."
-    )
     if "FDR" in table.columns:
         rank = {name: i for i, name in enumerate(tables)}
         table = table.sort_values(["contrast", "FDR"], key=lambda c: c.map(rank) if c.name == "contrast" else c, kind="mergesort")
+    note = (
+        f"Preranked GSEA of {len(tables)} contrast(s), in config order, smallest FDR first within each. Search a contrast "
+        "to see only its rows, or a gene to find the sets whose leading edge holds it. The ranked gene lists are beside "
+        "the report, in results/gsea/<contrast>.ranks.tsv."
+    )
     return table_page(table.reset_index(drop=True), title="GSEA tables: every contrast", source="results/gsea/<contrast>.tsv",
                       note=note, interactive=True)
 

@@ -4,10 +4,13 @@
   const spec = JSON.parse(document.getElementById("degsea-volcano-spec").textContent);
   // The points are the table's own rows (itables' JSON; missing numbers are written "___NaN___").
   const rows = JSON.parse(JSON.parse(document.getElementById("degsea-dt-args").textContent).data_json);
+  // itables writes text cells HTML-escaped; a textarea turns the entities back into text (it never runs markup).
+  const decoder = document.createElement("textarea");
+  const text = (v) => { decoder.innerHTML = String(v); return decoder.value; };
   const column = (key) => rows.map((row) => (key in spec.columns ? row[spec.columns[key]] : null));
   const number = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
-  Object.assign(spec, { id: column("id").map(String), x: column("x").map(number), p: column("p").map(number), padj: column("padj").map(number) });
-  spec.label = "label" in spec.columns ? column("label").map(String) : spec.id;
+  Object.assign(spec, { id: column("id").map(text), x: column("x").map(number), p: column("p").map(number), padj: column("padj").map(number) });
+  spec.label = "label" in spec.columns ? column("label").map(text) : spec.id;
   const canvas = document.getElementById("degsea-volcano");
   const help = document.getElementById("degsea-volcano-help");
   const n = spec.id.length;
