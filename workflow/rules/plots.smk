@@ -27,14 +27,6 @@ rule de_figures:
                 labels={"item": f"{i}. {title}"},
             )
         ],
-    params:
-        groups=PLOT_GROUPS,
-        padj=DE_PADJ,
-        lfc=config["plots"]["lfc"],
-        top_n=config["plots"]["top_n_labels"],
-        genes_of_interest=config["plots"]["genes_of_interest"],
-        heatmap_top_n=config["plots"]["heatmap_top_n"],
-        dpi=config["plots"]["dpi"],
     log:
         "logs/plots/de_figures_{contrast}.log",
     conda:
@@ -43,6 +35,14 @@ rule de_figures:
     resources:
         mem_mb=3000,
         runtime=15,
+    params:
+        groups=PLOT_GROUPS,
+        padj=DE_PADJ,
+        lfc=config["plots"]["lfc"],
+        top_n=config["plots"]["top_n_labels"],
+        genes_of_interest=config["plots"]["genes_of_interest"],
+        heatmap_top_n=config["plots"]["heatmap_top_n"],
+        dpi=config["plots"]["dpi"],
     script:
         "../scripts/de_figures.py"
 
@@ -62,11 +62,6 @@ rule de_overlap:
             subcategory="Figures",
             labels={"figure": "1. DE overlap (UpSet)"},
         ),
-    params:
-        contrasts=CONTRASTS,
-        padj=DE_PADJ,
-        lfc=config["plots"]["lfc"],
-        dpi=config["plots"]["dpi"],
     log:
         "logs/plots/de_overlap.log",
     conda:
@@ -75,6 +70,11 @@ rule de_overlap:
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        contrasts=CONTRASTS,
+        padj=DE_PADJ,
+        lfc=config["plots"]["lfc"],
+        dpi=config["plots"]["dpi"],
     script:
         "../scripts/de_overlap.py"
 
@@ -91,6 +91,14 @@ rule gsea_overview:
             subcategory="Figures",
             labels={"figure": "2. NES dot plot"},
         ),
+    log:
+        "logs/plots/gsea_overview.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         contrasts=CONTRASTS,
         focus_sets=FOCUS_SETS,
@@ -100,14 +108,6 @@ rule gsea_overview:
         fdr_method=FDR_METHODS[config["gsea"]["fdr"]],
         fdr=config["plots"]["fdr"],
         dpi=config["plots"]["dpi"],
-    log:
-        "logs/plots/gsea_overview.log",
-    conda:
-        "../../envs/plots.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
     script:
         "../scripts/gsea_overview.py"
 
@@ -142,6 +142,14 @@ rule gsea_figures:
                 labels={"set": FOCUS_LABELS[name], "item": "2. Leading-edge heatmap"},
             )
         ],
+    log:
+        "logs/plots/gsea_figures_{contrast}.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=15,
     params:
         focus_sets=FOCUS_SETS,
         groups=PLOT_GROUPS,
@@ -151,14 +159,6 @@ rule gsea_figures:
         fdr_method=FDR_METHODS[config["gsea"]["fdr"]],
         heatmap_top_n=config["plots"]["heatmap_top_n"],
         dpi=config["plots"]["dpi"],
-    log:
-        "logs/plots/gsea_figures_{contrast}.log",
-    conda:
-        "../../envs/plots.yaml"
-    threads: 1
-    resources:
-        mem_mb=3000,
-        runtime=15,
     script:
         "../scripts/gsea_figures.py"
 
@@ -176,11 +176,6 @@ rule sample_scores:
             category="5 Gene-set scores per sample",
             labels={"item": "1. Scores by group"},
         ),
-    params:
-        sets=FOCUS_SETS,
-        groups=PLOT_GROUPS,
-        method=config["plots"]["scores"],
-        dpi=config["plots"]["dpi"],
     log:
         "logs/plots/sample_scores.log",
     conda:
@@ -189,5 +184,10 @@ rule sample_scores:
     resources:
         mem_mb=3000,
         runtime=15,
+    params:
+        sets=FOCUS_SETS,
+        groups=PLOT_GROUPS,
+        method=config["plots"]["scores"],
+        dpi=config["plots"]["dpi"],
     script:
         "../scripts/sample_scores.py"

@@ -17,9 +17,6 @@ rule vst:
         h5ad="results/counts.h5ad",
     output:
         vst="results/qc/vst.tsv",
-    params:
-        fit_type=config["de"]["fit_type"],
-        n_sub=PLOTS["vst_nsub"],
     log:
         "logs/qc/vst.log",
     conda:
@@ -28,6 +25,9 @@ rule vst:
     resources:
         mem_mb=4000,
         runtime=30,
+    params:
+        fit_type=config["de"]["fit_type"],
+        n_sub=PLOTS["vst_nsub"],
     script:
         "../scripts/vst.py"
 
@@ -51,11 +51,6 @@ rule sample_qc:
                 labels={"figure": f"{i}. {title}"},
             )
         ],
-    params:
-        groups=PLOT_GROUPS,
-        pca_top_genes=PLOTS["pca_top_genes"],
-        fit_type=config["de"]["fit_type"],
-        dpi=PLOTS["dpi"],
     log:
         "logs/qc/sample_qc.log",
     conda:
@@ -64,5 +59,10 @@ rule sample_qc:
     resources:
         mem_mb=4000,
         runtime=20,
+    params:
+        groups=PLOT_GROUPS,
+        pca_top_genes=PLOTS["pca_top_genes"],
+        fit_type=config["de"]["fit_type"],
+        dpi=PLOTS["dpi"],
     script:
         "../scripts/sample_qc.py"

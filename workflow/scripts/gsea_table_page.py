@@ -1,10 +1,10 @@
 """Rule gsea_table_page: every contrast's GSEA table, searchable, in one report page."""
 
-from degsea.report.steps_pending import write_gsea_table_page
+from degsea.steps.report import write_gsea_table_page
 from degsea.scripting import rule_logging
 
-with rule_logging(snakemake.log[0], rule="gsea_table_page"):  # noqa: F821
+with rule_logging(snakemake.log[0], rule="gsea_table_page"):
     write_gsea_table_page(
-        tables=dict(zip(snakemake.params.contrasts, snakemake.input.tables, strict=True)),  # noqa: F821
-        out=snakemake.output.page,  # noqa: F821
+        tables=dict(zip(snakemake.params.contrasts, snakemake.input.tables, strict=True)),
+        out=snakemake.output.page,
     )

@@ -1,0 +1,334 @@
+"""Preranked gene-set enrichment analysis: degsea's engine (default) or gseapy's prerank."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from degsea.errors import InputError
+from degsea.gsea.collections import GeneSet
+from degsea.gsea.engine import bh_adjust
+
+log = logging.getLogger(__name__)
+
+#: FDR methods (config ``gsea: fdr``): what the ``FDR`` column, the summary, figures and report use.
+FDR_METHODS = {
+    "bh": "padj: Benjamini-Hochberg adjusted permutation p-values (as fgsea)",
+    "gsea_nes": "fdr_gsea: GSEA's NES-based FDR q-value (as GSEA and gseapy)",
+}
+
+#: Columns of a GSEA result table. ``pvalue``: permutation p-value, ``(b + 1) / (m + 1)`` with
+#: more permutations for sets in the tail (engine ``degsea``; gseapy's nominal p with engine
+#: ``gseapy``); ``padj``: its Benjamini-Hochberg adjustment over all tested sets; ``fdr_gsea``:
+#: GSEA's NES-based FDR q-value; ``FDR``: ``padj`` or ``fdr_gsea`` as config ``gsea: fdr`` says;
+#: ``permutations``: random sets of the set's size behind ``pvalue``.
+RESULT_COLUMNS = [
+    "set",
+    "collection",
+    "size",
+    "ES",
+    "NES",
+    "pvalue",
+    "padj",
+    "fdr_gsea",
+    "FDR",
+    "FWER",
+    "permutations",
+    "leading_edge_size",
+    "leading_edge",
+]
+
+
+def fdr_floor(fdr: str, *, permutations: int, max_permutations: int, engine: str = "degsea") -> float:
+    """The smallest FDR a run resolves; figures and the report show smaller values as below it.
+
+    GSEA's q-value (``gsea_nes``) and gseapy's p-values can be 0, meaning below
+    ``1 / permutations``; the degsea engine's BH ``padj`` is at least about
+    ``2 / max_permutations`` (its p-values are at least ``1 / (m + 1)``, m ~ half the permutations).
+    """
+    if fdr == "bh" and engine == "degsea":
+        return 1.0 / max(permutations, max_permutations)
+    return 1.0 / permutations
+
+
+def check_coverage(
+    collections: Mapping[str, Mapping[str, GeneSet]],
+    genes: pd.Index,
+    *,
+    min_size: int,
+    max_size: int,
+    min_coverage: float,
+    translated: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Check that each collection's genes are found in the data and that some set is testable.
+
+    Parameters
+    ----------
+    collections
+        Source file -> its gene sets.
+    genes
+        The ranked gene symbols.
+    min_size, max_size
+        Set size range (after matching to the data).
+    min_coverage
+        Smallest share of a collection's genes that must be among ``genes``.
+    translated
+        Source -> share of its genes that had an ortholog, for collections translated with
+        an ortholog table (reported in the table and the message).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per collection: ``collection``, ``genes``, ``in_data``, ``coverage``,
+        ``ortholog_rate`` (NA unless translated), ``sets``, ``testable_sets``.
+
+    Raises
+    ------
+    InputError
+        A collection whose coverage is below ``min_coverage`` (the classic Ensembl-vs-symbol
+        or human-vs-mouse mistake; the message names the rate and, when the symbols' case
+        suggests a species mismatch, says so), or no set of any collection within the size range.
+    """
+    present = set(genes)
+    translated = translated or {}
+    rows = []
+    for source, sets in collections.items():
+        members = set().union(*(s.genes for s in sets.values())) if sets else set()
+        found = len(members & present)
+        coverage = found / len(members) if members else 0.0
+        testable = sum(min_size <= len(present.intersection(s.genes)) <= max_size for s in sets.values())
+        log.info(
+            "%s: %d of %d genes (%.1f %%) are in the data; %d of %d sets testable",
+            source, found, len(members), 100 * coverage, testable, len(sets),
+        )
+        rows.append(
+            {
+                "collection": source,
+                "genes": len(members),
+                "in_data": found,
+                "coverage": coverage,
+                "ortholog_rate": translated.get(source, np.nan),
+                "sets": len(sets),
+                "testable_sets": testable,
+            }
+        )
+        if coverage < min_coverage:
+            example_set = sorted(members)[:3]
+            example_data = list(genes[:3])
+            sets_style, data_style = symbol_style(members), symbol_style(genes)
+            mismatch = sets_style and data_style and sets_style != data_style
+            found_text = (
+                f"{found} of {len(members)} genes ({100 * coverage:.1f} %) match, e.g. sets use {example_set}, "
+                f"data has {example_data}"
+            )
+            if source in translated:
+                found_text += f"; after ortholog translation ({100 * translated[source]:.1f} % of genes had an ortholog)"
+            if mismatch:
+                what = (
+                    f"Few genes of a gene-set collection are in the data: the sets look like {sets_style} symbols and the data "
+                    f"like {data_style} symbols" + (", even after ortholog translation." if source in translated else ", and no ortholog table translates this collection.")
+                )
+                hint = (
+                    "Translate the collection with an ortholog table: config 'gsea: orthologs: {table, from, to, "
+                    "collections}' (e.g. an Alliance human-mouse table), or use the MSigDB collection of the data's species."
+                )
+                if source in translated:
+                    hint = "Check 'gsea: orthologs: from' / 'to': the columns may be swapped."
+            else:
+                what = "Few genes of a gene-set collection are in the data."
+                hint = "Sets and data must use the same identifiers (symbols vs Ensembl IDs) and species (human vs mouse); " \
+                    "map IDs to symbols with 'counts: annotation'."
+            raise InputError(
+                what,
+                file=source,
+                found=found_text,
+                allowed=f"at least {100 * min_coverage:.0f} % (config 'gsea: min_coverage')",
+                hint=hint,
+            )
+    if sum(r["testable_sets"] for r in rows) == 0:
+        raise InputError(
+            "No gene set has a testable size after matching to the data.",
+            file=", ".join(collections),
+            found="0 sets",
+            allowed=f"sets with {min_size}-{max_size} genes in the data (config 'gsea: min_size', 'max_size')",
+            hint="Lower 'gsea: min_size' or use larger sets.",
+        )
+    return pd.DataFrame(rows)
+
+
+def symbol_style(symbols) -> str | None:  # noqa: ANN001 - any iterable of str
+    """'human' when most alphabetic symbols are upper-case (TP53), 'mouse' when capitalised (Trp53), else None."""
+    words = [s for s in symbols if isinstance(s, str) and any(c.isalpha() for c in s) and not s.startswith(("ENS", "LOC"))]
+    if len(words) < 20:
+        return None
+    upper = sum(s == s.upper() for s in words) / len(words)
+    capital = sum(s[0].isupper() and s[1:] != s[1:].upper() for s in words) / len(words)
+    if upper >= 0.8:
+        return "human"
+    if capital >= 0.8:
+        return "mouse"
+    return None
+
+
+def check_focus_sets(focus_sets: Sequence[str], names: Collection[str], *, sources: Iterable[str]) -> None:
+    """Raise :class:`InputError` unless every focus set is a set of the collections."""
+    unknown = [s for s in focus_sets if s not in names]
+    if unknown:
+        raise InputError(
+            "Focus sets are not in the gene-set collections.",
+            where="config 'gsea: focus_sets'",
+            found=", ".join(unknown),
+            allowed=f"set names of {', '.join(map(str, sources))}",
+            hint="Set names must match the GMT exactly (they are case-sensitive).",
+        )
+
+
+def merge_collections(collections: Mapping[str, Mapping[str, GeneSet]]) -> dict[str, tuple[str, GeneSet]]:
+    """Merge collections into set name -> (source, set); a name may appear in one collection only."""
+    merged: dict[str, tuple[str, GeneSet]] = {}
+    for source, sets in collections.items():
+        for name, geneset in sets.items():
+            if name in merged:
+                raise InputError(
+                    "A gene-set name appears in two collections.",
+                    file=source,
+                    found=f"{name!r}, also in {merged[name][0]}",
+                    allowed="each set name in one collection",
+                    hint="Remove the duplicate file or set from config 'gsea: genesets'.",
+                )
+            merged[name] = (source, geneset)
+    return merged
+
+
+def prerank(
+    ranks: pd.Series,
+    collections: Mapping[str, Mapping[str, GeneSet]],
+    *,
+    permutations: int = 1000,
+    min_size: int = 15,
+    max_size: int = 500,
+    weight: float = 1.0,
+    seed: int = 42,
+    threads: int = 1,
+    engine: str = "degsea",
+    fdr: str = "bh",
+    max_permutations: int = 50_000,
+) -> pd.DataFrame:
+    """Run preranked GSEA (gseapy's statistics) on all sets of all collections.
+
+    Parameters
+    ----------
+    ranks
+        Scores indexed by gene symbol, highest first (see :func:`degsea.gsea.ranking.rank_genes`).
+    collections
+        Source file -> its gene sets.
+    permutations
+        Gene-set permutations for the null distribution.
+    min_size, max_size
+        Sets with fewer or more genes in the data are skipped.
+    weight
+        GSEA's weight p on the scores (1 = classic weighted GSEA).
+    seed
+        Random seed of the permutations.
+    threads
+        Processes for gseapy.
+    engine
+        ``degsea``: :mod:`degsea.gsea.engine` (vectorised permutations, same statistics as
+        gseapy); ``gseapy``: gseapy's own ``prerank``.
+    fdr
+        Which FDR fills the ``FDR`` column (:data:`FDR_METHODS`): ``bh`` (``padj``) or
+        ``gsea_nes`` (``fdr_gsea``); both columns are always written.
+    max_permutations
+        Engine ``degsea``: most permutations per set size for the p-values of sets in the tail
+        (see :func:`degsea.gsea.engine.prerank`); p-values resolve down to about
+        ``2 / max_permutations``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`RESULT_COLUMNS`, sorted by NES (highest first) then set name.
+    """
+    if fdr not in FDR_METHODS:
+        raise ValueError(f"unknown FDR method {fdr!r} ({', '.join(FDR_METHODS)})")
+    merged = merge_collections(collections)
+    gene_sets = {name: list(geneset.genes) for name, (_, geneset) in merged.items()}
+    log.info("GSEA: %d genes, %d sets, %d permutations, seed %d", len(ranks), len(gene_sets), permutations, seed)
+    if engine == "degsea":
+        from degsea.gsea import engine as gsea_engine
+
+        raw = gsea_engine.prerank(
+            ranks, gene_sets, permutations=permutations, min_size=min_size, max_size=max_size, weight=weight, seed=seed,
+            max_permutations=max_permutations,
+        )
+    elif engine != "gseapy":
+        raise ValueError(f"unknown GSEA engine {engine!r} (degsea, gseapy)")
+    else:
+        import gseapy
+
+        raw = _gseapy_prerank(gseapy, ranks, gene_sets, permutations, min_size, max_size, weight, seed, threads)
+        raw = raw.assign(pval=raw["NOM p-val"].astype(float), n_perm=permutations)
+        raw["padj"] = bh_adjust(raw["pval"].to_numpy())
+    table = _result_table(raw, ranks, merged)
+    table["FDR"] = table["padj" if fdr == "bh" else "fdr_gsea"]
+    log.info(
+        "GSEA: %d sets tested; %d at padj (BH) < 0.05, %d at GSEA's FDR q < 0.05; FDR column = %s",
+        len(table), int((table["padj"] < 0.05).sum()), int((table["fdr_gsea"] < 0.05).sum()), FDR_METHODS[fdr],
+    )
+    return table
+
+
+def _gseapy_prerank(gseapy, ranks, gene_sets, permutations, min_size, max_size, weight, seed, threads):  # noqa: ANN001, ANN202
+    """gseapy's prerank result table (res2d)."""
+    result = gseapy.prerank(
+        rnk=ranks,
+        gene_sets=gene_sets,
+        permutation_num=permutations,
+        min_size=min_size,
+        max_size=max_size,
+        weight=weight,
+        seed=seed,
+        threads=threads,
+        outdir=None,
+        no_plot=True,
+        verbose=False,
+    )
+    return result.res2d
+
+
+def _result_table(raw: pd.DataFrame, ranks: pd.Series, merged: dict) -> pd.DataFrame:
+    """:data:`RESULT_COLUMNS` from a gseapy-style result table, sorted by NES then set name."""
+    present = set(ranks.index)
+    table = pd.DataFrame(
+        {
+            "set": raw["Term"].astype(str),
+            "collection": [merged[t][0] for t in raw["Term"]],
+            "size": [len(present.intersection(merged[t][1].genes)) for t in raw["Term"]],
+            "ES": raw["ES"].astype(float),
+            "NES": raw["NES"].astype(float),
+            "pvalue": raw["pval"].astype(float),
+            "padj": raw["padj"].astype(float),
+            "fdr_gsea": raw["FDR q-val"].astype(float),
+            "FDR": np.nan,
+            "FWER": raw["FWER p-val"].astype(float),
+            "permutations": raw["n_perm"].astype(int),
+        }
+    )
+    leading = raw["Lead_genes"].fillna("").astype(str)
+    table["leading_edge_size"] = [len(g.split(";")) if g else 0 for g in leading]
+    table["leading_edge"] = leading.to_numpy()
+    order = np.lexsort((table["set"].to_numpy(), -table["NES"].fillna(-np.inf).to_numpy()))
+    return table.iloc[order].reset_index(drop=True)[RESULT_COLUMNS]
+
+
+def summarise(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Sets x contrasts: NES and FDR of every set in every contrast (one row per set)."""
+    parts = []
+    for contrast, table in tables.items():
+        part = table.set_index(["set", "collection"])[["NES", "FDR"]]
+        part.columns = [f"NES_{contrast}", f"FDR_{contrast}"]
+        parts.append(part)
+    summary = pd.concat(parts, axis=1, join="outer").reset_index()
+    return summary.sort_values(["collection", "set"], kind="mergesort").reset_index(drop=True)

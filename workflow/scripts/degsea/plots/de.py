@@ -1,0 +1,363 @@
+"""Differential-expression figures: volcano, MA plot, heatmaps, p-value histogram, UpSet overlap.
+
+Every function takes data and returns a :class:`matplotlib.figure.Figure`; none reads or
+writes files. Up- and down-regulated genes use :data:`degsea.plots.style.UP` and
+:data:`degsea.plots.style.DOWN` everywhere; sample groups use :class:`degsea.plots.style.Groups`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from scipy.cluster import hierarchy
+
+from degsea.de.summary import significant
+from degsea.plots import style
+from degsea.plots.qc import group_legend_handles
+from degsea.plots.style import Groups, styled
+
+
+def _labels_to_show(
+    table: pd.DataFrame, hits: pd.Series, *, strength: np.ndarray, top_n: int, genes_of_interest: Sequence[str]
+) -> pd.DataFrame:
+    """The ``top_n`` significant genes of largest ``strength`` (e.g. -log10 p), plus genes of interest
+    (by symbol or gene ID)."""
+    ranked = table.assign(_strength=-strength)[hits]
+    ranked = ranked.sort_values(["_strength", "gene_id"], kind="mergesort").head(top_n).drop(columns="_strength")
+    wanted = set(genes_of_interest)
+    interest = table[table["symbol"].astype(str).isin(wanted) | table["gene_id"].astype(str).isin(wanted)]
+    return pd.concat([ranked, interest[~interest.index.isin(ranked.index)]])
+
+
+def _place_labels(ax, xs: np.ndarray, ys: np.ndarray, labels: Sequence[str], *, bold: Sequence[bool], avoid_x: np.ndarray, avoid_y: np.ndarray) -> list:
+    """Write gene labels next to their points and move them apart with adjustText."""
+    from adjustText import adjust_text
+
+    texts = [
+        ax.text(x, y, label, fontsize=6.5, fontweight="bold" if b else "normal", ha="center", va="center", zorder=5)
+        for x, y, label, b in zip(xs, ys, labels, bold, strict=True)
+    ]
+    if texts:
+        ax.figure.canvas.draw()
+        adjust_text(
+            texts,
+            x=np.asarray(avoid_x, dtype=float),
+            y=np.asarray(avoid_y, dtype=float),
+            target_x=np.asarray(xs, dtype=float),
+            target_y=np.asarray(ys, dtype=float),
+            ax=ax,
+            expand=(1.15, 1.35),
+            force_text=(0.3, 0.5),
+            force_static=(0.2, 0.4),
+            iter_lim=400,
+            ensure_inside_axes=True,
+            arrowprops={"arrowstyle": "-", "color": "0.35", "linewidth": 0.5},
+        )
+    return texts
+
+
+def label_overlaps(fig: Figure) -> int:
+    """Number of pairs of text labels inside axes whose boxes overlap (0 for a clean figure)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    count = 0
+    for ax in fig.axes:
+        boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text() and t.get_visible()]
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                if boxes[i].overlaps(boxes[j]):
+                    count += 1
+    return count
+
+
+def _direction_colors(table: pd.DataFrame, hits: pd.Series) -> np.ndarray:
+    colors = np.full(len(table), style.NOT_SIGNIFICANT, dtype=object)
+    colors[(hits & (table["log2FoldChange"] > 0)).to_numpy()] = style.UP
+    colors[(hits & (table["log2FoldChange"] < 0)).to_numpy()] = style.DOWN
+    return colors
+
+
+def _direction_legend(hits: pd.Series, table: pd.DataFrame) -> list:
+    up = int((hits & (table["log2FoldChange"] > 0)).sum())
+    down = int((hits & (table["log2FoldChange"] < 0)).sum())
+    return [
+        Line2D([], [], marker="o", linestyle="none", color=style.UP, markersize=5, label=f"up ({up:,})"),
+        Line2D([], [], marker="o", linestyle="none", color=style.DOWN, markersize=5, label=f"down ({down:,})"),
+        Line2D([], [], marker="o", linestyle="none", color=style.NOT_SIGNIFICANT, markersize=5, label=f"not DE ({len(table) - up - down:,})"),
+    ]
+
+
+def neg_log10_pvalues(table: pd.DataFrame) -> np.ndarray:
+    """-log10 p-values without underflow: from the Wald statistic (two-sided normal) where it is
+    given, as PyDESeq2 computes the p-value, otherwise from the ``pvalue`` column."""
+    from scipy.stats import norm
+
+    stat = table["stat"].astype(float).to_numpy() if "stat" in table else np.full(len(table), np.nan)
+    exact = -(norm.logsf(np.abs(stat)) + np.log(2.0)) / np.log(10.0)
+    fallback = -np.log10(table["pvalue"].astype(float).clip(lower=np.finfo(float).tiny).to_numpy())
+    return np.where(np.isfinite(exact), exact, fallback)
+
+
+@styled
+def volcano(
+    table: pd.DataFrame,
+    *,
+    contrast: str,
+    padj: float,
+    lfc: float = 1.0,
+    top_n: int = 15,
+    genes_of_interest: Sequence[str] = (),
+) -> Figure:
+    """Volcano plot: log2 fold change against -log10 p-value, thresholds drawn, genes labelled.
+
+    The horizontal line is the p-value of the least significant gene with ``padj < padj``
+    (the Benjamini-Hochberg cut); genes without a p-value (Cook's outliers) are left out.
+
+    Parameters
+    ----------
+    table
+        A DE result table (``results/de/<contrast>.tsv``).
+    contrast
+        Its name ``<test>_vs_<reference>`` or any title.
+    padj, lfc
+        Significance thresholds (drawn as dashed lines).
+    top_n
+        Label this many significant genes with the smallest p-values.
+    genes_of_interest
+        Symbols or gene IDs labelled (in bold) wherever they are.
+    """
+    data = table[table["pvalue"].notna()].reset_index(drop=True)
+    hits = significant(data, padj=padj, lfc=lfc)
+    y = neg_log10_pvalues(data)
+    x = data["log2FoldChange"].astype(float).to_numpy()
+    fig = style.new_figure(style.ONE_AND_HALF, 4.4)
+    ax = fig.subplots()
+    colors = _direction_colors(data, hits)
+    order = np.argsort(hits.to_numpy(), kind="stable")  # significant on top
+    ax.scatter(x[order], y[order], c=list(colors[order]), s=5, linewidth=0, alpha=0.8, rasterized=True)
+    xmax = max(np.nanmax(np.abs(x)) * 1.08, lfc * 1.5, 1.0)
+    ax.set_xlim(-xmax, xmax)
+    ax.set_ylim(0, np.nanmax(y) * 1.08 + 0.5)
+    passing = data["padj"] < padj
+    if passing.any():
+        cut = float(y[passing.to_numpy()].min())
+        ax.axhline(cut, color="0.35", linestyle="--", linewidth=0.8)
+        ax.annotate(f"padj = {padj:g}", xy=(1.0, cut), xycoords=("axes fraction", "data"), xytext=(-2, 2),
+                    textcoords="offset points", ha="right", va="bottom", fontsize=6.5, color="0.35")
+    if lfc > 0:
+        for v in (-lfc, lfc):
+            ax.axvline(v, color="0.35", linestyle="--", linewidth=0.8)
+    shown = _labels_to_show(data, hits, strength=y, top_n=top_n, genes_of_interest=genes_of_interest)
+    interest = set(genes_of_interest)
+    labels = shown["symbol"].astype(str).tolist()
+    bold = [s in interest or g in interest for s, g in zip(shown["symbol"].astype(str), shown["gene_id"].astype(str), strict=True)]
+    avoid = hits.to_numpy()
+    _place_labels(ax, x[shown.index], y[shown.index], labels, bold=bold, avoid_x=x[avoid], avoid_y=y[avoid])
+    test, _, reference = contrast.partition("_vs_")
+    ratio = f"{test} / {reference}" if reference else contrast
+    ax.set_xlabel(f"log2 fold change ({ratio})")
+    ax.set_ylabel("−log10 p-value (Wald test)")
+    ax.set_title(f"{contrast}: {int(hits.sum()):,} of {int(data['padj'].notna().sum()):,} tested genes DE")
+    rule = f"padj < {padj:g}" + (f" and |log2FC| ≥ {lfc:g}" if lfc > 0 else "")
+    fig.legend(handles=_direction_legend(hits, data), title=f"DE: {rule}", loc="outside lower center", ncols=3, frameon=False)
+    return fig
+
+
+@styled
+def ma_plot(table: pd.DataFrame, *, contrast: str, padj: float, lfc: float = 1.0, genes_of_interest: Sequence[str] = (), shrunk: bool = True) -> Figure:
+    """MA plot: mean of normalised counts against (shrunken) log2 fold change."""
+    column = "log2FoldChange_shrunk" if shrunk and table["log2FoldChange_shrunk"].notna().any() else "log2FoldChange"
+    data = table[table["baseMean"] > 0].reset_index(drop=True)
+    hits = significant(data, padj=padj, lfc=lfc)
+    x = data["baseMean"].astype(float).to_numpy()
+    y = data[column].astype(float).to_numpy()
+    fig = style.new_figure(style.ONE_AND_HALF, 3.8)
+    ax = fig.subplots()
+    colors = _direction_colors(data, hits)
+    order = np.argsort(hits.to_numpy(), kind="stable")
+    ax.scatter(x[order], y[order], c=list(colors[order]), s=4, linewidth=0, alpha=0.8, rasterized=True)
+    ax.set_xscale("log")
+    ax.axhline(0, color="0.2", linewidth=0.8)
+    if lfc > 0:
+        for v in (-lfc, lfc):
+            ax.axhline(v, color="0.35", linestyle="--", linewidth=0.8)
+    interest = set(genes_of_interest)
+    if interest:
+        pick = data.index[data["symbol"].astype(str).isin(interest) | data["gene_id"].astype(str).isin(interest)]
+        ax.scatter(x[pick], y[pick], s=16, facecolor="none", edgecolor="black", linewidth=0.7)
+        _place_labels(ax, x[pick], y[pick], data.loc[pick, "symbol"].astype(str).tolist(), bold=[True] * len(pick),
+                      avoid_x=np.concatenate([x[hits.to_numpy()], x[pick]]), avoid_y=np.concatenate([y[hits.to_numpy()], y[pick]]))
+    ymax = max(np.nanmax(np.abs(y)) * 1.08, lfc * 1.5, 1.0)
+    ax.set_ylim(-ymax, ymax)
+    test, _, reference = contrast.partition("_vs_")
+    ratio = f"{test} / {reference}" if reference else contrast
+    kind = "shrunken (apeGLM) " if column.endswith("shrunk") else ""
+    ax.set_xlabel("Mean of normalised counts (log scale)")
+    ax.set_ylabel(f"{kind}log2 fold change\n({ratio})")
+    ax.set_title(f"MA plot: {contrast}")
+    rule = f"padj < {padj:g}" + (f" and |log2FC| ≥ {lfc:g}" if lfc > 0 else "")
+    fig.legend(handles=_direction_legend(hits, data), title=f"DE: {rule}", loc="outside lower center", ncols=3, frameon=False)
+    return fig
+
+
+@styled
+def pvalue_histogram(table: pd.DataFrame, *, contrast: str) -> Figure:
+    """Histogram of raw p-values, stacked: genes kept and removed by independent filtering."""
+    tested = table[table["pvalue"].notna()]
+    kept = tested.loc[tested["padj"].notna(), "pvalue"].to_numpy(dtype=float)
+    removed = tested.loc[tested["padj"].isna(), "pvalue"].to_numpy(dtype=float)
+    fig = style.new_figure(style.SINGLE + 0.6, 3.0)
+    ax = fig.subplots()
+    bins = np.linspace(0, 1, 21)
+    ax.hist([kept, removed], bins=bins, stacked=True, color=["0.35", "0.78"], edgecolor="white", linewidth=0.4,
+            label=[f"tested, with padj ({len(kept):,})", f"removed by independent filtering ({len(removed):,})"])
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.25)  # room for the legend
+    ax.set_xlabel("p-value (Wald test)")
+    ax.set_ylabel("Genes (count per 0.05 bin)")
+    ax.set_title(f"p-value distribution: {contrast}")
+    ax.legend(frameon=False, loc="upper right")
+    return fig
+
+
+@styled
+def expression_heatmap(
+    z: pd.DataFrame,
+    sheet: pd.DataFrame,
+    groups: Groups,
+    *,
+    samples: Sequence[str],
+    title: str,
+    row_labels: Sequence[str] | None = None,
+    cluster_rows: bool = True,
+    clip: float = 3.0,
+) -> Figure:
+    """Heatmap of row z-scores (genes x samples), samples ordered and annotated by group.
+
+    Parameters
+    ----------
+    z
+        Genes x samples z-scores (see :func:`degsea.de.qc.zscore_rows`).
+    sheet
+        Sample sheet (index sample).
+    groups
+        Group colours.
+    samples
+        Samples in display order (columns).
+    title
+        Figure title.
+    row_labels
+        Labels of the rows (default: the index).
+    cluster_rows
+        Order rows by average-linkage clustering (with a dendrogram) instead of as given.
+    clip
+        Colour scale limits ±clip (values beyond are drawn at the limit).
+    """
+    labels = list(row_labels) if row_labels is not None else [str(i) for i in z.index]
+    values = z.loc[:, list(samples)].to_numpy(dtype=float)
+    n_rows, n_cols = values.shape
+    row_height = 0.11 if n_rows > 30 else 0.14
+    height = min(9.5, max(2.6, 1.5 + row_height * n_rows))
+    width = min(style.DOUBLE, max(style.SINGLE + 0.5, 2.4 + 0.2 * n_cols))
+    fig = style.new_figure(width, height)
+    tree_width = 0.6 if cluster_rows and n_rows > 2 else 0.01
+    grid = fig.add_gridspec(2, 2, width_ratios=[tree_width, n_cols * 0.2], height_ratios=[0.14, row_height * n_rows], wspace=0.01, hspace=0.02)
+    strip_ax = fig.add_subplot(grid[0, 1])
+    heat_ax = fig.add_subplot(grid[1, 1])
+    tree_ax = fig.add_subplot(grid[1, 0])
+    order = np.arange(n_rows)
+    if cluster_rows and n_rows > 2:
+        linkage = hierarchy.linkage(np.clip(values, -clip, clip), method="average", metric="euclidean")
+        dendro = hierarchy.dendrogram(linkage, orientation="left", ax=tree_ax, no_labels=True, color_threshold=0, above_threshold_color="0.3")
+        order = np.asarray(dendro["leaves"])[::-1]
+    tree_ax.set_axis_off()
+    image = heat_ax.imshow(values[order], cmap=style.DIVERGING, vmin=-clip, vmax=clip, aspect="auto", interpolation="nearest")
+    heat_ax.set_yticks(np.arange(n_rows), [labels[i] for i in order], fontsize=6 if n_rows > 30 else 7)
+    heat_ax.yaxis.tick_right()
+    heat_ax.set_xticks(np.arange(n_cols), list(samples), rotation=90)
+    heat_ax.set_xlabel("Sample")
+    for side in ("top", "right", "left", "bottom"):
+        heat_ax.spines[side].set_visible(False)
+    colors = [groups.colors.get(str(sheet.loc[s, groups.color_by]), "#777777") for s in samples]
+    import matplotlib.colors as mcolors
+
+    strip_ax.imshow(np.array([[mcolors.to_rgb(c) for c in colors]]), aspect="auto", interpolation="nearest")
+    strip_ax.set_xticks([])
+    strip_ax.set_yticks([0], [groups.color_by], fontsize=7)
+    strip_ax.yaxis.tick_right()
+    for side in ("top", "right", "left", "bottom"):
+        strip_ax.spines[side].set_visible(False)
+    strip_ax.tick_params(length=0)
+    strip_ax.set_title(title)
+    bar = fig.colorbar(image, ax=[heat_ax], location="bottom", shrink=0.5, aspect=25, pad=0.01)
+    bar.set_label(f"z-score of VST expression (SD units, clipped at ±{clip:g})")
+    fig.legend(handles=group_legend_handles(groups), title=groups.color_by, loc="outside right upper", frameon=False)
+    return fig
+
+
+@styled
+def upset(inter: pd.DataFrame, set_sizes: pd.Series, *, contrasts: Sequence[str], title: str) -> Figure:
+    """UpSet plot of DE genes shared between contrasts.
+
+    Parameters
+    ----------
+    inter
+        :func:`degsea.de.summary.intersections`.
+    set_sizes
+        Significant genes per contrast (index contrast).
+    contrasts
+        Contrasts in display order (rows of the matrix).
+    title
+        Figure title (states the significance rule).
+    """
+    n_inter, n_sets = len(inter), len(contrasts)
+    label_width = 0.2 + max(len(c) for c in contrasts) * 0.052
+    width = min(style.DOUBLE, max(style.SINGLE + 1.5, 1.5 + label_width + 0.38 * n_inter))
+    fig = style.new_figure(width, 2.5 + 0.3 * n_sets)
+    grid = fig.add_gridspec(
+        2, 3, width_ratios=[1.0, label_width, max(1, n_inter) * 0.38], height_ratios=[2.2, 0.3 * n_sets], wspace=0.0, hspace=0.04
+    )
+    bar_ax = fig.add_subplot(grid[0, 2])
+    dot_ax = fig.add_subplot(grid[1, 2], sharex=bar_ax)
+    size_ax = fig.add_subplot(grid[1, 0], sharey=dot_ax)
+    name_ax = fig.add_subplot(grid[1, 1], sharey=dot_ax)
+    name_ax.set_axis_off()
+    for i, name in enumerate(contrasts):
+        name_ax.text(0.5, i, name, ha="center", va="center", fontsize=7)
+    name_ax.set_xlim(0, 1)
+    positions = np.arange(n_inter)
+    counts = inter["genes"].to_numpy() if n_inter else np.array([])
+    bar_ax.bar(positions, counts, color="0.25", width=0.6)
+    for p, c in zip(positions, counts, strict=True):
+        bar_ax.annotate(f"{c:,}", (p, c), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=6.5)
+    bar_ax.set_ylabel("Genes in intersection\n(exclusive)")
+    bar_ax.set_ylim(0, (counts.max() if n_inter else 1) * 1.18)
+    bar_ax.tick_params(labelbottom=False, bottom=False)
+    bar_ax.set_title(title)
+    rows = {c: i for i, c in enumerate(contrasts)}
+    for p in positions:
+        members = [rows[c] for c in contrasts if bool(inter.iloc[p][c])]
+        dot_ax.scatter([p] * n_sets, range(n_sets), s=28, color="0.85", zorder=2)
+        dot_ax.scatter([p] * len(members), members, s=28, color="0.15", zorder=3)
+        if len(members) > 1:
+            dot_ax.plot([p, p], [min(members), max(members)], color="0.15", linewidth=1.4, zorder=2)
+    dot_ax.set_xlim(-0.6, max(n_inter, 1) - 0.4)
+    dot_ax.set_ylim(n_sets - 0.5, -0.5)
+    dot_ax.set_xticks([])
+    dot_ax.tick_params(left=False, labelleft=False)
+    for side in ("top", "right", "left", "bottom"):
+        dot_ax.spines[side].set_visible(False)
+    sizes = set_sizes.reindex(list(contrasts)).fillna(0).to_numpy()
+    size_ax.barh(range(n_sets), sizes, color="0.45", height=0.55)
+    size_ax.invert_xaxis()
+    size_ax.set_xlabel("DE genes\nper contrast")
+    size_ax.tick_params(axis="y", left=False, labelleft=False)
+    size_ax.spines["left"].set_visible(False)
+    size_ax.spines["right"].set_visible(False)
+    size_ax.spines["top"].set_visible(False)
+    size_ax.set_xlim(sizes.max() * 1.05 if len(sizes) and sizes.max() > 0 else 1, 0)
+    return fig

@@ -1,0 +1,253 @@
+"""Sample-QC figures: library sizes, size factors, PCA, scree, sample distances, dispersions, Cook's distances.
+
+Every function takes data and returns a :class:`matplotlib.figure.Figure`; none reads or
+writes files. Samples are coloured by :class:`degsea.plots.style.Groups`, the same in every figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from scipy.cluster import hierarchy
+from scipy.spatial.distance import squareform
+
+from degsea.de.qc import PCA, CooksOutliers
+from degsea.plots import style
+from degsea.plots.style import Groups, styled
+
+
+def group_legend_handles(groups: Groups, *, marker: str | None = None) -> list:
+    """Legend handles for the colour levels (patches, or markers when ``marker`` is given)."""
+    if marker is None:
+        return [Patch(facecolor=c, edgecolor="none", label=level) for level, c in groups.colors.items()]
+    return [
+        Line2D([], [], marker=marker, linestyle="none", markerfacecolor=c, markeredgecolor="white", markersize=6, label=level)
+        for level, c in groups.colors.items()
+    ]
+
+
+def _sample_colors(sheet: pd.DataFrame, samples: list[str], groups: Groups) -> list[str]:
+    return [groups.colors.get(str(sheet.loc[s, groups.color_by]), "#777777") for s in samples]
+
+
+def _bar_per_sample(ax, values: pd.Series, sheet: pd.DataFrame, groups: Groups) -> None:
+    samples = list(values.index)
+    ax.bar(np.arange(len(samples)), values.to_numpy(), color=_sample_colors(sheet, samples, groups), width=0.8)
+    ax.set_xticks(np.arange(len(samples)), samples, rotation=90)
+    ax.set_xlim(-0.6, len(samples) - 0.4)
+    ax.set_xlabel("Sample")
+
+
+@styled
+def library_sizes(library: pd.DataFrame, sheet: pd.DataFrame, groups: Groups, *, order: list[str]) -> Figure:
+    """Two panels: library size (million reads) and detected genes (count > 0) per sample.
+
+    Parameters
+    ----------
+    library
+        :func:`degsea.de.qc.library_stats` (index sample).
+    sheet
+        Sample sheet (index sample).
+    groups
+        Colours of the groups.
+    order
+        Samples in display order.
+    """
+    width = max(style.SINGLE, 0.8 + 0.17 * len(order))
+    fig = style.new_figure(min(width, style.DOUBLE), 4.6)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    _bar_per_sample(top, library.loc[order, "library_size"] / 1e6, sheet, groups)
+    top.set_ylabel("Library size\n(million reads)")
+    top.set_xlabel("")
+    top.set_title("Reads per sample")
+    _bar_per_sample(bottom, library.loc[order, "detected_genes"], sheet, groups)
+    bottom.set_ylabel("Detected genes\n(count > 0)")
+    bottom.set_title("Genes detected per sample")
+    top.tick_params(labelbottom=False)
+    fig.legend(handles=group_legend_handles(groups), title=groups.color_by, loc="outside right upper", frameon=False)
+    return fig
+
+
+@styled
+def size_factors(library: pd.DataFrame, sheet: pd.DataFrame, groups: Groups, *, order: list[str]) -> Figure:
+    """Size factor per sample (bars) and size factor against library size (scatter)."""
+    width = max(style.SINGLE, 0.8 + 0.17 * len(order))
+    fig = style.new_figure(min(width + 2.6, style.DOUBLE), 3.0)
+    bars, scatter = fig.subplots(1, 2, width_ratios=[max(1.0, 0.17 * len(order)), 2.2])
+    _bar_per_sample(bars, library.loc[order, "size_factor"], sheet, groups)
+    bars.axhline(1.0, color="0.3", linewidth=0.8, linestyle="--")
+    bars.set_ylabel("Size factor (median of ratios)")
+    bars.set_title("DESeq2 size factors")
+    colors = _sample_colors(sheet, order, groups)
+    scatter.scatter(library.loc[order, "library_size"] / 1e6, library.loc[order, "size_factor"], c=colors, s=22, edgecolor="white", linewidth=0.5)
+    scatter.set_xlabel("Library size (million reads)")
+    scatter.set_ylabel("Size factor (median of ratios)")
+    scatter.set_title("Size factor vs library size")
+    fig.legend(handles=group_legend_handles(groups, marker="o"), title=groups.color_by, loc="outside right upper", frameon=False)
+    return fig
+
+
+@styled
+def pca_scatter(components: PCA, sheet: pd.DataFrame, groups: Groups, *, x: str = "PC1", y: str = "PC2") -> Figure:
+    """Samples on two principal components, coloured by group and shaped by the shape variable."""
+    fig = style.new_figure(style.SINGLE + 1.3, 3.3)
+    ax = fig.subplots()
+    scores = components.scores
+    for sample in scores.index:
+        level = str(sheet.loc[sample, groups.color_by])
+        marker = groups.markers.get(str(sheet.loc[sample, groups.shape_by]), "o") if groups.shape_by else "o"
+        ax.scatter(
+            scores.loc[sample, x], scores.loc[sample, y], color=groups.colors.get(level, "#777777"), marker=marker,
+            s=42, edgecolor="white", linewidth=0.6, zorder=3,
+        )
+    share = components.variance_ratio
+    ax.set_xlabel(f"{x}: {100 * share[x]:.1f} % of variance (VST, log2 units)")
+    ax.set_ylabel(f"{y}: {100 * share[y]:.1f} % of variance (VST, log2 units)")
+    ax.set_title(f"PCA of {len(scores)} samples, {components.n_genes} most variable genes")
+    ax.axhline(0, color="0.85", linewidth=0.6, zorder=0)
+    ax.axvline(0, color="0.85", linewidth=0.6, zorder=0)
+    _pad_limits(ax)
+    handles = group_legend_handles(groups, marker="o")
+    fig.legend(handles=handles, title=groups.color_by, loc="outside right upper", frameon=False)
+    if groups.shape_by:
+        shapes = [
+            Line2D([], [], marker=m, linestyle="none", markerfacecolor="0.5", markeredgecolor="white", markersize=6, label=level)
+            for level, m in groups.markers.items()
+        ]
+        fig.legend(handles=shapes, title=groups.shape_by, loc="outside right lower", frameon=False)
+    return fig
+
+
+def _pad_limits(ax, fraction: float = 0.08) -> None:
+    for get, set_ in ((ax.get_xlim, ax.set_xlim), (ax.get_ylim, ax.set_ylim)):
+        lo, hi = get()
+        pad = (hi - lo) * fraction
+        set_(lo - pad, hi + pad)
+
+
+@styled
+def scree(components: PCA, *, max_components: int = 10) -> Figure:
+    """Share of variance per principal component (bars) and cumulative share (line)."""
+    share = 100 * components.variance_ratio.iloc[:max_components]
+    fig = style.new_figure(style.SINGLE, 2.8)
+    ax = fig.subplots()
+    positions = np.arange(1, len(share) + 1)
+    ax.bar(positions, share.to_numpy(), color="0.45", width=0.7, label="per component")
+    ax.plot(positions, np.cumsum(share.to_numpy()), color=style.DOWN, marker="o", markersize=3.5, label="cumulative")
+    ax.set_xticks(positions, [str(p) for p in positions])
+    ax.set_xlabel("Principal component")
+    ax.set_ylabel("Variance explained (%)")
+    ax.set_ylim(0, 105)
+    ax.set_title(f"Scree plot ({components.n_genes} most variable genes)")
+    ax.legend(frameon=False, loc="center right")
+    return fig
+
+
+@styled
+def sample_distance_heatmap(distances: pd.DataFrame, sheet: pd.DataFrame, groups: Groups) -> Figure:
+    """Clustered heatmap of sample-to-sample Euclidean distances (VST), with a group colour strip."""
+    n = len(distances)
+    size = min(style.DOUBLE, max(style.SINGLE + 0.8, 1.9 + 0.16 * n))
+    fig = style.new_figure(size + 0.9, size)
+    grid = fig.add_gridspec(2, 3, width_ratios=[1.2, 0.22, n * 0.16], height_ratios=[1.0, n * 0.16], wspace=0.01, hspace=0.01)
+    tree_ax = fig.add_subplot(grid[1, 0])
+    strip_ax = fig.add_subplot(grid[1, 1])
+    heat_ax = fig.add_subplot(grid[1, 2])
+    top_ax = fig.add_subplot(grid[0, 2])
+    linkage = hierarchy.linkage(squareform(distances.to_numpy(), checks=False), method="average")
+    dendro = hierarchy.dendrogram(linkage, orientation="left", ax=tree_ax, no_labels=True, color_threshold=0, above_threshold_color="0.3")
+    hierarchy.dendrogram(linkage, ax=top_ax, no_labels=True, color_threshold=0, above_threshold_color="0.3")
+    order = [distances.index[i] for i in dendro["leaves"]][::-1]
+    for ax in (tree_ax, top_ax):
+        ax.set_axis_off()
+    values = distances.loc[order, order].to_numpy()
+    image = heat_ax.imshow(values, cmap=style.SEQUENTIAL + "_r", aspect="auto", interpolation="nearest")
+    heat_ax.set_xticks(np.arange(n), order, rotation=90)
+    heat_ax.set_yticks(np.arange(n), order)
+    heat_ax.yaxis.tick_right()
+    heat_ax.set_xlabel("Sample")
+    heat_ax.yaxis.set_label_position("right")
+    heat_ax.set_ylabel("Sample")
+    for side in ("top", "right", "left", "bottom"):
+        heat_ax.spines[side].set_visible(False)
+    colors = _sample_colors(sheet, order, groups)
+    strip_ax.imshow(np.array([[_rgb(c)] for c in colors]), aspect="auto", interpolation="nearest")
+    strip_ax.set_axis_off()
+    bar = fig.colorbar(image, ax=[heat_ax], location="bottom", shrink=0.6, pad=0.02, aspect=30)
+    bar.set_label("Euclidean distance between samples (VST, log2 units)")
+    fig.legend(handles=group_legend_handles(groups), title=groups.color_by, loc="outside right upper", frameon=False)
+    fig.suptitle("Sample-to-sample distances (average-linkage clustering)", fontsize=9)
+    return fig
+
+
+def _rgb(color: str) -> tuple[float, float, float]:
+    import matplotlib.colors as mcolors
+
+    return mcolors.to_rgb(color)
+
+
+@styled
+def dispersion_plot(table: pd.DataFrame, *, fit_type: str = "parametric") -> Figure:
+    """DESeq2's dispersion plot: gene-wise estimates, fitted trend and final (MAP) estimates.
+
+    Parameters
+    ----------
+    table
+        :func:`degsea.de.qc.dispersions`.
+    fit_type
+        The trend type, for the legend.
+    """
+    fig = style.new_figure(style.SINGLE + 0.6, 3.8)
+    ax = fig.subplots()
+    mean = table["mean"].to_numpy()
+    ax.scatter(mean, table["genewise"], s=2, color="0.15", alpha=0.45, linewidth=0, label="gene-wise estimate", rasterized=True)
+    final = table[~table["outlier"]]
+    ax.scatter(final["mean"], final["final"], s=2, color=style.DOWN, alpha=0.5, linewidth=0, label="final (MAP) estimate", rasterized=True)
+    outliers = table[table["outlier"]]
+    if len(outliers):
+        ax.scatter(
+            outliers["mean"], outliers["final"], s=10, facecolor="none", edgecolor=style.DOWN, linewidth=0.6,
+            label=f"dispersion outlier ({len(outliers)}), gene-wise kept",
+        )
+    order = np.argsort(mean)
+    ax.plot(mean[order], table["trend"].to_numpy()[order], color=style.UP, linewidth=1.6, label=f"fitted trend ({fit_type})")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    positive = table["genewise"][table["genewise"] > 0]
+    if len(positive):
+        ax.set_ylim(max(positive.min(), 1e-8) / 2, table[["genewise", "final"]].max().max() * 2)
+    ax.set_xlabel("Mean of normalised counts (log scale)")
+    ax.set_ylabel("Dispersion α (log scale)")
+    ax.set_title(f"Dispersion estimates of {len(table):,} genes")
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, frameon=False, loc="outside lower center", ncols=2, markerscale=3)
+    return fig
+
+
+@styled
+def cooks_distances(outliers: CooksOutliers, sheet: pd.DataFrame, groups: Groups, *, order: list[str]) -> Figure:
+    """Box plot of log10 Cook's distances per sample, with DESeq2's cutoff and outlier counts."""
+    width = max(style.SINGLE + 1.0, 1.4 + 0.2 * len(order))
+    fig = style.new_figure(min(width, style.DOUBLE), 3.4)
+    ax = fig.subplots()
+    data = [np.log10(np.clip(outliers.distances.loc[s].to_numpy(dtype=float), 1e-12, None)) for s in order]
+    data = [d[np.isfinite(d)] for d in data]
+    boxes = ax.boxplot(data, positions=np.arange(len(order)), widths=0.7, patch_artist=True, showfliers=True,
+                       flierprops={"markersize": 1.5, "markeredgecolor": "0.4", "alpha": 0.5}, medianprops={"color": "black"})
+    for patch, color in zip(boxes["boxes"], _sample_colors(sheet, order, groups), strict=True):
+        patch.set_facecolor(color)
+        patch.set_edgecolor("0.2")
+    if np.isfinite(outliers.cutoff):
+        ax.axhline(np.log10(outliers.cutoff), color=style.UP, linestyle="--", linewidth=1)
+        ax.annotate(f"cutoff F(0.99) = {outliers.cutoff:.2f}", xy=(1.0, np.log10(outliers.cutoff)), xycoords=("axes fraction", "data"),
+                    xytext=(-2, 3), textcoords="offset points", ha="right", va="bottom", color=style.UP, fontsize=7)
+    counts = outliers.per_sample.loc[order, "outlier_genes"]
+    ax.set_xticks(np.arange(len(order)), [f"{s} ({c})" for s, c in zip(order, counts, strict=True)], rotation=90)
+    ax.set_xlabel("Sample (genes with an outlier count)")
+    ax.set_ylabel("Cook's distance (log10)")
+    ax.set_title(f"Cook's distances: {len(outliers.genes)} genes with an outlier")
+    fig.legend(handles=group_legend_handles(groups), title=groups.color_by, loc="outside right upper", frameon=False)
+    return fig
