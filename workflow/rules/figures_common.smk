@@ -47,36 +47,69 @@ FOCUS_LABELS = numbered(FOCUS_SETS)
 _QC_TABLES = {"category": "1 Sample QC", "subcategory": "Tables"}
 _ACROSS_TABLES = {"category": "3 Across contrasts", "subcategory": "Tables"}
 REPORT_TABLES = {
-    "qc_samples": {"path": "results/qc/samples.tsv", "title": "Per-sample QC", "caption": "../report/qc_samples.rst",
-                   "place": {**_QC_TABLES, "labels": {"table": "1. Per-sample QC"}}},
-    "qc_pca_variance": {"path": "results/qc/pca_variance.tsv", "title": "PCA variance explained",
-                        "caption": "../report/qc_pca_variance.rst",
-                        "place": {**_QC_TABLES, "labels": {"table": "2. PCA variance explained"}}},
-    "de_counts": {"path": "results/summary/de_counts.tsv", "title": "DE genes per contrast", "caption": "../report/de_counts.rst",
-                  "place": {**_ACROSS_TABLES, "labels": {"table": "1. DE genes per contrast"}}},
-    "de_membership": {"path": "results/summary/de_membership.tsv", "title": "DE genes x contrasts",
-                      "caption": "../report/de_membership.rst",
-                      "place": {**_ACROSS_TABLES, "labels": {"table": "2. DE genes x contrasts"}}},
-    "de_intersections": {"path": "results/summary/de_intersections.tsv", "title": "DE overlap (UpSet intersections)",
-                         "caption": "../report/de_intersections.rst",
-                         "place": {**_ACROSS_TABLES, "labels": {"table": "3. DE overlap (UpSet)"}}},
-    "gsea_summary": {"path": "results/gsea/summary.tsv", "title": "GSEA summary (all sets)", "caption": "../report/gsea_summary.rst",
-                     "place": {**_ACROSS_TABLES, "labels": {"table": "5. GSEA summary (all sets)"}}},
-    "gsea_selected_sets": {"path": "results/summary/gsea_selected_sets.tsv", "title": "GSEA focus and top sets",
-                           "caption": "../report/gsea_selected_sets.rst",
-                           "place": {**_ACROSS_TABLES, "labels": {"table": "6. GSEA focus and top sets"}}},
+    "qc_samples": {
+        "path": "results/qc/samples.tsv",
+        "title": "Per-sample QC",
+        "caption": "../report/qc_samples.rst",
+        "place": {**_QC_TABLES, "labels": {"table": "1. Per-sample QC"}},
+    },
+    "qc_pca_variance": {
+        "path": "results/qc/pca_variance.tsv",
+        "title": "PCA variance explained",
+        "caption": "../report/qc_pca_variance.rst",
+        "place": {**_QC_TABLES, "labels": {"table": "2. PCA variance explained"}},
+    },
+    "de_counts": {
+        "path": "results/summary/de_counts.tsv",
+        "title": "DE genes per contrast",
+        "caption": "../report/de_counts.rst",
+        "place": {**_ACROSS_TABLES, "labels": {"table": "1. DE genes per contrast"}},
+    },
+    "de_membership": {
+        "path": "results/summary/de_membership.tsv",
+        "title": "DE genes x contrasts",
+        "caption": "../report/de_membership.rst",
+        "place": {**_ACROSS_TABLES, "labels": {"table": "2. DE genes x contrasts"}},
+    },
+    "de_intersections": {
+        "path": "results/summary/de_intersections.tsv",
+        "title": "DE overlap (UpSet intersections)",
+        "caption": "../report/de_intersections.rst",
+        "place": {**_ACROSS_TABLES, "labels": {"table": "3. DE overlap (UpSet)"}},
+    },
+    "gsea_summary": {
+        "path": "results/gsea/summary.tsv",
+        "title": "GSEA summary (all sets)",
+        "caption": "../report/gsea_summary.rst",
+        "place": {**_ACROSS_TABLES, "labels": {"table": "5. GSEA summary (all sets)"}},
+    },
+    "gsea_selected_sets": {
+        "path": "results/summary/gsea_selected_sets.tsv",
+        "title": "GSEA focus and top sets",
+        "caption": "../report/gsea_selected_sets.rst",
+        "place": {**_ACROSS_TABLES, "labels": {"table": "6. GSEA focus and top sets"}},
+    },
 }
 if FOCUS_SETS:
     REPORT_TABLES["sample_scores"] = {
-        "path": "results/genesets/sample_scores.tsv", "title": "Gene-set scores per sample", "caption": "../report/sample_scores_table.rst",
+        "path": "results/genesets/sample_scores.tsv",
+        "title": "Gene-set scores per sample",
+        "caption": "../report/sample_scores_table.rst",
         "place": {"category": "5 Gene-set scores per sample", "labels": {"item": "2. Scores table"}},
     }
 BESIDE_REPORT = {
-    "vst": {"path": "results/qc/vst.tsv", "title": "VST expression", "caption": "../report/vst.rst",
-            "place": {**_QC_TABLES, "labels": {"table": "3. VST expression (beside the report)"}}},
-    "normalized_counts": {"path": "results/de/normalized_counts.tsv", "title": "Normalised counts",
-                          "caption": "../report/normalized_counts.rst",
-                          "place": {**_ACROSS_TABLES, "labels": {"table": "4. Normalised counts (beside the report)"}}},
+    "vst": {
+        "path": "results/qc/vst.tsv",
+        "title": "VST expression",
+        "caption": "../report/vst.rst",
+        "place": {**_QC_TABLES, "labels": {"table": "3. VST expression (beside the report)"}},
+    },
+    "normalized_counts": {
+        "path": "results/de/normalized_counts.tsv",
+        "title": "Normalised counts",
+        "caption": "../report/normalized_counts.rst",
+        "place": {**_ACROSS_TABLES, "labels": {"table": "4. Normalised counts (beside the report)"}},
+    },
 }
 
 

@@ -15,9 +15,6 @@ rule de_table_page:
             subcategory=lambda wildcards: CONTRAST_HEADINGS[wildcards.contrast],
             labels={"item": "1. DE table (searchable)"},
         ),
-    params:
-        padj=DE_PADJ,
-        lfc=config["plots"]["lfc"],
     log:
         "logs/report/de_table_page_{contrast}.log",
     conda:
@@ -26,6 +23,9 @@ rule de_table_page:
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        padj=DE_PADJ,
+        lfc=config["plots"]["lfc"],
     script:
         "../scripts/de_table_page.py"
 
@@ -42,8 +42,6 @@ rule gsea_table_page:
             subcategory="0. All contrasts",
             labels={"set": "all sets", "item": "GSEA tables (searchable)"},
         ),
-    params:
-        contrasts=CONTRASTS,
     log:
         "logs/report/gsea_table_page.log",
     conda:
@@ -52,6 +50,8 @@ rule gsea_table_page:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        contrasts=CONTRASTS,
     script:
         "../scripts/gsea_table_page.py"
 
@@ -65,6 +65,14 @@ rule table_pages:
             key: report(f"results/report/tables/{key}.html", caption=table["caption"], **table["place"])
             for key, table in {**REPORT_TABLES, **BESIDE_REPORT}.items()
         },
+    log:
+        "logs/report/table_pages.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         titles={key: table["title"] for key, table in {**REPORT_TABLES, **BESIDE_REPORT}.items()},
         beside=list(BESIDE_REPORT),
@@ -74,13 +82,5 @@ rule table_pages:
         top_n=config["plots"]["top_sets"],
         sets=FOCUS_SETS,
         method=config["plots"]["scores"],
-    log:
-        "logs/report/table_pages.log",
-    conda:
-        "../../envs/plots.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
     script:
         "../scripts/table_pages.py"

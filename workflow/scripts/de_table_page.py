@@ -1,7 +1,7 @@
 """Rule de_table_page: one contrast's DE table, searchable, with its volcano, as a report page."""
 
-from degsea.steps.report import write_de_table_page
 from degsea.scripting import rule_logging
+from degsea.steps.report import write_de_table_page
 
 with rule_logging(snakemake.log[0], rule="de_table_page"):
     write_de_table_page(

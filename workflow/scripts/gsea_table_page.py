@@ -1,7 +1,7 @@
 """Rule gsea_table_page: every contrast's GSEA table, searchable, in one report page."""
 
-from degsea.steps.report import write_gsea_table_page
 from degsea.scripting import rule_logging
+from degsea.steps.report import write_gsea_table_page
 
 with rule_logging(snakemake.log[0], rule="gsea_table_page"):
     write_gsea_table_page(

@@ -1,7 +1,7 @@
 """Rule table_pages: the QC and across-contrast tables as report pages (the big ones named, not embedded)."""
 
-from degsea.steps.report import write_table_pages
 from degsea.scripting import rule_logging
+from degsea.steps.report import write_table_pages
 
 with rule_logging(snakemake.log[0], rule="table_pages"):
     write_table_pages(
