@@ -231,6 +231,7 @@ def test_boolean_is_not_an_integer(schema: dict[str, Any]) -> None:
         ({"gsea": {"focus_sets": ["UP</script><img src=x onerror=alert(1)>"]}}, "UP</script>", "gsea: focus_sets"),
         ({"plots": {"genes_of_interest": ["Cd8a", "x<!--y"]}}, "x<!--y", "plots: genes_of_interest"),
         ({"plots": {"colors": {"ctrl</script>": "red"}}}, "ctrl</script>", "plots: colors: ctrl</script>"),
+        ({"gsea": {"genesets": ["{% endraw %}.gmt"]}}, "{% endraw %}", "gsea: genesets"),
     ],
 )
 def test_values_that_end_a_report_script_are_refused(
@@ -242,7 +243,7 @@ def test_values_that_end_a_report_script_are_refused(
     with pytest.raises(InputError, match="cannot be shown safely in the HTML report") as info:
         validate(config, schema)
     message = str(info.value)
-    assert f"where: config '{where}'" in message and value in message and "allowed: text without '</' and '<!--'" in message
+    assert f"where: config '{where}'" in message and value in message and "allowed: text without '</', '<!--' and '{%'" in message
 
 
 def test_other_markup_characters_are_allowed(schema: dict[str, Any], default_config: dict[str, Any]) -> None:

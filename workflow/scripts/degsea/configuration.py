@@ -146,14 +146,15 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any], *, sou
     )
 
 
-#: Text that ends or garbles an HTML ``<script>`` element. Snakemake's report writes rule parameters
-#: and labels (config values among them) into ``<script>`` elements as JSON without escaping ``</``,
-#: so a config value holding one of these would end the script and run what follows as HTML.
-SCRIPT_BREAKERS = ("</", "<!--")
+#: Text that Snakemake's HTML report cannot carry safely. The report writes rule parameters and
+#: labels (config values among them) into ``<script>`` elements as JSON without escaping ``</``, so
+#: ``</`` or ``<!--`` would end or garble the script and run what follows as HTML; and it renders the
+#: front page and the captions with Jinja, where ``{%`` starts template code.
+REPORT_BREAKERS = ("</", "<!--", "{%")
 
 
 def check_report_safe(config: Mapping[str, Any], *, source: str = "the config") -> None:
-    """Stop on a config key or value that would break out of a ``<script>`` element of the HTML report.
+    """Stop on a config key or value that would break out of a ``<script>`` element or a template of the HTML report.
 
     Every other character, ``<``, ``>``, ``"`` and ``&`` included, is fine: degsea's own report
     content escapes them, and Snakemake keeps them inside JSON strings.
@@ -164,15 +165,15 @@ def check_report_safe(config: Mapping[str, Any], *, source: str = "the config") 
         The config key and the value holding ``</`` or ``<!--``.
     """
     for key, text in _strings(config):
-        if any(breaker in text for breaker in SCRIPT_BREAKERS):
+        if any(breaker in text for breaker in REPORT_BREAKERS):
             raise InputError(
                 "A config value cannot be shown safely in the HTML report.",
                 file=source,
                 where=f"config '{key}'" if key else "top level of the config",
                 found=repr(text),
-                allowed="text without '</' and '<!--'",
-                hint="Snakemake's report would read it as the end of a script. Rename the level, gene-set name or gene it "
-                "names (in the sample sheet, gene-set file or count matrix too), e.g. '</' as '/'.",
+                allowed="text without '</', '<!--' and '{%'",
+                hint="Snakemake's report would read it as the end of a script or as template code. Rename the level, "
+                "gene-set name or gene it names (in the sample sheet, gene-set file or count matrix too), e.g. '</' as '/'.",
             )
 
 

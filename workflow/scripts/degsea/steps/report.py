@@ -28,9 +28,22 @@ def write_provenance(*, inputs: Mapping[str, Sequence[str]], config: Mapping[str
 
 
 def report_front_page(
-    *, provenance_json: str, de_counts: str, gsea_summary: str, counts_h5ad: str, color_by: str, out: str, fdr: float = 0.05
+    *,
+    config: Mapping[str, Any],
+    provenance_json: str,
+    de_counts: str,
+    gsea_summary: str,
+    counts_h5ad: str,
+    color_by: str,
+    out: str,
+    fdr: float = 0.05,
+    beside: Mapping[str, str] | None = None,
 ) -> None:
-    """Rule report_front_page: the report's front page (reStructuredText) from the run's results."""
+    """Rule report_front_page: the report's front page (reStructuredText) from the run's results.
+
+    The config comes from the rule's params; the provenance record gives only what it measured
+    (package versions, input checksums).
+    """
     import json
 
     from degsea.report.front_page import front_page
@@ -38,12 +51,14 @@ def report_front_page(
     record = json.loads(Path(provenance_json).read_text(encoding="utf-8"))
     text = front_page(
         sheet=counts_sheet(counts_h5ad),
-        config=record["config"],
+        config=config,
         de_counts=pd.read_csv(de_counts, sep="\t"),
         gsea_summary=pd.read_csv(gsea_summary, sep="\t"),
-        record=record,
+        versions=record["versions"],
+        inputs=record["inputs"],
         color_by=color_by,
         fdr_threshold=fdr,
+        beside=beside,
     )
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8")
