@@ -114,7 +114,7 @@ def test_front_page_states_design_counts_focus_sets_and_checksums() -> None:
                             "padj_threshold": 0.05, "lfc_threshold": 1.0}])
     summary = pd.DataFrame({"set": ["S1", "S2"], "collection": "sets.gmt", "NES_r_vs_u": [2.1, -0.4], "FDR_r_vs_u": [0.0, 0.7]})
     text = front_page(sheet=sheet, config=config, de_counts=counts, gsea_summary=summary, versions={"pydeseq2": "0.5.4"},
-                      inputs={"counts": [{"path": "c.tsv", "sha256": "ab" * 32, "bytes": 10}]}, color_by="condition")
+                      inputs={"counts": [{"path": "c.tsv", "sha256": "ab" * 32, "bytes": 10}]}, color_by="condition", fdr_method="padj", fdr_floor=0.001)
     assert text.startswith("{% raw %}") and text.rstrip().endswith("{% endraw %}")
     for expected in ("``~ condition``", "4 samples", "r (n=2) vs u (n=2)", "12", "S1 (NES +2.10, FDR < 0.001)", "ab" * 32, "pydeseq2", "0.5.4",
                      "``gsea.seed`` = 42"):

@@ -32,7 +32,8 @@ def study(level_a: str = "ctrl", level_b: str = "treated", column: str = "group"
                             "down": 1, "padj_threshold": 0.1, "lfc_threshold": 0.0}])
     summary = pd.DataFrame({"set": [f"SET_{level_b}"], "NES_t_vs_c": [2.0], "FDR_t_vs_c": [0.001]})
     return {"sheet": sheet, "config": config, "de_counts": counts, "gsea_summary": summary, "versions": {"pydeseq2": "0.5.4"},
-            "inputs": {"counts": [{"path": f"data/{level_a}.tsv", "sha256": "ab" * 32, "bytes": 1}]}, "color_by": column}
+            "inputs": {"counts": [{"path": f"data/{level_a}.tsv", "sha256": "ab" * 32, "bytes": 1}]}, "color_by": column,
+            "fdr_method": "padj", "fdr_floor": 0.01}
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -64,7 +65,7 @@ def test_odd_ids_and_levels_are_not_read_as_markup() -> None:
                             "down": 1, "padj_threshold": 0.1, "lfc_threshold": 0.0}])
     inputs = [{"path": f"data/htseq counts/{s}.counts.txt", "sha256": "ab" * 32, "bytes": 1} for s in samples]
     text = front_page(sheet=sheet, config=config, de_counts=counts, gsea_summary=pd.DataFrame({"set": []}),
-                      versions={"pydeseq2": "0.5.4"}, inputs={"counts": inputs}, color_by="group")
+                      versions={"pydeseq2": "0.5.4"}, inputs={"counts": inputs}, color_by="group", fdr_method="padj", fdr_floor=0.01)
     html = publish_parts(text.replace("{% raw %}", "").replace("{% endraw %}", ""), writer_name="html")["body"]
     assert "system-message" not in html and "problematic" not in html
     for sample in samples:

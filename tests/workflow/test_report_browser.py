@@ -112,7 +112,7 @@ def test_front_page_tables_do_not_wrap_short_headers(report_page: Page) -> None:
 @needs_chromium
 def test_report_follows_analysis_and_config_order(report_page: Page, default_demo: Path) -> None:
     def menu() -> list[str]:
-        return [t.strip() for t in report_page.locator("nav li").all_inner_texts() if t.strip()]
+        return [t.strip() for t in report_page.locator("nav li").all_text_contents() if t.strip()]
 
     results = menu()
     categories = results[results.index("Results") + 1:]
@@ -122,7 +122,7 @@ def test_report_follows_analysis_and_config_order(report_page: Page, default_dem
     contrasts = config_contrasts(default_demo)
     assert menu()[-len(contrasts):] == [f"{i}. {name}" for i, name in enumerate(contrasts, start=1)]
     report_page.get_by_text(f"2. {contrasts[1]}", exact=True).click()
-    items = report_page.locator("nav table tbody tr td:first-child").all_inner_texts()
+    items = report_page.locator("nav table tbody tr td:first-child").all_text_contents()
     assert items == ["1. DE table (searchable)", "2. Volcano plot", "3. MA plot", "4. Top DE genes heatmap", "5. p-value histogram"]
 
 

@@ -12,6 +12,8 @@ with rule_logging(snakemake.log[0], rule="report_front_page"):
         counts_h5ad=snakemake.input.h5ad,
         color_by=snakemake.params.color_by,
         fdr=snakemake.params.fdr,
+        fdr_method=snakemake.params.fdr_method,
+        fdr_floor=snakemake.params.fdr_floor,
         beside=snakemake.params.beside,
         out=snakemake.output.rst,
     )

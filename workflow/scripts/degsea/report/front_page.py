@@ -9,7 +9,6 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from degsea.gsea.prerank import FDR_METHODS, fdr_floor
 from degsea.naming import short_set_name
 from degsea.report.provenance import plain_config, seeds
 from degsea.report.styles import front_page_style
@@ -60,6 +59,8 @@ def front_page(
     versions: Mapping[str, str],
     inputs: Mapping[str, Sequence[Mapping[str, Any]]],
     color_by: str,
+    fdr_method: str,
+    fdr_floor: float,
     fdr_threshold: float = 0.05,
     beside: Mapping[str, str] | None = None,
 ) -> str:
@@ -80,6 +81,9 @@ def front_page(
         record (:func:`degsea.report.provenance.provenance`), which measured them.
     color_by
         The grouping variable whose levels are counted.
+    fdr_method, fdr_floor
+        What the GSEA's ``FDR`` column is (its description) and the smallest FDR the run resolves
+        (smaller ones are shown as ``< floor``); the rule's params.
     fdr_threshold
         FDR below which a focus set counts as enriched.
     beside
@@ -92,10 +96,8 @@ def front_page(
         reStructuredText, wrapped in a Jinja ``raw`` block (Snakemake renders the front page with Jinja).
     """
     gsea_config = config["gsea"]
-    fdr_method = gsea_config.get("fdr", "bh")
     engine = gsea_config.get("engine", "degsea")
     max_permutations = int(gsea_config.get("max_permutations", gsea_config["permutations"]))
-    floor = fdr_floor(fdr_method, permutations=int(gsea_config["permutations"]), max_permutations=max_permutations, engine=engine)
     p_text = f" (p-values: up to {max_permutations} per set size)" if engine == "degsea" and max_permutations > int(gsea_config["permutations"]) else ""
     contrasts = config["contrasts"]
     parts = [
@@ -108,7 +110,7 @@ def front_page(
         f"{'on' if config['de']['cooks_filter'] else 'off'}, independent filtering "
         f"{'on' if config['de']['independent_filter'] else 'off'}), then preranked GSEA with the "
         f"{engine} engine (rank by {_code(gsea_config['rank_by'])}, {gsea_config['permutations']} permutations{p_text}, "
-        f"seed {gsea_config['seed']}, set size {gsea_config['min_size']}-{gsea_config['max_size']}; FDR = {FDR_METHODS[fdr_method]}) on "
+        f"seed {gsea_config['seed']}, set size {gsea_config['min_size']}-{gsea_config['max_size']}; FDR = {fdr_method}) on "
         + ", ".join(_code(g) for g in config["gsea"]["genesets"])
         + ".",
         "",
@@ -140,7 +142,7 @@ def front_page(
             hits = hits[hits[f"FDR_{name}"] < fdr_threshold]
             hits = hits.reindex(hits[f"NES_{name}"].abs().sort_values(ascending=False, kind="mergesort").index)
             text = "; ".join(
-                f"{_plain(short_set_name(s))} (NES {r[f'NES_{name}']:+.2f}, FDR {_fdr(r[f'FDR_{name}'], floor)})" for s, r in hits.head(3).iterrows()
+                f"{_plain(short_set_name(s))} (NES {r[f'NES_{name}']:+.2f}, FDR {_fdr(r[f'FDR_{name}'], fdr_floor)})" for s, r in hits.head(3).iterrows()
             )
             rows.append([_plain(name), text or f"none at FDR < {fdr_threshold:g}"])
         parts.append(_list_table(["contrast", f"strongest focus sets at FDR < {fdr_threshold:g} (up to 3, by \\|NES\\|)"], rows))

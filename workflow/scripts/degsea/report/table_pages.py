@@ -26,6 +26,8 @@ from typing import Any
 
 import pandas as pd
 
+from degsea.tables import neg_log10_pvalues
+
 #: Tables with more rows than this get the interactive (DataTables) page; smaller ones a plain table.
 #: Each interactive page carries its own copy of the DataTables bundle (about 0.35 MB in the report),
 #: so only the tables people search (DE, GSEA) and long ones get it.
@@ -215,11 +217,17 @@ def de_display_columns(table: pd.DataFrame) -> pd.DataFrame:
     return table[keep]
 
 
-def _volcano(shown: pd.DataFrame, *, contrast: str, thresholds: VolcanoThresholds) -> tuple[str, str]:
-    """The volcano canvas and its script, which reads the points from the table's own rows (columns by index)."""
+def _volcano(table: pd.DataFrame, shown: pd.DataFrame, *, contrast: str, thresholds: VolcanoThresholds) -> tuple[str, str]:
+    """The volcano canvas and its script, which reads the points from the table's own rows (columns by index).
+
+    The heights are −log10 p-values from the Wald statistic (as the volcano figure draws them:
+    p-values below 1e-308 are 0 in the table), sent with 3 significant digits.
+    """
     test, _, reference = contrast.partition("_vs_")
     columns = list(shown.columns)
+    heights = neg_log10_pvalues(table)
     spec = {
+        "y": [float(f"{v:.3g}") if math.isfinite(v) else None for v in heights],
         "columns": {key: columns.index(name) for key, name in
                     (("id", "gene_id"), ("label", "symbol"), ("x", "log2FoldChange"), ("p", "pvalue"), ("padj", "padj"))
                     if name in columns},
@@ -256,7 +264,7 @@ def de_table_page(table: pd.DataFrame, *, contrast: str, thresholds: VolcanoThre
     rule = f"padj < {thresholds.alpha:g}" + (f" and |log2FC| ≥ {thresholds.lfc:g}" if thresholds.lfc > 0 else "")
     note = f"Differential expression, {contrast}: every gene, smallest p-value first; DE: {rule}."
     shown = de_display_columns(table)
-    canvas, script = _volcano(shown, contrast=contrast, thresholds=thresholds)
+    canvas, script = _volcano(table, shown, contrast=contrast, thresholds=thresholds)
     return table_page(shown, title=f"DE table: {contrast}", source=source, note=note, extra=canvas, scripts=script, interactive=True)
 
 

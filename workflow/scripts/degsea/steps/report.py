@@ -35,6 +35,8 @@ def report_front_page(
     gsea_summary: str,
     counts_h5ad: str,
     color_by: str,
+    fdr_method: str,
+    fdr_floor: float,
     out: str,
     fdr: float = 0.05,
     beside: Mapping[str, str] | None = None,
@@ -57,6 +59,8 @@ def report_front_page(
         versions=record["versions"],
         inputs=record["inputs"],
         color_by=color_by,
+        fdr_method=fdr_method,
+        fdr_floor=fdr_floor,
         fdr_threshold=fdr,
         beside=beside,
     )

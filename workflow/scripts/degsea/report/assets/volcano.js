@@ -14,7 +14,7 @@
   const canvas = document.getElementById("degsea-volcano");
   const help = document.getElementById("degsea-volcano-help");
   const n = spec.id.length;
-  const y = spec.p.map((p) => (p === null ? null : -Math.log10(Math.max(p, 1e-300))));
+  const y = spec.y.map((v, i) => (spec.p[i] === null ? null : v));  // no p-value (Cook's outlier): not drawn
   const xmax = Math.max(spec.lfc * 1.5, 1, ...spec.x.map((v) => (v === null ? 0 : Math.abs(v)))) * 1.08;
   const ymax = Math.max(1, ...y.map((v) => (v === null ? 0 : v))) * 1.08;
   const pad = { left: 52, right: 14, top: 12, bottom: 36 };
@@ -100,7 +100,7 @@
     selected = i;
     draw();
     if (i < 0) return;
-    const where = y[i] === null ? "not on the volcano (no p-value)" : `log2FC ${spec.x[i]}, p ${spec.p[i]}`;
+    const where = y[i] === null ? "not on the volcano (no p-value)" : `log2FC ${spec.x[i]}, −log10 p ${y[i]}`;
     help.textContent = `${spec.label[i]} (${spec.id[i]}): ${where}. Click another row or point to move the mark.`;
   }
 
