@@ -63,6 +63,8 @@ def test_small_tables_are_plain_html_and_large_ones_interactive() -> None:
     args = json.loads(re.search(r'<script id="degsea-dt-args" type="application/json">(.*?)</script>', document, re.S).group(1))
     assert len(json.loads(args["data_json"])) == STATIC_MAX_ROWS + 1  # every row, none downsampled
     assert "https://" not in document.split('id="degsea-dt-bundle"')[0]  # no CDN: the bundle is inline
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", document, re.S)
+    assert len(scripts) == 3 and "ITable" in json.loads(scripts[1])["js"]  # no text of the bundle ends its element early
 
 
 def test_floats_are_rounded_for_display_only() -> None:

@@ -93,8 +93,9 @@ def _document(*, title: str, note: str, content: str) -> str:
 def _interactive_table(table: pd.DataFrame, *, page_length: int, order: Sequence[tuple[int, str]]) -> str:
     """DataTables for ``table``: itables' arguments for its ``ITable`` class and its offline bundle, inline.
 
-    The bundle (an ES module) travels as inert text and is imported from a blob URL, as itables'
-    own offline mode does; the arguments come from itables' extension interface.
+    The bundle (an ES module) and its CSS travel as JSON strings (so no text of theirs can end
+    their ``<script>`` element) and are imported from a blob URL, as itables' own offline mode
+    does; the arguments come from itables' extension interface.
     """
     import itables
     from itables.javascript import get_itables_extension_arguments
@@ -119,14 +120,11 @@ def _interactive_table(table: pd.DataFrame, *, page_length: int, order: Sequence
         table_id="degsea_table",
     )
     bundle = Path(itables.__file__).with_name("html") / "dt_bundle.js"
-    source, css = bundle.read_text(encoding="utf-8"), bundle.with_suffix(".css").read_text(encoding="utf-8")
-    if "</script" in source.lower() or "</style" in css.lower():  # would end the inert element early
-        raise RuntimeError(f"the itables bundle {bundle} holds a closing tag and cannot be inlined")
+    code = {"js": bundle.read_text(encoding="utf-8"), "css": bundle.with_suffix(".css").read_text(encoding="utf-8")}
     return (
-        f"<style>{css}</style>\n"
         f'<table id="degsea_table" class="{html.escape(other["classes"])}" style="{html.escape(other["style"])}"></table>\n'
         f'<script id="degsea-dt-args" type="application/json">{script_json(dt_args)}</script>\n'
-        f'<script id="degsea-dt-bundle" type="text/plain">{source}</script>\n'
+        f'<script id="degsea-dt-bundle" type="application/json">{script_json(code)}</script>\n'
         f'<script type="module">{_asset("datatable.js")}</script>\n'
     )
 
