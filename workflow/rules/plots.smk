@@ -50,7 +50,6 @@ rule de_figures:
 rule de_overlap:
     input:
         tables=expand("results/de/{contrast}.tsv", contrast=CONTRASTS),
-        normalized="results/de/normalized_counts.tsv",
     output:
         counts="results/summary/de_counts.tsv",
         membership="results/summary/de_membership.tsv",

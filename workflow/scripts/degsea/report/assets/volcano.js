@@ -15,8 +15,9 @@
   const help = document.getElementById("degsea-volcano-help");
   const n = spec.id.length;
   const y = spec.y.map((v, i) => (spec.p[i] === null ? null : v));  // no p-value (Cook's outlier): not drawn
-  const xmax = Math.max(spec.lfc * 1.5, 1, ...spec.x.map((v) => (v === null ? 0 : Math.abs(v)))) * 1.08;
-  const ymax = Math.max(1, ...y.map((v) => (v === null ? 0 : v))) * 1.08;
+  const largest = (values, start) => values.reduce((m, v) => (v === null ? m : Math.max(m, Math.abs(v))), start);
+  const xmax = largest(spec.x, Math.max(spec.lfc * 1.5, 1)) * 1.08;
+  const ymax = largest(y, 1) * 1.08;
   const pad = { left: 52, right: 14, top: 12, bottom: 36 };
   let selected = -1;
 
