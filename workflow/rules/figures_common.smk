@@ -28,11 +28,8 @@ for key in ("color_by", "shape_by"):
 def figure_files(stem, *, caption, category, subcategory=None, labels=None):
     """One figure in every configured format, and the HTML report's copy (<stem>.report.png: 150 dpi,
     256 colours; degsea.steps.figures.save_figure) marked for the report."""
-    files = [f"{stem}.{ext}" for ext in FORMATS]
-    files.append(
-        report(f"{stem}.report.png", caption=caption, category=category, subcategory=subcategory, labels=labels)
-    )
-    return files
+    copy = report(f"{stem}.report.png", caption=caption, category=category, subcategory=subcategory, labels=labels)
+    return [f"{stem}.{ext}" for ext in FORMATS] + [copy]
 
 
 FRONT_PAGE = "results/report/front_page.rst"
