@@ -8,8 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import copy_workflow, snakemake
-
 pytestmark = pytest.mark.workflow
 
 IMMUNE_UP = (
@@ -21,11 +19,8 @@ IMMUNE_UP = (
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workdir = copy_workflow(tmp_path_factory.mktemp("default_demo"))
-    done = snakemake(workdir)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return workdir
+def demo(default_demo: Path) -> Path:
+    return default_demo
 
 
 def test_planted_genes_are_found_with_few_false_discoveries(demo: Path) -> None:

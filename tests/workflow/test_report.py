@@ -59,19 +59,21 @@ def test_every_figure_exists_as_png_and_svg(small_run: Path) -> None:
 
 
 def test_report_holds_every_figure_and_table(small_run: Path, report: str) -> None:
-    expected = [f"{Path(stem).name}.png" for stem in figure_stems()]
-    expected += [
-        "vst.tsv", "samples.tsv", "pca_variance.tsv", "normalized_counts.tsv", "de_counts.tsv", "de_membership.tsv",
-        "de_intersections.tsv", "summary.tsv", "gsea_selected_sets.tsv", "sample_scores.tsv", "provenance.json",
-    ]
-    expected += [f"{c}.tsv" for c in CONTRASTS] + [f"{c}.ranks.tsv" for c in CONTRASTS]
+    expected = [f"{Path(stem).name}.report.png" for stem in figure_stems()]  # the report's copy of each figure
+    expected += [f"de_{c}.html" for c in CONTRASTS] + ["gsea.html"]  # searchable DE and GSEA tables
+    expected += [f"{name}.html" for name in ("qc_samples", "qc_pca_variance", "de_counts", "de_membership", "de_intersections",
+                                              "gsea_summary", "gsea_selected_sets", "sample_scores", "vst", "normalized_counts")]
+    expected += ["provenance.json"]
     missing = [name for name in expected if name not in report]
     assert not missing, missing
-    # every PNG is embedded, not linked
+    # every figure is embedded, not linked: its report copy (150 dpi, 256 colours), smaller than the figure itself
     import base64
 
-    volcano = (small_run / "results/figures/de/responsive_vs_untreated/volcano.png").read_bytes()
-    assert base64.b64encode(volcano)[:200].decode() in report
+    stem = small_run / "results/figures/de/responsive_vs_untreated/volcano"
+    copy = Path(f"{stem}.report.png").read_bytes()
+    assert copy[:8] == b"\x89PNG\r\n\x1a\n" and len(copy) < Path(f"{stem}.png").stat().st_size / 2
+    assert base64.b64encode(copy)[:200].decode() in report
+    assert "text/tab-separated-values" not in report  # no table that can only be downloaded
 
 
 def test_report_front_page_states_the_study(report: str) -> None:

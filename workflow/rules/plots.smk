@@ -12,25 +12,19 @@ DE_FIGURES = {
 
 rule de_figures:
     input:
-        de=report(
-            "results/de/{contrast}.tsv",
-            caption="../report/de_table.rst",
-            category="2 Differential expression",
-            subcategory="{contrast}",
-            labels={"contrast": "{contrast}", "item": "DE table"},
-        ),
+        de="results/de/{contrast}.tsv",
         vst="results/qc/vst.tsv",
         h5ad="results/counts.h5ad",
     output:
         figures=[
             path
-            for stem, title in DE_FIGURES.items()
+            for i, (stem, title) in enumerate(DE_FIGURES.items(), start=2)  # 1. is the DE table (report_tables.smk)
             for path in figure_files(
                 f"results/figures/de/{{contrast}}/{stem}",
                 caption=f"../report/de_{stem}.rst",
                 category="2 Differential expression",
-                subcategory="{contrast}",
-                labels={"contrast": "{contrast}", "item": title},
+                subcategory=lambda wildcards: CONTRAST_HEADINGS[wildcards.contrast],
+                labels={"item": f"{i}. {title}"},
             )
         ],
     log:
@@ -56,41 +50,16 @@ rule de_figures:
 rule de_overlap:
     input:
         tables=expand("results/de/{contrast}.tsv", contrast=CONTRASTS),
-        normalized=report(
-            "results/de/normalized_counts.tsv",
-            caption="../report/normalized_counts.rst",
-            category="3 Across contrasts",
-            subcategory="Tables",
-            labels={"table": "Normalised counts"},
-        ),
     output:
-        counts=report(
-            "results/summary/de_counts.tsv",
-            caption="../report/de_counts.rst",
-            category="3 Across contrasts",
-            subcategory="Tables",
-            labels={"table": "DE genes per contrast"},
-        ),
-        membership=report(
-            "results/summary/de_membership.tsv",
-            caption="../report/de_membership.rst",
-            category="3 Across contrasts",
-            subcategory="Tables",
-            labels={"table": "DE genes x contrasts"},
-        ),
-        intersections=report(
-            "results/summary/de_intersections.tsv",
-            caption="../report/de_intersections.rst",
-            category="3 Across contrasts",
-            subcategory="Tables",
-            labels={"table": "DE overlap (UpSet)"},
-        ),
+        counts="results/summary/de_counts.tsv",
+        membership="results/summary/de_membership.tsv",
+        intersections="results/summary/de_intersections.tsv",
         figures=figure_files(
             "results/figures/summary/de_overlap",
             caption="../report/de_overlap.rst",
             category="3 Across contrasts",
             subcategory="Figures",
-            labels={"figure": "DE overlap (UpSet)"},
+            labels={"figure": "1. DE overlap (UpSet)"},
         ),
     log:
         "logs/plots/de_overlap.log",
@@ -111,27 +80,15 @@ rule de_overlap:
 
 rule gsea_overview:
     input:
-        summary=report(
-            "results/gsea/summary.tsv",
-            caption="../report/gsea_summary.rst",
-            category="3 Across contrasts",
-            subcategory="Tables",
-            labels={"table": "GSEA summary (all sets)"},
-        ),
+        summary="results/gsea/summary.tsv",
     output:
-        table=report(
-            "results/summary/gsea_selected_sets.tsv",
-            caption="../report/gsea_selected_sets.rst",
-            category="3 Across contrasts",
-            subcategory="Tables",
-            labels={"table": "GSEA focus and top sets"},
-        ),
+        table="results/summary/gsea_selected_sets.tsv",
         figures=figure_files(
             "results/figures/summary/nes_dotplot",
             caption="../report/nes_dotplot.rst",
             category="3 Across contrasts",
             subcategory="Figures",
-            labels={"figure": "NES dot plot"},
+            labels={"figure": "2. NES dot plot"},
         ),
     log:
         "logs/plots/gsea_overview.log",
@@ -156,20 +113,8 @@ rule gsea_overview:
 
 rule gsea_figures:
     input:
-        table=report(
-            "results/gsea/{contrast}.tsv",
-            caption="../report/gsea_table.rst",
-            category="4 Gene-set enrichment",
-            subcategory="{contrast}",
-            labels={"contrast": "{contrast}", "set": "(all sets)", "item": "GSEA table"},
-        ),
-        ranks=report(
-            "results/gsea/{contrast}.ranks.tsv",
-            caption="../report/gsea_ranks.rst",
-            category="4 Gene-set enrichment",
-            subcategory="{contrast}",
-            labels={"contrast": "{contrast}", "set": "(all genes)", "item": "Ranked genes"},
-        ),
+        table="results/gsea/{contrast}.tsv",
+        ranks="results/gsea/{contrast}.ranks.tsv",
         genesets=rules.gsea.input.genesets,
         vst="results/qc/vst.tsv",
         h5ad="results/counts.h5ad",
@@ -181,8 +126,8 @@ rule gsea_figures:
                 f"results/figures/gsea/{{contrast}}/running_{slug}",
                 caption="../report/gsea_running.rst",
                 category="4 Gene-set enrichment",
-                subcategory="{contrast}",
-                labels={"contrast": "{contrast}", "set": name, "item": "Running enrichment"},
+                subcategory=lambda wildcards: CONTRAST_HEADINGS[wildcards.contrast],
+                labels={"set": FOCUS_LABELS[name], "item": "1. Running enrichment"},
             )
         ],
         leading_edge=[
@@ -192,8 +137,8 @@ rule gsea_figures:
                 f"results/figures/gsea/{{contrast}}/leading_edge_{slug}",
                 caption="../report/gsea_leading_edge.rst",
                 category="4 Gene-set enrichment",
-                subcategory="{contrast}",
-                labels={"contrast": "{contrast}", "set": name, "item": "Leading-edge heatmap"},
+                subcategory=lambda wildcards: CONTRAST_HEADINGS[wildcards.contrast],
+                labels={"set": FOCUS_LABELS[name], "item": "2. Leading-edge heatmap"},
             )
         ],
     log:
@@ -223,17 +168,12 @@ rule sample_scores:
         h5ad="results/counts.h5ad",
         genesets=rules.gsea.input.genesets,
     output:
-        table=report(
-            "results/genesets/sample_scores.tsv",
-            caption="../report/sample_scores_table.rst",
-            category="5 Gene-set scores per sample",
-            labels={"item": "Scores table"},
-        ),
+        table="results/genesets/sample_scores.tsv",
         figures=figure_files(
             "results/figures/genesets/sample_scores",
             caption="../report/sample_scores.rst",
             category="5 Gene-set scores per sample",
-            labels={"item": "Scores by group"},
+            labels={"item": "1. Scores by group"},
         ),
     log:
         "logs/plots/sample_scores.log",

@@ -53,7 +53,11 @@ rule report_front_page:
         mem_mb=1000,
         runtime=5,
     params:
+        config=config,
         color_by=PLOT_GROUPS["color_by"],
         fdr=config["plots"]["fdr"],
+        fdr_method=FDR_METHODS[config["gsea"]["fdr"]],
+        fdr_floor=GSEA_FDR_FLOOR,
+        beside={table["title"]: table["path"] for table in BESIDE_REPORT.values()},
     script:
         "../scripts/report_front_page.py"

@@ -19,6 +19,7 @@ from degsea.de.summary import significant
 from degsea.plots import style
 from degsea.plots.qc import group_legend_handles
 from degsea.plots.style import Groups, styled
+from degsea.tables import neg_log10_pvalues
 
 
 def _labels_to_show(
@@ -89,17 +90,6 @@ def _direction_legend(hits: pd.Series, table: pd.DataFrame) -> list:
         Line2D([], [], marker="o", linestyle="none", color=style.DOWN, markersize=5, label=f"down ({down:,})"),
         Line2D([], [], marker="o", linestyle="none", color=style.NOT_SIGNIFICANT, markersize=5, label=f"not DE ({len(table) - up - down:,})"),
     ]
-
-
-def neg_log10_pvalues(table: pd.DataFrame) -> np.ndarray:
-    """-log10 p-values without underflow: from the Wald statistic (two-sided normal) where it is
-    given, as PyDESeq2 computes the p-value, otherwise from the ``pvalue`` column."""
-    from scipy.stats import norm
-
-    stat = table["stat"].astype(float).to_numpy() if "stat" in table else np.full(len(table), np.nan)
-    exact = -(norm.logsf(np.abs(stat)) + np.log(2.0)) / np.log(10.0)
-    fallback = -np.log10(table["pvalue"].astype(float).clip(lower=np.finfo(float).tiny).to_numpy())
-    return np.where(np.isfinite(exact), exact, fallback)
 
 
 @styled

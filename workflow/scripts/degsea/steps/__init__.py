@@ -13,5 +13,6 @@ import :mod:`degsea.plots`.
 - :mod:`~degsea.steps.figures_qc`: ``sample_qc``
 - :mod:`~degsea.steps.figures_de`: ``de_figures``, ``de_overlap``
 - :mod:`~degsea.steps.figures_gsea`: ``gsea_figures``, ``gsea_overview``, ``gene_set_scores``
-- :mod:`~degsea.steps.report`: ``write_provenance``, ``report_front_page``
+- :mod:`~degsea.steps.report`: ``write_provenance``, ``report_front_page``, ``write_de_table_page``,
+  ``write_gsea_table_page``, ``write_table_pages``
 """
