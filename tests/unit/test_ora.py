@@ -1,0 +1,85 @@
+"""Over-representation analysis: R's phyper on a committed example, the universe, empty contrasts."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from degsea.gsea.collections import read_gmt
+from degsea.gsea.ora import COLUMNS, de_universe, hypergeometric_p, over_representation
+
+FIXTURE = Path(__file__).parent / "fixtures" / "ora"
+
+
+def _fixture_result() -> tuple[pd.DataFrame, pd.DataFrame]:
+    de = pd.read_csv(FIXTURE / "de.tsv", sep="\t")
+    sets = {name: s.genes for name, s in read_gmt(FIXTURE / "sets.gmt").items()}
+    universe = de_universe(de, padj=0.05, lfc=1.0)
+    ours = over_representation(universe, sets, min_size=5, max_size=500, contrast="fixture")
+    reference = pd.read_csv(FIXTURE / "r_ora.tsv", sep="\t", dtype={"pvalue": float, "padj": float})
+    return ours, reference
+
+
+def test_pvalues_equal_r_phyper() -> None:
+    """p-values and BH padj equal R's phyper(q - 1, m, n, k, lower.tail = FALSE) / p.adjust to 1e-12."""
+    ours, reference = _fixture_result()
+    merged = reference.merge(ours, on=["set", "direction"], how="outer", suffixes=("_r", ""), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged.loc[merged["_merge"] != "both", ["set", "direction", "_merge"]]
+    for column in ("size", "overlap", "de_genes", "universe"):
+        assert (merged[f"{column}_r"] == merged[column]).all(), column
+    for column in ("pvalue", "padj"):
+        np.testing.assert_allclose(merged[column], merged[f"{column}_r"], rtol=1e-12, atol=1e-12)
+    assert merged["pvalue"].min() < 1e-50  # the planted set reaches the far tail
+
+
+def test_sets_outside_the_size_range_are_not_tested() -> None:
+    ours, _ = _fixture_result()
+    assert {"TINY", "LARGE"}.isdisjoint(ours["set"])
+
+
+def test_universe_is_the_tested_genes_by_symbol() -> None:
+    de = pd.DataFrame(
+        {
+            "gene_id": ["a", "b", "c", "d", "e"],
+            "symbol": ["A", "B", "C", "C", "E"],
+            "padj": [0.01, np.nan, 0.5, 0.01, 0.02],
+            "log2FoldChange": [2.0, 3.0, -0.1, 1.5, -2.0],
+        }
+    )
+    universe = de_universe(de, padj=0.05, lfc=1.0)
+    assert universe.genes == ("A", "C", "E")  # B has no padj (filtered): not in the universe
+    assert universe.de == {"up": ("A", "C"), "down": ("E",)}
+    assert universe.rule == "padj < 0.05, |log2FC| >= 1"
+
+
+def test_hypergeometric_by_hand() -> None:
+    # N = 10, m = 4, k = 3: P(X >= 2) = [C(4,2) C(6,1) + C(4,3)] / C(10,3) = (36 + 4) / 120
+    assert hypergeometric_p(np.array([2]), np.array([4]), 3, 10)[0] == pytest.approx(40 / 120, rel=1e-14)
+    assert hypergeometric_p(np.array([0]), np.array([4]), 3, 10)[0] == pytest.approx(1.0)
+
+
+def test_no_de_genes_gives_an_empty_table_and_a_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    de = pd.DataFrame(
+        {"gene_id": list("abcdef"), "symbol": list("ABCDEF"), "padj": [0.9] * 6, "log2FoldChange": [1.0, -1.0] * 3}
+    )
+    with caplog.at_level(logging.INFO, logger="degsea.gsea.ora"):
+        table = over_representation(de_universe(de, padj=0.05), {"S": list("ABCDE")}, min_size=2, contrast="flat")
+    assert table.empty
+    assert list(table.columns) == COLUMNS
+    assert "ORA flat: no DE genes (padj < 0.05): empty table" in caplog.text
+
+
+def test_one_direction_without_de_genes_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    de = pd.DataFrame(
+        {"gene_id": list("abcdef"), "symbol": list("ABCDEF"), "padj": [0.01, 0.01, 0.9, 0.9, 0.9, 0.9], "log2FoldChange": [2.0] * 6}
+    )
+    with caplog.at_level(logging.INFO, logger="degsea.gsea.ora"):
+        table = over_representation(de_universe(de, padj=0.05), {"S": list("ABC"), "T": list("DEF")}, min_size=2, contrast="c")
+    assert set(table["direction"]) == {"up"}
+    assert table.set_index("set").loc["S", "overlap"] == 2
+    assert table.set_index("set").loc["S", "genes"] == "A;B"
+    assert "ORA c: no down-regulated DE genes" in caplog.text
