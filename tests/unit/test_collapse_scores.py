@@ -1,0 +1,84 @@
+"""Redundancy collapse of gene sets and whole-collection sample scores with their contrast test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import ttest_ind
+
+from degsea.gsea.collapse import collapse_sets, jaccard_matrix, significance_order
+from degsea.gsea.collection_scores import GroupContrast, collection_scores, contrast_tests, top_variable
+
+
+def test_jaccard_matrix() -> None:
+    sim = jaccard_matrix([frozenset("abcd"), frozenset("abce"), frozenset("xy"), frozenset()])
+    assert sim[0, 1] == pytest.approx(3 / 5)
+    assert sim[0, 2] == 0.0
+    assert sim[3, 3] == 0.0
+    assert np.allclose(sim, sim.T)
+
+
+def test_collapse_groups_overlapping_leading_edges() -> None:
+    members = {
+        "A": list("abcdefgh"),
+        "A_LIKE": list("abcdefgi"),  # Jaccard 7/9 with A
+        "B": list("pqrstu"),
+        "B_LIKE": list("pqrst"),  # 5/6 with B
+        "LONER": list("abxyz"),  # 2/11 with A
+        "EMPTY": [],
+    }
+    order = ["A_LIKE", "B", "A", "LONER", "B_LIKE", "EMPTY"]
+    groups = collapse_sets(members, order, min_jaccard=0.5).set_index("set")
+    assert groups.loc["A", "group"] == "A_LIKE"  # the first in significance order represents
+    assert groups.loc["B_LIKE", "group"] == "B"
+    assert groups.loc["LONER", "group"] == "LONER"
+    assert groups.loc["EMPTY", "group"] == "EMPTY"
+    assert groups["representative"].sum() == 4
+    assert groups.loc["A", "group_size"] == 2
+    strict = collapse_sets(members, order, min_jaccard=0.9)
+    assert strict["representative"].all()  # nothing is that similar
+
+
+def test_collapse_needs_every_set_in_order() -> None:
+    with pytest.raises(ValueError, match="every set"):
+        collapse_sets({"A": ["a"], "B": ["b"]}, ["A"])
+
+
+def test_significance_order() -> None:
+    table = pd.DataFrame({"set": ["x", "y", "z", "w"], "pvalue": [0.01, 0.01, 0.001, np.nan], "NES": [1.5, -2.0, 1.0, 3.0]})
+    assert significance_order(table) == ["z", "y", "x", "w"]
+
+
+def _expression(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, list[str]]]:
+    rng = np.random.default_rng(seed)
+    genes = [f"G{i}" for i in range(600)]
+    samples = [f"{g}_{i}" for g in ("a", "b") for i in range(5)]
+    values = pd.DataFrame(rng.normal(8, 1, (600, 10)), index=genes, columns=samples)
+    values.iloc[:30, 5:] += 2.5  # set UP is higher in group b
+    sheet = pd.DataFrame({"group": ["a"] * 5 + ["b"] * 5}, index=samples)
+    sets = {"UP": genes[:30], "NULL": genes[100:140], "SMALL": genes[200:205]}
+    return values, sheet, sets
+
+
+@pytest.mark.parametrize("method", ["gsva", "ssgsea"])
+def test_collection_scores_and_welch_test(method: str) -> None:
+    values, sheet, sets = _expression()
+    scores = collection_scores(values, sets, method=method, min_size=15, max_size=500)
+    assert list(scores.index) == list(values.columns)
+    assert list(scores.columns) == ["UP", "NULL"]  # SMALL has 5 genes < min_size
+    tests = contrast_tests(scores, sheet, [GroupContrast("b_vs_a", "group", "b", "a")]).set_index("set")
+    assert tests.loc["UP", "pvalue"] < 1e-4
+    assert tests.loc["UP", "difference"] > 0
+    expected = ttest_ind(scores.loc[sheet["group"] == "b", "NULL"], scores.loc[sheet["group"] == "a", "NULL"], equal_var=False)
+    assert tests.loc["NULL", "pvalue"] == pytest.approx(expected.pvalue, rel=1e-12)
+    assert tests.loc["NULL", "t"] == pytest.approx(expected.statistic, rel=1e-12)
+    assert top_variable(scores, n=1) == ["UP"]
+
+
+def test_contrast_test_with_a_single_sample_group_gives_na() -> None:
+    scores = pd.DataFrame({"S": [1.0, 2.0, 3.0]}, index=["x", "y", "z"])
+    sheet = pd.DataFrame({"g": ["a", "a", "b"]}, index=["x", "y", "z"])
+    tests = contrast_tests(scores, sheet, [GroupContrast("b_vs_a", "g", "b", "a")])
+    assert tests["pvalue"].isna().all()
+    assert tests.loc[0, "n_test"] == 1
