@@ -82,3 +82,23 @@ def test_contrast_test_with_a_single_sample_group_gives_na() -> None:
     tests = contrast_tests(scores, sheet, [GroupContrast("b_vs_a", "g", "b", "a")])
     assert tests["pvalue"].isna().all()
     assert tests.loc[0, "n_test"] == 1
+
+
+def test_with_groups_keeps_every_row_and_collapses_per_direction() -> None:
+    from degsea.gsea.collapse import with_groups
+
+    table = pd.DataFrame(
+        {
+            "set": ["A", "A2", "B", "A", "A2"],
+            "direction": ["up", "up", "up", "down", "down"],
+            "pvalue": [0.001, 0.01, 0.02, 0.5, 0.04],
+            "genes": ["a;b;c;d", "a;b;c;d;e", "x;y", "a", ""],
+        }
+    )
+    out = with_groups(table, genes_column="genes", by=["direction"])
+    assert list(out["set"]) == list(table["set"])
+    assert list(out["group"]) == ["A", "A", "B", "A", "A2"]
+    assert list(out["representative"]) == [True, False, True, True, True]
+    assert list(out["group_size"]) == [2, 2, 1, 1, 1]
+    empty = with_groups(table.iloc[:0], genes_column="genes")
+    assert empty.empty and {"group", "representative", "group_size"} <= set(empty.columns)

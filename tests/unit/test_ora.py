@@ -83,3 +83,14 @@ def test_one_direction_without_de_genes_is_logged(caplog: pytest.LogCaptureFixtu
     assert table.set_index("set").loc["S", "overlap"] == 2
     assert table.set_index("set").loc["S", "genes"] == "A;B"
     assert "ORA c: no down-regulated DE genes" in caplog.text
+
+
+def test_select_ora_sets_shows_representatives_with_de_genes() -> None:
+    from degsea.gsea.ora import select_ora_sets
+
+    a = pd.DataFrame({"set": ["S1", "S2", "S3", "S4"], "overlap": [5, 4, 0, 3], "padj": [1e-5, 1e-6, 1e-9, 0.2],
+                      "pvalue": [1e-6, 1e-7, 1e-10, 0.1], "representative": [True, False, True, True]})
+    b = pd.DataFrame({"set": ["S4"], "overlap": [2], "padj": [1e-3], "pvalue": [1e-4], "representative": [True]})
+    assert select_ora_sets({"c1": a, "c2": b}, top_n=2) == ["S1", "S4"]
+    assert select_ora_sets({"c1": a, "c2": b}, focus=["S3", "NOPE"], top_n=1) == ["S3", "S1"]
+    assert select_ora_sets({"c1": a.iloc[:0]}, top_n=3) == []

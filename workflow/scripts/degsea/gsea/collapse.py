@@ -93,3 +93,32 @@ def significance_order(table: pd.DataFrame) -> list[str]:
     keys = pd.DataFrame({"set": table["set"].astype(str), "p": table["pvalue"].fillna(np.inf).to_numpy()})
     keys["nes"] = -table["NES"].abs().fillna(0.0).to_numpy() if "NES" in table else 0.0
     return keys.sort_values(["p", "nes", "set"], kind="mergesort")["set"].tolist()
+
+
+def with_groups(table: pd.DataFrame, *, genes_column: str, min_jaccard: float = 0.5, by: Sequence[str] = ()) -> pd.DataFrame:
+    """A result table with :data:`GROUP_COLUMNS` ``group``, ``representative``, ``group_size`` added.
+
+    Parameters
+    ----------
+    table
+        GSEA (``set``, ``pvalue``, ``NES``, ``leading_edge``) or ORA (``set``, ``pvalue``,
+        ``direction``, ``genes``) results; every row keeps its place.
+    genes_column
+        The ``;``-separated driving genes of each set.
+    min_jaccard
+        See :func:`collapse_sets`.
+    by
+        Columns whose values are collapsed separately (ORA: ``direction``).
+    """
+    out = table.copy()
+    for column, dtype in (("group", object), ("representative", bool), ("group_size", "int64")):
+        out[column] = pd.Series(dtype=dtype, index=out.index)
+    if out.empty:
+        return out
+    parts = out.groupby(list(by), sort=False) if by else [((), out)]
+    for _, part in parts:
+        members = {s: [g for g in str(v).split(";") if g] for s, v in zip(part["set"], part[genes_column].fillna(""), strict=True)}
+        groups = collapse_sets(members, significance_order(part), min_jaccard=min_jaccard).set_index("set")
+        for column in ("group", "representative", "group_size"):
+            out.loc[part.index, column] = groups.loc[part["set"], column].to_numpy()
+    return out.astype({"representative": bool, "group_size": "int64"})

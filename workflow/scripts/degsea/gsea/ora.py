@@ -187,3 +187,23 @@ def over_representation(
         log.info("ORA %s: no DE genes (%s): empty table", contrast, universe.rule)
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(parts, ignore_index=True)[COLUMNS]
+
+
+def select_ora_sets(tables: Mapping[str, pd.DataFrame], *, focus: Iterable[str] = (), top_n: int = 10) -> list[str]:
+    """Focus sets, then the ``top_n`` other sets with the lowest ``padj`` in any contrast and direction.
+
+    Only rows that represent their redundancy group (``representative``, when the column is
+    there) and hold at least one DE gene compete, so near-identical sets are shown once.
+    """
+    rows = [t.assign(contrast=name) for name, t in tables.items() if not t.empty]
+    present = set().union(*(set(t["set"]) for t in tables.values())) if tables else set()
+    chosen = [s for s in dict.fromkeys(focus) if s in present]
+    if not rows:
+        return chosen
+    frame = pd.concat(rows, ignore_index=True)
+    keep = frame["overlap"] > 0
+    if "representative" in frame:
+        keep &= frame["representative"].astype(bool)
+    ranked = frame[keep].sort_values(["padj", "pvalue", "set"], kind="mergesort")["set"]
+    others = [s for s in dict.fromkeys(ranked) if s not in chosen][: max(0, top_n)]
+    return chosen + others
