@@ -102,3 +102,23 @@ def test_with_groups_keeps_every_row_and_collapses_per_direction() -> None:
     assert list(out["group_size"]) == [2, 2, 1, 1, 1]
     empty = with_groups(table.iloc[:0], genes_column="genes")
     assert empty.empty and {"group", "representative", "group_size"} <= set(empty.columns)
+
+
+def test_select_sets_shows_one_set_per_group() -> None:
+    from degsea.gsea.selection import select_sets
+
+    summary = pd.DataFrame(
+        {
+            "set": ["A", "A2", "B", "C"],
+            "NES_c1": [2.5, 2.4, -2.0, 1.0],
+            "FDR_c1": [1e-4, 2e-4, 1e-3, 0.5],
+            "group_c1": ["A", "A", "B", "C"],
+            "NES_c2": [1.0, 2.0, 0.5, 2.2],
+            "FDR_c2": [0.3, 0.2, 0.9, 1e-2],
+            "group_c2": ["A", "A2", "B", "C"],
+        }
+    )
+    assert select_sets(summary, top_n=3) == ["A", "B", "C"]  # A2 is in A's group where it is strongest
+    assert select_sets(summary, top_n=3, collapse=False) == ["A", "A2", "B"]
+    assert select_sets(summary, focus=["A2"], top_n=2) == ["A2", "B", "C"]
+    assert select_sets(summary.drop(columns=["group_c1", "group_c2"]), top_n=2) == ["A", "A2"]

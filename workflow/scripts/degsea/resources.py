@@ -86,6 +86,9 @@ MODELS: dict[str, Model] = {
         parallel=True,
     ),
     "gsea_summary": Model(base_mb=500, base_minutes=5),
+    "ora": Model(base_mb=500, mb_per_million=20, base_minutes=5),
+    "ora_overview": Model(base_mb=800, base_minutes=5),
+    "collection_scores": Model(base_mb=1000, mb_per_million=100, base_minutes=5, minutes_per_million=5),
 }
 
 

@@ -62,6 +62,11 @@ class GSEASettings:
             values[item.name] = value
         return cls(**values)
 
+    @classmethod
+    def scalar_keys(cls) -> tuple[str, ...]:
+        """The top-level keys (rule gsea's settings), without the nested ``ora`` and ``collection_scores``."""
+        return tuple(f.name for f in fields(cls) if f.name not in ("ora", "collection_scores"))
+
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict (for Snakemake params and provenance); :meth:`from_config` reads it back."""
         return asdict(self)
