@@ -15,6 +15,12 @@ PLOT_GROUPS = {
 DE_PADJ = PLOTS["padj"] if PLOTS["padj"] is not None else config["de"]["alpha"]
 FOCUS_SETS = list(config["gsea"]["focus_sets"])
 FOCUS_SLUGS = [file_slug(s) for s in FOCUS_SETS]
+#: Per contrast of two levels: its sheet column and levels (leading-edge heatmaps, score tests).
+CONTRAST_GROUPS = {
+    c.name: {"variable": c.variable, "test": c.test, "reference": c.reference}
+    for c in STUDY.contrasts
+    if getattr(c, "variable", None) and getattr(c, "test", None) and getattr(c, "reference", None)
+}
 for key in ("color_by", "shape_by"):
     if PLOT_GROUPS[key] is not None and PLOT_GROUPS[key] not in STUDY.sheet.columns:
         stop(

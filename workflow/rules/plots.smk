@@ -1,5 +1,6 @@
 # Result figures: per contrast (volcano, MA, heatmap, p-values), across contrasts (DE overlap,
-# NES dot plot), per focus set (running enrichment, leading-edge heatmap), per-sample scores.
+# NES and ORA dot plots), per focus set (running enrichment, leading-edge heatmap), per-sample scores
+# of the focus sets and of whole collections.
 # FORMATS, PLOT_GROUPS, DE_PADJ, FOCUS_SETS, FOCUS_SLUGS and figure_files() come from qc.smk.
 
 DE_FIGURES = {
@@ -207,6 +208,8 @@ rule gsea_figures:
     params:
         focus_sets=FOCUS_SETS,
         groups=PLOT_GROUPS,
+        contrast_groups=lambda wildcards: CONTRAST_GROUPS.get(wildcards.contrast),
+        other_groups=config["plots"]["leading_edge_other_groups"],
         weight=config["gsea"]["weight"],
         permutations=config["gsea"]["permutations"],
         fdr_floor=GSEA_FDR_FLOOR,
@@ -250,3 +253,105 @@ rule sample_scores:
         dpi=config["plots"]["dpi"],
     script:
         "../scripts/sample_scores.py"
+
+
+rule ora_overview:
+    input:
+        tables=[
+            report(
+                f"results/ora/{contrast}.tsv",
+                caption="../report/ora_table.rst",
+                category="4 Gene-set enrichment",
+                subcategory=contrast,
+                labels={"contrast": contrast, "set": "(all sets)", "item": "ORA table"},
+            )
+            for contrast in CONTRASTS
+        ],
+        universes=[
+            report(
+                f"results/ora/{contrast}.universe.txt",
+                caption="../report/ora_universe.rst",
+                category="4 Gene-set enrichment",
+                subcategory=contrast,
+                labels={"contrast": contrast, "set": "(all genes)", "item": "ORA universe"},
+            )
+            for contrast in CONTRASTS
+        ],
+    output:
+        table=report(
+            "results/summary/ora_selected_sets.tsv",
+            caption="../report/ora_selected_sets.rst",
+            category="3 Across contrasts",
+            subcategory="Tables",
+            labels={"table": "ORA focus and top sets"},
+        ),
+        figures=figure_files(
+            "results/figures/summary/ora_dotplot",
+            caption="../report/ora_dotplot.rst",
+            category="3 Across contrasts",
+            subcategory="Figures",
+            labels={"figure": "ORA dot plot"},
+        ),
+    log:
+        "logs/plots/ora_overview.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=estimate("ora_overview", "mem_mb"),
+        runtime=estimate("ora_overview", "runtime"),
+    params:
+        contrasts=CONTRASTS,
+        focus_sets=FOCUS_SETS,
+        top_n=config["plots"]["top_sets"],
+        padj=ORA_PADJ,
+        lfc=ORA_LFC,
+        fdr=config["plots"]["fdr"],
+        dpi=config["plots"]["dpi"],
+    script:
+        "../scripts/ora_overview.py"
+
+
+rule collection_scores:
+    input:
+        vst="results/qc/vst.tsv",
+        h5ad="results/counts.h5ad",
+        genesets=rules.gsea.input.genesets,
+    output:
+        scores=report(
+            "results/genesets/collection_scores.tsv",
+            caption="../report/collection_scores_table.rst",
+            category="5 Gene-set scores per sample",
+            labels={"item": "Collection scores (samples x sets)"},
+        ),
+        tests=report(
+            "results/genesets/collection_score_tests.tsv",
+            caption="../report/collection_score_tests.rst",
+            category="5 Gene-set scores per sample",
+            labels={"item": "Collection score tests per contrast"},
+        ),
+        figures=figure_files(
+            "results/figures/genesets/collection_scores_heatmap",
+            caption="../report/collection_scores_heatmap.rst",
+            category="5 Gene-set scores per sample",
+            labels={"item": "Collection scores heatmap"},
+        ),
+    log:
+        "logs/plots/collection_scores.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=estimate("collection_scores", "mem_mb"),
+        runtime=estimate("collection_scores", "runtime"),
+    params:
+        contrasts=CONTRAST_GROUPS,
+        groups=PLOT_GROUPS,
+        method=GSEA.collection_scores.method,
+        top_sets=GSEA.collection_scores.top_sets,
+        min_size=GSEA.min_size,
+        max_size=GSEA.max_size,
+        seed=GSEA.seed,
+        dpi=config["plots"]["dpi"],
+    script:
+        "../scripts/collection_scores.py"

@@ -42,6 +42,7 @@ rule report_front_page:
         de_counts="results/summary/de_counts.tsv",
         gsea_summary="results/gsea/summary.tsv",
         h5ad="results/counts.h5ad",
+        ora=expand("results/ora/{contrast}.tsv", contrast=CONTRASTS),
     output:
         rst=FRONT_PAGE,
     log:
@@ -55,5 +56,6 @@ rule report_front_page:
     params:
         color_by=PLOT_GROUPS["color_by"],
         fdr=config["plots"]["fdr"],
+        contrasts=CONTRASTS,
     script:
         "../scripts/report_front_page.py"

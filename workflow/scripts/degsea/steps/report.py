@@ -24,7 +24,15 @@ def write_provenance(*, inputs: Mapping[str, Sequence[str]], config: Mapping[str
 
 
 def report_front_page(
-    *, provenance_json: str, de_counts: str, gsea_summary: str, counts_h5ad: str, color_by: str, out: str, fdr: float = 0.05
+    *,
+    provenance_json: str,
+    de_counts: str,
+    gsea_summary: str,
+    counts_h5ad: str,
+    color_by: str,
+    out: str,
+    fdr: float = 0.05,
+    ora_tables: Mapping[str, str] | None = None,
 ) -> None:
     """Rule report_front_page: the report's front page (reStructuredText) from the run's results."""
     import json
@@ -40,6 +48,7 @@ def report_front_page(
         record=record,
         color_by=color_by,
         fdr_threshold=fdr,
+        ora_tables={name: pd.read_csv(path, sep="\t") for name, path in ora_tables.items()} if ora_tables is not None else None,
     )
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8")
