@@ -122,3 +122,40 @@ def test_select_sets_shows_one_set_per_group() -> None:
     assert select_sets(summary, top_n=3, collapse=False) == ["A", "A2", "B"]
     assert select_sets(summary, focus=["A2"], top_n=2) == ["A2", "B", "C"]
     assert select_sets(summary.drop(columns=["group_c1", "group_c2"]), top_n=2) == ["A", "A2"]
+
+
+def test_zscore_within_a_contrast_puts_other_groups_on_its_scale() -> None:
+    from degsea.tables import zscore_rows
+
+    frame = pd.DataFrame([[1.0, 3.0, 1.0, 3.0, 10.0]], columns=["r1", "t1", "r2", "t2", "o1"])
+    z = zscore_rows(frame, within=["r1", "r2", "t1", "t2"])
+    sd = np.std([1.0, 3.0, 1.0, 3.0], ddof=1)
+    assert z.loc[0, "t1"] == pytest.approx(1.0 / sd)
+    assert z.loc[0, "o1"] == pytest.approx(8.0 / sd)  # far outside: on the contrast's scale, not its own
+    assert zscore_rows(frame).loc[0].mean() == pytest.approx(0.0)
+
+
+def test_contrast_samples_reference_then_test_then_the_others() -> None:
+    from degsea.steps.figures_gsea import contrast_samples
+
+    sheet = pd.DataFrame({"condition": ["u", "p", "r", "u", "p", "r"]}, index=["u1", "p1", "r1", "u2", "p2", "r2"])
+    order = ["u1", "u2", "p1", "p2", "r1", "r2"]
+    inside, outside = contrast_samples(sheet, order, {"variable": "condition", "test": "r", "reference": "u"})
+    assert inside == ["u1", "u2", "r1", "r2"] and outside == ["p1", "p2"]
+    assert contrast_samples(sheet, order, None) == ([], [])
+    assert contrast_samples(sheet, order, {"variable": "condition", "test": "x", "reference": "u"}) == ([], [])
+
+
+def test_heatmap_sets_the_other_groups_apart() -> None:
+    from degsea.plots import de as plots_de
+    from degsea.plots.style import make_groups
+
+    sheet = pd.DataFrame({"condition": ["u", "u", "r", "r", "p", "p"]}, index=list("abcdef"))
+    z = pd.DataFrame(np.random.default_rng(1).normal(size=(5, 6)), columns=list("abcdef"), index=[f"g{i}" for i in range(5)])
+    groups = make_groups(sheet, color_by="condition")
+    fig = plots_de.expression_heatmap(z, sheet, groups, samples=list("abcdef"), title="t", gap_after=4, gap_label="not in the contrast")
+    heat = fig.axes[1]
+    image = heat.images[0].get_array()
+    assert image.shape == (5, 7) and np.ma.getmaskarray(image)[:, 4].all() or np.isnan(np.asarray(image)[:, 4]).all()
+    assert [t.get_text() for t in heat.get_xticklabels()] == list("abcdef")
+    assert list(heat.get_xticks()) == [0, 1, 2, 3, 5, 6]
