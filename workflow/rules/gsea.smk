@@ -7,7 +7,11 @@ from degsea.gsea.settings import GSEASettings
 GSEA = GSEASettings.from_config(config["gsea"])
 
 #: The DE genes of ORA: config gsea: ora, else the DE threshold of the figures.
-ORA_PADJ = GSEA.ora.padj if GSEA.ora.padj is not None else (config["plots"]["padj"] if config["plots"]["padj"] is not None else config["de"]["alpha"])
+ORA_PADJ = (
+    GSEA.ora.padj
+    if GSEA.ora.padj is not None
+    else (config["plots"]["padj"] if config["plots"]["padj"] is not None else config["de"]["alpha"])
+)
 ORA_LFC = GSEA.ora.lfc if GSEA.ora.lfc is not None else config["plots"]["lfc"]
 
 #: FDR values below this are shown as "< floor" in the figures and the report.
@@ -120,14 +124,6 @@ rule ora:
     output:
         table="results/ora/{contrast}.tsv",
         universe="results/ora/{contrast}.universe.txt",
-    params:
-        settings={
-            "padj": ORA_PADJ,
-            "lfc": ORA_LFC,
-            "min_size": GSEA.min_size,
-            "max_size": GSEA.max_size,
-            "collapse_jaccard": GSEA.collapse_jaccard,
-        },
     log:
         "logs/ora/{contrast}.log",
     conda:
@@ -136,5 +132,13 @@ rule ora:
     resources:
         mem_mb=estimate("ora", "mem_mb"),
         runtime=estimate("ora", "runtime"),
+    params:
+        settings={
+            "padj": ORA_PADJ,
+            "lfc": ORA_LFC,
+            "min_size": GSEA.min_size,
+            "max_size": GSEA.max_size,
+            "collapse_jaccard": GSEA.collapse_jaccard,
+        },
     script:
         "../scripts/ora.py"
