@@ -351,7 +351,6 @@ rule collection_scores:
         top_sets=GSEA.collection_scores.top_sets,
         min_size=GSEA.min_size,
         max_size=GSEA.max_size,
-        seed=GSEA.seed,
         dpi=config["plots"]["dpi"],
     script:
         "../scripts/collection_scores.py"

@@ -17,7 +17,6 @@ with rule_logging(snakemake.log[0], rule="collection_scores"):
         top_sets=snakemake.params.top_sets,
         min_size=snakemake.params.min_size,
         max_size=snakemake.params.max_size,
-        seed=snakemake.params.seed,
         threads=snakemake.threads,
         dpi=snakemake.params.dpi,
     )

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.stats import ttest_ind
 
 from degsea.gsea.engine import bh_adjust
+from degsea.gsea.scores import gseapy_scores
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,6 @@ def collection_scores(
     min_size: int = 15,
     max_size: int = 500,
     threads: int = 1,
-    seed: int = 42,
 ) -> pd.DataFrame:
     """Score every sample for every set of the collections.
 
@@ -64,9 +64,7 @@ def collection_scores(
     min_size, max_size
         Sets with fewer or more genes in the data get no score.
     threads
-        Processes for gseapy.
-    seed
-        gseapy's seed (GSVA and ssGSEA draw no random numbers without permutations; kept for the record).
+        Processes for gseapy (neither method draws random numbers).
 
     Returns
     -------
@@ -81,21 +79,9 @@ def collection_scores(
         "collection scores (%s): %d of %d sets have %d-%d genes in the data, %d samples",
         method, len(usable), len(gene_sets), min_size, max_size, expression.shape[1],
     )
-    samples = list(expression.columns)
     if not usable:
-        return pd.DataFrame(index=pd.Index(samples, name="sample"))
-    import gseapy
-
-    options = {"data": expression, "gene_sets": usable, "outdir": None, "min_size": min_size, "max_size": max_size,
-               "threads": threads, "seed": seed, "verbose": False}
-    if method == "gsva":
-        result = gseapy.gsva(kcdf="Gaussian", mx_diff=True, **options)
-        value = "ES"
-    else:
-        result = gseapy.ssgsea(sample_norm_method="rank", weight=0.25, permutation_num=0, no_plot=True, **options)
-        value = "NES"
-    wide = result.res2d.pivot(index="Name", columns="Term", values=value).astype(float)
-    wide = wide.reindex(index=samples, columns=[n for n in usable if n in wide.columns])
+        return pd.DataFrame(index=pd.Index(list(expression.columns), name="sample"))
+    wide = gseapy_scores(expression, usable, method=method, weight=0.25, threads=threads)
     wide.index.name = "sample"
     wide.columns.name = None
     return wide

@@ -22,6 +22,20 @@ from degsea.plots.qc import group_legend_handles
 from degsea.plots.style import Groups, styled
 
 
+def _set_rows(ax, sets: Sequence[str], names: Sequence[str], *, focus: Sequence[str], n_cols: int) -> None:  # noqa: ANN001
+    """Rows of a sets x columns dot plot: set names (focus sets bold), limits, a light grid."""
+    ax.set_yticks(np.arange(len(sets)), names)
+    focus_set = set(focus)
+    for label, name in zip(ax.get_yticklabels(), sets, strict=True):
+        if name in focus_set:
+            label.set_fontweight("bold")
+    ax.set_xlim(-0.6, n_cols - 0.4)
+    ax.set_ylim(len(sets) - 0.5, -0.5)
+    ax.set_ylabel("Gene set (focus sets in bold)")
+    ax.grid(color="0.92", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
 @styled
 def nes_dotplot(
     summary: pd.DataFrame,
@@ -67,17 +81,8 @@ def nes_dotplot(
     points = ax.scatter(xs[ok], ys[ok], s=sizes[ok], c=nes[ok], cmap=style.DIVERGING, norm=norm,
                         edgecolors=np.where(fdr[ok] < fdr_threshold, "black", "none"), linewidths=0.8)
     ax.set_xticks(np.arange(n_cols), list(contrasts), rotation=30, ha="right")
-    ax.set_yticks(np.arange(n_rows), names)
-    focus_set = set(focus)
-    for label, name in zip(ax.get_yticklabels(), sets, strict=True):
-        if name in focus_set:
-            label.set_fontweight("bold")
-    ax.set_xlim(-0.6, n_cols - 0.4)
-    ax.set_ylim(n_rows - 0.5, -0.5)
+    _set_rows(ax, sets, names, focus=focus, n_cols=n_cols)
     ax.set_xlabel("Contrast")
-    ax.set_ylabel("Gene set (focus sets in bold)")
-    ax.grid(color="0.92", linewidth=0.6)
-    ax.set_axisbelow(True)
     ax.set_title("Preranked GSEA across contrasts")
     bar = fig.colorbar(points, ax=ax, shrink=0.55, aspect=15, pad=0.02, location="right")
     bar.set_label("Normalised enrichment score (NES)")
@@ -255,19 +260,10 @@ def ora_dotplot(
     tested = np.isfinite(padj) & (count == 0)
     ax.scatter(xs[tested], ys[tested], s=6, marker="x", color="0.75", linewidths=0.6)
     ax.set_xticks(np.arange(n_cols), [f"{c}  {ARROWS[d]}" for c, d in columns], rotation=35, ha="right", rotation_mode="anchor")
-    ax.set_yticks(np.arange(n_rows), names)
-    focus_set = set(focus)
-    for label, name in zip(ax.get_yticklabels(), sets, strict=True):
-        if name in focus_set:
-            label.set_fontweight("bold")
+    _set_rows(ax, sets, names, focus=focus, n_cols=n_cols)
     for boundary in np.arange(2, n_cols, 2) - 0.5:
         ax.axvline(boundary, color="0.8", linewidth=0.6)
-    ax.set_xlim(-0.6, n_cols - 0.4)
-    ax.set_ylim(n_rows - 0.5, -0.5)
     ax.set_xlabel("Contrast and direction of the DE genes")
-    ax.set_ylabel("Gene set (focus sets in bold)")
-    ax.grid(color="0.94", linewidth=0.5)
-    ax.set_axisbelow(True)
     ax.set_title("Over-representation of DE genes (hypergeometric)" + (f"\nDE: {rule}" if rule else ""))
     bar = fig.colorbar(points, ax=ax, shrink=0.5, aspect=15, pad=0.02, location="right")
     bar.set_label(f"−log10 padj (BH; ≥ {top:g} drawn at {top:g})")

@@ -228,7 +228,6 @@ def collection_scores(
     top_sets: int = 30,
     min_size: int = 15,
     max_size: int = 500,
-    seed: int = 42,
     threads: int = 1,
     dpi: int = 300,
 ) -> None:
@@ -245,7 +244,7 @@ def collection_scores(
     sets = {name: s.genes for name, s in _gene_sets(genesets).items()}
     expression = expression_by_symbol(read_vst(vst_table))
     sheet = counts_sheet(counts_h5ad)
-    scores = score(expression, sets, method=method, min_size=min_size, max_size=max_size, threads=threads, seed=seed)
+    scores = score(expression, sets, method=method, min_size=min_size, max_size=max_size, threads=threads)
     comparisons = [GroupContrast(name=name, **spec) for name, spec in contrasts.items()]
     tests = contrast_tests(scores, sheet, comparisons)
     write_table(scores.reset_index(), scores_out)
