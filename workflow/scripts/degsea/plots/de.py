@@ -311,7 +311,7 @@ def expression_heatmap(
     for side in ("top", "right", "left", "bottom"):
         strip_ax.spines[side].set_visible(False)
     strip_ax.tick_params(length=0)
-    strip_ax.set_title(title)
+    strip_ax.set_title(title, pad=14 if gap_after is not None and gap_label else 6)
     if gap_after is not None and gap_label:
         strip_ax.text((gap_after + n_cols - 1) / 2 + 0.5, -0.75, gap_label, ha="center", va="bottom", fontsize=6.5, color="0.35")
     bar = fig.colorbar(image, ax=[heat_ax], location="bottom", shrink=0.5, aspect=25, pad=0.01)
