@@ -94,3 +94,29 @@ def test_select_ora_sets_shows_representatives_with_de_genes() -> None:
     assert select_ora_sets({"c1": a, "c2": b}, top_n=2) == ["S1", "S4"]
     assert select_ora_sets({"c1": a, "c2": b}, focus=["S3", "NOPE"], top_n=1) == ["S3", "S1"]
     assert select_ora_sets({"c1": a.iloc[:0]}, top_n=3) == []
+
+
+def test_no_de_genes_anywhere_gives_a_figure_and_empty_selection(tmp_path: Path) -> None:
+    from degsea.gsea.ora import selected_rows
+    from degsea.steps.figures_gsea import ora_overview
+
+    empty = pd.DataFrame(columns=COLUMNS)
+    path = tmp_path / "c.tsv"
+    empty.to_csv(path, sep="\t", index=False)
+    out = tmp_path / "sel.tsv"
+    ora_overview(tables={"c": str(path)}, figures=[str(tmp_path / "dot.png")], table_out=str(out))
+    assert (tmp_path / "dot.png").read_bytes()[:4] == b"\x89PNG"
+    assert pd.read_csv(out, sep="\t").empty
+    assert selected_rows({"c": empty}, []).empty
+
+
+def test_selected_rows_in_set_then_contrast_order() -> None:
+    from degsea.gsea.ora import selected_rows
+
+    a = pd.DataFrame({"set": ["S1", "S2", "S1"], "direction": ["up", "up", "down"], "padj": [0.1, 0.2, 0.3]})
+    b = pd.DataFrame({"set": ["S2"], "direction": ["down"], "padj": [0.4]})
+    rows = selected_rows({"c2": a, "c1": b}, ["S2", "S1"], focus=["S1"])
+    assert list(zip(rows["set"], rows["contrast"], rows["direction"], strict=True)) == [
+        ("S2", "c2", "up"), ("S2", "c1", "down"), ("S1", "c2", "up"), ("S1", "c2", "down")
+    ]
+    assert list(rows.columns[:2]) == ["contrast", "focus"] and rows["focus"].tolist() == [False, False, True, True]

@@ -207,3 +207,19 @@ def select_ora_sets(tables: Mapping[str, pd.DataFrame], *, focus: Iterable[str] 
     ranked = frame[keep].sort_values(["padj", "pvalue", "set"], kind="mergesort")["set"]
     others = [s for s in dict.fromkeys(ranked) if s not in chosen][: max(0, top_n)]
     return chosen + others
+
+
+def selected_rows(tables: Mapping[str, pd.DataFrame], sets: Iterable[str], *, focus: Iterable[str] = ()) -> pd.DataFrame:
+    """The rows of ``sets`` in every contrast's table: ``contrast``, ``focus``, then the table's columns,
+    in the order of ``sets``, then contrast (as given) and direction."""
+    order = {s: i for i, s in enumerate(sets)}
+    contrast_order = {name: i for i, name in enumerate(tables)}
+    rows = [t.assign(contrast=name) for name, t in tables.items() if not t.empty]
+    columns = list(dict.fromkeys(c for t in tables.values() for c in t.columns)) or COLUMNS
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["contrast", *columns])
+    frame = frame[frame["set"].isin(order)]
+    keys = pd.DataFrame({"s": frame["set"].map(order), "c": frame["contrast"].map(contrast_order),
+                         "d": frame["direction"].map({d: i for i, d in enumerate(DIRECTIONS)})}, index=frame.index)
+    frame = frame.loc[keys.sort_values(["s", "c", "d"], kind="mergesort").index]
+    frame.insert(0, "focus", frame["set"].isin(set(focus)))
+    return frame[["contrast", "focus", *columns]].reset_index(drop=True)

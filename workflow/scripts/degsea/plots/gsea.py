@@ -234,6 +234,8 @@ def ora_dotplot(
     """
     columns = [(c, d) for c in tables for d in ("up", "down")]
     n_rows, n_cols = len(sets), len(columns)
+    if n_rows == 0:
+        return empty_figure("Over-representation of DE genes: no set holds a DE gene" + (f"\n(DE: {rule})" if rule else ""))
     padj = np.full((n_rows, n_cols), np.nan)
     count = np.zeros((n_rows, n_cols))
     for j, (contrast, direction) in enumerate(columns):
@@ -277,4 +279,14 @@ def ora_dotplot(
                           label=f"padj < {padj_threshold:g}"))
     handles.append(Line2D([], [], marker="x", linestyle="none", color="0.75", markersize=4, label="no DE gene in set"))
     fig.legend(handles=handles, title="DE genes in set", loc="outside right lower", frameon=False, labelspacing=1.0)
+    return fig
+
+
+@styled
+def empty_figure(message: str) -> Figure:
+    """A small figure that says why there is nothing to draw (e.g. no DE genes in any contrast)."""
+    fig = style.new_figure(style.SINGLE, 1.5)
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True)
     return fig

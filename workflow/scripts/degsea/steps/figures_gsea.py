@@ -198,17 +198,12 @@ def ora_overview(
     ``tables`` maps each contrast to its ORA table (``results/ora/<contrast>.tsv``); ``padj``
     and ``lfc`` are the DE rule of the ORA, named in the title.
     """
-    from degsea.gsea.ora import COLUMNS, select_ora_sets
+    from degsea.gsea.ora import select_ora_sets, selected_rows
     from degsea.plots import gsea as plots_gsea
 
     frames = {name: pd.read_csv(path, sep="\t") for name, path in tables.items()}
     chosen = select_ora_sets(frames, focus=focus_sets, top_n=top_n)
-    rows = [f.assign(contrast=name) for name, f in frames.items() if not f.empty]
-    shown = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["contrast", *COLUMNS])
-    shown = shown[shown["set"].isin(chosen)]
-    shown = shown.assign(order=shown["set"].map({s: i for i, s in enumerate(chosen)})).sort_values(["order", "contrast", "direction"], kind="mergesort")
-    shown.insert(1, "focus", shown["set"].isin(set(focus_sets)))
-    write_table(shown.drop(columns="order")[["contrast", *[c for c in shown.columns if c not in ("contrast", "order")]]], table_out)
+    write_table(selected_rows(frames, chosen, focus=focus_sets), table_out)
     rule = f"padj < {padj:g}" + (f", |log2FC| ≥ {lfc:g}" if lfc > 0 else "")
     figure = plots_gsea.ora_dotplot(frames, sets=chosen, focus=focus_sets, padj_threshold=fdr_threshold, rule=rule)
     save_figure(figure, figures, dpi=dpi)
@@ -240,6 +235,7 @@ def collection_scores(
     from degsea.gsea.collection_scores import collection_scores as score
     from degsea.gsea.scores import expression_by_symbol
     from degsea.plots import de as plots_de
+    from degsea.plots import gsea as plots_gsea
 
     sets = {name: s.genes for name, s in _gene_sets(genesets).items()}
     expression = expression_by_symbol(read_vst(vst_table))
@@ -253,6 +249,9 @@ def collection_scores(
     order = qc.order_samples(sheet, by=plot_groups.color_by, levels=plot_groups.levels)
     shown = top_variable(scores, n=top_sets)
     label = {"gsva": "GSVA", "ssgsea": "ssGSEA"}[method]
+    if len(shown) < 2:
+        save_figure(plots_gsea.empty_figure(f"{label} scores: fewer than 2 sets with {min_size}-{max_size} genes in the data"), figures, dpi=dpi)
+        return
     z = zscore_rows(scores.loc[order, shown].T)
     figure = plots_de.expression_heatmap(
         z, sheet, plot_groups, samples=order, row_labels=[short_set_name(s, limit=40) for s in shown], cluster_rows=True,
