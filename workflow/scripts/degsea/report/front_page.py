@@ -164,7 +164,10 @@ def _top_groups(summary: pd.DataFrame, contrasts: Mapping[str, Any], *, fdr_thre
             f"{_plain(short_set_name(s))} (NES {r[f'NES_{name}']:+.2f}, FDR {_fdr(r[f'FDR_{name}'], floor)})" for s, r in frame.head(5).iterrows()
         )
         rows.append([_plain(name), text or f"none at FDR < {fdr_threshold:g}"])
-    parts.append(_list_table(["contrast", f"strongest sets at FDR < {fdr_threshold:g} (up to 5; redundant sets collapsed)"], rows))
+    if rows:
+        parts.append(_list_table(["contrast", f"strongest sets at FDR < {fdr_threshold:g} (up to 5; redundant sets collapsed)"], rows))
+    else:
+        parts.append("No GSEA results for the contrasts.\n")
     return parts
 
 
@@ -176,6 +179,8 @@ def _ora_section(tables: Mapping[str, pd.DataFrame], *, min_size: int, max_size:
              f"the contrast (symbols with an adjusted p-value, ``results/ora/<contrast>.universe.txt``); sets of {min_size}-{max_size} "
              "genes in the universe; one set per redundancy group.", ""]
     rows = []
+    if not tables:
+        return parts + ["No contrasts.\n"]
     for name, table in tables.items():
         for direction in ("up", "down"):
             part = table[table["direction"] == direction] if not table.empty else table
