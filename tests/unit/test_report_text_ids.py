@@ -43,7 +43,7 @@ def test_ora_section_with_and_without_de_genes() -> None:
     }
     counts = pd.DataFrame([{"contrast": c, "genes": 10, "tested": 9, "with_padj": 8, "significant": 2, "up": 1, "down": 1,
                             "padj_threshold": 0.1, "lfc_threshold": 0.0} for c in config["contrasts"]])
-    record = {"versions": {}, "inputs": {}, "seeds": {}, "config": config}
+    record = {"versions": {"gseapy": "1.3.1"}, "inputs": {"counts": [{"path": "c.tsv", "sha256": "ab" * 32, "bytes": 1}]}, "seeds": {}, "config": config}
     hit = pd.DataFrame([["HALLMARK_X_Y", "x.gmt", "up", 20, 5, 30, 9000, 0.07, 75.0, 1e-9, 2e-8, "A;B", "HALLMARK_X_Y", True, 1]],
                        columns=[*COLUMNS, "group", "representative", "group_size"])
     text = front_page(sheet=sheet, config=config, de_counts=counts, gsea_summary=pd.DataFrame({"set": []}), record=record,
