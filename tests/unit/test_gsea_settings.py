@@ -32,3 +32,11 @@ def test_from_config_keeps_known_keys_and_reads_its_dict_back() -> None:
     assert settings.ora.padj == 0.1 and settings.ora.lfc is None
     assert settings.collection_scores.method == "ssgsea"
     assert GSEASettings.from_config(settings.to_dict()) == settings
+
+
+def test_every_gsea_schema_key_has_a_home() -> None:
+    """A new gsea: key goes into GSEASettings (and so reaches rule gsea), unless it names gene-set sources."""
+    schema = load_schema(REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml")["properties"]["gsea"]["properties"]
+    sources = {"genesets", "focus_sets", "msigdb", "msigdb_url", "orthologs"}  # rule prepare_genesets
+    held = {item.name for item in fields(GSEASettings)}
+    assert set(schema) - sources - held == set(), "add these gsea: keys to degsea/gsea/settings.py"
