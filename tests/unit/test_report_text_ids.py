@@ -71,3 +71,26 @@ def test_odd_ids_and_levels_are_not_read_as_markup() -> None:
     for sample in samples:
         assert f"<td>data/htseq counts/{sample}.counts.txt</td>" in html, sample
     assert "<td>ctrl_</td>" in html and "<td>t_vs_ctrl_</td>" in html and "t|1 (n=3) vs ctrl_ (n=3)" in html
+
+
+def test_ora_section_with_and_without_de_genes() -> None:
+    from degsea.gsea.ora import COLUMNS
+
+    sheet = pd.DataFrame({"group": ["a", "a", "b", "b"]}, index=["s1", "s2", "s3", "s4"])
+    config = {
+        "design": "~ group",
+        "contrasts": {"b_vs_a": {"variable": "group", "test": "b", "reference": "a"}, "a_vs_b": {"variable": "group", "test": "a", "reference": "b"}},
+        "de": {"alpha": 0.1, "fit_type": "parametric", "cooks_filter": True, "independent_filter": True},
+        "gsea": {"rank_by": "stat", "permutations": 100, "seed": 1, "min_size": 15, "max_size": 500, "genesets": ["x.gmt"], "focus_sets": []},
+    }
+    counts = pd.DataFrame([{"contrast": c, "genes": 10, "tested": 9, "with_padj": 8, "significant": 2, "up": 1, "down": 1,
+                            "padj_threshold": 0.1, "lfc_threshold": 0.0} for c in config["contrasts"]])
+    record = {"versions": {"gseapy": "1.3.1"}, "inputs": {"counts": [{"path": "c.tsv", "sha256": "ab" * 32, "bytes": 1}]}, "seeds": {}, "config": config}
+    hit = pd.DataFrame([["HALLMARK_X_Y", "x.gmt", "up", 20, 5, 30, 9000, 0.07, 75.0, 1e-9, 2e-8, "A;B", "HALLMARK_X_Y", True, 1]],
+                       columns=[*COLUMNS, "group", "representative", "group_size"])
+    text = front_page(sheet=sheet, config=config, de_counts=counts, gsea_summary=pd.DataFrame({"set": []}), record=record,
+                      color_by="group", ora_tables={"b_vs_a": hit, "a_vs_b": pd.DataFrame(columns=COLUMNS)})
+    html = publish_parts(text.replace("{% raw %}", "").replace("{% endraw %}", ""), writer_name="html")["body"]
+    assert "system-message" not in html
+    assert "X Y (5/20, padj 2e-08)" in html and "<td>9,000</td>" in html
+    assert "no DE genes: not tested" in html and "universe: the genes tested in the contrast" in html

@@ -29,6 +29,7 @@ def figure_stems() -> list[str]:
     stems = [f"results/figures/qc/{s}" for s in QC]
     stems += [f"results/figures/de/{c}/{s}" for c in CONTRASTS for s in PER_CONTRAST]
     stems += ["results/figures/summary/de_overlap", "results/figures/summary/nes_dotplot", "results/figures/genesets/sample_scores"]
+    stems += ["results/figures/summary/ora_dotplot", "results/figures/genesets/collection_scores_heatmap"]
     stems += [f"results/figures/gsea/{c}/{kind}_{s}" for c in CONTRASTS for s in FOCUS for kind in ("running", "leading_edge")]
     return stems
 
@@ -78,7 +79,8 @@ def test_report_holds_every_figure_and_table(small_run: Path, report: str) -> No
 
 def test_report_front_page_states_the_study(report: str) -> None:
     for expected in ("~ condition", "9 samples", "responsive (n=3) vs untreated (n=3)", "Input files", "SHA-256",
-                     "Resolved config", "strongest focus sets", "pydeseq2"):
+                     "Resolved config", "strongest focus sets", "pydeseq2", "one per redundancy group",
+                     "Over-representation of the DE genes (ORA)", "universe"):
         assert expected in report, expected
     assert any(name.removeprefix("DEGSEA_").replace("_", " ") + " (NES" in report for name in FOCUS)
 
@@ -86,6 +88,10 @@ def test_report_front_page_states_the_study(report: str) -> None:
 def test_captions_name_the_actual_thresholds(report: str) -> None:
     assert "padj &lt; <strong>0.05</strong>" in report or "padj < <strong>0.05</strong>" in report
     assert "200 permutations" in report  # the small study's gsea: permutations
+    # ORA and collection scores: universe, method and thresholds in the captions
+    assert "the genes tested in that contrast" in report and "hypergeometric" in report
+    assert "Welch" in report and "gsva" in report
+
 
 
 def test_provenance_holds_versions_config_checksums_and_seeds(small_run: Path) -> None:

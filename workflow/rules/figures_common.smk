@@ -16,6 +16,12 @@ PLOT_GROUPS = {
 DE_PADJ = PLOTS["padj"] if PLOTS["padj"] is not None else config["de"]["alpha"]
 FOCUS_SETS = list(config["gsea"]["focus_sets"])
 FOCUS_SLUGS = [file_slug(s) for s in FOCUS_SETS]
+#: Per contrast of two levels: its sheet column and levels (leading-edge heatmaps, score tests).
+CONTRAST_GROUPS = {
+    c.name: {"variable": c.variable, "test": c.test, "reference": c.reference}
+    for c in STUDY.contrasts
+    if getattr(c, "variable", None) and getattr(c, "test", None) and getattr(c, "reference", None)
+}
 for key in ("color_by", "shape_by"):
     if PLOT_GROUPS[key] is not None and PLOT_GROUPS[key] not in STUDY.sheet.columns:
         stop(
@@ -93,6 +99,36 @@ if FOCUS_SETS:
         "caption": "../report/sample_scores_table.rst",
         "place": {"category": "5 Gene-set scores per sample", "labels": {"item": "2. Scores table"}},
     }
+REPORT_TABLES["ora_selected_sets"] = {
+    "path": "results/summary/ora_selected_sets.tsv",
+    "title": "ORA focus and top sets",
+    "caption": "../report/ora_selected_sets.rst",
+    "place": {**_ACROSS_TABLES, "labels": {"table": "7. ORA focus and top sets"}},
+}
+for _contrast in CONTRASTS:
+    REPORT_TABLES[f"ora_{_contrast}"] = {
+        "path": f"results/ora/{_contrast}.tsv",
+        "title": f"ORA: {_contrast}",
+        "caption": "../report/ora_table.rst",
+        "place": {
+            "category": "4 Gene-set enrichment",
+            "subcategory": CONTRAST_HEADINGS[_contrast],
+            "labels": {"set": "(all sets)", "item": "ORA table"},
+        },
+    }
+_SCORES = {"category": "5 Gene-set scores per sample"}
+REPORT_TABLES["collection_scores"] = {
+    "path": "results/genesets/collection_scores.tsv",
+    "title": "Collection scores (samples x sets)",
+    "caption": "../report/collection_scores_table.rst",
+    "place": {**_SCORES, "labels": {"item": "4. Collection scores (samples x sets)"}},
+}
+REPORT_TABLES["collection_score_tests"] = {
+    "path": "results/genesets/collection_score_tests.tsv",
+    "title": "Collection score tests per contrast",
+    "caption": "../report/collection_score_tests.rst",
+    "place": {**_SCORES, "labels": {"item": "5. Collection score tests per contrast"}},
+}
 BESIDE_REPORT = {
     "vst": {
         "path": "results/qc/vst.tsv",

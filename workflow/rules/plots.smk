@@ -1,5 +1,6 @@
 # Result figures: per contrast (volcano, MA, heatmap, p-values), across contrasts (DE overlap,
-# NES dot plot), per focus set (running enrichment, leading-edge heatmap), per-sample scores.
+# NES and ORA dot plots), per focus set (running enrichment, leading-edge heatmap), per-sample scores
+# of the focus sets and of whole collections.
 # FORMATS, PLOT_GROUPS, DE_PADJ, FOCUS_SETS, FOCUS_SLUGS and figure_files() come from qc.smk.
 
 DE_FIGURES = {
@@ -152,6 +153,8 @@ rule gsea_figures:
     params:
         focus_sets=FOCUS_SETS,
         groups=PLOT_GROUPS,
+        contrast_groups=lambda wildcards: CONTRAST_GROUPS.get(wildcards.contrast),
+        other_groups=config["plots"]["leading_edge_other_groups"],
         weight=config["gsea"]["weight"],
         permutations=config["gsea"]["permutations"],
         fdr_floor=GSEA_FDR_FLOOR,
@@ -190,3 +193,80 @@ rule sample_scores:
         dpi=config["plots"]["dpi"],
     script:
         "../scripts/sample_scores.py"
+
+
+rule ora_overview:
+    input:
+        # The per-contrast ORA tables are report pages (REPORT_TABLES, rule table_pages).
+        tables=expand("results/ora/{contrast}.tsv", contrast=CONTRASTS),
+        universes=[
+            report(
+                f"results/ora/{contrast}.universe.txt",
+                caption="../report/ora_universe.rst",
+                category="4 Gene-set enrichment",
+                subcategory=CONTRAST_HEADINGS[contrast],
+                labels={"set": "(all genes)", "item": "ORA universe"},
+            )
+            for contrast in CONTRASTS
+        ],
+    output:
+        table="results/summary/ora_selected_sets.tsv",
+        figures=figure_files(
+            "results/figures/summary/ora_dotplot",
+            caption="../report/ora_dotplot.rst",
+            category="3 Across contrasts",
+            subcategory="Figures",
+            labels={"figure": "3. ORA dot plot"},
+        ),
+    log:
+        "logs/plots/ora_overview.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=estimate("ora_overview", "mem_mb"),
+        runtime=estimate("ora_overview", "runtime"),
+    params:
+        contrasts=CONTRASTS,
+        focus_sets=FOCUS_SETS,
+        top_n=config["plots"]["top_sets"],
+        padj=ORA_PADJ,
+        lfc=ORA_LFC,
+        fdr=config["plots"]["fdr"],
+        dpi=config["plots"]["dpi"],
+    script:
+        "../scripts/ora_overview.py"
+
+
+rule collection_scores:
+    input:
+        vst="results/qc/vst.tsv",
+        h5ad="results/counts.h5ad",
+        genesets=rules.gsea.input.genesets,
+    output:
+        scores="results/genesets/collection_scores.tsv",
+        tests="results/genesets/collection_score_tests.tsv",
+        figures=figure_files(
+            "results/figures/genesets/collection_scores_heatmap",
+            caption="../report/collection_scores_heatmap.rst",
+            category="5 Gene-set scores per sample",
+            labels={"item": "3. Collection scores heatmap"},
+        ),
+    log:
+        "logs/plots/collection_scores.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=estimate("collection_scores", "mem_mb"),
+        runtime=estimate("collection_scores", "runtime"),
+    params:
+        contrasts=CONTRAST_GROUPS,
+        groups=PLOT_GROUPS,
+        method=GSEA.collection_scores.method,
+        top_sets=GSEA.collection_scores.top_sets,
+        min_size=GSEA.min_size,
+        max_size=GSEA.max_size,
+        dpi=config["plots"]["dpi"],
+    script:
+        "../scripts/collection_scores.py"

@@ -42,6 +42,7 @@ rule report_front_page:
         de_counts="results/summary/de_counts.tsv",
         gsea_summary="results/gsea/summary.tsv",
         h5ad="results/counts.h5ad",
+        ora=expand("results/ora/{contrast}.tsv", contrast=CONTRASTS),
     output:
         rst=FRONT_PAGE,
     log:
@@ -59,5 +60,6 @@ rule report_front_page:
         fdr_method=FDR_METHODS[config["gsea"]["fdr"]],
         fdr_floor=GSEA_FDR_FLOOR,
         beside={table["title"]: table["path"] for table in BESIDE_REPORT.values()},
+        contrasts=CONTRASTS,
     script:
         "../scripts/report_front_page.py"

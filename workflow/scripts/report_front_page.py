@@ -15,5 +15,6 @@ with rule_logging(snakemake.log[0], rule="report_front_page"):
         fdr_method=snakemake.params.fdr_method,
         fdr_floor=snakemake.params.fdr_floor,
         beside=snakemake.params.beside,
+        ora_tables=dict(zip(snakemake.params.contrasts, snakemake.input.ora, strict=True)),
         out=snakemake.output.rst,
     )

@@ -63,6 +63,7 @@ def front_page(
     fdr_floor: float,
     fdr_threshold: float = 0.05,
     beside: Mapping[str, str] | None = None,
+    ora_tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> str:
     """The report's front page: design, samples, contrasts, DE genes, top focus sets, software, config, inputs.
 
@@ -89,6 +90,8 @@ def front_page(
     beside
         Tables kept beside the report rather than in it: title -> path under ``results/``; linked
         relative to ``results/report.html``.
+    ora_tables
+        Contrast -> its ORA table (``results/ora/<contrast>.tsv``); an ORA section when given.
 
     Returns
     -------
@@ -148,6 +151,9 @@ def front_page(
         parts.append(_list_table(["contrast", f"strongest focus sets at FDR < {fdr_threshold:g} (up to 3, by \\|NES\\|)"], rows))
     else:
         parts.append("No focus sets are configured (config ``gsea: focus_sets``).\n")
+    parts += _top_groups(summary, contrasts, fdr_threshold=fdr_threshold, floor=floor)
+    if ora_tables is not None:
+        parts += _ora_section(ora_tables, min_size=gsea_config["min_size"], max_size=gsea_config["max_size"], padj=fdr_threshold)
     if beside:
         parts += ["", "Tables beside this report", "-" * 25, "",
                   "Too big to embed (they grow with the samples); with the report at ``results/report.html`` the links open them:", ""]
@@ -162,3 +168,50 @@ def front_page(
     parts += ["Resolved config", "---------------", "", "The config as the run used it (schema defaults filled in)", ""]
     parts.append(_literal(yaml.safe_dump(plain_config(config), sort_keys=False, allow_unicode=True)))
     return "{% raw %}\n" + "\n".join(parts) + "\n{% endraw %}\n"
+
+
+def _top_groups(summary: pd.DataFrame, contrasts: Mapping[str, Any], *, fdr_threshold: float, floor: float) -> list[str]:
+    """The strongest sets per contrast, one per redundancy group (its representative)."""
+    parts = ["", "Top gene sets, one per redundancy group", "-" * 39, ""]
+    rows = []
+    for name in contrasts:
+        if f"NES_{name}" not in summary:
+            continue
+        frame = summary[[f"NES_{name}", f"FDR_{name}"]].dropna()
+        if f"group_{name}" in summary:
+            frame = frame[summary.loc[frame.index, f"group_{name}"] == frame.index]
+        frame = frame[frame[f"FDR_{name}"] < fdr_threshold]
+        frame = frame.assign(size=-frame[f"NES_{name}"].abs()).sort_values([f"FDR_{name}", "size"], kind="mergesort")
+        text = "; ".join(
+            f"{_plain(short_set_name(s))} (NES {r[f'NES_{name}']:+.2f}, FDR {_fdr(r[f'FDR_{name}'], floor)})" for s, r in frame.head(5).iterrows()
+        )
+        rows.append([_plain(name), text or f"none at FDR < {fdr_threshold:g}"])
+    if rows:
+        parts.append(_list_table(["contrast", f"strongest sets at FDR < {fdr_threshold:g} (up to 5; redundant sets collapsed)"], rows))
+    else:
+        parts.append("No GSEA results for the contrasts.\n")
+    return parts
+
+
+def _ora_section(tables: Mapping[str, pd.DataFrame], *, min_size: int, max_size: int, padj: float) -> list[str]:
+    """Over-representation per contrast and direction: universe, DE genes, top representative sets."""
+    parts = ["", "Over-representation of the DE genes (ORA)", "-" * 41, "",
+             "One-sided hypergeometric test of the up and the down DE genes separately (R's ``phyper(q - 1, m, n, k, "
+             "lower.tail = FALSE)``), Benjamini-Hochberg across the sets of each direction; universe: the genes tested in "
+             f"the contrast (symbols with an adjusted p-value, ``results/ora/<contrast>.universe.txt``); sets of {min_size}-{max_size} "
+             "genes in the universe; one set per redundancy group.", ""]
+    rows = []
+    if not tables:
+        return parts + ["No contrasts.\n"]
+    for name, table in tables.items():
+        for direction in ("up", "down"):
+            part = table[table["direction"] == direction] if not table.empty else table
+            if part.empty:
+                rows.append([_plain(name), direction, "", "0", "no DE genes: not tested"])
+                continue
+            hits = part[(part["padj"] < padj) & part.get("representative", True)].head(3)
+            text = "; ".join(f"{_plain(short_set_name(r['set']))} ({int(r['overlap'])}/{int(r['size'])}, padj {r['padj']:.2g})" for _, r in hits.iterrows())
+            rows.append([_plain(name), direction, f"{int(part['universe'].iloc[0]):,}", f"{int(part['de_genes'].iloc[0]):,}",
+                         text or f"none at padj < {padj:g}"])
+    parts.append(_list_table(["contrast", "DE genes", "universe", "DE genes in it", f"top sets at padj < {padj:g} (DE genes in set / set size)"], rows))
+    return parts

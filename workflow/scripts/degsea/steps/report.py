@@ -40,6 +40,7 @@ def report_front_page(
     out: str,
     fdr: float = 0.05,
     beside: Mapping[str, str] | None = None,
+    ora_tables: Mapping[str, str] | None = None,
 ) -> None:
     """Rule report_front_page: the report's front page (reStructuredText) from the run's results.
 
@@ -63,6 +64,7 @@ def report_front_page(
         fdr_floor=fdr_floor,
         fdr_threshold=fdr,
         beside=beside,
+        ora_tables={name: pd.read_csv(path, sep="\t") for name, path in ora_tables.items()} if ora_tables is not None else None,
     )
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8")
