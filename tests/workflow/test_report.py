@@ -64,6 +64,8 @@ def test_report_holds_every_figure_and_table(small_run: Path, report: str) -> No
     expected += [f"de_{c}.html" for c in CONTRASTS] + ["gsea.html"]  # searchable DE and GSEA tables
     expected += [f"{name}.html" for name in ("qc_samples", "qc_pca_variance", "de_counts", "de_membership", "de_intersections",
                                               "gsea_summary", "gsea_selected_sets", "sample_scores", "vst", "normalized_counts")]
+    expected += ["ora_selected_sets.html", "collection_scores.html", "collection_score_tests.html"]
+    expected += [f"ora_{c}.html" for c in CONTRASTS] + [f"{c}.universe.txt" for c in CONTRASTS]
     expected += ["provenance.json"]
     missing = [name for name in expected if name not in report]
     assert not missing, missing
