@@ -38,7 +38,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import digamma, polygamma
 
 from degsea.errors import InputError
 from degsea.gsea.ruler import build_ruler, ruler_key
@@ -77,12 +76,29 @@ class TailPvalues:
     levels: np.ndarray
 
 
+def digamma(n: np.ndarray | int) -> np.ndarray:
+    """psi(n) for positive integers n: ``-gamma + sum(1 / i, i < n)``."""
+    n = np.asarray(n, dtype=np.int64)
+    harmonic = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, max(int(n.max()), 1)))])
+    return harmonic[n - 1] - np.euler_gamma
+
+
+def trigamma(n: np.ndarray | int) -> np.ndarray:
+    """psi1(n) for positive integers n: ``sum(1 / i**2, i >= n)`` (tail by Euler-Maclaurin)."""
+    n = np.asarray(n, dtype=np.int64)
+    top = max(int(n.max()), 1)
+    inverse_squares = 1.0 / np.arange(1, top, dtype=float) ** 2
+    head = np.concatenate([np.cumsum(inverse_squares[::-1])[::-1], [0.0]])  # sum over i in [n, top)
+    tail = 1.0 / top + 0.5 / top**2 + 1.0 / (6.0 * top**3) - 1.0 / (30.0 * top**5)  # sum over i >= top
+    return head[n - 1] + tail
+
+
 def _level_moments(sample_size: int) -> tuple[float, float]:
     """Mean and variance of the log of one level's survival share (Beta(h, h), h = (N + 1) / 2)."""
     half = (sample_size + 1) // 2
     n_above = sample_size - half + 1
     mean = float(digamma(n_above) - digamma(sample_size + 1))
-    var = float(polygamma(1, n_above) - polygamma(1, sample_size + 1))
+    var = float(trigamma(n_above) - trigamma(sample_size + 1))
     return mean, var
 
 
@@ -194,8 +210,8 @@ def tail_pvalues(
             )
             var = (
                 level * level_var
-                + polygamma(1, n_above + 1) - polygamma(1, sample_size + 1)
-                + polygamma(1, pos + 1) - polygamma(1, n_above + 2)
+                + trigamma(n_above + 1) - trigamma(sample_size + 1)
+                + trigamma(pos + 1) - trigamma(n_above + 2)
                 + extra_var[members]
             )
             p = np.minimum(1.0, np.exp(log_p) / sign_share[members])
@@ -270,14 +286,14 @@ def set_pvalues(
     exceed = np.asarray(exceed, dtype=np.int64)
     same = np.asarray(same, dtype=np.int64)
     pvalue = (exceed + 1) / (same + 1)
-    var = polygamma(1, exceed + 1) - polygamma(1, same + 2)
+    var = trigamma(exceed + 1) - trigamma(same + 2)
     _, level_var = _level_moments(sample_size + (sample_size % 2 == 0))
     multilevel = (np.floor(-np.log2(pvalue)) + 1) * level_var < var
     log2err = np.sqrt(var) / math.log(2)
     at_eps = np.zeros(len(pvalue), dtype=bool)
     if multilevel.any():
         share = (same + 1) / (permutations + 1)
-        share_var = polygamma(1, same + 1) - polygamma(1, permutations + 2)
+        share_var = trigamma(same + 1) - trigamma(permutations + 2)
         tail = tail_pvalues(
             weights, np.asarray(sizes)[multilevel], np.asarray(es)[multilevel], share[multilevel],
             seed=seed, eps=eps, sample_size=sample_size, moves=moves, sign_share_var=share_var[multilevel],

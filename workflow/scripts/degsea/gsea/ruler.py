@@ -109,9 +109,9 @@ def _score(w, pos, n):
 
 
 @njit(cache=True)
-def _find(row, value):
-    """Index of the first entry of the sorted ``row`` that is >= ``value``."""
-    lo, hi = 0, row.shape[0]
+def _find(row, count, value):
+    """Index of the first of the ``count`` first (sorted) entries of ``row`` that is >= ``value``."""
+    lo, hi = 0, count
     while lo < hi:
         mid = (lo + hi) >> 1
         if row[mid] < value:
@@ -135,26 +135,26 @@ def _chunk_of(bounds, p):
 
 
 @njit(cache=True)
-def _above(w, row, counts, sums, bounds, total, q1, level, cand):
-    """Whether the set ``row`` has a running sum above ``level`` after some hit.
+def _above(w, slots, counts, sums, bounds, total, q1, level, cand):
+    """Whether the set in ``slots`` has a running sum above ``level`` after some hit.
 
-    Chunks of positions whose best case (every hit of the chunk at its start) stays at or below
-    the level are skipped whole. On success ``cand`` gets the first such hit: position, weight
-    sum and hits up to it.
+    The set is held by chunks of positions: ``slots[c, :counts[c]]`` are its sorted hits below
+    ``bounds[c]`` (and at or above ``bounds[c - 1]``), ``sums[c]`` their weight. Chunks whose best
+    case (every hit of the chunk at its start) stays at or below the level are skipped whole.
+    On success ``cand`` gets the first hit above: position, weight sum and hits up to it.
     """
     q2 = 1.0 / total
     y = 0.0
     h = 0
     start = 0
-    offset = 0
     for c in range(bounds.shape[0]):
         nc = counts[c]
         misses = start - h
         if 1.0 - q1 * misses <= level:
             return False  # the walk only loses from here on
         if q2 * (y + sums[c]) - q1 * misses > level:
-            for t in range(offset, offset + nc):
-                p = row[t]
+            for t in range(nc):
+                p = slots[c, t]
                 y += w[p]
                 h += 1
                 if q2 * y - q1 * (p + 1 - h) > level:
@@ -165,48 +165,55 @@ def _above(w, row, counts, sums, bounds, total, q1, level, cand):
         else:
             y += sums[c]
             h += nc
-        offset += nc
         start = bounds[c]
     return False
 
 
 @njit(cache=True)
-def _shift(row, i, j, value):
-    """Remove ``row[i]`` and insert ``value`` so that it ends at index ``j`` (row stays sorted)."""
-    if j > i:
-        for t in range(i, j):
-            row[t] = row[t + 1]
-    else:
-        for t in range(i, j, -1):
-            row[t] = row[t - 1]
-    row[j] = value
+def _remove(slots, counts, c, i):
+    """Remove entry ``i`` of chunk ``c``."""
+    for t in range(i, counts[c] - 1):
+        slots[c, t] = slots[c, t + 1]
+    counts[c] -= 1
 
 
 @njit(cache=True)
-def _walk(w, row, counts, sums, bounds, level, proposals, state, n, chain):
+def _insert(slots, counts, c, j, value):
+    """Insert ``value`` as entry ``j`` of chunk ``c``."""
+    for t in range(counts[c], j, -1):
+        slots[c, t] = slots[c, t - 1]
+    slots[c, j] = value
+    counts[c] += 1
+
+
+@njit(cache=True)
+def _walk(w, k, slots, counts, sums, bounds, level, proposals, state, n, chain):
     """``proposals`` steps of the Markov chain on one set under ``ES+ > level``.
 
     ``chain`` carries the set's weight sum and its candidate hit (position, weight sum and hits
-    up to it, or position -1 for none) from call to call. Returns the accepted swaps.
+    up to it; position -1 for none) from call to call. Returns the accepted swaps.
     """
-    k = row.shape[0]
     q1 = 1.0 / (n - k)
     total = chain[0]
     accepted = 0
     for _ in range(proposals):
         i = _below(state, k)
-        old = row[i]
+        co = 0
+        while i >= counts[co]:
+            i -= counts[co]
+            co += 1
+        old = slots[co, i]
         new = _below(state, n)
         if new == old:
             accepted += 1
             continue
-        j = _find(row, new)
-        if j < k and row[j] == new:
+        cn = _chunk_of(bounds, new)
+        j = _find(slots[cn], counts[cn], new)
+        if j < counts[cn] and slots[cn, j] == new:
             continue
         new_total = total - w[old] + w[new]
         if new_total <= 0.0:
             continue
-        target = j - 1 if j > i else j  # index of ``new`` once ``old`` is out
         ok = False
         c = chain[1]
         if c >= 0 and c != old:
@@ -222,19 +229,17 @@ def _walk(w, row, counts, sums, bounds, level, proposals, state, n, chain):
                 ok = True
                 chain[2] = y
                 chain[3] = h
-        co = _chunk_of(bounds, old)
-        cn = _chunk_of(bounds, new)
-        _shift(row, i, target, new)
-        counts[co] -= 1
-        counts[cn] += 1
+        if co == cn and i < j:
+            j -= 1  # index of ``new`` once ``old`` is out
+        _remove(slots, counts, co, i)
+        _insert(slots, counts, cn, j, new)
         sums[co] -= w[old]
         sums[cn] += w[new]
         if not ok:
-            ok = _above(w, row, counts, sums, bounds, new_total, q1, level, chain[1:])
+            ok = _above(w, slots, counts, sums, bounds, new_total, q1, level, chain[1:])
             if not ok:
-                _shift(row, target, i, old)
-                counts[co] += 1
-                counts[cn] -= 1
+                _remove(slots, counts, cn, j)
+                _insert(slots, counts, co, i, old)
                 sums[co] += w[old]
                 sums[cn] -= w[new]
         if ok:
@@ -280,6 +285,7 @@ def build_ruler(w, k, target, max_levels, sample_size, moves, key):
     n_chunks = max(1, int(math.sqrt(k)))
     counts = np.zeros((N, n_chunks), dtype=np.int64)
     sums = np.zeros((N, n_chunks))
+    slots = np.empty((N, n_chunks, k), dtype=np.int32)
     bounds = np.empty(n_chunks, dtype=np.int64)
     column = np.empty(N, dtype=np.int64)
     scores = np.empty(max_levels * half)
@@ -330,11 +336,12 @@ def build_ruler(w, k, target, max_levels, sample_size, moves, key):
                 p = pop[s, t]
                 while bounds[c] <= p:
                     c += 1
+                slots[s, c, counts[s, c]] = p
                 counts[s, c] += 1
                 sums[s, c] += w[p]
-        # the chains: rounds of a few proposals per set, until the sets have made
-        # ``moves`` accepted swaps each on average (a per-set count would favour sets that
-        # move easily, i.e. bias the population upwards)
+        # the chains: rounds of a few proposals per set, until the sets have made ``moves``
+        # accepted swaps each on average (stopping each set at its own count would favour sets
+        # that move easily, i.e. bias the population upwards)
         q1 = 1.0 / (n - k)
         for s in range(N):
             chains[s, 0] = 0.0
@@ -342,13 +349,19 @@ def build_ruler(w, k, target, max_levels, sample_size, moves, key):
                 chains[s, 0] += w[pop[s, t]]
             chains[s, 1] = -1.0  # no candidate hit yet (_above sets one when the set is above)
             if chains[s, 0] > 0.0:
-                _above(w, pop[s], counts[s], sums[s], bounds, chains[s, 0], q1, median, chains[s, 1:])
+                _above(w, slots[s], counts[s], sums[s], bounds, chains[s, 0], q1, median, chains[s, 1:])
         done = 0
         spent = 0
         while done < N * moves and spent < max_proposals:
             for s in range(N):
-                done += _walk(w, pop[s], counts[s], sums[s], bounds, median, batch, state, n, chains[s])
+                done += _walk(w, k, slots[s], counts[s], sums[s], bounds, median, batch, state, n, chains[s])
             spent += batch
+        for s in range(N):
+            t = 0
+            for c in range(n_chunks):
+                for i in range(counts[s, c]):
+                    pop[s, t] = slots[s, c, i]
+                    t += 1
     return scores[: levels * half], positive[: levels * half], levels
 
 
