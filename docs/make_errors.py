@@ -56,7 +56,9 @@ def collect() -> list[tuple[str, str, str, str]]:
                 continue
             keywords = {k.arg: k.value for k in node.keywords}
             module = path.relative_to(LIBRARY).with_suffix("").as_posix().replace("/", ".")
-            rows.append((node.lineno, module, _text(node.args[0]), _text(keywords.get("allowed")), _text(keywords.get("hint"))))
+            module = module.removesuffix(".__init__")
+            allowed, hint = _text(keywords.get("allowed")), _text(keywords.get("hint"))
+            rows.append((node.lineno, module, _text(node.args[0]), allowed, hint))
     rows.sort(key=lambda r: (r[1], r[0]))
     return [r[1:] for r in rows]
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from degsea.configuration import SCHEMA_FILE, load_schema, validate_config
-from degsea.design import Contrast
+from degsea.de.design import Contrast
 from degsea.errors import InputError
 from degsea.study import check_study
 

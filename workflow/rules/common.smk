@@ -6,7 +6,8 @@ import re
 import sys
 from pathlib import Path
 
-SCRIPTS = str(Path(workflow.basedir) / "workflow" / "scripts")
+# workflow/scripts, found from this file (workflow/rules/), whichever Snakefile was run.
+SCRIPTS = str(Path(workflow.current_basedir).parent / "scripts")
 sys.path.insert(0, SCRIPTS)
 # Jobs must import this workflow's own degsea, not another installed copy: Snakemake appends
 # the scripts folder to a job's sys.path after site-packages, PYTHONPATH comes before them.

@@ -6,10 +6,6 @@ rule import_counts:
         unpack(count_inputs),
     output:
         h5ad="results/counts.h5ad",
-    params:
-        continuous=config["continuous"],
-        extra_columns=config["counts"]["extra_columns"],
-        counts=config["counts"],
     log:
         "logs/import_counts.log",
     conda:
@@ -18,5 +14,9 @@ rule import_counts:
     resources:
         mem_mb=estimate("import_counts", "mem_mb"),
         runtime=estimate("import_counts", "runtime"),
+    params:
+        continuous=config["continuous"],
+        extra_columns=config["counts"]["extra_columns"],
+        counts=config["counts"],
     script:
         "../scripts/import_counts.py"

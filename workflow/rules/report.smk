@@ -4,6 +4,7 @@
 # workflow/report/workflow.rst before that).
 from pathlib import Path  # noqa: E402
 
+
 report: str(Path(FRONT_PAGE).resolve()) if Path(FRONT_PAGE).is_file() else "../report/workflow.rst"
 
 
@@ -20,9 +21,6 @@ rule provenance:
             category="6 Provenance",
             labels={"item": "provenance.json"},
         ),
-    params:
-        inputs=provenance_inputs(),
-        config=config,
     log:
         "logs/report/provenance.log",
     conda:
@@ -31,6 +29,9 @@ rule provenance:
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        inputs=provenance_inputs(),
+        config=config,
     script:
         "../scripts/provenance.py"
 
@@ -43,9 +44,6 @@ rule report_front_page:
         h5ad="results/counts.h5ad",
     output:
         rst=FRONT_PAGE,
-    params:
-        color_by=PLOT_GROUPS["color_by"],
-        fdr=config["plots"]["fdr"],
     log:
         "logs/report/front_page.log",
     conda:
@@ -54,5 +52,8 @@ rule report_front_page:
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        color_by=PLOT_GROUPS["color_by"],
+        fdr=config["plots"]["fdr"],
     script:
         "../scripts/report_front_page.py"

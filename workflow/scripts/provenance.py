@@ -1,11 +1,11 @@
 """Rule provenance: results/provenance.json (versions, resolved config, input SHA-256, seeds)."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import write_provenance
+from degsea.steps.report import write_provenance
 
-with rule_logging(snakemake.log[0], rule="provenance"):  # noqa: F821
+with rule_logging(snakemake.log[0], rule="provenance"):
     write_provenance(
-        inputs=snakemake.params.inputs,  # noqa: F821
-        config=snakemake.params.config,  # noqa: F821
-        out=snakemake.output.json,  # noqa: F821
+        inputs=snakemake.params.inputs,
+        config=snakemake.params.config,
+        out=snakemake.output.json,
     )
