@@ -6,7 +6,7 @@ from degsea.gsea.prerank import FDR_METHODS, fdr_floor
 GSEA_SETTINGS = (
     "rank_by",
     "permutations",
-    "max_permutations",
+    "eps",
     "fdr",
     "min_size",
     "max_size",
@@ -20,7 +20,7 @@ GSEA_SETTINGS = (
 GSEA_FDR_FLOOR = fdr_floor(
     config["gsea"]["fdr"],
     permutations=config["gsea"]["permutations"],
-    max_permutations=config["gsea"]["max_permutations"],
+    eps=config["gsea"]["eps"],
     engine=config["gsea"]["engine"],
 )
 

@@ -79,9 +79,9 @@ def front_page(
     gsea_config = config["gsea"]
     fdr_method = gsea_config.get("fdr", "bh")
     engine = gsea_config.get("engine", "degsea")
-    max_permutations = int(gsea_config.get("max_permutations", gsea_config["permutations"]))
-    floor = fdr_floor(fdr_method, permutations=int(gsea_config["permutations"]), max_permutations=max_permutations, engine=engine)
-    p_text = f" (p-values: up to {max_permutations} per set size)" if engine == "degsea" and max_permutations > int(gsea_config["permutations"]) else ""
+    eps = float(gsea_config.get("eps", 1e-50))
+    floor = fdr_floor(fdr_method, permutations=int(gsea_config["permutations"]), eps=eps, engine=engine)
+    p_text = f" (p-values in the tail by multilevel splitting, down to {eps:g})" if engine == "degsea" else ""
     contrasts = config["contrasts"]
     parts = [
         "degsea: differential expression and gene-set enrichment",

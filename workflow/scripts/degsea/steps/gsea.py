@@ -76,7 +76,7 @@ def gene_set_enrichment(
     threads: int = 1,
     engine: str = "degsea",
     fdr: str = "bh",
-    max_permutations: int = 50_000,
+    eps: float = 1e-50,
 ) -> None:
     """Rule gsea: rank the genes of one contrast and run preranked GSEA on all collections.
 
@@ -96,7 +96,7 @@ def gene_set_enrichment(
     )
     result = prerank.prerank(
         ranks, collections, permutations=permutations, min_size=min_size, max_size=max_size, weight=weight, seed=seed, threads=threads,
-        engine=engine, fdr=fdr, max_permutations=max_permutations,
+        engine=engine, fdr=fdr, eps=eps,
     )
     write_table(ranks.reset_index(), ranks_out)
     write_table(result, table_out)
