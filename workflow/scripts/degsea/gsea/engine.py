@@ -178,14 +178,13 @@ def prerank(
     n_genes = len(genes)
     scores = ranks.to_numpy()
     weights = np.abs(scores) ** weight if weight != 0 else np.ones(n_genes)
-    position = pd.Index(genes)
-    if not position.is_unique:
+    if not genes.is_unique:
         raise ValueError("ranks must not contain duplicated genes")
+    position = dict(zip(genes, range(n_genes)))
 
     names, hits = [], []
     for name, members in gene_sets.items():
-        found = position.get_indexer(pd.Index(pd.unique(np.asarray(list(members), dtype=str))))
-        found = np.sort(found[found >= 0])
+        found = np.unique(np.array([position[g] for g in map(str, members) if g in position], dtype=np.int64))
         if min_size <= len(found) <= max_size and len(found) < n_genes:
             names.append(name)
             hits.append(found)

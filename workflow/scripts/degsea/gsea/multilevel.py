@@ -11,8 +11,8 @@ adaptive multilevel splitting, the method of fgsea's ``fgseaMultilevel`` (Korotk
   the upper half is cloned back to the full population.
 - Every clone is moved by a Markov chain that keeps only sets scoring above the level (swap a
   member for a random gene, accept when ES+ stays above; a symmetric proposal, so the chain
-  samples random sets uniformly under that condition). Each set makes about ``k`` accepted swaps
-  per level.
+  samples random sets uniformly under that condition). Each set makes about ``0.75 k`` accepted swaps
+  per level (fgsea: ``k``; see :data:`DEFAULT_MOVES`).
 - This repeats until the median passes the most extreme ES of the group (all sets of one size
   and sign share one such "ruler") or the ``eps`` bound is reached.
 
@@ -48,6 +48,10 @@ log = logging.getLogger(__name__)
 DEFAULT_EPS = 1e-50
 #: Random sets per ruler (fgsea's default ``sampleSize``); odd.
 DEFAULT_SAMPLE_SIZE = 101
+#: Accepted swaps per set and level, as a multiple of the set size. fgsea makes 1.0; 0.75 costs a
+#: quarter less and, on GSE96870 Day4_vs_Day0 x Reactome (57 sets with p < 1e-3), scatters log2 p
+#: over seeds by 0.575 (sd; 1.0: 0.556; fgsea's own three seeds: 0.562).
+DEFAULT_MOVES = 0.75
 
 # ----------------------------------------------------------------------------- p-values
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ def tail_pvalues(
     seed: int,
     eps: float = DEFAULT_EPS,
     sample_size: int = DEFAULT_SAMPLE_SIZE,
-    moves: float = 1.0,
+    moves: float = DEFAULT_MOVES,
     sign_share_var: np.ndarray | None = None,
 ) -> TailPvalues:
     """Multilevel p-values of sets with enrichment scores ``es``.
@@ -259,7 +263,7 @@ def set_pvalues(
     seed: int,
     eps: float = DEFAULT_EPS,
     sample_size: int = DEFAULT_SAMPLE_SIZE,
-    moves: float = 1.0,
+    moves: float = DEFAULT_MOVES,
 ) -> SetPvalues:
     """P-values of sets from their permutation counts, multilevel where those are too coarse.
 
