@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from degsea.gsea.multilevel import DEFAULT_EPS, set_pvalues
+from degsea.gsea.ruler import null_extremes
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +112,7 @@ def null_scores(
     for start in range(0, permutations, chunk_size):
         stop = min(start + chunk_size, permutations)
         draws = np.stack([rng.choice(n_genes, k_max, replace=False) for _ in range(start, stop)])
-        for i, k in enumerate(sizes):
-            positions = np.sort(draws[:, :k], axis=1)
-            bottoms, tops = _walk(positions, weights[positions], n_genes)
-            out[i, start:stop] = _extreme(bottoms, tops)
+        null_extremes(weights, draws, sizes, out, start)
     return out
 
 

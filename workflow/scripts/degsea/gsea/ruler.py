@@ -379,3 +379,50 @@ def random_scores(w, k, count, key):
         _random_set(state, n, k, used, row)
         es[i], sign[i] = _score(w, row, n)
     return es, sign
+
+
+# ----------------------------------------------------------------------------- permutation nulls
+@njit(cache=True)
+def null_extremes(w, draws, sizes, out, column):
+    """Signed ES of random sets: for each row of ``draws`` (random positions, distinct) and each
+    size ``k`` in ``sizes`` (ascending), the set of its first ``k`` positions, into
+    ``out[:, column + row]``.
+
+    The signed ES is the running sum's largest deviation from zero, the first one on ties, taken
+    just before and just after each hit (:func:`degsea.gsea.engine._extreme`); a set whose
+    weights are all zero steps up uniformly. The first ``k`` draws are kept sorted by insertion
+    as ``k`` grows, so each row costs about ``max(sizes)**2 / 4`` moves plus one walk per size.
+    """
+    n = w.shape[0]
+    k_max = draws.shape[1]
+    row = np.empty(k_max, dtype=np.int64)
+    for r in range(draws.shape[0]):
+        have = 0
+        for i in range(sizes.shape[0]):
+            k = sizes[i]
+            while have < k:
+                value = draws[r, have]
+                t = have
+                while t > 0 and row[t - 1] > value:
+                    row[t] = row[t - 1]
+                    t -= 1
+                row[t] = value
+                have += 1
+            total = 0.0
+            for t in range(k):
+                total += w[row[t]]
+            unit = total == 0.0
+            if unit:
+                total = float(k)
+            run = 0.0
+            best = 0.0
+            for t in range(k):
+                step = (1.0 if unit else w[row[t]]) / total
+                run += step
+                top = run - (row[t] - t) / (n - k)
+                bottom = top - step
+                if abs(bottom) > abs(best):
+                    best = bottom
+                if abs(top) > abs(best):
+                    best = top
+            out[i, column + r] = best
