@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from degsea.gsea.multilevel import DEFAULT_EPS, set_pvalues
-from degsea.gsea.ruler import null_extremes
+from degsea.gsea.ruler import null_extremes, set_walks
 
 log = logging.getLogger(__name__)
 
@@ -52,32 +52,6 @@ COLUMNS = ["Term", "ES", "NES", "NOM p-val", "FDR q-val", "FWER p-val", "Tag %",
 #: Columns :func:`prerank` adds after :data:`COLUMNS`: the p-value (permutation or multilevel), its
 #: BH adjustment and the standard deviation of its log2.
 TAIL_COLUMNS = ["pval", "padj", "log2err"]
-
-
-def _walk(positions: np.ndarray, weights: np.ndarray, n_genes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Running sum just before (``bottoms``) and just after (``tops``) every hit.
-
-    ``positions`` (..., k) are sorted hit positions (0-based), ``weights`` their ``|r|^p``.
-    A set whose weights are all zero steps up uniformly (fgsea's convention).
-    """
-    k = positions.shape[-1]
-    total = weights.sum(axis=-1, keepdims=True)
-    zero = total == 0
-    if zero.any():
-        weights = np.where(zero, 1.0, weights)
-        total = np.where(zero, float(k), total)
-    step = weights / total
-    tops = np.cumsum(step, axis=-1) - (positions - np.arange(k)) / (n_genes - k)
-    return tops - step, tops
-
-
-def _extreme(bottoms: np.ndarray, tops: np.ndarray) -> np.ndarray:
-    """The signed largest deviation, the first one on ties (gseapy's ``fast_random_walk``)."""
-    values = np.empty(bottoms.shape[:-1] + (2 * bottoms.shape[-1],))
-    values[..., 0::2] = bottoms
-    values[..., 1::2] = tops
-    index = np.abs(values).argmax(axis=-1)
-    return np.take_along_axis(values, index[..., None], axis=-1)[..., 0]
 
 
 def null_scores(
@@ -191,17 +165,12 @@ def prerank(
     set_sizes = np.array([len(h) for h in hits])
 
     es = np.empty(len(names))
+    cut = np.empty(len(names), dtype=np.int64)
+    set_walks(weights, np.concatenate(hits), np.cumsum([0] + [len(h) for h in hits]), es, cut)
     leading: list[str] = []
     tag: list[str] = []
     for i, found in enumerate(hits):
-        bottoms, tops = _walk(found, weights[found], n_genes)
-        es[i] = _extreme(bottoms, tops)
-        if es[i] >= 0:
-            peak = int(np.argmax(tops))
-            edge = found[: peak + 1]
-        else:
-            trough = int(np.argmin(bottoms))
-            edge = found[trough:][::-1]
+        edge = found[: cut[i] + 1] if es[i] >= 0 else found[cut[i]:][::-1]
         leading.append(";".join(genes[edge]))
         tag.append(f"{len(edge)}/{len(found)}")
 

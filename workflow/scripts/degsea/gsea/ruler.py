@@ -14,6 +14,9 @@ hit positions, so each holds about ``sqrt(k)`` hits).
 
 Random numbers: xoshiro256** (Blackman & Vigna), one stream per ruler, seeded through
 splitmix64 from :func:`ruler_key`.
+
+The engine's ordinary permutations walk here too: :func:`null_extremes` (signed ES of the random
+sets of every size) and :func:`set_walks` (signed ES and leading-edge cut of the observed sets).
 """
 
 from __future__ import annotations
@@ -381,17 +384,66 @@ def random_scores(w, k, count, key):
     return es, sign
 
 
-# ----------------------------------------------------------------------------- permutation nulls
+# ----------------------------------------------------------------------------- signed ES
+@njit(cache=True)
+def _signed_walk(w, row, k, n):
+    """Signed ES of the sorted set ``row[:k]`` and where it peaks and dips.
+
+    The ES is the running sum's largest deviation from zero, the first one on ties, taken just
+    before and just after each hit (as gseapy's ``fast_random_walk``); a set whose weights are
+    all zero steps up uniformly (fgsea's convention). Returns ``(es, peak, trough)``: the hit with the first
+    highest running sum just after it, and the hit with the first lowest just before it.
+    """
+    total = 0.0
+    for t in range(k):
+        total += w[row[t]]
+    unit = total == 0.0
+    if unit:
+        total = float(k)
+    run = 0.0
+    best = 0.0
+    high = -np.inf
+    low = np.inf
+    peak = 0
+    trough = 0
+    for t in range(k):
+        step = (1.0 if unit else w[row[t]]) / total
+        run += step
+        top = run - (row[t] - t) / (n - k)
+        bottom = top - step
+        if abs(bottom) > abs(best):
+            best = bottom
+        if abs(top) > abs(best):
+            best = top
+        if top > high:
+            high = top
+            peak = t
+        if bottom < low:
+            low = bottom
+            trough = t
+    return best, peak, trough
+
+
+@njit(cache=True)
+def set_walks(w, flat, offsets, es, cut):
+    """Signed ES of the sets ``flat[offsets[i]:offsets[i + 1]]`` (sorted positions) into ``es``,
+    and into ``cut`` their leading edge's end: the peak's index (ES >= 0) or the trough's."""
+    n = w.shape[0]
+    for i in range(offsets.shape[0] - 1):
+        row = flat[offsets[i]:offsets[i + 1]]
+        best, peak, trough = _signed_walk(w, row, row.shape[0], n)
+        es[i] = best
+        cut[i] = peak if best >= 0 else trough
+
+
 @njit(cache=True)
 def null_extremes(w, draws, sizes, out, column):
     """Signed ES of random sets: for each row of ``draws`` (random positions, distinct) and each
     size ``k`` in ``sizes`` (ascending), the set of its first ``k`` positions, into
     ``out[:, column + row]``.
 
-    The signed ES is the running sum's largest deviation from zero, the first one on ties, taken
-    just before and just after each hit (:func:`degsea.gsea.engine._extreme`); a set whose
-    weights are all zero steps up uniformly. The first ``k`` draws are kept sorted by insertion
-    as ``k`` grows, so each row costs about ``max(sizes)**2 / 4`` moves plus one walk per size.
+    The first ``k`` draws are kept sorted by insertion as ``k`` grows, so each row costs about
+    ``max(sizes)**2 / 4`` moves plus one walk (:func:`_signed_walk`) per size.
     """
     n = w.shape[0]
     k_max = draws.shape[1]
@@ -408,21 +460,4 @@ def null_extremes(w, draws, sizes, out, column):
                     t -= 1
                 row[t] = value
                 have += 1
-            total = 0.0
-            for t in range(k):
-                total += w[row[t]]
-            unit = total == 0.0
-            if unit:
-                total = float(k)
-            run = 0.0
-            best = 0.0
-            for t in range(k):
-                step = (1.0 if unit else w[row[t]]) / total
-                run += step
-                top = run - (row[t] - t) / (n - k)
-                bottom = top - step
-                if abs(bottom) > abs(best):
-                    best = bottom
-                if abs(top) > abs(best):
-                    best = top
-            out[i, column + r] = best
+            out[i, column + r] = _signed_walk(w, row, k, n)[0]
