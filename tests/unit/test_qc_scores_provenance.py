@@ -117,7 +117,7 @@ def test_front_page_states_design_counts_focus_sets_and_checksums() -> None:
               "seeds": {"gsea.seed": 42}, "config": config}
     text = front_page(sheet=sheet, config=config, de_counts=counts, gsea_summary=summary, record=record, color_by="condition")
     assert text.startswith("{% raw %}") and text.rstrip().endswith("{% endraw %}")
-    for expected in ("``~ condition``", "4 samples", "r (n=2) vs u (n=2)", "12", "S1 (NES +2.10, FDR < 0.001)", "ab" * 32, "pydeseq2", "0.5.4"):
+    for expected in ("``~ condition``", "4 samples", "r (n=2) vs u (n=2)", "12", "S1 (NES +2.10, FDR < 1e-10)", "ab" * 32, "pydeseq2", "0.5.4"):
         assert expected in text, expected
     assert "S2 (NES" not in text  # not significant
     from docutils.core import publish_parts
