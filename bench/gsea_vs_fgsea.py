@@ -91,8 +91,8 @@ def main() -> None:
             for name, cmd in (("degsea", ours), ("fgsea", theirs)):
                 results[name].append(run(cmd, env))
                 r = results[name][-1]
-                print(f"rep {rep + 1} {name}: wall {r['wall']:.2f} s, cpu {r['cpu']:.2f} s, peak {r['peak_gib']:.3f} GiB",
-                      flush=True)
+                line = f"wall {r['wall']:.2f} s, cpu {r['cpu']:.2f} s, peak {r['peak_gib']:.3f} GiB"
+                print(f"rep {rep + 1} {name}: {line}", flush=True)
     med = {name: {key: statistics.median(r[key] for r in rows) for key in ("wall", "cpu", "peak_gib")}
            for name, rows in results.items()}
     for name, m in med.items():

@@ -53,6 +53,8 @@ DEFAULT_SAMPLE_SIZE = 101
 #: over seeds by 0.575 (sd; 1.0: 0.556; fgsea's own three seeds: 0.562).
 DEFAULT_MOVES = 0.75
 
+
+
 # ----------------------------------------------------------------------------- p-values
 @dataclass(frozen=True)
 class TailPvalues:
@@ -160,13 +162,7 @@ def tail_pvalues(
     sign_share = np.asarray(sign_share, dtype=np.float64)
     n = len(es)
     if sample_size < 3:
-        raise InputError(
-            "The multilevel sample size is too small.",
-            where="config 'gsea: sample_size'",
-            found=str(sample_size),
-            allowed="an odd number of at least 3 (fgsea's default: 101)",
-            hint="Use 101 or more.",
-        )
+        raise ValueError(f"sample_size must be at least 3 (fgsea's default: 101), not {sample_size}")
     if sample_size % 2 == 0:
         sample_size += 1
     if not 0 <= eps < 1:
