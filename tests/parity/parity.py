@@ -44,6 +44,12 @@ THRESHOLDS = {
     "gsea_sig_recall": 0.95,
     "gsea_null_specificity": 0.95,
     "gsea_log10p_pearson": 0.99,
+    # fgsea multilevel (issue 14): sets fgsea gives padj < 1e-6 in all seeds get our padj below this;
+    # sets fgsea gives padj > 0.5 in all seeds are not called at our FDR < 0.05
+    "gsea_strong_fgsea_padj": 1e-6,
+    "gsea_strong_padj": 1e-5,
+    "gsea_clear_null_fgsea_padj": 0.5,
+    "gsea_tail_fgsea_p": 1e-3,
 }
 
 
@@ -269,8 +275,11 @@ def gsea_figures(ours: pd.DataFrame, fgsea: pd.DataFrame) -> dict[str, float]:
     the sets with fgsea padj > 0.2 in all seeds, the share with our FDR > 0.05. ``FDR`` is the
     table's FDR column (the configured method, by default BH ``padj``); ``*_gsea_q`` are the same
     shares for GSEA's NES-based q-value (``fdr_gsea``). ``log10p_pearson``: log10 of our
-    p-value vs fgsea's (mean over seeds of log10 pval) for sets with fgsea p above our
-    resolution (2 / our permutations of the set's size).
+    p-value vs fgsea's (mean over seeds of log10 pval), all sets; ``log10p_pearson_tail`` the same
+    over the ``n_tail`` sets with fgsea p < 1e-3 (mean log10 over seeds). ``n_strong``: sets with
+    fgsea padj < 1e-6 in all seeds, ``strong_missed`` those of them with our padj >= 1e-5;
+    ``n_clear_null``: sets with fgsea padj > 0.5 in all seeds, ``clear_null_called`` those of
+    them at our FDR < 0.05. ``tail``: our and fgsea's log10 p of the tail sets (for a pooled r).
     """
     merged = ours.set_index("set").join(fgsea, how="inner")
     padj = merged[[f"padj_seed{s}" for s in FGSEA_SEEDS]]
@@ -289,8 +298,18 @@ def gsea_figures(ours: pd.DataFrame, fgsea: pd.DataFrame) -> dict[str, float]:
         "null_specificity_gsea_q": float((merged.loc[null, "fdr_gsea"] > 0.05).mean()) if null.any() else float("nan"),
     }
     if "pval_seed1" in merged:
+        t = THRESHOLDS
         log_fgsea = np.log10(merged[[f"pval_seed{s}" for s in FGSEA_SEEDS]]).mean(axis=1)
-        resolved = log_fgsea > np.log10(2 / merged["permutations"])
-        figures["log10p_pearson"] = _pearson(np.log10(merged.loc[resolved, "pvalue"]), log_fgsea[resolved])
-        figures["n_resolved"] = int(resolved.sum())
+        log_ours = np.log10(merged["pvalue"])
+        tail = log_fgsea < np.log10(t["gsea_tail_fgsea_p"])
+        strong = (padj < t["gsea_strong_fgsea_padj"]).all(axis=1)
+        clear_null = (padj > t["gsea_clear_null_fgsea_padj"]).all(axis=1)
+        figures["log10p_pearson"] = _pearson(log_ours, log_fgsea)
+        figures["n_tail"] = int(tail.sum())
+        figures["log10p_pearson_tail"] = _pearson(log_ours[tail], log_fgsea[tail]) if tail.sum() > 2 else float("nan")
+        figures["tail"] = (log_ours[tail].tolist(), log_fgsea[tail].tolist())
+        figures["n_strong"] = int(strong.sum())
+        figures["strong_missed"] = int((merged.loc[strong, "padj"] >= t["gsea_strong_padj"]).sum())
+        figures["n_clear_null"] = int(clear_null.sum())
+        figures["clear_null_called"] = int((merged.loc[clear_null, "FDR"] < 0.05).sum())
     return figures

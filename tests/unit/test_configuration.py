@@ -178,7 +178,7 @@ def test_enum(schema: dict[str, Any]) -> None:
 
 def test_gsea_fdr_method(schema: dict[str, Any]) -> None:
     validated = validate({}, schema)
-    assert validated["gsea"]["fdr"] == "bh" and validated["gsea"]["max_permutations"] == 50_000
+    assert validated["gsea"]["fdr"] == "bh" and validated["gsea"]["eps"] == 1e-50
     assert validate({"gsea": {"fdr": "gsea_nes"}}, schema)["gsea"]["fdr"] == "gsea_nes"
     where = "where: config 'gsea: fdr'\n  found: 'qvalue'\n  allowed: one of 'bh', 'gsea_nes'"
     with pytest.raises(InputError, match=re.escape(where)) as info:

@@ -8,7 +8,7 @@ import pytest
 
 from degsea.errors import InputError
 from degsea.gsea.collections import GeneSet
-from degsea.gsea.prerank import RESULT_COLUMNS, check_coverage, fdr_floor, merge_collections, prerank, summarise
+from degsea.gsea.prerank import DISPLAY_FLOOR, RESULT_COLUMNS, check_coverage, fdr_floor, merge_collections, prerank, summarise
 
 
 def collection(**sets: list[str]) -> dict[str, GeneSet]:
@@ -189,16 +189,17 @@ def test_fdr_column_follows_the_configured_method(planted: tuple[pd.Series, dict
     pd.testing.assert_series_equal(gsea_nes["FDR"], gsea_nes["fdr_gsea"], check_names=False)
     # the method changes only which column is copied into FDR
     pd.testing.assert_frame_equal(bh.drop(columns="FDR"), gsea_nes.drop(columns="FDR"))
-    # the planted sets get more permutations and p-values below the base run's resolution
-    assert (bh.loc[["UP_SET", "DOWN_SET"], "permutations"] > 100).all()
+    # the planted sets get multilevel p-values below the permutations' resolution, with their error
     assert (bh.loc[["UP_SET", "DOWN_SET"], "pvalue"] < 1 / 101).all()
+    assert (bh.loc[["UP_SET", "DOWN_SET"], "log2err"] > 0).all()
     assert bh.loc["NULL_SET", "padj"] > 0.05
     with pytest.raises(ValueError, match="unknown FDR method 'q'"):
         prerank(ranks, collections, fdr="q", **kwargs)
 
 
 def test_fdr_floor() -> None:
-    assert fdr_floor("bh", permutations=1000, max_permutations=50_000) == 1 / 50_000
-    assert fdr_floor("bh", permutations=1000, max_permutations=500) == 1 / 1000
-    assert fdr_floor("gsea_nes", permutations=1000, max_permutations=50_000) == 1 / 1000
-    assert fdr_floor("bh", permutations=1000, max_permutations=50_000, engine="gseapy") == 1 / 1000
+    # the multilevel p-values go down to eps; the figures stop at DISPLAY_FLOOR
+    assert fdr_floor("bh", permutations=1000, eps=1e-50) == DISPLAY_FLOOR == 1e-10
+    assert fdr_floor("bh", permutations=1000, eps=1e-6) == 1e-6
+    assert fdr_floor("gsea_nes", permutations=1000, eps=1e-50) == 1 / 1000
+    assert fdr_floor("bh", permutations=1000, eps=1e-50, engine="gseapy") == 1 / 1000

@@ -71,7 +71,7 @@ def write_study(workdir: Path) -> Path:
         "design": "~ condition",
         "contrasts": {"treated_vs_ctrl": {"variable": "condition", "test": levels["treated"], "reference": levels["ctrl"]}},
     })
-    config["gsea"].update({"genesets": ["data/sets.gmt"], "permutations": 100, "max_permutations": 100, "min_size": 10,
+    config["gsea"].update({"genesets": ["data/sets.gmt"], "permutations": 100, "min_size": 10,
                            "focus_sets": [f"UP{IMG}", "RANDOM_0"]})
     config["plots"].update({"color_by": column, "colors": {}, "genes_of_interest": [f"S{IMG}", f"G{IMG}"]})
     path = workdir / "config" / "payload.yaml"

@@ -18,7 +18,7 @@ ORA_LFC = GSEA.ora.lfc if GSEA.ora.lfc is not None else config["plots"]["lfc"]
 GSEA_FDR_FLOOR = fdr_floor(
     config["gsea"]["fdr"],
     permutations=config["gsea"]["permutations"],
-    max_permutations=config["gsea"]["max_permutations"],
+    eps=config["gsea"]["eps"],
     engine=config["gsea"]["engine"],
 )
 

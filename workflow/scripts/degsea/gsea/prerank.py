@@ -16,15 +16,16 @@ log = logging.getLogger(__name__)
 
 #: FDR methods (config ``gsea: fdr``): what the ``FDR`` column, the summary, figures and report use.
 FDR_METHODS = {
-    "bh": "padj: Benjamini-Hochberg adjusted permutation p-values (as fgsea)",
+    "bh": "padj: Benjamini-Hochberg adjusted p-values (as fgsea)",
     "gsea_nes": "fdr_gsea: GSEA's NES-based FDR q-value (as GSEA and gseapy)",
 }
 
-#: Columns of a GSEA result table. ``pvalue``: permutation p-value, ``(b + 1) / (m + 1)`` with
-#: more permutations for sets in the tail (engine ``degsea``; gseapy's nominal p with engine
-#: ``gseapy``); ``padj``: its Benjamini-Hochberg adjustment over all tested sets; ``fdr_gsea``:
-#: GSEA's NES-based FDR q-value; ``FDR``: ``padj`` or ``fdr_gsea`` as config ``gsea: fdr`` says;
-#: ``permutations``: random sets of the set's size behind ``pvalue``.
+#: Columns of a GSEA result table. ``pvalue``: as fgsea's, the permutation p-value
+#: ``(b + 1) / (m + 1)`` and, for sets in the tail, the multilevel estimate down to ``eps``
+#: (engine ``degsea``; gseapy's nominal p with engine ``gseapy``); ``padj``: its
+#: Benjamini-Hochberg adjustment over all tested sets; ``fdr_gsea``: GSEA's NES-based FDR q-value;
+#: ``FDR``: ``padj`` or ``fdr_gsea`` as config ``gsea: fdr`` says; ``log2err``: standard deviation
+#: of ``log2(pvalue)`` (as fgsea's; NA for p-values at ``eps`` and with engine ``gseapy``).
 RESULT_COLUMNS = [
     "set",
     "collection",
@@ -36,21 +37,26 @@ RESULT_COLUMNS = [
     "fdr_gsea",
     "FDR",
     "FWER",
-    "permutations",
+    "log2err",
     "leading_edge_size",
     "leading_edge",
 ]
 
 
-def fdr_floor(fdr: str, *, permutations: int, max_permutations: int, engine: str = "degsea") -> float:
-    """The smallest FDR a run resolves; figures and the report show smaller values as below it.
+#: Smallest FDR the figures and the report tell apart with the degsea engine's BH ``padj``, whose
+#: multilevel p-values go down to ``eps`` (1e-50): dot sizes stop growing at ``-log10 FDR = 10``.
+DISPLAY_FLOOR = 1e-10
+
+
+def fdr_floor(fdr: str, *, permutations: int, eps: float = 1e-50, engine: str = "degsea") -> float:
+    """The smallest FDR the figures and the report show; smaller values are shown as below it.
 
     GSEA's q-value (``gsea_nes``) and gseapy's p-values can be 0, meaning below
-    ``1 / permutations``; the degsea engine's BH ``padj`` is at least about
-    ``2 / max_permutations`` (its p-values are at least ``1 / (m + 1)``, m ~ half the permutations).
+    ``1 / permutations``; the degsea engine's BH ``padj`` resolves down to ``eps`` and is shown
+    down to :data:`DISPLAY_FLOOR`.
     """
     if fdr == "bh" and engine == "degsea":
-        return 1.0 / max(permutations, max_permutations)
+        return max(eps, DISPLAY_FLOOR)
     return 1.0 / permutations
 
 
@@ -215,7 +221,7 @@ def prerank(
     threads: int = 1,
     engine: str = "degsea",
     fdr: str = "bh",
-    max_permutations: int = 50_000,
+    eps: float = 1e-50,
 ) -> pd.DataFrame:
     """Run preranked GSEA (gseapy's statistics) on all sets of all collections.
 
@@ -241,10 +247,9 @@ def prerank(
     fdr
         Which FDR fills the ``FDR`` column (:data:`FDR_METHODS`): ``bh`` (``padj``) or
         ``gsea_nes`` (``fdr_gsea``); both columns are always written.
-    max_permutations
-        Engine ``degsea``: most permutations per set size for the p-values of sets in the tail
-        (see :func:`degsea.gsea.engine.prerank`); p-values resolve down to about
-        ``2 / max_permutations``.
+    eps
+        Engine ``degsea``: smallest p-value computed (fgsea's ``eps``, see
+        :func:`degsea.gsea.engine.prerank`); smaller ones are reported as ``eps``.
 
     Returns
     -------
@@ -261,7 +266,7 @@ def prerank(
 
         raw = gsea_engine.prerank(
             ranks, gene_sets, permutations=permutations, min_size=min_size, max_size=max_size, weight=weight, seed=seed,
-            max_permutations=max_permutations,
+            eps=eps,
         )
     elif engine != "gseapy":
         raise ValueError(f"unknown GSEA engine {engine!r} (degsea, gseapy)")
@@ -269,7 +274,7 @@ def prerank(
         import gseapy
 
         raw = _gseapy_prerank(gseapy, ranks, gene_sets, permutations, min_size, max_size, weight, seed, threads)
-        raw = raw.assign(pval=raw["NOM p-val"].astype(float), n_perm=permutations)
+        raw = raw.assign(pval=raw["NOM p-val"].astype(float), log2err=np.nan)
         raw["padj"] = bh_adjust(raw["pval"].to_numpy())
     table = _result_table(raw, ranks, merged)
     table["FDR"] = table["padj" if fdr == "bh" else "fdr_gsea"]
@@ -313,7 +318,7 @@ def _result_table(raw: pd.DataFrame, ranks: pd.Series, merged: dict) -> pd.DataF
             "fdr_gsea": raw["FDR q-val"].astype(float),
             "FDR": np.nan,
             "FWER": raw["FWER p-val"].astype(float),
-            "permutations": raw["n_perm"].astype(int),
+            "log2err": raw["log2err"].astype(float),
         }
     )
     leading = raw["Lead_genes"].fillna("").astype(str)

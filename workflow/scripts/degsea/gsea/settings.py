@@ -34,7 +34,7 @@ class GSEASettings:
 
     rank_by: str = "stat"
     permutations: int = 1000
-    max_permutations: int = 50_000
+    eps: float = 1e-50
     fdr: str = "bh"
     min_size: int = 15
     max_size: int = 500

@@ -100,8 +100,8 @@ def front_page(
     """
     gsea_config = config["gsea"]
     engine = gsea_config.get("engine", "degsea")
-    max_permutations = int(gsea_config.get("max_permutations", gsea_config["permutations"]))
-    p_text = f" (p-values: up to {max_permutations} per set size)" if engine == "degsea" and max_permutations > int(gsea_config["permutations"]) else ""
+    eps = float(gsea_config.get("eps", 1e-50))
+    p_text = f" (p-values in the tail by multilevel splitting, down to {eps:g})" if engine == "degsea" else ""
     contrasts = config["contrasts"]
     parts = [
         front_page_style(),
@@ -151,7 +151,7 @@ def front_page(
         parts.append(_list_table(["contrast", f"strongest focus sets at FDR < {fdr_threshold:g} (up to 3, by \\|NES\\|)"], rows))
     else:
         parts.append("No focus sets are configured (config ``gsea: focus_sets``).\n")
-    parts += _top_groups(summary, contrasts, fdr_threshold=fdr_threshold, floor=floor)
+    parts += _top_groups(summary, contrasts, fdr_threshold=fdr_threshold, floor=fdr_floor)
     if ora_tables is not None:
         parts += _ora_section(ora_tables, min_size=gsea_config["min_size"], max_size=gsea_config["max_size"], padj=fdr_threshold)
     if beside:

@@ -91,7 +91,7 @@ def gene_set_enrichment(
     result = prerank.prerank(
         ranks, collections, permutations=options.permutations, min_size=options.min_size, max_size=options.max_size,
         weight=options.weight, seed=options.seed, threads=threads, engine=options.engine, fdr=options.fdr,
-        max_permutations=options.max_permutations,
+        eps=options.eps,
     )
     result = with_groups(result, genes_column="leading_edge", min_jaccard=options.collapse_jaccard)
     write_table(ranks.reset_index(), ranks_out)
