@@ -18,7 +18,10 @@ from degsea.errors import InputError  # noqa: E402
 from degsea.study import check_study  # noqa: E402
 from degsea.resources import job_resource, study_size  # noqa: E402
 
-DEMO_COUNTS = "resources/demo/counts.tsv.gz"
+#: Where rule simulate_demo writes each experiment of the embedded demo (config 'demo: experiment').
+DEMO_DIRS = {"tumour_response": "resources/demo", "host_treatment": "resources/demo_rag1"}
+DEMO_DIR = DEMO_DIRS.get((config.get("demo") or {}).get("experiment", "tumour_response"), "resources/demo")
+DEMO_COUNTS = f"{DEMO_DIR}/counts.tsv.gz"
 
 
 def stop(message):
@@ -36,6 +39,9 @@ except InputError as err:
     stop(str(err))
 
 CONTRASTS = [c.name for c in STUDY.contrasts]
+LRTS = [t.name for t in STUDY.lrts]
+#: Likelihood-ratio tests whose significant genes are clustered by profile (time courses).
+PROFILED = [t.name for t in STUDY.lrts if t.profiles.enabled]
 #: MSigDB collections to download: file stem -> config entry.
 MSIGDB = {Path(c.path).name.removesuffix(".gmt"): c for c in STUDY.msigdb}
 
@@ -63,6 +69,7 @@ def geneset_inputs(wildcards):
 
 wildcard_constraints:
     contrast="|".join(re.escape(name) for name in CONTRASTS),
+    test="|".join(re.escape(name) for name in LRTS) or "(?!)",
 
 
 # Cluster resources (memory, run time) scale with the study: samples x genes, measured once here.

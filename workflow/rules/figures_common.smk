@@ -8,7 +8,7 @@ from degsea.naming import file_slug  # noqa: E402
 PLOTS = config["plots"]
 FORMATS = PLOTS["formats"]
 PLOT_GROUPS = {
-    "color_by": PLOTS["color_by"] or STUDY.contrasts[0].variable,
+    "color_by": PLOTS["color_by"] or STUDY.group_by,
     "colors": PLOTS["colors"],
     "shape_by": PLOTS["shape_by"],
 }

@@ -106,14 +106,12 @@ def front_page(
     rows = []
     counts = de_counts.set_index("contrast")
     for name, spec in contrasts.items():
-        n_test = int((sheet[spec["variable"]].astype(str) == str(spec["test"])).sum())
-        n_ref = int((sheet[spec["variable"]].astype(str) == str(spec["reference"])).sum())
         c = counts.loc[name]
-        rows.append([_plain(name), f"{_plain(spec['test'])} (n={n_test}) vs {_plain(spec['reference'])} (n={n_ref})", f"{int(c['with_padj']):,}",
+        rows.append([_plain(name), _compared(spec, sheet), f"{int(c['with_padj']):,}",
                      f"{int(c['significant']):,}", f"{int(c['up']):,}", f"{int(c['down']):,}"])
     padj, lfc = float(de_counts["padj_threshold"].iloc[0]), float(de_counts["lfc_threshold"].iloc[0])
     rule = f"padj < {padj:g}" + (f" and \\|log2FC\\| ≥ {lfc:g}" if lfc > 0 else "")
-    parts.append(_list_table(["contrast", "test vs reference", "genes with padj", f"DE ({rule})", "up", "down"], rows))
+    parts.append(_list_table(["contrast", "compares", "genes with padj", f"DE ({rule})", "up", "down"], rows))
     focus = list(config["gsea"]["focus_sets"])
     parts += ["", "Top enriched focus sets", "-" * 23, ""]
     summary = gsea_summary.set_index("set")
@@ -140,3 +138,17 @@ def front_page(
     parts += ["Resolved config", "---------------", "", "The config as the run used it (schema defaults filled in)", ""]
     parts.append(_literal(yaml.safe_dump(record["config"], sort_keys=False, allow_unicode=True)))
     return "{% raw %}\n" + "\n".join(parts) + "\n{% endraw %}\n"
+
+
+def _compared(spec: Mapping[str, Any], sheet: pd.DataFrame) -> str:
+    """What a config contrast compares: levels with their sample counts, or the coefficients it weighs."""
+    if spec.get("variable"):
+        n_test = int((sheet[spec["variable"]].astype(str) == str(spec["test"])).sum())
+        n_ref = int((sheet[spec["variable"]].astype(str) == str(spec["reference"])).sum())
+        return f"{_plain(spec['test'])} (n={n_test}) vs {_plain(spec['reference'])} (n={n_ref})"
+    if spec.get("coefficient"):
+        return f"coefficient {_plain(spec['coefficient'])}"
+    if spec.get("vector"):
+        return "weights " + ", ".join(f"{v:g}" for v in spec["vector"])
+    text = " + ".join(map(_plain, spec.get("numerator") or [])) or "0"
+    return text + (" vs " + " + ".join(map(_plain, spec["denominator"])) if spec.get("denominator") else "")
