@@ -39,11 +39,10 @@ IMMUNE_SHARE: float = 0.85
 IMMUNE_WT_LFC: tuple[float, float] = (1.5, 3.0)
 #: Rag1-/- hosts have no T or B cells: the adaptive-immune genes are lower there (log2, uniform range).
 RAG1_HOST_LFC: tuple[float, float] = (-1.5, -0.5)
-#: Treatment effect in both hosts of the drug's targets: one draw per gene plus jitter of this sd per host.
+#: Treatment effect of the drug's targets: one draw per gene, the same in both hosts (no interaction).
 TARGET_PROGRAMMES: tuple[str, ...] = ("mtorc1", "proliferation")
 TARGET_SHARE: float = 0.75
 TARGET_LFC: tuple[float, float] = (-2.0, -1.0)
-TARGET_JITTER: float = 0.1
 #: Filler genes with a host-only or treatment-only effect of this |log2| range.
 N_RANDOM: int = 200
 RANDOM_ABS_LFC: tuple[float, float] = (0.7, 2.0)
@@ -101,9 +100,7 @@ def simulate_host_treatment(
                 lfc[chosen, 1] = lfc[chosen, 2] = rng.uniform(*RAG1_HOST_LFC, size=chosen.size)
         elif name in TARGET_PROGRAMMES:
             chosen = np.sort(rng.choice(members, size=int(round(TARGET_SHARE * members.size)), replace=False))
-            common = rng.uniform(*TARGET_LFC, size=chosen.size)
-            lfc[chosen, 0] = common + rng.normal(0.0, TARGET_JITTER, size=chosen.size)
-            lfc[chosen, 2] = common + rng.normal(0.0, TARGET_JITTER, size=chosen.size)
+            lfc[chosen, 0] = lfc[chosen, 2] = rng.uniform(*TARGET_LFC, size=chosen.size)
         else:
             continue
         programme[chosen] = name

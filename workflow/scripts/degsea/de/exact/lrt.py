@@ -24,7 +24,7 @@ import pandas as pd
 from scipy.special import gammaln
 from scipy.stats import chi2
 
-from degsea.deseq2_exact import fit_beta
+from degsea.de.exact.glm import fit_beta
 from degsea.errors import InputError
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,9 @@ from scipy.stats import false_discovery_control, norm
 from degsea.de.exact.contrasts import ContrastSpec, coefficient_names, contrast_vector, zero_count_genes
 from degsea.de.exact.lrt import LRTResult
 from degsea.de.exact.threshold import check_threshold, threshold_test
-from degsea.deseq2_exact import RIDGE_NAT, _cr_matrix, r_lowess
+from degsea.de.exact.glm import RIDGE_NAT
+from degsea.de.exact.glm import cr_matrix as _cr_matrix
+from degsea.de.exact.rcompat import r_lowess
 from degsea.errors import InputError
 
 #: Columns of :func:`deseq2_results`.
