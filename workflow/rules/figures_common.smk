@@ -14,6 +14,19 @@ PLOT_GROUPS = {
 }
 DE_PADJ = PLOTS["padj"] if PLOTS["padj"] is not None else config["de"]["alpha"]
 FOCUS_SETS = list(config["gsea"]["focus_sets"])
+#: Settings of rule lrt_profiles per profiled likelihood-ratio test (config 'lrt: <test>: profiles').
+LRT_PROFILES = {
+    t.name: {
+        "columns": list(t.profile_groups()),
+        "padj": t.profiles.padj if t.profiles.padj is not None else config["de"]["alpha"],
+        "clusters": t.profiles.clusters,
+        "method": t.profiles.method,
+        "seed": t.profiles.seed,
+        "max_genes": t.profiles.max_genes,
+    }
+    for t in STUDY.lrts
+    if t.profiles.enabled
+}
 FOCUS_SLUGS = [file_slug(s) for s in FOCUS_SETS]
 for key in ("color_by", "shape_by"):
     if PLOT_GROUPS[key] is not None and PLOT_GROUPS[key] not in STUDY.sheet.columns:

@@ -1,0 +1,127 @@
+"""Parity through the real ``snakemake`` command: likelihood-ratio tests, interactions and list contrasts.
+
+Each scenario is a config written to a copy of the workflow, run with ``snakemake --cores 2``;
+its tables (results/de/<contrast>.tsv, results/de/lrt/<test>.tsv) are compared with R's DESeq2
+1.38.3 in ``../shared/reference/deseq2_lrt`` (made by ``../shared/reference/scripts/deseq2_lrt_ref.R``).
+Used by ``test_workflow_designs_parity.py`` and ``make_validation_table.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHARED = REPO_ROOT.parent / "shared"
+LRT_REFERENCE = SHARED / "reference" / "deseq2_lrt"
+SAMPLES = SHARED / "reference" / "deseq2"
+GSE96870 = SHARED / "data" / "mouse_GSE96870" / "GSE96870_counts_cerebellum.csv"
+PASILLA = SHARED / "data" / "pasilla" / "pasilla_gene_counts.tsv"
+WORKFLOW_PARTS = ("Snakefile", "workflow", "config", "envs", "resources/genesets")
+
+#: Issue 13's acceptance thresholds.
+THRESHOLDS = {"padj_jaccard": 0.99, "stat_pearson": 0.9999, "padj_na_match": 0.999, "lfc_pearson": 0.9999}
+
+
+@dataclass(frozen=True)
+class WorkflowScenario:
+    """A config run through snakemake, and which of its tables match which R table."""
+
+    name: str
+    config: dict
+    #: our table (path under the run) -> (R table in deseq2_lrt, is a Wald contrast)
+    tables: dict[str, tuple[str, bool]]
+
+
+def scenarios() -> list[WorkflowScenario]:
+    """GSE96870 time LRT, GSE96870 sex x time (LRT, interaction coefficients, list contrast), pasilla LRT."""
+    gse = {"samples": str(SAMPLES / "gse96870_samples.tsv"), "counts": {"path": str(GSE96870)}}
+    pasilla = {"samples": str(SAMPLES / "pasilla_samples.tsv"), "counts": {"path": str(PASILLA)}}
+    return [
+        WorkflowScenario(
+            "gse96870_time",
+            {**gse, "design": "~ sex + time",
+             "contrasts": {"Day8_vs_Day0": {"variable": "time", "test": "Day8", "reference": "Day0"}},
+             "lrt": {"time": {"reduced": "~ sex"}}},
+            {"results/de/lrt/time.tsv": ("gse96870_time.lrt.tsv.gz", False)},
+        ),
+        WorkflowScenario(
+            "gse96870_sex_x_time",
+            {**gse, "design": "~ sex + time + sex:time", "reference_levels": {"sex": "Female", "time": "Day0"},
+             "contrasts": {
+                 "sexMale.timeDay4": {"coefficient": "sexMale.timeDay4"},
+                 "sexMale.timeDay8": {"coefficient": "sexMale.timeDay8"},
+                 "Day8_vs_Day0_in_Male": {"numerator": ["time_Day8_vs_Day0", "sexMale.timeDay8"]},
+             },
+             "lrt": {"sex_by_time": {"reduced": "~ sex + time"}}},
+            {
+                "results/de/lrt/sex_by_time.tsv": ("gse96870_sex_x_time.lrt.tsv.gz", False),
+                "results/de/sexMale.timeDay4.tsv": ("gse96870_sex_x_time.sexMale.timeDay4.tsv.gz", True),
+                "results/de/sexMale.timeDay8.tsv": ("gse96870_sex_x_time.sexMale.timeDay8.tsv.gz", True),
+                "results/de/Day8_vs_Day0_in_Male.tsv": ("gse96870_sex_x_time.Day8_vs_Day0_in_Male.tsv.gz", True),
+            },
+        ),
+        WorkflowScenario(
+            "pasilla_condition",
+            {**pasilla, "design": "~ type + condition",
+             "contrasts": {"treated_vs_untreated": {"variable": "condition", "test": "treated", "reference": "untreated"}},
+             "lrt": {"condition": {"reduced": "~ type"}}},
+            {"results/de/lrt/condition.tsv": ("pasilla_condition.lrt.tsv.gz", False)},
+        ),
+    ]
+
+
+def run_scenario(scenario: WorkflowScenario, workdir: Path) -> Path:
+    """Copy the workflow to ``workdir``, write the scenario's config, run snakemake for its tables."""
+    for part in WORKFLOW_PARTS:
+        source = REPO_ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, workdir / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (workdir / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, workdir / part)
+    config = {**scenario.config, "de": {"shrink": False}, "gsea": {"focus_sets": []}}
+    path = workdir / "config" / f"{scenario.name}.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    command = [sys.executable, "-m", "snakemake", "--cores", "2", "--quiet", "rules", "--configfile", str(path), "--", *scenario.tables]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=1800, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"snakemake failed for {scenario.name}:\n{done.stderr[-4000:]}")
+    return workdir
+
+
+def agreement(ours: pd.DataFrame, reference: pd.DataFrame, *, alpha: float = 0.1) -> dict[str, float]:
+    """Agreement of one of our tables with DESeq2's, over the reference's genes."""
+    o = ours.reindex(reference.index)
+
+    def pearson(column: str) -> float:
+        a, b = o[column].to_numpy(dtype=float), reference[column].to_numpy(dtype=float)
+        ok = np.isfinite(a) & np.isfinite(b)
+        return float(np.corrcoef(a[ok], b[ok])[0, 1])
+
+    called, theirs = set(o.index[o["padj"] < alpha]), set(reference.index[reference["padj"] < alpha])
+    union = called | theirs
+    return {
+        "padj_jaccard": len(called & theirs) / len(union) if union else 1.0,
+        "stat_pearson": pearson("stat"),
+        "padj_na_match": float((o["padj"].isna() == reference["padj"].isna()).mean()),
+        "lfc_pearson": pearson("log2FoldChange"),
+        "n_called": len(called),
+        "n_called_deseq2": len(theirs),
+    }
+
+
+def read_pair(run: Path, ours: str, reference: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Our table and R's, both indexed by gene ID."""
+    mine = pd.read_csv(run / ours, sep="\t", index_col="gene_id")
+    theirs = pd.read_csv(LRT_REFERENCE / reference, sep="\t", index_col="gene_id")
+    return mine, theirs
