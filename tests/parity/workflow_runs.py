@@ -125,3 +125,51 @@ def read_pair(run: Path, ours: str, reference: str) -> tuple[pd.DataFrame, pd.Da
     mine = pd.read_csv(run / ours, sep="\t", index_col="gene_id")
     theirs = pd.read_csv(LRT_REFERENCE / reference, sep="\t", index_col="gene_id")
     return mine, theirs
+
+
+SECTION_HEADER = "## LRT, interactions and list contrasts through `snakemake` vs DESeq2"
+
+
+def section_lines(workdir: Path) -> list[str]:
+    """The validation section: every scenario run through snakemake in ``workdir``, one row per table."""
+    lines = [
+        SECTION_HEADER,
+        "",
+        "Each scenario is a config run with the real `snakemake --cores 2` command (`tests/parity/workflow_runs.py`, "
+        "tested in `tests/parity/test_workflow_designs_parity.py`); references: `../shared/reference/deseq2_lrt` "
+        "(DESeq2 1.38.3, `scripts/deseq2_lrt_ref.R`). Thresholds (issue 13): padj < 0.1 Jaccard >= 0.99, statistic "
+        "r >= 0.9999, padj NA pattern identical on >= 99.9 % of genes, log2FC r >= 0.9999 for Wald contrasts (for an "
+        "LRT the log2FC is that of the last coefficient, shown for information). Where DESeq2 calls fewer than 10 "
+        "genes the Jaccard of so few is not judged (the reference README says so).",
+        "",
+        "| scenario | table | test | DESeq2 calls | our calls | padj<0.1 Jaccard | stat r | padj NA same | log2FC r | pass |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for scenario in scenarios():
+        run = run_scenario(scenario, workdir / scenario.name)
+        for table, (reference, wald) in scenario.tables.items():
+            ours, theirs = read_pair(run, table, reference)
+            f = agreement(ours, theirs)
+            ok = (
+                f["stat_pearson"] >= THRESHOLDS["stat_pearson"]
+                and f["padj_na_match"] >= THRESHOLDS["padj_na_match"]
+                and (f["n_called_deseq2"] < 10 or f["padj_jaccard"] >= THRESHOLDS["padj_jaccard"])
+                and (not wald or f["lfc_pearson"] >= THRESHOLDS["lfc_pearson"])
+            )
+            lines.append(
+                f"| {scenario.name} | `{table.removeprefix('results/')}` | {'Wald' if wald else 'LRT'} | "
+                f"{f['n_called_deseq2']} | {f['n_called']} | {f['padj_jaccard']:.4f} | {f['stat_pearson']:.6f} | "
+                f"{100 * f['padj_na_match']:.2f} % | {f['lfc_pearson']:.6f} | {'yes' if ok else '**no**'} |"
+            )
+    return lines
+
+
+def replace_section(path: Path, lines: list[str]) -> None:
+    """Put ``lines`` into ``path`` in place of the old section of the same header (appended when absent)."""
+    text = path.read_text().splitlines()
+    start = next((i for i, line in enumerate(text) if line == SECTION_HEADER), None)
+    if start is None:
+        path.write_text("\n".join([*text, "", *lines]) + "\n")
+        return
+    stop = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ")), len(text))
+    path.write_text("\n".join(text[:start] + lines + [""] + text[stop:]).rstrip("\n") + "\n")

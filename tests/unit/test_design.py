@@ -54,7 +54,6 @@ def test_design_variables(formula: str, variables: list[str]) -> None:
         "~ a + __import__('os').system('true')",
         "~ C(a)",
         "~ np.log(a)",
-        "~ a * b",
         "~ 0 + a",
         "~ a - 1",
         "~ a-b",
@@ -141,7 +140,7 @@ def test_min_replicates_is_respected() -> None:
 
 def test_bad_formula_in_check_design() -> None:
     with pytest.raises(InputError, match="cannot be read"):
-        check(BALANCED, "~ condition * batch")
+        check(BALANCED, "~ condition - batch")
 
 
 def test_design_variable_missing_from_sheet() -> None:
@@ -227,7 +226,30 @@ def test_confounded_batch_is_not_full_rank() -> None:
     message = str(info.value)
     assert f"file: {SHEET_FILE}" in message
     assert "where: config 'design': '~ batch + condition'" in message
-    assert "found: 3 coefficients (Intercept, batch[T.B], condition[T.t]) but rank 2" in message
+    assert "found: 3 coefficients but rank 2; linear combinations of each other: {batch_B_vs_A, condition_t_vs_c}" in message
+    assert "batch that coincides with a condition" in message
+
+
+def test_interaction_written_with_star() -> None:
+    assert design_variables("~ a * b") == ["a", "b"]
+    sheet = make_sheet(["c", "c", "t", "t", "c", "c", "t", "t"], host=["w", "w", "w", "w", "k", "k", "k", "k"])
+    check(sheet, "~ host * condition")
+
+
+def test_paired_design_is_accepted() -> None:
+    sheet = make_sheet(["c", "t"] * 4, mouse=["m1", "m1", "m2", "m2", "m3", "m3", "m4", "m4"])
+    check(sheet, "~ mouse + condition")
+
+
+def test_nested_block_points_to_deseq2_recipe() -> None:
+    sheet = make_sheet(["c", "c", "c", "c", "t", "t", "t", "t"], host=["w", "w", "k", "k", "w", "w", "k", "k"],
+                       mouse=["m1", "m2", "m3", "m4", "m1", "m2", "m3", "m4"])
+    with pytest.raises(InputError, match="not full rank") as info:
+        check(sheet, "~ host + mouse + condition")
+    message = str(info.value)
+    assert "{Intercept, host_w_vs_k, mouse_m3_vs_m1, mouse_m4_vs_m1}" in message
+    assert "'mouse' is nested in 'host'" in message
+    assert "mouse_n = 1, 2, 3 in every host" in message
 
 
 def test_empty_level_combination_in_interaction_is_not_full_rank() -> None:
