@@ -37,5 +37,7 @@ def lrt_profiles(
         clusters=clusters, method=method, seed=seed, max_genes=max_genes,
     )
     write_table(table, table_out)
-    title = f"{test}: {len(table)} genes with LRT padj < {padj:g}, by {' x '.join(columns)}"
+    n_significant = int((lrt["padj"] < padj).sum())
+    shown = f"{len(table)} genes" if len(table) == n_significant else f"the {len(table)} of {n_significant} genes with smallest p"
+    title = f"{test}: {shown} with LRT padj < {padj:g}, by {' x '.join(columns)}"
     save_figure(profile_figure(table, groups, title=title), figures, dpi=dpi)
