@@ -83,3 +83,41 @@ def test_step_writes_table_and_figure(tmp_path: Path) -> None:
     table = pd.read_csv(tmp_path / "clusters.tsv", sep="\t")
     assert sorted(table["cluster"].unique()) == [1, 2, 3] and len(table) == 90
     assert all(Path(f).stat().st_size > 1000 for f in figures)
+
+
+def test_cluster_ora_runs_with_the_ora_module_or_stops_up_front(tmp_path: Path) -> None:
+    """With degsea.gsea.ora (helper G's module) the clusters get an ORA table; without it the config check stops."""
+    import importlib.util
+    import json
+
+    from degsea.de.hypotheses import LikelihoodRatioTest, Profiles
+    from degsea.errors import InputError
+    from degsea.study import check_hypotheses
+
+    if importlib.util.find_spec("degsea.gsea.ora") is None:
+        sheet, _, _ = time_course()
+        config = {
+            "continuous": [], "de": {}, "design": "~ treatment + time", "reference_levels": {},
+            "lrt": {"time": {"reduced": "~ treatment", "profiles": {"enabled": True, "ora": True}}},
+        }
+        with pytest.raises(InputError, match="needs degsea's ORA module") as info:
+            check_hypotheses(config, sheet, [], sheet_file="samples.tsv")
+        assert "where: config 'lrt: time: profiles: ora'" in str(info.value)
+        assert LikelihoodRatioTest("t", "~ a", "~ 1", profiles=Profiles(ora=True)).profiles.ora
+        return
+    from degsea.steps.profiles_ora import cluster_over_representation
+
+    sheet, vst, lrt = time_course()
+    table, _ = profile_table(lrt, vst, sheet, columns=["time", "treatment"], padj=0.05, clusters=3)
+    table.to_csv(tmp_path / "clusters.tsv", sep="\t", index=False)
+    lrt.to_csv(tmp_path / "lrt.tsv", sep="\t", index=False)
+    sets = {"RISE": {"description": "", "genes": [f"rise_{i}" for i in range(20)]}}
+    (tmp_path / "sets.json").write_text(json.dumps({"collections": {"c.gmt": sets}}))
+    cluster_over_representation(
+        clusters_table=str(tmp_path / "clusters.tsv"), lrt_table=str(tmp_path / "lrt.tsv"),
+        genesets_json=str(tmp_path / "sets.json"), out=str(tmp_path / "ora.tsv"), min_size=5,
+    )
+    ora = pd.read_csv(tmp_path / "ora.tsv", sep="\t")
+    rise_cluster = table.loc[table["gene_id"] == "rise_0", "cluster"].item()
+    best = ora.sort_values("pvalue").iloc[0]
+    assert best["cluster"] == rise_cluster and best["overlap"] == 20

@@ -42,6 +42,8 @@ CONTRASTS = [c.name for c in STUDY.contrasts]
 LRTS = [t.name for t in STUDY.lrts]
 #: Likelihood-ratio tests whose significant genes are clustered by profile (time courses).
 PROFILED = [t.name for t in STUDY.lrts if t.profiles.enabled]
+#: ... and whose clusters get an over-representation test of the gene sets.
+PROFILED_ORA = [t.name for t in STUDY.lrts if t.profiles.enabled and t.profiles.ora]
 #: MSigDB collections to download: file stem -> config entry.
 MSIGDB = {Path(c.path).name.removesuffix(".gmt"): c for c in STUDY.msigdb}
 

@@ -285,3 +285,25 @@ rule lrt_profiles:
         dpi=config["plots"]["dpi"],
     script:
         "../scripts/lrt_profiles.py"
+
+
+rule lrt_cluster_ora:
+    input:
+        clusters="results/de/lrt/{test}.clusters.tsv",
+        lrt="results/de/lrt/{test}.tsv",
+        genesets="results/gsea/genesets.json",
+    output:
+        table="results/de/lrt/{test}.clusters_ora.tsv",
+    log:
+        "logs/plots/lrt_cluster_ora_{test}.log",
+    conda:
+        "../../envs/gsea.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        min_size=config["gsea"]["min_size"],
+        max_size=config["gsea"]["max_size"],
+    script:
+        "../scripts/lrt_cluster_ora.py"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
 from collections.abc import Mapping
@@ -114,6 +115,15 @@ def check_hypotheses(
         default_threshold=de.get("lfc_threshold", 0.0), default_alternative=de.get("alt_hypothesis", "greaterAbs"),
     )
     check_lrts(sheet, lrts, sheet_file=sheet_file, continuous=continuous, references=references)
+    asked = [t.name for t in lrts if t.profiles.enabled and t.profiles.ora]
+    if asked and importlib.util.find_spec("degsea.gsea.ora") is None:
+        raise InputError(
+            "Over-representation per profile cluster needs degsea's ORA module, which this version lacks.",
+            where=f"config 'lrt: {asked[0]}: profiles: ora'",
+            found="ora: true",
+            allowed="ora: false in this version",
+            hint="Set 'ora: false' (the clusters and their figure are still made), or update degsea.",
+        )
     exact_only = [f"contrast '{c.name}' ({c.kind})" for c in contrasts if c.kind != "levels"]
     exact_only += [f"likelihood-ratio test '{t.name}'" for t in lrts]
     exact_only += ["fit_type 'local'"] if de.get("fit_type") == "local" else []
