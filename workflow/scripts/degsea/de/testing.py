@@ -35,7 +35,7 @@ def _order(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_any_contrast(
-    fitted: Fit, contrast: Contrast, *, settings: DESettings = DESettings(), lfc_threshold: float = 0.0,
+    fitted: Fit, contrast: Contrast, *, settings: DESettings | None = None, lfc_threshold: float = 0.0,
     alt_hypothesis: str = "greaterAbs",
 ) -> pd.DataFrame:
     """Wald-test a contrast of any kind, optionally against a log2 fold-change threshold.
@@ -48,6 +48,7 @@ def test_any_contrast(
         single coefficient with apeglm; other contrasts are left unshrunk), ``lfc_threshold``
         and ``alt_hypothesis``; sorted by p-value then gene ID.
     """
+    settings = settings or DESettings()
     threshold = contrast.lfc_threshold if contrast.lfc_threshold is not None else lfc_threshold
     alternative = contrast.alt_hypothesis or alt_hypothesis
     if contrast.kind == "levels" and threshold == 0 and alternative == "greaterAbs":
@@ -99,7 +100,7 @@ def _shrink_coefficient(fitted: Fit, index: int, *, settings: DESettings) -> tup
     return (stats.LFC[column] / np.log(2)).to_numpy(), (stats.SE / np.log(2)).to_numpy()
 
 
-def likelihood_ratio(fitted: Fit, test: LikelihoodRatioTest, *, settings: DESettings = DESettings()) -> pd.DataFrame:
+def likelihood_ratio(fitted: Fit, test: LikelihoodRatioTest, *, settings: DESettings | None = None) -> pd.DataFrame:
     """DESeq2's ``nbinomLRT`` of ``test.full`` (the fit's design) against ``test.reduced``.
 
     Returns
@@ -114,6 +115,7 @@ def likelihood_ratio(fitted: Fit, test: LikelihoodRatioTest, *, settings: DESett
     from degsea.de.exact.lrt import likelihood_ratio_test, reduced_design  # noqa: PLC0415
     from degsea.de.exact.results import deseq2_results  # noqa: PLC0415
 
+    settings = settings or DESettings()
     dds = fitted.dds
     with single_threaded_blas():
         lrt = likelihood_ratio_test(dds, reduced_design(dds, test.reduced))
