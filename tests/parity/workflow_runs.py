@@ -8,8 +8,8 @@ Used by ``test_workflow_designs_parity.py`` and ``make_validation_table.py``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -25,7 +25,6 @@ LRT_REFERENCE = SHARED / "reference" / "deseq2_lrt"
 SAMPLES = SHARED / "reference" / "deseq2"
 GSE96870 = SHARED / "data" / "mouse_GSE96870" / "GSE96870_counts_cerebellum.csv"
 PASILLA = SHARED / "data" / "pasilla" / "pasilla_gene_counts.tsv"
-WORKFLOW_PARTS = ("Snakefile", "workflow", "config", "envs", "resources/genesets")
 
 #: Issue 13's acceptance thresholds.
 THRESHOLDS = {"padj_jaccard": 0.99, "stat_pearson": 0.9999, "padj_na_match": 0.999, "lfc_pearson": 0.9999}
@@ -80,14 +79,8 @@ def scenarios() -> list[WorkflowScenario]:
 
 
 def run_scenario(scenario: WorkflowScenario, workdir: Path) -> Path:
-    """Copy the workflow to ``workdir``, write the scenario's config, run snakemake for its tables."""
-    for part in WORKFLOW_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, workdir / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            (workdir / part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, workdir / part)
+    """Copy the workflow to ``workdir`` (as the workflow tests do), write the scenario's config, run snakemake."""
+    _workflow_test_helpers().copy_workflow(workdir)
     config = {**scenario.config, "de": {"shrink": False}, "gsea": {"focus_sets": []}}
     path = workdir / "config" / f"{scenario.name}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
@@ -97,6 +90,14 @@ def run_scenario(scenario: WorkflowScenario, workdir: Path) -> Path:
     if done.returncode != 0:
         raise RuntimeError(f"snakemake failed for {scenario.name}:\n{done.stderr[-4000:]}")
     return workdir
+
+
+def _workflow_test_helpers():  # noqa: ANN202 - tests/workflow/conftest.py as a module
+    """The workflow tests' helpers (``copy_workflow``), loaded by path: both test folders have a conftest."""
+    spec = importlib.util.spec_from_file_location("workflow_conftest", REPO_ROOT / "tests" / "workflow" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def agreement(ours: pd.DataFrame, reference: pd.DataFrame, *, alpha: float = 0.1) -> dict[str, float]:
