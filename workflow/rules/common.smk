@@ -40,6 +40,8 @@ except InputError as err:
 
 CONTRASTS = [c.name for c in STUDY.contrasts]
 LRTS = [t.name for t in STUDY.lrts]
+#: What rule deseq2 needs of each likelihood-ratio test (its profile settings do not rerun the fit).
+LRT_DESIGNS = {t.name: {"full": t.full, "reduced": t.reduced, "coefficient": t.coefficient} for t in STUDY.lrts}
 #: Likelihood-ratio tests whose significant genes are clustered by profile (time courses).
 PROFILED = [t.name for t in STUDY.lrts if t.profiles.enabled]
 #: ... and whose clusters get an over-representation test of the gene sets.

@@ -21,7 +21,7 @@ rule deseq2:
         design=config["design"],
         continuous=config["continuous"],
         contrasts=config["contrasts"],
-        lrts=config["lrt"],
+        lrts=LRT_DESIGNS,
         reference_levels=config["reference_levels"],
         settings=config["de"],
     script:

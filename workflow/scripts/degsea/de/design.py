@@ -439,7 +439,7 @@ def _check_full_rank(
             block, group = nested[0]
             hint = (
                 f"'{block}' is nested in '{group}' (each {block} belongs to one {group}). DESeq2's recipe: add a "
-                f"column numbering the {block}s within each {group} (e.g. {block}_n = 1, 2, 3 in every {group}) and "
+                f"column numbering the levels of {block} within each {group} (e.g. {block}_n = 1, 2, 3 in every {group}) and "
                 f"use '~ {group} + {group}:{block}_n + {group}:<condition>' (drop {group}:{block}_n levels that no "
                 f"{group} has); the {group}-specific condition effects are then coefficients."
             )
