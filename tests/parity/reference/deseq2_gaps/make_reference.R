@@ -12,6 +12,9 @@
 # Writes counts.tsv.gz, samples.tsv, and per result <name>.tsv.gz (gene_id baseMean log2FoldChange
 # lfcSE stat pvalue padj), cooks.tsv.gz (per gene: maxCooks and replace of the Wald and the LRT
 # fit, and the Cook's distance of every sample for the Wald fit), sessionInfo.txt.
+# Then (set.seed(7)) 400 genes x 8 samples whose dispersion rises with the mean, so that the
+# parametric trend fails and DESeq2 substitutes its local fit: trend_fallback_counts.tsv.gz,
+# trend_fallback_samples.tsv and trend_fallback.tsv.gz (results(contrast = B vs A) plus dispFit).
 suppressPackageStartupMessages(library(DESeq2))
 out_dir <- dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)))
 write_tsv_gz <- function(df, name) {
@@ -69,6 +72,21 @@ colnames(cooks) <- paste0("cooks_", colnames(cooks))
 write_tsv_gz(data.frame(gene_id = rownames(wald), maxCooks_wald = mcols(wald)$maxCooks, replace_wald = mcols(wald)$replace,
                         maxCooks_lrt = mcols(lrt)$maxCooks, replace_lrt = mcols(lrt)$replace, cooks, check.names = FALSE),
              "cooks.tsv.gz")
+
+set.seed(7)
+fb_group <- factor(rep(c("A", "B"), each = 4))
+fb_mu <- exp(runif(400, log(5), log(5000)))
+fb_cts <- t(sapply(seq_along(fb_mu), function(i) rnbinom(8, mu = fb_mu[i], size = 1 / (0.002 * fb_mu[i]^0.6))))
+rownames(fb_cts) <- sprintf("T%03d", seq_along(fb_mu))
+colnames(fb_cts) <- sprintf("F%d", 1:8)
+con <- gzfile(file.path(out_dir, "trend_fallback_counts.tsv.gz"), "w")
+write.table(data.frame(gene_id = rownames(fb_cts), fb_cts, check.names = FALSE), con, sep = "\t", quote = FALSE, row.names = FALSE)
+close(con)
+write.table(data.frame(sample = colnames(fb_cts), group = as.character(fb_group)), file.path(out_dir, "trend_fallback_samples.tsv"),
+            sep = "\t", quote = FALSE, row.names = FALSE)
+fb <- DESeq(DESeqDataSetFromMatrix(fb_cts, data.frame(group = fb_group, row.names = colnames(fb_cts)), ~ group), quiet = TRUE)
+stopifnot(attr(dispersionFunction(fb), "fitType") == "local")
+write_tsv_gz(cbind(keep(results(fb, contrast = c("group", "B", "A"))), dispFit = mcols(fb)$dispFit), "trend_fallback.tsv.gz")
 writeLines(capture.output(sessionInfo()), file.path(out_dir, "sessionInfo.txt"))
 message(sprintf("replaced (Wald) %d, (LRT) %d; refitted genes now all zero: %d",
                 sum(mcols(wald)$replace, na.rm = TRUE), sum(mcols(lrt)$replace, na.rm = TRUE),

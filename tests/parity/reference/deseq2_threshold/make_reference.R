@@ -11,16 +11,16 @@
 # (baseMean, log2FoldChange and lfcSE are those of the plain Wald test, already in
 # ../shared/reference/deseq2/<stem>.deseq2.tsv.gz). Then DESeq(fitType="local") and
 # DESeq(fitType="mean") and results(contrast=...):
-#   <stem>.<fit>.tsv.gz      gene_id baseMean log2FoldChange lfcSE stat pvalue padj dispFit dispersion
+#   <stem>.<fit>.tsv.gz      gene_id log2FoldChange stat pvalue padj dispFit dispersion
 # meta.tsv: independent-filtering threshold per result, mean dispersion of the mean fit.
-# Values are written with 9 significant digits.
+# Values are written with 7 significant digits.
 suppressPackageStartupMessages(library(DESeq2))
 argv <- commandArgs(trailingOnly = TRUE)
 shared <- if (length(argv)) argv[1] else "../shared"
 out_dir <- dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)))
 write_tsv_gz <- function(df, path) {
   num <- vapply(df, is.numeric, logical(1))
-  df[num] <- lapply(df[num], signif, digits = 9)
+  df[num] <- lapply(df[num], signif, digits = 7)
   con <- gzfile(path, "w")
   write.table(df, con, sep = "\t", quote = FALSE, row.names = FALSE, na = "NA")
   close(con)
@@ -73,8 +73,8 @@ for (run in runs) {
   for (fit in c("local", "mean")) {
     d <- DESeq(dds0, fitType = fit, quiet = TRUE)
     res <- results(d, contrast = run$contrast, alpha = 0.1)
-    write_tsv_gz(data.frame(gene_id = rownames(res), baseMean = res$baseMean, log2FoldChange = res$log2FoldChange,
-                            lfcSE = res$lfcSE, stat = res$stat, pvalue = res$pvalue, padj = res$padj,
+    write_tsv_gz(data.frame(gene_id = rownames(res), log2FoldChange = res$log2FoldChange,
+                            stat = res$stat, pvalue = res$pvalue, padj = res$padj,
                             dispFit = mcols(d)$dispFit, dispersion = mcols(d)$dispersion),
                  file.path(out_dir, paste0(run$stem, ".", fit, ".tsv.gz")))
     extra <- if (fit == "mean") sprintf("\tmeanDisp=%.12g", attr(dispersionFunction(d), "mean")) else ""

@@ -59,6 +59,7 @@ def test_any_contrast(
         return table
     from degsea.de.exact.contrasts import contrast_vector, shrinkage_for  # noqa: PLC0415
     from degsea.de.exact.results import deseq2_results, factor_levels, result_names  # noqa: PLC0415
+    from degsea.de.exact.stats import shrink_coefficient  # noqa: PLC0415
 
     dds = fitted.dds
     spec = contrast.spec()
@@ -76,7 +77,7 @@ def test_any_contrast(
             if contrast.kind == "levels":
                 shrunk, shrunk_se = shrink_level_pair(fitted, contrast, settings=settings)
             else:
-                shrunk, shrunk_se = _shrink_coefficient(fitted, names.index(coefficient), settings=settings)
+                shrunk, shrunk_se = shrink_coefficient(dds, coefficient)
     table = result.copy()
     table.insert(0, "symbol", dds.var["symbol"].to_numpy())
     table["log2FoldChange_shrunk"] = shrunk
@@ -88,20 +89,8 @@ def test_any_contrast(
     return _order(table)
 
 
-def _shrink_coefficient(fitted: Fit, index: int, *, settings: DESettings) -> tuple[np.ndarray, np.ndarray]:
-    """apeglm shrinkage of one coefficient of the fit (DESeq2's ``lfcShrink(coef=, type="apeglm")``)."""
-    dds = fitted.dds
-    vector = np.zeros(dds.obsm["design_matrix"].shape[1])
-    vector[index] = 1.0
-    stats = fitted.stats_class(dds, contrast=vector, alpha=settings.alpha, inference=fitted.inference, quiet=True)
-    column = dds.obsm["design_matrix"].columns[index]
-    stats.run_wald_test()
-    stats.lfc_shrink(coeff=column)
-    return (stats.LFC[column] / np.log(2)).to_numpy(), (stats.SE / np.log(2)).to_numpy()
-
-
 def likelihood_ratio(fitted: Fit, test: LikelihoodRatioTest, *, settings: DESettings | None = None) -> pd.DataFrame:
-    """DESeq2's ``nbinomLRT`` of ``test.full`` (the fit's design) against ``test.reduced``.
+    """DESeq2's ``nbinomLRT`` of ``test.full`` (the fit's design, fitted with ``test="LRT"``) against ``test.reduced``.
 
     Returns
     -------

@@ -28,8 +28,8 @@ def differential_expression(
     """Rule deseq2: fit the design once, test every contrast and likelihood-ratio test, write their tables.
 
     ``tables_out`` lists the contrast tables in the order of ``contrasts``, ``lrt_tables_out``
-    the LRT tables in the order of ``lrts``. An LRT whose full design is not the study's
-    design gets a fit of its own (DESeq2 estimates dispersions with the full design).
+    the LRT tables in the order of ``lrts``. The LRTs of one full design share a fit of their
+    own, DESeq2's ``DESeq(test="LRT")`` (its Cook's distances differ from a Wald fit's).
     """
     import anndata as ad
 
@@ -42,13 +42,13 @@ def differential_expression(
     adata = ad.read_h5ad(counts_h5ad)
     fits = {}
 
-    def fitted_for(formula: str):  # noqa: ANN202
-        if formula not in fits:
-            fits[formula] = fit(
+    def fitted_for(formula: str, test: str = "Wald"):  # noqa: ANN202
+        if (formula, test) not in fits:
+            fits[formula, test] = fit(
                 adata, formula=formula, contrasts=parsed, continuous=continuous, settings=options, threads=threads,
-                counts_file=counts_h5ad, references=reference_levels,
+                counts_file=counts_h5ad, references=reference_levels, test=test,
             )
-        return fits[formula]
+        return fits[formula, test]
 
     main = fitted_for(design)
     for contrast, path in zip(parsed, tables_out, strict=True):
@@ -57,7 +57,7 @@ def differential_expression(
         )
         write_table(table, path)
     for test, path in zip(tests, lrt_tables_out, strict=True):
-        write_table(likelihood_ratio(fitted_for(test.full), test, settings=options), path)
+        write_table(likelihood_ratio(fitted_for(test.full, "LRT"), test, settings=options), path)
     write_table(normalized_counts(main), normalized_out)
     with atomic_path(fitted_out) as tmp:
         fitted_anndata(main).write_h5ad(tmp)

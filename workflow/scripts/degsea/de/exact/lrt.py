@@ -24,6 +24,7 @@ import pandas as pd
 from scipy.special import gammaln
 from scipy.stats import chi2
 
+from degsea.de.exact import seam
 from degsea.de.exact.glm import fit_beta
 from degsea.errors import InputError
 
@@ -108,7 +109,7 @@ def likelihood_ratio_test(dds, reduced_design: pd.DataFrame) -> LRTResult:  # no
         The reduced design is not nested in the full one (its columns are not combinations
         of the full design's) or has as many columns.
     """
-    full = dds.obsm["design_matrix"]
+    full = dds.obsm[seam.DESIGN_MATRIX]
     x_full = full.to_numpy(dtype=float)
     x_red = np.asarray(reduced_design, dtype=float)
     df = x_full.shape[1] - x_red.shape[1]
@@ -124,7 +125,7 @@ def likelihood_ratio_test(dds, reduced_design: pd.DataFrame) -> LRTResult:  # no
     y = np.asarray(dds.X[:, nz], dtype=float).T.copy()
     names = dds.var_names[nz]
     keep = np.ones(len(nz), dtype=bool)
-    refitted = dds.var.get("refitted")
+    refitted = dds.var.get(seam.REFITTED)
     if refitted is not None and bool(refitted.any()):
         replaced = dds.counts_to_refit
         position = pd.Index(names).get_indexer(replaced.var_names)
@@ -132,8 +133,8 @@ def likelihood_ratio_test(dds, reduced_design: pd.DataFrame) -> LRTResult:  # no
     new_zero = getattr(dds, "new_all_zeroes_genes", None)
     if new_zero is not None and len(new_zero):
         keep &= ~pd.Index(names).isin(new_zero)
-    alpha = dds.var["dispersions"].to_numpy(dtype=float)[nz]
-    sf = dds.obs["size_factors"].to_numpy(dtype=float)
+    alpha = dds.var[seam.DISPERSIONS].to_numpy(dtype=float)[nz]
+    sf = dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float)
     threads = max(int(getattr(dds.inference, "n_cpus", 1) or 1), 1)
     stat = np.full(dds.n_vars, np.nan)
     pvalue = np.full(dds.n_vars, np.nan)

@@ -17,18 +17,16 @@ applies DESeq2 1.38's steps in DESeq2's order:
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
-from scipy.stats import f as f_dist
 from scipy.stats import false_discovery_control, norm
 
+from degsea.de.exact import seam
 from degsea.de.exact.contrasts import ContrastSpec, coefficient_names, contrast_vector, zero_count_genes
+from degsea.de.exact.cooks import cooks_outliers
 from degsea.de.exact.lrt import LRTResult
 from degsea.de.exact.threshold import check_threshold, threshold_test
-from degsea.de.exact.glm import RIDGE_NAT
-from degsea.de.exact.glm import cr_matrix as _cr_matrix
+from degsea.de.exact.glm import RIDGE_NAT, cr_matrix
 from degsea.de.exact.rcompat import r_lowess
 from degsea.errors import InputError
 
@@ -49,83 +47,39 @@ def factor_levels(dds) -> dict[str, list[str]]:  # noqa: ANN001
 def result_names(dds) -> list[str]:  # noqa: ANN001
     """DESeq2's ``resultsNames(dds)`` for the dataset's design."""
     levels = factor_levels(dds)
-    return coefficient_names(list(dds.obsm["design_matrix"].columns), reference_levels={k: v[0] for k, v in levels.items()})
+    return coefficient_names(list(dds.obsm[seam.DESIGN_MATRIX].columns), reference_levels={k: v[0] for k, v in levels.items()})
+
+
+def contrast_se(
+    x: np.ndarray, lfc: np.ndarray, size_factors: np.ndarray, dispersions: np.ndarray, vector: np.ndarray, *,
+    min_mu: float, ridge: np.ndarray | None = None,
+) -> np.ndarray:
+    """Standard error (natural-log scale) of a contrast of the coefficients ``lfc`` (genes x p).
+
+    DESeq2's covariance ``(X'WX + ridge)^-1 X'WX (X'WX + ridge)^-1`` with weights from the fitted
+    means clipped at ``min_mu`` (``fitBeta`` / ``getContrast``); the ridge is DESeq2's 1e-6 on
+    the log2 scale unless given. NaN for genes without coefficients (all zero).
+    """
+    p = x.shape[1]
+    ridge = np.eye(p) * RIDGE_NAT if ridge is None else ridge
+    ok = np.isfinite(lfc).all(axis=1) & np.isfinite(dispersions)
+    se = np.full(len(dispersions), np.nan)
+    mu = np.maximum(size_factors[None, :] * np.exp(lfc[ok] @ x.T), min_mu)
+    w = mu / (1.0 + dispersions[ok, None] * mu)
+    m = cr_matrix(w, x)
+    hc = np.linalg.inv(m + ridge) @ np.asarray(vector, dtype=float)
+    se[ok] = np.sqrt(np.maximum(np.einsum("gi,gij,gj->g", hc, m, hc), 0.0))
+    return se
 
 
 def wald_estimates(dds, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
-    """Log2 fold change and its SE of a contrast ``vector`` (weights on the coefficients).
-
-    The covariance is DESeq2's ``(X'WX + ridge)^-1 X'WX (X'WX + ridge)^-1`` with weights from
-    the fitted means clipped at ``min_mu`` (``fitBeta`` / ``getContrast``). NaN for genes
-    without coefficients (all zero).
-    """
-    x = dds.obsm["design_matrix"].to_numpy(dtype=float)
-    lfc = dds.varm["LFC"].to_numpy(dtype=float)
-    sf = dds.obs["size_factors"].to_numpy(dtype=float)
-    disp = dds.var["dispersions"].to_numpy(dtype=float)
-    vector = np.asarray(vector, dtype=float)
-    ok = np.isfinite(lfc).all(axis=1) & np.isfinite(disp)
-    se = np.full(len(disp), np.nan)
-    mu = np.maximum(sf[None, :] * np.exp(lfc[ok] @ x.T), dds.min_mu)
-    w = mu / (1.0 + disp[ok, None] * mu)
-    m = _cr_matrix(w, x)
-    inv = np.linalg.inv(m + np.eye(x.shape[1]) * RIDGE_NAT)
-    hc = inv @ vector
-    se[ok] = np.sqrt(np.maximum(np.einsum("gi,gij,gj->g", hc, m, hc), 0.0))
-    return (lfc @ vector) / np.log(2), se / np.log(2)
-
-
-def n_or_more_in_cell(design: np.ndarray, n: int) -> np.ndarray:
-    """DESeq2's ``nOrMoreInCell``: samples whose design row occurs at least ``n`` times."""
-    _, inverse, counts = np.unique(np.asarray(design, dtype=float), axis=0, return_inverse=True, return_counts=True)
-    return counts[inverse.ravel()] >= n
-
-
-def _design_variables(dds) -> list[str]:  # noqa: ANN001
-    design = getattr(dds, "design", None)
-    if not isinstance(design, str):
-        return []
-    return list(dict.fromkeys(v for v in re.findall(r"[A-Za-z_.][A-Za-z0-9_.]*", design)))
-
-
-def cooks_outliers(dds) -> np.ndarray:  # noqa: ANN001
-    """Genes whose p-values DESeq2's ``results()`` sets to NA for a Cook's distance outlier.
-
-    ``maxCooks`` is the largest Cook's distance over the samples in design cells of 3 or
-    more; after an outlier refit it is taken with the replaceable samples' distances set to
-    0 (every gene), and it is NA for all genes when every sample is replaceable. A gene is
-    an outlier when ``maxCooks`` exceeds the 99 % quantile of F(p, m - p); with a design of
-    one two-level factor, not when 3 or more samples have a count above the outlier's.
-    """
-    x = dds.obsm["design_matrix"].to_numpy(dtype=float)
-    m, p = x.shape
-    none = np.zeros(dds.n_vars, dtype=bool)
-    if "cooks" not in dds.layers or m <= p:
-        return none
-    cooks = np.array(dds.layers["cooks"], dtype=float)
-    refitted = dds.var.get("refitted")
-    if refitted is not None and bool(refitted.any()):
-        replaceable = dds.obs["replaceable"].to_numpy(dtype=bool)
-        if replaceable.all():
-            return none
-        cooks[replaceable, :] = 0.0
-    use = n_or_more_in_cell(x, 3)
-    if not use.any():
-        return none
-    with np.errstate(invalid="ignore"):
-        max_cooks = np.max(cooks[use], axis=0)
-        outlier = max_cooks > f_dist.ppf(0.99, p, m - p)
-    variables = _design_variables(dds)
-    if outlier.any() and len(variables) == 1:
-        column = dds.obs.get(variables[0])
-        if column is not None and isinstance(column.dtype, pd.CategoricalDtype) and len(column.cat.categories) == 2:
-            counts = np.asarray(dds.X, dtype=float)
-            original = np.array(dds.layers["cooks"], dtype=float)
-            for g in np.flatnonzero(outlier):
-                out_count = counts[np.nanargmax(original[:, g]), g]
-                if (counts[:, g] > out_count).sum() >= 3:
-                    outlier[g] = False
-    return outlier
+    """Log2 fold change and its SE (log2 scale) of a contrast ``vector`` on a fitted dataset."""
+    lfc = dds.varm[seam.LFC].to_numpy(dtype=float)
+    se = contrast_se(
+        dds.obsm[seam.DESIGN_MATRIX].to_numpy(dtype=float), lfc, dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float),
+        dds.var[seam.DISPERSIONS].to_numpy(dtype=float), vector, min_mu=dds.min_mu,
+    )
+    return (lfc @ np.asarray(vector, dtype=float)) / np.log(2), se / np.log(2)
 
 
 def independent_filtering(base_mean: np.ndarray, pvalues: np.ndarray, *, alpha: float) -> tuple[np.ndarray, float, float]:
@@ -238,7 +192,7 @@ def deseq2_results(
         stat = lfc / se
     pvalue = 2.0 * norm.sf(np.abs(stat))
     groups = dds.obs[contrast.variable] if contrast.kind == "levels" else None
-    x = dds.obsm["design_matrix"].to_numpy(dtype=float)
+    x = dds.obsm[seam.DESIGN_MATRIX].to_numpy(dtype=float)
     zero = zero_count_genes(np.asarray(dds.X), x, vector, contrast, groups=groups)
     lfc[zero], stat[zero], pvalue[zero] = 0.0, 0.0, 1.0
     if lrt is not None:
@@ -248,9 +202,9 @@ def deseq2_results(
         stat, pvalue = threshold_test(lfc, se, lfc_threshold=lfc_threshold, alt_hypothesis=alt_hypothesis)
     if cooks_filter:
         pvalue[cooks_outliers(dds)] = np.nan
-    base_mean = dds.var["_normed_means"].to_numpy(dtype=float)
-    if "replaced" in dds.var and bool(dds.var["replaced"].any()):
-        now_zero = dds.var["replaced"].to_numpy(dtype=bool) & (base_mean == 0)
+    base_mean = dds.var[seam.NORMED_MEANS].to_numpy(dtype=float)
+    if seam.REPLACED in dds.var and bool(dds.var[seam.REPLACED].any()):
+        now_zero = dds.var[seam.REPLACED].to_numpy(dtype=bool) & (base_mean == 0)
         lfc[now_zero], se[now_zero], stat[now_zero], pvalue[now_zero] = 0.0, 0.0, 0.0, 1.0
     if independent_filter:
         padj, theta, cutoff = independent_filtering(base_mean, pvalue, alpha=alpha)
