@@ -12,6 +12,9 @@ PLOT_GROUPS = {
     "colors": PLOTS["colors"],
     "shape_by": PLOTS["shape_by"],
 }
+#: Dispersion trend of the (blind) VST: stock PyDESeq2 knows parametric and mean; DESeq2's vst()
+#: has its own fitType, "parametric" by default, so 'local' fits take the parametric VST.
+VST_FIT_TYPE = "mean" if config["de"]["fit_type"] == "mean" else "parametric"
 DE_PADJ = PLOTS["padj"] if PLOTS["padj"] is not None else config["de"]["alpha"]
 FOCUS_SETS = list(config["gsea"]["focus_sets"])
 #: Settings of rule lrt_profiles per profiled likelihood-ratio test (config 'lrt: <test>: profiles').
