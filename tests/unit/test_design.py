@@ -285,3 +285,45 @@ def test_model_frame_puts_reference_first_and_keeps_numbers() -> None:
     assert frame["age"].dtype == float
     assert list(frame["age"]) == [1.5, 2.0, 3.0, 4.0]
     assert list(model_frame(sheet, ["condition"])["condition"].cat.categories) == ["a", "b", "c"]
+
+
+# --- contrasts of every kind and likelihood-ratio tests ------------------------------------------------
+
+
+def test_parse_contrasts_of_every_kind() -> None:
+    parsed = parse_contrasts(
+        {
+            "pair": {"variable": "c", "test": "t", "reference": "r", "lfc_threshold": 1},
+            "name": {"coefficient": "c_t_vs_r"},
+            "list": {"numerator": ["a", "b"], "denominator": ["d"], "list_values": [0.5, -0.5]},
+            "vector": {"vector": [0, 1, -1], "alt_hypothesis": "lessAbs", "lfc_threshold": 0.5},
+        }
+    )
+    assert [c.kind for c in parsed] == ["levels", "name", "list", "numeric"]
+    assert parsed[0].lfc_threshold == 1 and parsed[0].describe() == "c: t vs r"
+    assert parsed[1].spec().name == "c_t_vs_r"
+    assert parsed[2].numerator == ("a", "b") and parsed[2].list_values == (0.5, -0.5)
+    assert parsed[2].describe() == "a + b vs d"
+    assert parsed[3].vector == (0.0, 1.0, -1.0) and parsed[3].alt_hypothesis == "lessAbs"
+
+
+def test_lrt_profile_groups_default_to_the_dropped_variables() -> None:
+    from degsea.de.hypotheses import parse_lrts
+
+    (test,) = parse_lrts({"time": {"reduced": "~ treatment", "profiles": {"enabled": True}}}, design="~ treatment * time")
+    assert test.full == "~ treatment * time" and test.profile_groups() == ("time",)
+    (test,) = parse_lrts({"time": {"reduced": "~ 1", "profiles": {"groups": ["time", "treatment"]}}}, design="~ time")
+    assert test.profile_groups() == ("time", "treatment") and not test.profiles.enabled
+
+
+def test_nested_and_identical_lrt_designs() -> None:
+    from degsea.de.hypotheses import check_lrts, parse_lrts
+
+    sheet = make_sheet(["c", "t"] * 4, time=["0", "0", "1", "1", "2", "2", "0", "1"])
+    good = parse_lrts({"a": {"reduced": "~ condition"}, "b": {"reduced": "~ 1"}, "c": {"reduced": "~ condition + time"}},
+                      design="~ condition * time")
+    check_lrts(sheet, good, sheet_file=SHEET_FILE)
+    with pytest.raises(InputError, match="compares a design with itself"):
+        check_lrts(sheet, parse_lrts({"x": {"reduced": "~ time * condition"}}, design="~ condition * time"), sheet_file=SHEET_FILE)
+    with pytest.raises(InputError, match="coefficient the design does not have"):
+        check_lrts(sheet, parse_lrts({"x": {"reduced": "~ 1", "coefficient": "nope"}}, design="~ condition"), sheet_file=SHEET_FILE)
