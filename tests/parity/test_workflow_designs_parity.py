@@ -1,4 +1,4 @@
-"""Likelihood-ratio tests, interaction coefficients and a list contrast against R's DESeq2, through ``snakemake``.
+"""LRTs, interaction coefficients, a list contrast, threshold tests and the local trend against R's DESeq2, through ``snakemake``.
 
 Issue 13's acceptance: padj < 0.1 Jaccard >= 0.99, statistic Pearson r >= 0.9999, padj NA
 pattern identical on >= 99.9 % of genes, log2FC r >= 0.9999 for the Wald contrasts. Where R
@@ -33,8 +33,8 @@ def workflow_run(shared_reference: Path, tmp_path_factory: pytest.TempPathFactor
 
 @pytest.mark.parametrize(("scenario", "table"), CASES, ids=[f"{s}:{Path(t).stem}" for s, t in CASES])
 def test_table_matches_deseq2(workflow_run, scenario: str, table: str) -> None:  # noqa: ANN001
-    reference_name, wald = SCENARIOS[scenario].tables[table]
-    ours, theirs = wr.read_pair(workflow_run(scenario), table, reference_name)
+    reference_name, wald, *suffix = SCENARIOS[scenario].tables[table]
+    ours, theirs = wr.read_pair(workflow_run(scenario), table, reference_name, *suffix)
     f = wr.agreement(ours, theirs)
     t = wr.THRESHOLDS
     assert f["stat_pearson"] >= t["stat_pearson"], f
@@ -45,3 +45,5 @@ def test_table_matches_deseq2(workflow_run, scenario: str, table: str) -> None: 
         assert abs(f["n_called"] - f["n_called_deseq2"]) <= 1 and f["padj_jaccard"] >= 0.5 or f["n_called_deseq2"] == f["n_called"] == 0, f
     if wald:
         assert f["lfc_pearson"] >= t["lfc_pearson"], f
+    if suffix:  # a threshold test: the table says which
+        assert set(ours["lfc_threshold"]) == {1.0} and set(ours["alt_hypothesis"]) == {suffix[0].lstrip("_")}

@@ -25,6 +25,9 @@ LRT_REFERENCE = SHARED / "reference" / "deseq2_lrt"
 SAMPLES = SHARED / "reference" / "deseq2"
 GSE96870 = SHARED / "data" / "mouse_GSE96870" / "GSE96870_counts_cerebellum.csv"
 PASILLA = SHARED / "data" / "pasilla" / "pasilla_gene_counts.tsv"
+#: DESeq2 threshold tests and local / mean trends (made by make_reference.R there).
+THRESHOLD_REFERENCE = Path(__file__).resolve().parent / "reference" / "deseq2_threshold"
+ALTERNATIVES = ("greaterAbs", "lessAbs", "greater", "less")
 
 #: Issue 13's acceptance thresholds.
 THRESHOLDS = {"padj_jaccard": 0.99, "stat_pearson": 0.9999, "padj_na_match": 0.999, "lfc_pearson": 0.9999}
@@ -36,8 +39,10 @@ class WorkflowScenario:
 
     name: str
     config: dict
-    #: our table (path under the run) -> (R table in deseq2_lrt, is a Wald contrast)
-    tables: dict[str, tuple[str, bool]]
+    #: our table (path under the run) -> (R table: a name in deseq2_lrt or a path, is a Wald contrast[, column suffix])
+    tables: dict[str, tuple]
+    #: the config's 'de' section
+    de: dict | None = None
 
 
 def scenarios() -> list[WorkflowScenario]:
@@ -69,6 +74,23 @@ def scenarios() -> list[WorkflowScenario]:
             },
         ),
         WorkflowScenario(
+            "pasilla_threshold",
+            {**pasilla, "design": "~ condition", "contrasts": _threshold_contrasts("condition", "treated", "untreated")},
+            _threshold_tables("pasilla_condition"),
+        ),
+        WorkflowScenario(
+            "gse96870_threshold",
+            {**gse, "design": "~ sex + time", "contrasts": _threshold_contrasts("time", "Day8", "Day0")},
+            _threshold_tables("gse96870_Day8_vs_Day0"),
+        ),
+        WorkflowScenario(
+            "pasilla_local_trend",
+            {**pasilla, "design": "~ condition",
+             "contrasts": {"treated_vs_untreated": {"variable": "condition", "test": "treated", "reference": "untreated"}}},
+            {"results/de/treated_vs_untreated.tsv": (THRESHOLD_REFERENCE / "pasilla_condition.local.tsv.gz", True)},
+            de={"fit_type": "local"},
+        ),
+        WorkflowScenario(
             "pasilla_condition",
             {**pasilla, "design": "~ type + condition",
              "contrasts": {"treated_vs_untreated": {"variable": "condition", "test": "treated", "reference": "untreated"}},
@@ -78,10 +100,24 @@ def scenarios() -> list[WorkflowScenario]:
     ]
 
 
+def _threshold_contrasts(variable: str, test: str, reference: str) -> dict:
+    """One contrast per alternative hypothesis at lfc_threshold 1."""
+    return {
+        f"{test}_vs_{reference}_{alt}": {"variable": variable, "test": test, "reference": reference, "lfc_threshold": 1, "alt_hypothesis": alt}
+        for alt in ALTERNATIVES
+    }
+
+
+def _threshold_tables(stem: str) -> dict:
+    test, reference = ("treated", "untreated") if stem.startswith("pasilla") else ("Day8", "Day0")
+    reference_file = THRESHOLD_REFERENCE / f"{stem}.threshold.tsv.gz"
+    return {f"results/de/{test}_vs_{reference}_{alt}.tsv": (reference_file, False, f"_{alt}") for alt in ALTERNATIVES}
+
+
 def run_scenario(scenario: WorkflowScenario, workdir: Path) -> Path:
     """Copy the workflow to ``workdir`` (as the workflow tests do), write the scenario's config, run snakemake."""
     _workflow_test_helpers().copy_workflow(workdir)
-    config = {**scenario.config, "de": {"shrink": False}, "gsea": {"focus_sets": []}}
+    config = {**scenario.config, "de": {"shrink": False, **(scenario.de or {})}, "gsea": {"focus_sets": []}}
     path = workdir / "config" / f"{scenario.name}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     command = [sys.executable, "-m", "snakemake", "--cores", "2", "--quiet", "rules", "--configfile", str(path), "--", *scenario.tables]
@@ -115,20 +151,23 @@ def agreement(ours: pd.DataFrame, reference: pd.DataFrame, *, alpha: float = 0.1
         "padj_jaccard": len(called & theirs) / len(union) if union else 1.0,
         "stat_pearson": pearson("stat"),
         "padj_na_match": float((o["padj"].isna() == reference["padj"].isna()).mean()),
-        "lfc_pearson": pearson("log2FoldChange"),
+        "lfc_pearson": pearson("log2FoldChange") if "log2FoldChange" in reference else float("nan"),
         "n_called": len(called),
         "n_called_deseq2": len(theirs),
     }
 
 
-def read_pair(run: Path, ours: str, reference: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Our table and R's, both indexed by gene ID."""
+def read_pair(run: Path, ours: str, reference: str | Path, suffix: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Our table and R's, both indexed by gene ID; ``suffix`` picks R's columns (``stat_lessAbs`` -> ``stat``)."""
     mine = pd.read_csv(run / ours, sep="\t", index_col="gene_id")
     theirs = pd.read_csv(LRT_REFERENCE / reference, sep="\t", index_col="gene_id")
+    if suffix:
+        theirs = theirs[[c for c in theirs.columns if c.endswith(suffix)]]
+        theirs.columns = [c.removesuffix(suffix) for c in theirs.columns]
     return mine, theirs
 
 
-SECTION_HEADER = "## LRT, interactions and list contrasts through `snakemake` vs DESeq2"
+SECTION_HEADER = "## LRT, interactions, list contrasts, threshold tests and the local trend through `snakemake` vs DESeq2"
 
 
 def section_lines(workdir: Path) -> list[str]:
@@ -138,7 +177,8 @@ def section_lines(workdir: Path) -> list[str]:
         "",
         "Each scenario is a config run with the real `snakemake --cores 2` command (`tests/parity/workflow_runs.py`, "
         "tested in `tests/parity/test_workflow_designs_parity.py`); references: `../shared/reference/deseq2_lrt` "
-        "(DESeq2 1.38.3, `scripts/deseq2_lrt_ref.R`). Thresholds (issue 13): padj < 0.1 Jaccard >= 0.99, statistic "
+        "(DESeq2 1.38.3, `scripts/deseq2_lrt_ref.R`) and `tests/parity/reference/deseq2_threshold` (threshold tests "
+        "at lfcThreshold 1 and the local trend, made by the `make_reference.R` there). Thresholds (issue 13): padj < 0.1 Jaccard >= 0.99, statistic "
         "r >= 0.9999, padj NA pattern identical on >= 99.9 % of genes, log2FC r >= 0.9999 for Wald contrasts (for an "
         "LRT the log2FC is that of the last coefficient, shown for information). Where DESeq2 calls fewer than 10 "
         "genes the Jaccard of so few is not judged (the reference README says so).",
@@ -148,8 +188,8 @@ def section_lines(workdir: Path) -> list[str]:
     ]
     for scenario in scenarios():
         run = run_scenario(scenario, workdir / scenario.name)
-        for table, (reference, wald) in scenario.tables.items():
-            ours, theirs = read_pair(run, table, reference)
+        for table, (reference, wald, *suffix) in scenario.tables.items():
+            ours, theirs = read_pair(run, table, reference, *suffix)
             f = agreement(ours, theirs)
             ok = (
                 f["stat_pearson"] >= THRESHOLDS["stat_pearson"]
@@ -158,11 +198,17 @@ def section_lines(workdir: Path) -> list[str]:
                 and (not wald or f["lfc_pearson"] >= THRESHOLDS["lfc_pearson"])
             )
             lines.append(
-                f"| {scenario.name} | `{table.removeprefix('results/')}` | {'Wald' if wald else 'LRT'} | "
+                f"| {scenario.name} | `{table.removeprefix('results/')}` | {_kind(table, wald, suffix)} | "
                 f"{f['n_called_deseq2']} | {f['n_called']} | {f['padj_jaccard']:.4f} | {f['stat_pearson']:.6f} | "
                 f"{100 * f['padj_na_match']:.2f} % | {f['lfc_pearson']:.6f} | {'yes' if ok else '**no**'} |"
             )
     return lines
+
+
+def _kind(table: str, wald: bool, suffix: list) -> str:
+    if suffix:
+        return f"Wald, lfcThreshold 1, {suffix[0].lstrip('_')}"
+    return "Wald" if wald else ("LRT" if "/lrt/" in table else "Wald")
 
 
 def replace_section(path: Path, lines: list[str]) -> None:
