@@ -214,7 +214,7 @@ def _kind(table: str, wald: bool, suffix: list) -> str:
 def replace_section(path: Path, lines: list[str]) -> None:
     """Put ``lines`` into ``path`` in place of the old section of the same header (appended when absent)."""
     text = path.read_text().splitlines()
-    start = next((i for i, line in enumerate(text) if line == SECTION_HEADER), None)
+    start = next((i for i, line in enumerate(text) if line.startswith("## LRT, interactions")), None)
     if start is None:
         path.write_text("\n".join([*text, "", *lines]) + "\n")
         return

@@ -42,6 +42,7 @@ rule report_front_page:
         de_counts="results/summary/de_counts.tsv",
         gsea_summary="results/gsea/summary.tsv",
         h5ad="results/counts.h5ad",
+        lrt_tables=expand("results/de/lrt/{test}.tsv", test=LRTS),
     output:
         rst=FRONT_PAGE,
     log:

@@ -11,5 +11,6 @@ with rule_logging(snakemake.log[0], rule="report_front_page"):
         counts_h5ad=snakemake.input.h5ad,
         color_by=snakemake.params.color_by,
         fdr=snakemake.params.fdr,
+        lrt_tables=list(snakemake.input.lrt_tables),
         out=snakemake.output.rst,
     )

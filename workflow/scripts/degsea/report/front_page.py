@@ -51,6 +51,7 @@ def front_page(
     record: Mapping[str, Any],
     color_by: str,
     fdr_threshold: float = 0.05,
+    lrt_tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> str:
     """The report's front page: design, samples, contrasts, DE genes, top focus sets, software, config, inputs.
 
@@ -68,6 +69,8 @@ def front_page(
         The provenance record (:func:`degsea.provenance.provenance`).
     color_by
         The grouping variable whose levels are counted.
+    lrt_tables
+        Likelihood-ratio test name -> its table (``results/de/lrt/<name>.tsv``).
     fdr_threshold
         FDR below which a focus set counts as enriched.
 
@@ -112,6 +115,16 @@ def front_page(
     padj, lfc = float(de_counts["padj_threshold"].iloc[0]), float(de_counts["lfc_threshold"].iloc[0])
     rule = f"padj < {padj:g}" + (f" and \\|log2FC\\| ≥ {lfc:g}" if lfc > 0 else "")
     parts.append(_list_table(["contrast", "compares", "genes with padj", f"DE ({rule})", "up", "down"], rows))
+    if lrt_tables:
+        alpha = float(config["de"]["alpha"])
+        parts += ["", "Likelihood-ratio tests", "-" * 22, ""]
+        lrt_rows = [
+            [_plain(name), _plain(f"{spec.get('full') or config['design']} vs {spec['reduced']}"), int(table["df"].iloc[0]) if len(table) else "",
+             f"{int(table['padj'].notna().sum()):,}", f"{int((table['padj'] < alpha).sum()):,}"]
+            for name, spec in config["lrt"].items()
+            if (table := lrt_tables.get(name)) is not None
+        ]
+        parts.append(_list_table(["test", "full vs reduced design", "df", "genes with padj", f"padj < {alpha:g}"], lrt_rows))
     focus = list(config["gsea"]["focus_sets"])
     parts += ["", "Top enriched focus sets", "-" * 23, ""]
     summary = gsea_summary.set_index("set")

@@ -24,9 +24,13 @@ def write_provenance(*, inputs: Mapping[str, Sequence[str]], config: Mapping[str
 
 
 def report_front_page(
-    *, provenance_json: str, de_counts: str, gsea_summary: str, counts_h5ad: str, color_by: str, out: str, fdr: float = 0.05
+    *, provenance_json: str, de_counts: str, gsea_summary: str, counts_h5ad: str, color_by: str, out: str, fdr: float = 0.05,
+    lrt_tables: Sequence[str] = (),
 ) -> None:
-    """Rule report_front_page: the report's front page (reStructuredText) from the run's results."""
+    """Rule report_front_page: the report's front page (reStructuredText) from the run's results.
+
+    ``lrt_tables``: the likelihood-ratio test tables (``results/de/lrt/<name>.tsv``; the name is the file stem).
+    """
     import json
 
     from degsea.report.front_page import front_page
@@ -40,6 +44,7 @@ def report_front_page(
         record=record,
         color_by=color_by,
         fdr_threshold=fdr,
+        lrt_tables={Path(p).name.removesuffix(".tsv"): pd.read_csv(p, sep="\t") for p in lrt_tables},
     )
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8")
