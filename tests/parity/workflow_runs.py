@@ -200,9 +200,13 @@ def section_lines(workdir: Path) -> list[str]:
             lines.append(
                 f"| {scenario.name} | `{table.removeprefix('results/')}` | {_kind(table, wald, suffix)} | "
                 f"{f['n_called_deseq2']} | {f['n_called']} | {f['padj_jaccard']:.4f} | {f['stat_pearson']:.6f} | "
-                f"{100 * f['padj_na_match']:.2f} % | {f['lfc_pearson']:.6f} | {'yes' if ok else '**no**'} |"
+                f"{100 * f['padj_na_match']:.2f} % | {_number(f['lfc_pearson'])} | {'yes' if ok else '**no**'} |"
             )
     return lines
+
+
+def _number(value: float) -> str:
+    return "—" if np.isnan(value) else f"{value:.6f}"
 
 
 def _kind(table: str, wald: bool, suffix: list) -> str:
