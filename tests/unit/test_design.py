@@ -314,6 +314,8 @@ def test_lrt_profile_groups_default_to_the_dropped_variables() -> None:
     assert test.full == "~ treatment * time" and test.profile_groups() == ("time",)
     (test,) = parse_lrts({"time": {"reduced": "~ 1", "profiles": {"groups": ["time", "treatment"]}}}, design="~ time")
     assert test.profile_groups() == ("time", "treatment") and not test.profiles.enabled
+    (test,) = parse_lrts({"x": {"reduced": "~ treatment + time"}}, design="~ treatment * time")
+    assert test.profile_groups() == ("treatment", "time")
 
 
 def test_nested_and_identical_lrt_designs() -> None:

@@ -43,11 +43,17 @@ class LikelihoodRatioTest:
     profiles: Profiles = field(default_factory=Profiles)
 
     def profile_groups(self) -> tuple[str, ...]:
-        """Sheet columns whose level combinations are the profile's points: configured, else the variables the test drops."""
+        """Sheet columns whose level combinations are the profile's points.
+
+        The configured ones; else the variables the reduced design drops (``time`` for
+        ``~ treatment + time`` vs ``~ treatment``); else, when it drops only an interaction,
+        all variables of the full design.
+        """
         if self.profiles.groups:
             return self.profiles.groups
-        dropped = [v for v in design_variables(self.full) if v not in design_variables(self.reduced, intercept_only=True)]
-        return tuple(dropped)
+        full = design_variables(self.full)
+        dropped = [v for v in full if v not in design_variables(self.reduced, intercept_only=True)]
+        return tuple(dropped or full)
 
 
 def parse_lrts(tests: Mapping[str, Mapping[str, Any]] | None, *, design: str, source: str = "config 'lrt'") -> list[LikelihoodRatioTest]:
