@@ -18,7 +18,7 @@ from degsea.errors import InputError  # noqa: E402
 from degsea.study import check_study  # noqa: E402
 from degsea.resources import job_resource, study_size  # noqa: E402
 
-#: Where rule simulate_demo writes each experiment of the embedded demo (config 'demo: experiment').
+#: Where simulate_demo writes each experiment of the embedded demo, by config 'demo.experiment'.
 DEMO_DIRS = {"tumour_response": "resources/demo", "host_treatment": "resources/demo_rag1"}
 DEMO_DIR = DEMO_DIRS.get((config.get("demo") or {}).get("experiment", "tumour_response"), "resources/demo")
 DEMO_COUNTS = f"{DEMO_DIR}/counts.tsv.gz"
@@ -40,7 +40,7 @@ except InputError as err:
 
 CONTRASTS = [c.name for c in STUDY.contrasts]
 LRTS = [t.name for t in STUDY.lrts]
-#: What rule deseq2 needs of each likelihood-ratio test (its profile settings do not rerun the fit).
+#: What the deseq2 job needs of each likelihood-ratio test (its profile settings do not rerun the fit).
 LRT_DESIGNS = {t.name: {"full": t.full, "reduced": t.reduced, "coefficient": t.coefficient} for t in STUDY.lrts}
 #: Likelihood-ratio tests whose significant genes are clustered by profile (time courses).
 PROFILED = [t.name for t in STUDY.lrts if t.profiles.enabled]

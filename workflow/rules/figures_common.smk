@@ -17,7 +17,7 @@ PLOT_GROUPS = {
 VST_FIT_TYPE = "mean" if config["de"]["fit_type"] == "mean" else "parametric"
 DE_PADJ = PLOTS["padj"] if PLOTS["padj"] is not None else config["de"]["alpha"]
 FOCUS_SETS = list(config["gsea"]["focus_sets"])
-#: Settings of rule lrt_profiles per profiled likelihood-ratio test (config 'lrt: <test>: profiles').
+#: Settings of the lrt_profiles job per profiled likelihood-ratio test, from config 'lrt.<test>.profiles'.
 LRT_PROFILES = {
     t.name: {
         "columns": list(t.profile_groups()),
