@@ -13,5 +13,7 @@ import :mod:`degsea.plots`.
 - :mod:`~degsea.steps.figures_qc`: ``sample_qc``
 - :mod:`~degsea.steps.figures_de`: ``de_figures``, ``de_overlap``
 - :mod:`~degsea.steps.figures_gsea`: ``gsea_figures``, ``gsea_overview``, ``gene_set_scores``
+- :mod:`~degsea.steps.figures_profiles`: ``lrt_profiles``
+- :mod:`~degsea.steps.profiles_ora`: ``cluster_over_representation``
 - :mod:`~degsea.steps.report`: ``write_provenance``, ``report_front_page``
 """
