@@ -55,7 +55,7 @@ def _cell(text: str) -> str:
 
 def _default(spec: Mapping[str, Any]) -> str:
     if "default" not in spec:
-        return "(required)"
+        return "(optional)" if str(spec.get("description", "")).startswith("Optional.") else "(required)"
     value = spec["default"]
     if isinstance(value, bool) or value is None:
         return f"`{json.dumps(value)}`"

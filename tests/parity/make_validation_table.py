@@ -275,6 +275,11 @@ def main(argv: list[str] | None = None) -> None:
         "--gsea-only", action="store_true",
         help="recompute the GSEA section only and put it into the existing output file (the rest is kept)",
     )
+    parser.add_argument("--skip-workflow-designs", action="store_true", help="leave out the snakemake LRT/interaction section")
+    parser.add_argument(
+        "--workflow-designs-only", action="store_true",
+        help="run the LRT / interaction / list-contrast scenarios through snakemake and replace their section only",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     warnings.filterwarnings("ignore")
@@ -282,6 +287,14 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"{parity.SHARED_REFERENCE} is absent")
     if args.gsea_only:
         replace_gsea_section(Path(args.output))
+        return
+    if args.workflow_designs_only:
+        import tempfile
+
+        import workflow_runs
+
+        with tempfile.TemporaryDirectory() as tmp:
+            workflow_runs.replace_section(Path(args.output), workflow_runs.section_lines(Path(tmp)))
         return
 
     scenarios = {s.name: s for s in parity.real_scenarios() + parity.simulated_scenarios()}
@@ -362,6 +375,13 @@ def main(argv: list[str] | None = None) -> None:
         lines += ["", "## Corrected deviations and the figures they move", ""] + ablation_section(scenarios, exact_rows)
     lines += ["", "## Run times (this machine, 2 threads)", "", "| scenario | engine | seconds (fit + all contrasts) |", "|---|---|---:|"]
     lines += [f"| {name} | {engine} | {seconds:.1f} |" for name, engine, seconds in timings]
+    if not args.skip_workflow_designs:
+        import tempfile
+
+        import workflow_runs
+
+        with tempfile.TemporaryDirectory() as tmp:
+            lines += ["", *workflow_runs.section_lines(Path(tmp))]
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text("\n".join(lines) + "\n")
     log.info("wrote %s", args.output)

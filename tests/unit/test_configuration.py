@@ -78,6 +78,8 @@ def test_fill_defaults_nested_keeps_given_values(schema: dict[str, Any]) -> None
         "independent_filter": True,
         "shrink": True,
         "engine": "deseq2_exact",
+        "lfc_threshold": 0,
+        "alt_hypothesis": "greaterAbs",
     }
 
 
@@ -121,7 +123,7 @@ def test_unknown_top_level_key(schema: dict[str, Any]) -> None:
     assert f"file: {SOURCE}" in message
     assert "where: top level of the config" in message
     assert "found: 'sampels'" in message
-    assert "allowed: continuous, contrasts, counts, de, demo, design, gsea, plots, samples" in message
+    assert "allowed: continuous, contrasts, counts, de, demo, design, gsea, lrt, plots, reference_levels, samples" in message
 
 
 def test_unknown_nested_key(schema: dict[str, Any]) -> None:
@@ -140,13 +142,14 @@ def test_unknown_key_in_a_contrast(schema: dict[str, Any]) -> None:
         validate({"contrasts": contrasts}, schema)
 
 
-def test_missing_required_key_in_a_contrast(schema: dict[str, Any]) -> None:
+def test_missing_required_key_in_a_likelihood_ratio_test(schema: dict[str, Any]) -> None:
+    # A contrast's keys depend on its kind (checked by degsea.de.design.parse_contrasts); an LRT needs 'reduced'.
     with pytest.raises(InputError, match="lacks a required key") as info:
-        validate({"contrasts": {"b_vs_a": {"variable": "g", "test": "b"}}}, schema)
+        validate({"lrt": {"time": {"full": "~ sex + time"}}}, schema)
     message = str(info.value)
     assert f"file: {SOURCE}" in message
-    assert "where: config 'contrasts: b_vs_a'" in message
-    assert "'reference' is a required property" in message
+    assert "where: config 'lrt: time'" in message
+    assert "'reduced' is a required property" in message
 
 
 def test_wrong_type(schema: dict[str, Any]) -> None:

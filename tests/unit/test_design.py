@@ -54,7 +54,6 @@ def test_design_variables(formula: str, variables: list[str]) -> None:
         "~ a + __import__('os').system('true')",
         "~ C(a)",
         "~ np.log(a)",
-        "~ a * b",
         "~ 0 + a",
         "~ a - 1",
         "~ a-b",
@@ -141,7 +140,7 @@ def test_min_replicates_is_respected() -> None:
 
 def test_bad_formula_in_check_design() -> None:
     with pytest.raises(InputError, match="cannot be read"):
-        check(BALANCED, "~ condition * batch")
+        check(BALANCED, "~ condition - batch")
 
 
 def test_design_variable_missing_from_sheet() -> None:
@@ -227,7 +226,30 @@ def test_confounded_batch_is_not_full_rank() -> None:
     message = str(info.value)
     assert f"file: {SHEET_FILE}" in message
     assert "where: config 'design': '~ batch + condition'" in message
-    assert "found: 3 coefficients (Intercept, batch[T.B], condition[T.t]) but rank 2" in message
+    assert "found: 3 coefficients but rank 2; linear combinations of each other: {batch_B_vs_A, condition_t_vs_c}" in message
+    assert "batch that coincides with a condition" in message
+
+
+def test_interaction_written_with_star() -> None:
+    assert design_variables("~ a * b") == ["a", "b"]
+    sheet = make_sheet(["c", "c", "t", "t", "c", "c", "t", "t"], host=["w", "w", "w", "w", "k", "k", "k", "k"])
+    check(sheet, "~ host * condition")
+
+
+def test_paired_design_is_accepted() -> None:
+    sheet = make_sheet(["c", "t"] * 4, mouse=["m1", "m1", "m2", "m2", "m3", "m3", "m4", "m4"])
+    check(sheet, "~ mouse + condition")
+
+
+def test_nested_block_points_to_deseq2_recipe() -> None:
+    sheet = make_sheet(["c", "c", "c", "c", "t", "t", "t", "t"], host=["w", "w", "k", "k", "w", "w", "k", "k"],
+                       mouse=["m1", "m2", "m3", "m4", "m1", "m2", "m3", "m4"])
+    with pytest.raises(InputError, match="not full rank") as info:
+        check(sheet, "~ host + mouse + condition")
+    message = str(info.value)
+    assert "{Intercept, host_w_vs_k, mouse_m3_vs_m1, mouse_m4_vs_m1}" in message
+    assert "'mouse' is nested in 'host'" in message
+    assert "mouse_n = 1, 2, 3 in every host" in message
 
 
 def test_empty_level_combination_in_interaction_is_not_full_rank() -> None:
@@ -263,3 +285,47 @@ def test_model_frame_puts_reference_first_and_keeps_numbers() -> None:
     assert frame["age"].dtype == float
     assert list(frame["age"]) == [1.5, 2.0, 3.0, 4.0]
     assert list(model_frame(sheet, ["condition"])["condition"].cat.categories) == ["a", "b", "c"]
+
+
+# --- contrasts of every kind and likelihood-ratio tests ------------------------------------------------
+
+
+def test_parse_contrasts_of_every_kind() -> None:
+    parsed = parse_contrasts(
+        {
+            "pair": {"variable": "c", "test": "t", "reference": "r", "lfc_threshold": 1},
+            "name": {"coefficient": "c_t_vs_r"},
+            "list": {"numerator": ["a", "b"], "denominator": ["d"], "list_values": [0.5, -0.5]},
+            "vector": {"vector": [0, 1, -1], "alt_hypothesis": "lessAbs", "lfc_threshold": 0.5},
+        }
+    )
+    assert [c.kind for c in parsed] == ["levels", "name", "list", "numeric"]
+    assert parsed[0].lfc_threshold == 1 and parsed[0].describe() == "c: t vs r"
+    assert parsed[1].spec().name == "c_t_vs_r"
+    assert parsed[2].numerator == ("a", "b") and parsed[2].list_values == (0.5, -0.5)
+    assert parsed[2].describe() == "a + b vs d"
+    assert parsed[3].vector == (0.0, 1.0, -1.0) and parsed[3].alt_hypothesis == "lessAbs"
+
+
+def test_lrt_profile_groups_default_to_the_dropped_variables() -> None:
+    from degsea.de.hypotheses import parse_lrts
+
+    (test,) = parse_lrts({"time": {"reduced": "~ treatment", "profiles": {"enabled": True}}}, design="~ treatment * time")
+    assert test.full == "~ treatment * time" and test.profile_groups() == ("time",)
+    (test,) = parse_lrts({"time": {"reduced": "~ 1", "profiles": {"groups": ["time", "treatment"]}}}, design="~ time")
+    assert test.profile_groups() == ("time", "treatment") and not test.profiles.enabled
+    (test,) = parse_lrts({"x": {"reduced": "~ treatment + time"}}, design="~ treatment * time")
+    assert test.profile_groups() == ("treatment", "time")
+
+
+def test_nested_and_identical_lrt_designs() -> None:
+    from degsea.de.hypotheses import check_lrts, parse_lrts
+
+    sheet = make_sheet(["c", "t"] * 4, time=["0", "0", "1", "1", "2", "2", "0", "1"])
+    good = parse_lrts({"a": {"reduced": "~ condition"}, "b": {"reduced": "~ 1"}, "c": {"reduced": "~ condition + time"}},
+                      design="~ condition * time")
+    check_lrts(sheet, good, sheet_file=SHEET_FILE)
+    with pytest.raises(InputError, match="compares a design with itself"):
+        check_lrts(sheet, parse_lrts({"x": {"reduced": "~ time * condition"}}, design="~ condition * time"), sheet_file=SHEET_FILE)
+    with pytest.raises(InputError, match="coefficient the design does not have"):
+        check_lrts(sheet, parse_lrts({"x": {"reduced": "~ 1", "coefficient": "nope"}}, design="~ condition"), sheet_file=SHEET_FILE)

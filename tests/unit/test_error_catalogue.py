@@ -494,9 +494,9 @@ def _(study: Study) -> None:
     study.config["design"] = "~ genotype + condition"
 
 
-@case("design: a formula with '*'", esc("The design formula cannot be read."), esc("found: '~ batch * condition'"))
+@case("design: a formula with '-'", esc("The design formula cannot be read."), esc("found: '~ condition - batch'"))
 def _(study: Study) -> None:
-    study.config["design"] = "~ batch * condition"
+    study.config["design"] = "~ condition - batch"
 
 
 @case("design: an empty level", esc("A design variable has empty values."), esc("where: column 'condition'"), esc("'t2'"))
@@ -527,7 +527,7 @@ def _(study: Study) -> None:
     study.config["de"] = {"fit_type": "loess"}
 
 
-@case("config: a contrast without reference", esc("The config lacks a required key."), esc("where: config 'contrasts: treated_vs_ctrl'"), "reference")
+@case("config: a contrast without reference", esc("Contrast 'treated_vs_ctrl' lacks a key of a level pair."), esc("where: config 'contrasts: treated_vs_ctrl'"), esc("found: no 'reference'"))
 def _(study: Study) -> None:
     del study.config["contrasts"]["treated_vs_ctrl"]["reference"]
 
@@ -737,6 +737,56 @@ def _(study: Study) -> None:
 def _(study: Study) -> None:
     study.sheet(sheet_text([[s, c, b] for s, c, b in zip(SAMPLES, CONDITION, ["x", "x", "y", "x", "x", "x"])]))
     study.config["design"] = "~ batch + condition + batch:condition"
+
+
+@case(
+    "design: blocks nested in groups (mouse within condition)",
+    esc("The design is not full rank: some of its terms cannot be told apart."),
+    esc("linear combinations of each other: {condition_treated_vs_ctrl, mouse_mc_vs_ma, mouse_md_vs_ma}"),
+    esc("'mouse' is nested in 'condition'"),
+    "within each condition",
+)
+def _(study: Study) -> None:
+    mice = ["ma", "ma", "mb", "mc", "mc", "md"]
+    study.sheet(sheet_text([[s, c, m] for s, c, m in zip(SAMPLES, CONDITION, mice)], header="sample\tcondition\tmouse"))
+    study.config["design"] = "~ condition + mouse"
+
+
+@case("contrast: an unknown coefficient name", esc("A contrast names a coefficient the design does not have."), esc("found: 'condition_treated_vs_control'"), esc("allowed: Intercept, condition_treated_vs_ctrl"))
+def _(study: Study) -> None:
+    study.config["contrasts"] = {"treated": {"coefficient": "condition_treated_vs_control"}}
+
+
+@case("contrast: a numeric vector of the wrong length", esc("A numeric contrast has the wrong length."), esc("found: 3 values"), esc("2 values, one per coefficient: Intercept, condition_treated_vs_ctrl"))
+def _(study: Study) -> None:
+    study.config["contrasts"] = {"treated": {"vector": [0, 1, 0]}}
+
+
+@case("contrast: keys of two kinds", esc("Contrast 'treated_vs_ctrl' is not one kind of contrast."), esc("found: keys coefficient, reference, test, variable"))
+def _(study: Study) -> None:
+    study.config["contrasts"]["treated_vs_ctrl"]["coefficient"] = "condition_treated_vs_ctrl"
+
+
+@case("lrt: reduced design not nested in the full one", esc("Likelihood-ratio test 'cells': the reduced design is not nested in the full design."), esc("where: config 'lrt: cells': full '~ batch + condition', reduced '~ batch:condition'"))
+def _(study: Study) -> None:
+    study.config["design"] = "~ batch + condition"
+    study.config["lrt"] = {"cells": {"reduced": "~ batch:condition"}}
+
+
+@case("lrt: reduced design with a variable the full one lacks", esc("Likelihood-ratio test 'batch': the reduced design uses a variable the full design does not."), "found: batch")
+def _(study: Study) -> None:
+    study.config["lrt"] = {"batch": {"reduced": "~ batch"}}
+
+
+@case("lrt: the same design twice", esc("Likelihood-ratio test 'same' compares a design with itself."), esc("full '~ condition', reduced '~condition'"))
+def _(study: Study) -> None:
+    study.config["lrt"] = {"same": {"reduced": "~condition"}}
+
+
+@case("lrt: with the stock PyDESeq2 engine", esc("This test needs the DESeq2-exact engine."), esc("found: engine 'pydeseq2' with likelihood-ratio test 'condition'"))
+def _(study: Study) -> None:
+    study.config["lrt"] = {"condition": {"reduced": "~ 1"}}
+    study.config["de"] = {"engine": "pydeseq2"}
 
 
 @case("design: no '~'", esc("The design formula cannot be read."), esc("found: 'condition'"))

@@ -85,12 +85,40 @@ def test_ora_section_with_and_without_de_genes() -> None:
     }
     counts = pd.DataFrame([{"contrast": c, "genes": 10, "tested": 9, "with_padj": 8, "significant": 2, "up": 1, "down": 1,
                             "padj_threshold": 0.1, "lfc_threshold": 0.0} for c in config["contrasts"]])
-    record = {"versions": {"gseapy": "1.3.1"}, "inputs": {"counts": [{"path": "c.tsv", "sha256": "ab" * 32, "bytes": 1}]}, "seeds": {}, "config": config}
     hit = pd.DataFrame([["HALLMARK_X_Y", "x.gmt", "up", 20, 5, 30, 9000, 0.07, 75.0, 1e-9, 2e-8, "A;B", "HALLMARK_X_Y", True, 1]],
                        columns=[*COLUMNS, "group", "representative", "group_size"])
-    text = front_page(sheet=sheet, config=config, de_counts=counts, gsea_summary=pd.DataFrame({"set": []}), record=record,
-                      color_by="group", ora_tables={"b_vs_a": hit, "a_vs_b": pd.DataFrame(columns=COLUMNS)})
+    text = front_page(sheet=sheet, config=config, de_counts=counts, gsea_summary=pd.DataFrame({"set": []}),
+                      versions={"gseapy": "1.3.1"}, inputs={"counts": [{"path": "c.tsv", "sha256": "ab" * 32, "bytes": 1}]},
+                      color_by="group", fdr_method="padj", fdr_floor=1e-10, ora_tables={"b_vs_a": hit, "a_vs_b": pd.DataFrame(columns=COLUMNS)})
     html = publish_parts(text.replace("{% raw %}", "").replace("{% endraw %}", ""), writer_name="html")["body"]
     assert "system-message" not in html
     assert "X Y (5/20, padj 2e-08)" in html and "<td>9,000</td>" in html
     assert "no DE genes: not tested" in html and "universe: the genes tested in the contrast" in html
+
+
+def test_contrasts_of_every_kind_and_lrts_on_the_front_page() -> None:
+    sheet = pd.DataFrame({"host": ["WT", "WT", "KO", "KO"] * 2, "drug": ["veh"] * 4 + ["azd"] * 4}, index=[f"s{i}" for i in range(8)])
+    config = {
+        "design": "~ host * drug",
+        "contrasts": {
+            "in_wt": {"coefficient": "drug_azd_vs_veh"},
+            "in_ko": {"numerator": ["drug_azd_vs_veh", "hostKO.drugazd"]},
+            "wt_minus_ko": {"vector": [0, 0, 0, -1]},
+        },
+        "lrt": {"interaction": {"full": None, "reduced": "~ host + drug"}},
+        "de": {"alpha": 0.05, "fit_type": "parametric", "cooks_filter": True, "independent_filter": True},
+        "gsea": {"rank_by": "stat", "permutations": 100, "seed": 1, "min_size": 15, "max_size": 500,
+                 "genesets": ["sets.gmt"], "focus_sets": []},
+    }
+    counts = pd.DataFrame([{"contrast": c, "genes": 10, "tested": 9, "with_padj": 8, "significant": 2, "up": 1, "down": 1,
+                            "padj_threshold": 0.05, "lfc_threshold": 0.0} for c in config["contrasts"]])
+    lrt = pd.DataFrame({"padj": [0.01, 0.2, None], "df": [1, 1, 1]})
+    inputs = {"counts": [{"path": "counts.tsv", "sha256": "ab" * 32, "bytes": 1}]}
+    text = front_page(sheet=sheet, config=config, de_counts=counts, gsea_summary=pd.DataFrame({"set": []}),
+                      versions={"pydeseq2": "0.5.4"}, inputs=inputs, color_by="host", fdr_method="padj", fdr_floor=1e-10,
+                      lrt_tables={"interaction": lrt})
+    html = publish_parts(text.replace("{% raw %}", "").replace("{% endraw %}", ""), writer_name="html")["body"]
+    assert "system-message" not in html and "problematic" not in html
+    assert "<td>coefficient drug_azd_vs_veh</td>" in html and "<td>weights 0, 0, 0, -1</td>" in html
+    assert "<td>drug_azd_vs_veh + hostKO.drugazd</td>" in html
+    assert "<td>~ host * drug vs ~ host + drug</td>" in html and "<td>interaction</td>" in html

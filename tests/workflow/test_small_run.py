@@ -34,7 +34,9 @@ def test_de_table_per_contrast(small_run: Path, contrast: str) -> None:
     assert list(table.columns) == [
         "gene_id", "symbol", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj",
         "log2FoldChange_shrunk", "lfcSE_shrunk", f"baseMean_{test}", f"baseMean_{reference}",
+        "coefficient", "shrinkage", "lfc_threshold", "alt_hypothesis",
     ]
+    assert set(table["coefficient"]) == {f"condition: {test} vs {reference}"} and set(table["shrinkage"]) == {"apeglm"}
     assert len(table) == 2000 and table["gene_id"].is_unique
     assert table["pvalue"].dropna().is_monotonic_increasing
     tested = table.dropna(subset=["stat"])

@@ -18,7 +18,10 @@ from degsea.errors import InputError  # noqa: E402
 from degsea.study import check_study  # noqa: E402
 from degsea.resources import job_resource, study_size  # noqa: E402
 
-DEMO_COUNTS = "resources/demo/counts.tsv.gz"
+#: Where simulate_demo writes each experiment of the embedded demo, by config 'demo.experiment'.
+DEMO_DIRS = {"tumour_response": "resources/demo", "host_treatment": "resources/demo_rag1"}
+DEMO_DIR = DEMO_DIRS.get((config.get("demo") or {}).get("experiment", "tumour_response"), "resources/demo")
+DEMO_COUNTS = f"{DEMO_DIR}/counts.tsv.gz"
 
 
 def stop(message):
@@ -36,6 +39,13 @@ except InputError as err:
     stop(str(err))
 
 CONTRASTS = [c.name for c in STUDY.contrasts]
+LRTS = [t.name for t in STUDY.lrts]
+#: What the deseq2 job needs of each likelihood-ratio test (its profile settings do not rerun the fit).
+LRT_DESIGNS = {t.name: {"full": t.full, "reduced": t.reduced, "coefficient": t.coefficient} for t in STUDY.lrts}
+#: Likelihood-ratio tests whose significant genes are clustered by profile (time courses).
+PROFILED = [t.name for t in STUDY.lrts if t.profiles.enabled]
+#: ... and whose clusters get an over-representation test of the gene sets.
+PROFILED_ORA = [t.name for t in STUDY.lrts if t.profiles.enabled and t.profiles.ora]
 #: MSigDB collections to download: file stem -> config entry.
 MSIGDB = {Path(c.path).name.removesuffix(".gmt"): c for c in STUDY.msigdb}
 
@@ -63,6 +73,7 @@ def geneset_inputs(wildcards):
 
 wildcard_constraints:
     contrast="|".join(re.escape(name) for name in CONTRASTS),
+    test="|".join(re.escape(name) for name in LRTS) or "(?!)",
 
 
 # Cluster resources (memory, run time) scale with the study: samples x genes, measured once here.

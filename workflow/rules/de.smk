@@ -1,4 +1,4 @@
-# Differential expression: one PyDESeq2 fit of the design, then every contrast.
+# Differential expression: one PyDESeq2 fit of the design, then every contrast and likelihood-ratio test.
 
 
 rule deseq2:
@@ -6,6 +6,7 @@ rule deseq2:
         h5ad="results/counts.h5ad",
     output:
         tables=expand("results/de/{contrast}.tsv", contrast=CONTRASTS),
+        lrt_tables=expand("results/de/lrt/{test}.tsv", test=LRTS),
         normalized="results/de/normalized_counts.tsv",
         fitted="results/de/deseq2_fit.h5ad",
     log:
@@ -20,6 +21,8 @@ rule deseq2:
         design=config["design"],
         continuous=config["continuous"],
         contrasts=config["contrasts"],
+        lrts=LRT_DESIGNS,
+        reference_levels=config["reference_levels"],
         settings=config["de"],
     script:
         "../scripts/deseq2.py"

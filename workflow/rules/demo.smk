@@ -1,4 +1,5 @@
-# The embedded demo study: simulated counts of untreated / responsive / resistant tumours.
+# The embedded demo study: simulated counts of untreated / responsive / resistant tumours, or of
+# wild-type / Rag1-/- hosts x vehicle / AZD8055 (config 'demo: experiment').
 
 
 rule simulate_demo:
@@ -7,8 +8,8 @@ rule simulate_demo:
         genesets=config["demo"]["genesets"],
     output:
         counts=DEMO_COUNTS,
-        samples="resources/demo/samples.tsv",
-        truth="resources/demo/truth.tsv",
+        samples=f"{DEMO_DIR}/samples.tsv",
+        truth=f"{DEMO_DIR}/truth.tsv",
     log:
         "logs/simulate_demo.log",
     conda:
@@ -20,5 +21,6 @@ rule simulate_demo:
     params:
         seed=config["demo"]["seed"],
         n_genes=config["demo"]["n_genes"],
+        experiment=config["demo"]["experiment"],
     script:
         "../scripts/simulate_demo.py"

@@ -9,12 +9,28 @@ from degsea.report.order import numbered  # noqa: E402
 PLOTS = config["plots"]
 FORMATS = PLOTS["formats"]
 PLOT_GROUPS = {
-    "color_by": PLOTS["color_by"] or STUDY.contrasts[0].variable,
+    "color_by": PLOTS["color_by"] or STUDY.group_by,
     "colors": PLOTS["colors"],
     "shape_by": PLOTS["shape_by"],
 }
+#: Dispersion trend of the (blind) VST: stock PyDESeq2 knows parametric and mean; DESeq2's vst()
+#: has its own fitType, "parametric" by default, so 'local' fits take the parametric VST.
+VST_FIT_TYPE = "mean" if config["de"]["fit_type"] == "mean" else "parametric"
 DE_PADJ = PLOTS["padj"] if PLOTS["padj"] is not None else config["de"]["alpha"]
 FOCUS_SETS = list(config["gsea"]["focus_sets"])
+#: Settings of the lrt_profiles job per profiled likelihood-ratio test, from config 'lrt.<test>.profiles'.
+LRT_PROFILES = {
+    t.name: {
+        "columns": list(t.profile_groups()),
+        "padj": t.profiles.padj if t.profiles.padj is not None else config["de"]["alpha"],
+        "clusters": t.profiles.clusters,
+        "method": t.profiles.method,
+        "seed": t.profiles.seed,
+        "max_genes": t.profiles.max_genes,
+    }
+    for t in STUDY.lrts
+    if t.profiles.enabled
+}
 FOCUS_SLUGS = [file_slug(s) for s in FOCUS_SETS]
 #: Per contrast of two levels: its sheet column and levels (leading-edge heatmaps, score tests).
 CONTRAST_GROUPS = {

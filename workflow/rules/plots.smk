@@ -270,3 +270,60 @@ rule collection_scores:
         dpi=config["plots"]["dpi"],
     script:
         "../scripts/collection_scores.py"
+
+
+rule lrt_profiles:
+    input:
+        lrt=report(
+            "results/de/lrt/{test}.tsv",
+            caption="../report/lrt_table.rst",
+            category="2 Differential expression",
+            subcategory="LRT {test}",
+            labels={"test": "{test}", "item": "LRT table"},
+        ),
+        vst="results/qc/vst.tsv",
+        h5ad="results/counts.h5ad",
+    output:
+        table="results/de/lrt/{test}.clusters.tsv",
+        figures=figure_files(
+            "results/figures/lrt/{test}/profiles",
+            caption="../report/lrt_profiles.rst",
+            category="2 Differential expression",
+            subcategory="LRT {test}",
+            labels={"test": "{test}", "item": "profiles"},
+        ),
+    log:
+        "logs/plots/lrt_profiles_{test}.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=15,
+    params:
+        profiles=lambda wildcards: LRT_PROFILES[wildcards.test],
+        dpi=config["plots"]["dpi"],
+    script:
+        "../scripts/lrt_profiles.py"
+
+
+rule lrt_cluster_ora:
+    input:
+        clusters="results/de/lrt/{test}.clusters.tsv",
+        lrt="results/de/lrt/{test}.tsv",
+        genesets="results/gsea/genesets.json",
+    output:
+        table="results/de/lrt/{test}.clusters_ora.tsv",
+    log:
+        "logs/plots/lrt_cluster_ora_{test}.log",
+    conda:
+        "../../envs/gsea.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        min_size=config["gsea"]["min_size"],
+        max_size=config["gsea"]["max_size"],
+    script:
+        "../scripts/lrt_cluster_ora.py"

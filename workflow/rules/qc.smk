@@ -26,7 +26,7 @@ rule vst:
         mem_mb=4000,
         runtime=30,
     params:
-        fit_type=config["de"]["fit_type"],
+        fit_type=VST_FIT_TYPE,
         n_sub=PLOTS["vst_nsub"],
     script:
         "../scripts/vst.py"
@@ -62,7 +62,7 @@ rule sample_qc:
     params:
         groups=PLOT_GROUPS,
         pca_top_genes=PLOTS["pca_top_genes"],
-        fit_type=config["de"]["fit_type"],
+        fit_type=VST_FIT_TYPE,
         dpi=PLOTS["dpi"],
     script:
         "../scripts/sample_qc.py"

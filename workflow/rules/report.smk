@@ -43,6 +43,7 @@ rule report_front_page:
         gsea_summary="results/gsea/summary.tsv",
         h5ad="results/counts.h5ad",
         ora=expand("results/ora/{contrast}.tsv", contrast=CONTRASTS),
+        lrt_tables=expand("results/de/lrt/{test}.tsv", test=LRTS),
     output:
         rst=FRONT_PAGE,
     log:

@@ -1,4 +1,4 @@
-"""Rule deseq2: one PyDESeq2 fit, one result table per contrast."""
+"""Rule deseq2: one PyDESeq2 fit, one result table per contrast and per likelihood-ratio test."""
 
 from degsea.scripting import rule_logging
 from degsea.steps.de import differential_expression
@@ -11,6 +11,9 @@ with rule_logging(snakemake.log[0], rule="deseq2"):
         continuous=snakemake.params.continuous,
         settings=snakemake.params.settings,
         tables_out=list(snakemake.output.tables),
+        lrts=snakemake.params.lrts,
+        lrt_tables_out=list(snakemake.output.lrt_tables),
+        reference_levels=snakemake.params.reference_levels,
         normalized_out=snakemake.output.normalized,
         fitted_out=snakemake.output.fitted,
         threads=snakemake.threads,

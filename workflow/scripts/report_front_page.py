@@ -16,5 +16,6 @@ with rule_logging(snakemake.log[0], rule="report_front_page"):
         fdr_floor=snakemake.params.fdr_floor,
         beside=snakemake.params.beside,
         ora_tables=dict(zip(snakemake.params.contrasts, snakemake.input.ora, strict=True)),
+        lrt_tables=list(snakemake.input.lrt_tables),
         out=snakemake.output.rst,
     )

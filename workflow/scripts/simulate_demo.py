@@ -12,4 +12,5 @@ with rule_logging(snakemake.log[0], rule="simulate_demo"):
         truth_out=snakemake.output.truth,
         seed=snakemake.params.seed,
         n_genes=snakemake.params.n_genes,
+        experiment=snakemake.params.experiment,
     )

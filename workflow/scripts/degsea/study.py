@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
 from collections.abc import Mapping
@@ -11,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from degsea.de.design import Contrast, check_design, parse_contrasts
+from degsea.de.design import Contrast, check_design, design_variables, parse_contrasts, reference_levels
+from degsea.de.hypotheses import LikelihoodRatioTest, check_coefficients, check_lrts, parse_lrts
 from degsea.errors import InputError
 from degsea.gsea.collections import read_gmt
 from degsea.gsea.msigdb import Collection, check_cached, parse_entries
@@ -36,6 +38,11 @@ class Study:
     count_files: list[str] = field(default_factory=list)
     #: MSigDB collections to download (degsea.gsea.msigdb.Collection).
     msigdb: list = field(default_factory=list)
+    #: Likelihood-ratio tests (config 'lrt').
+    lrts: list[LikelihoodRatioTest] = field(default_factory=list)
+    #: The sheet column that groups samples in figures unless 'plots: color_by' says otherwise:
+    #: the variable of the first level-pair contrast, else the first factor of the design.
+    group_by: str | None = None
 
 
 def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) -> Study:
@@ -56,7 +63,7 @@ def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) ->
     continuous = config["continuous"]
     sheet = read_sample_sheet(sheet_file, continuous=continuous)
     contrasts = parse_contrasts(config["contrasts"])
-    check_design(sheet, config["design"], contrasts, sheet_file=sheet_file, continuous=continuous)
+    lrts = check_hypotheses(config, sheet, contrasts, sheet_file=sheet_file)
     count_files = check_counts(config, sheet, sheet_file=sheet_file, demo_counts=demo_counts)
     gsea = config["gsea"]
     if gsea["min_size"] > gsea["max_size"]:
@@ -87,7 +94,51 @@ def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) ->
     else:
         check_focus_sets(gsea["focus_sets"], names, sources=files)
     log.info("study: %d samples, design %s, %d contrasts", len(sheet), config["design"], len(contrasts))
-    return Study(sheet=sheet, contrasts=contrasts, count_files=count_files, msigdb=entries)
+    factors = [v for v in design_variables(config["design"]) if v not in continuous]
+    group_by = next((c.variable for c in contrasts if c.kind == "levels"), factors[0] if factors else None)
+    return Study(sheet=sheet, contrasts=contrasts, count_files=count_files, msigdb=entries, lrts=lrts, group_by=group_by)
+
+
+def check_hypotheses(
+    config: Mapping[str, Any], sheet: pd.DataFrame, contrasts: list[Contrast], *, sheet_file: str
+) -> list[LikelihoodRatioTest]:
+    """Check the design, every contrast and every likelihood-ratio test against the sheet; return the tests."""
+    continuous = config["continuous"]
+    de = config["de"]
+    references = reference_levels(contrasts, config.get("reference_levels"))
+    lrts = parse_lrts(config.get("lrt"), design=config["design"])
+    check_design(sheet, config["design"], contrasts, sheet_file=sheet_file, continuous=continuous, references=references)
+    for full in dict.fromkeys(t.full for t in lrts if t.full != config["design"]):
+        check_design(sheet, full, [], sheet_file=sheet_file, continuous=continuous, references=references)
+    check_coefficients(
+        sheet, config["design"], contrasts, continuous=continuous, references=references,
+        default_threshold=de.get("lfc_threshold", 0.0), default_alternative=de.get("alt_hypothesis", "greaterAbs"),
+    )
+    check_lrts(sheet, lrts, sheet_file=sheet_file, continuous=continuous, references=references)
+    asked = [t.name for t in lrts if t.profiles.enabled and t.profiles.ora]
+    if asked and importlib.util.find_spec("degsea.gsea.ora") is None:
+        raise InputError(
+            "Over-representation per profile cluster needs degsea's ORA module, which this version lacks.",
+            where=f"config 'lrt: {asked[0]}: profiles: ora'",
+            found="ora: true",
+            allowed="ora: false in this version",
+            hint="Set 'ora: false' (the clusters and their figure are still made), or update degsea.",
+        )
+    exact_only = [f"contrast '{c.name}' ({c.kind})" for c in contrasts if c.kind != "levels"]
+    exact_only += [f"likelihood-ratio test '{t.name}'" for t in lrts]
+    exact_only += ["fit_type 'local'"] if de.get("fit_type") == "local" else []
+    if any(c.lfc_threshold or c.alt_hypothesis not in (None, "greaterAbs") for c in contrasts) or de.get("lfc_threshold"):
+        exact_only.append("a log2 fold-change threshold test")
+    if exact_only and de.get("engine", "deseq2_exact") != "deseq2_exact":
+        raise InputError(
+            "This test needs the DESeq2-exact engine.",
+            where="config 'de: engine'",
+            found=f"engine {de.get('engine')!r} with " + exact_only[0],
+            allowed="engine 'deseq2_exact' for coefficient, list and numeric contrasts, likelihood-ratio tests, "
+            "threshold tests and the local dispersion trend",
+            hint="Set 'de: engine: deseq2_exact' (the default), or keep to level-pair Wald tests with 'pydeseq2'.",
+        )
+    return lrts
 
 
 def claimed_focus_sets(

@@ -1,7 +1,10 @@
 """Differential expression: the design and its contrasts, the fit, summaries and the sample-QC values.
 
 - :mod:`~degsea.de.design`: ``Contrast``, ``parse_contrasts``, ``check_design``, ``design_variables``, ``model_frame``
+- :mod:`~degsea.de.hypotheses`: ``LikelihoodRatioTest``, ``parse_lrts``, ``check_coefficients``, ``check_lrts``
 - :mod:`~degsea.de.fit`: ``DESettings``, ``fit``, ``test_contrast``, ``normalized_counts``, ``fitted_anndata``
+- :mod:`~degsea.de.testing`: ``test_any_contrast``, ``likelihood_ratio``
+- :mod:`~degsea.de.profiles`: ``profile_table``, ``cluster_profiles`` (time courses)
 - :mod:`~degsea.de.summary`: ``significant``, ``de_counts``, ``membership``, ``intersections``, ``top_genes``
 - :mod:`~degsea.de.qc`: ``variance_stabilise``, ``library_stats``, ``pca``, ``sample_distances``,
   ``dispersions``, ``cooks_outliers``, ``sample_table``, ``order_samples``

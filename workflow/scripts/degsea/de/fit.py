@@ -16,7 +16,7 @@ from pydeseq2.default_inference import DefaultInference
 from pydeseq2.ds import DeseqStats
 from threadpoolctl import threadpool_limits
 
-from degsea.de.design import Contrast, design_variables, model_frame
+from degsea.de.design import Contrast, design_variables, model_frame, reference_levels
 from degsea.de.exact import engine_classes
 from degsea.errors import InputError
 
@@ -49,6 +49,8 @@ class DESettings:
     independent_filter: bool = True
     shrink: bool = True
     engine: str = "deseq2_exact"
+    lfc_threshold: float = 0.0
+    alt_hypothesis: str = "greaterAbs"
 
 
 @dataclass
@@ -77,8 +79,8 @@ def fit(
 ) -> Fit:
     """Fit the DESeq2 model once: size factors, dispersions, coefficients, Cook's distances.
 
-    The baseline level of each contrast variable is the reference of its first contrast,
-    so that the most common contrasts are coefficients of the fit.
+    The baseline level of a factor is the configured one, else the reference of its first
+    level-pair contrast, so that the most common contrasts are coefficients of the fit.
 
     Parameters
     ----------
@@ -97,7 +99,8 @@ def fit(
     counts_file
         The file the counts were read from, for messages.
     references
-        Baseline levels of factors (DESeq2's ``relevel``), before those of ``contrasts``.
+        Baseline levels of factors (DESeq2's ``relevel``, config ``reference_levels``), before those
+        of ``contrasts``' level pairs.
     test
         DESeq2's ``DESeq(test=)``: with ``"LRT"`` the Cook's distances (and so the outlier
         replacement and filtering) are those of DESeq2's likelihood-ratio test; test the
@@ -109,10 +112,7 @@ def fit(
         Counts too uniform for a dispersion trend (copies of one sample, nearly all zeros).
     """
     variables = design_variables(formula)
-    references = dict(references or {})
-    for contrast in contrasts:
-        references.setdefault(contrast.variable, contrast.reference)
-    frame = model_frame(adata.obs, variables, continuous=continuous, references=references)
+    frame = model_frame(adata.obs, variables, continuous=continuous, references=reference_levels(contrasts, references))
     counts = pd.DataFrame(np.asarray(adata.X), index=adata.obs_names, columns=adata.var_names)
     inference = DefaultInference(n_cpus=threads)
     dataset_class, stats_class = engine_classes(settings.engine)
@@ -185,7 +185,7 @@ def test_contrast(fitted: Fit, contrast: Contrast, *, settings: DESettings = DES
             quiet=True,
         )
         stats.summary()
-        shrunk, shrunk_se = _shrink(fitted, contrast, settings=settings) if settings.shrink else (np.nan, np.nan)
+        shrunk, shrunk_se = shrink_level_pair(fitted, contrast, settings=settings) if settings.shrink else (np.nan, np.nan)
     table = stats.results_df.copy()
     table.insert(0, "symbol", dds.var["symbol"].to_numpy())
     table["log2FoldChange_shrunk"] = shrunk
@@ -229,7 +229,7 @@ def fitted_anndata(fitted: Fit) -> ad.AnnData:
     return adata
 
 
-def _shrink(fitted: Fit, contrast: Contrast, *, settings: DESettings) -> tuple[np.ndarray, np.ndarray]:
+def shrink_level_pair(fitted: Fit, contrast: Contrast, *, settings: DESettings) -> tuple[np.ndarray, np.ndarray]:
     """apeGLM-prior shrinkage of a contrast, by re-parametrising the fit.
 
     PyDESeq2 shrinks a coefficient, not a contrast. When the contrast's reference is not

@@ -7,4 +7,5 @@ Imported only by the figure steps (``degsea.steps.figures*``).
   ``sample_distance_heatmap``, ``dispersion_plot``, ``cooks_distances``
 - :mod:`~degsea.plots.de`: ``volcano``, ``ma_plot``, ``pvalue_histogram``, ``expression_heatmap``, ``upset``
 - :mod:`~degsea.plots.gsea`: ``nes_dotplot``, ``ora_dotplot``, ``running_enrichment``, ``score_boxplots``
+- :mod:`~degsea.plots.profiles`: ``profile_figure``
 """

@@ -64,6 +64,7 @@ def front_page(
     fdr_threshold: float = 0.05,
     beside: Mapping[str, str] | None = None,
     ora_tables: Mapping[str, pd.DataFrame] | None = None,
+    lrt_tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> str:
     """The report's front page: design, samples, contrasts, DE genes, top focus sets, software, config, inputs.
 
@@ -85,6 +86,8 @@ def front_page(
     fdr_method, fdr_floor
         What the GSEA's ``FDR`` column is (its description) and the smallest FDR the run resolves
         (smaller ones are shown as ``< floor``); the rule's params.
+    lrt_tables
+        Likelihood-ratio test name -> its table (``results/de/lrt/<name>.tsv``).
     fdr_threshold
         FDR below which a focus set counts as enriched.
     beside
@@ -127,14 +130,22 @@ def front_page(
     rows = []
     counts = de_counts.set_index("contrast")
     for name, spec in contrasts.items():
-        n_test = int((sheet[spec["variable"]].astype(str) == str(spec["test"])).sum())
-        n_ref = int((sheet[spec["variable"]].astype(str) == str(spec["reference"])).sum())
         c = counts.loc[name]
-        rows.append([_plain(name), f"{_plain(spec['test'])} (n={n_test}) vs {_plain(spec['reference'])} (n={n_ref})", f"{int(c['with_padj']):,}",
+        rows.append([_plain(name), _compared(spec, sheet), f"{int(c['with_padj']):,}",
                      f"{int(c['significant']):,}", f"{int(c['up']):,}", f"{int(c['down']):,}"])
     padj, lfc = float(de_counts["padj_threshold"].iloc[0]), float(de_counts["lfc_threshold"].iloc[0])
     rule = f"padj < {padj:g}" + (f" and \\|log2FC\\| ≥ {lfc:g}" if lfc > 0 else "")
-    parts.append(_list_table(["contrast", "test vs reference", "genes with padj", f"DE ({rule})", "up", "down"], rows))
+    parts.append(_list_table(["contrast", "compares", "genes with padj", f"DE ({rule})", "up", "down"], rows))
+    if lrt_tables:
+        alpha = float(config["de"]["alpha"])
+        parts += ["", "Likelihood-ratio tests", "-" * 22, ""]
+        lrt_rows = [
+            [_plain(name), _plain(f"{spec.get('full') or config['design']} vs {spec['reduced']}"), int(table["df"].iloc[0]) if len(table) else "",
+             f"{int(table['padj'].notna().sum()):,}", f"{int((table['padj'] < alpha).sum()):,}"]
+            for name, spec in config["lrt"].items()
+            if (table := lrt_tables.get(name)) is not None
+        ]
+        parts.append(_list_table(["test", "full vs reduced design", "df", "genes with padj", f"padj < {alpha:g}"], lrt_rows))
     focus = list(config["gsea"]["focus_sets"])
     parts += ["", "Top enriched focus sets", "-" * 23, ""]
     summary = gsea_summary.set_index("set")
@@ -215,3 +226,17 @@ def _ora_section(tables: Mapping[str, pd.DataFrame], *, min_size: int, max_size:
                          text or f"none at padj < {padj:g}"])
     parts.append(_list_table(["contrast", "DE genes", "universe", "DE genes in it", f"top sets at padj < {padj:g} (DE genes in set / set size)"], rows))
     return parts
+
+
+def _compared(spec: Mapping[str, Any], sheet: pd.DataFrame) -> str:
+    """What a config contrast compares: levels with their sample counts, or the coefficients it weighs."""
+    if spec.get("variable"):
+        n_test = int((sheet[spec["variable"]].astype(str) == str(spec["test"])).sum())
+        n_ref = int((sheet[spec["variable"]].astype(str) == str(spec["reference"])).sum())
+        return f"{_plain(spec['test'])} (n={n_test}) vs {_plain(spec['reference'])} (n={n_ref})"
+    if spec.get("coefficient"):
+        return f"coefficient {_plain(spec['coefficient'])}"
+    if spec.get("vector"):
+        return "weights " + ", ".join(f"{v:g}" for v in spec["vector"])
+    text = " + ".join(map(_plain, spec.get("numerator") or [])) or "0"
+    return text + (" vs " + " + ".join(map(_plain, spec["denominator"])) if spec.get("denominator") else "")

@@ -14,6 +14,8 @@ import :mod:`degsea.plots`.
 - :mod:`~degsea.steps.figures_de`: ``de_figures``, ``de_overlap``
 - :mod:`~degsea.steps.figures_gsea`: ``gsea_figures``, ``gsea_overview``, ``gene_set_scores``, ``ora_overview``,
   ``collection_scores``
+- :mod:`~degsea.steps.figures_profiles`: ``lrt_profiles``
+- :mod:`~degsea.steps.profiles_ora`: ``cluster_over_representation``
 - :mod:`~degsea.steps.report`: ``write_provenance``, ``report_front_page``, ``write_de_table_page``,
   ``write_gsea_table_page``, ``write_table_pages``
 """

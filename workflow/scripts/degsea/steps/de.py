@@ -1,4 +1,4 @@
-"""Rule-facing step of differential expression: fit the design once, one table per contrast."""
+"""Rule-facing step of differential expression: fit the design once, one table per contrast and per LRT."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from degsea.de.design import parse_contrasts
+from degsea.de.hypotheses import parse_lrts
 from degsea.io import atomic_path, write_table
 
 
@@ -13,30 +14,50 @@ def differential_expression(
     *,
     counts_h5ad: str,
     design: str,
-    contrasts: Mapping[str, Mapping[str, str]],
+    contrasts: Mapping[str, Mapping[str, Any]],
     tables_out: Sequence[str],
     normalized_out: str,
     fitted_out: str,
     continuous: Sequence[str] = (),
     settings: Mapping[str, Any] | None = None,
     threads: int = 1,
+    lrts: Mapping[str, Mapping[str, Any]] | None = None,
+    lrt_tables_out: Sequence[str] = (),
+    reference_levels: Mapping[str, str] | None = None,
 ) -> None:
-    """Rule deseq2: fit the design once, test every contrast, write one table per contrast.
+    """Rule deseq2: fit the design once, test every contrast and likelihood-ratio test, write their tables.
 
-    ``tables_out`` lists the output tables in the order of ``contrasts``.
+    ``tables_out`` lists the contrast tables in the order of ``contrasts``, ``lrt_tables_out``
+    the LRT tables in the order of ``lrts``. The LRTs of one full design share a fit of their
+    own, DESeq2's ``DESeq(test="LRT")`` (its Cook's distances differ from a Wald fit's).
     """
     import anndata as ad
 
-    from degsea.de.fit import DESettings, fit, fitted_anndata, normalized_counts, test_contrast
+    from degsea.de.fit import DESettings, fit, fitted_anndata, normalized_counts
+    from degsea.de.testing import likelihood_ratio, test_any_contrast
 
     options = DESettings(**(settings or {}))
     parsed = parse_contrasts(contrasts)
-    fitted = fit(
-        ad.read_h5ad(counts_h5ad), formula=design, contrasts=parsed, continuous=continuous, settings=options, threads=threads,
-        counts_file=counts_h5ad,
-    )
+    tests = parse_lrts(lrts, design=design)
+    adata = ad.read_h5ad(counts_h5ad)
+    fits = {}
+
+    def fitted_for(formula: str, test: str = "Wald"):  # noqa: ANN202
+        if (formula, test) not in fits:
+            fits[formula, test] = fit(
+                adata, formula=formula, contrasts=parsed, continuous=continuous, settings=options, threads=threads,
+                counts_file=counts_h5ad, references=reference_levels, test=test,
+            )
+        return fits[formula, test]
+
+    main = fitted_for(design)
     for contrast, path in zip(parsed, tables_out, strict=True):
-        write_table(test_contrast(fitted, contrast, settings=options), path)
-    write_table(normalized_counts(fitted), normalized_out)
+        table = test_any_contrast(
+            main, contrast, settings=options, lfc_threshold=options.lfc_threshold, alt_hypothesis=options.alt_hypothesis
+        )
+        write_table(table, path)
+    for test, path in zip(tests, lrt_tables_out, strict=True):
+        write_table(likelihood_ratio(fitted_for(test.full, "LRT"), test, settings=options), path)
+    write_table(normalized_counts(main), normalized_out)
     with atomic_path(fitted_out) as tmp:
-        fitted_anndata(fitted).write_h5ad(tmp)
+        fitted_anndata(main).write_h5ad(tmp)

@@ -8,14 +8,30 @@ from degsea.io import write_table
 
 
 def simulate_demo(
-    *, sheet_path: str, genesets_path: str, counts_out: str, samples_out: str, truth_out: str, seed: int, n_genes: int
+    *,
+    sheet_path: str,
+    genesets_path: str,
+    counts_out: str,
+    samples_out: str,
+    truth_out: str,
+    seed: int,
+    n_genes: int,
+    experiment: str = "tumour_response",
 ) -> None:
-    """Rule simulate_demo: write the embedded demo's counts, sample table and planted truth."""
+    """Rule simulate_demo: write the embedded demo's counts, sample table and planted truth.
+
+    ``experiment``: ``tumour_response`` (untreated / responsive / resistant tumours) or
+    ``host_treatment`` (wild-type / Rag1-/- hosts x vehicle / AZD8055).
+    """
+    from degsea.demo.factorial import simulate_host_treatment
     from degsea.demo.simulate import simulate_demo as simulate
 
     sheet = read_sample_sheet(sheet_path).reset_index()
     genesets = {name: s.genes for name, s in read_gmt(genesets_path).items()}
-    demo = simulate(sheet, genesets, seed=seed, n_genes=n_genes)
+    if experiment == "host_treatment":
+        demo = simulate_host_treatment(sheet, genesets, seed=seed, n_genes=n_genes)
+    else:
+        demo = simulate(sheet, genesets, seed=seed, n_genes=n_genes)
     write_table(demo.counts, counts_out, index=True)
     write_table(demo.samples, samples_out)
     write_table(demo.truth, truth_out, index=True)

@@ -41,11 +41,13 @@ def report_front_page(
     fdr: float = 0.05,
     beside: Mapping[str, str] | None = None,
     ora_tables: Mapping[str, str] | None = None,
+    lrt_tables: Sequence[str] = (),
 ) -> None:
     """Rule report_front_page: the report's front page (reStructuredText) from the run's results.
 
     The config comes from the rule's params; the provenance record gives only what it measured
-    (package versions, input checksums).
+    (package versions, input checksums). ``lrt_tables``: the likelihood-ratio test tables
+    (``results/de/lrt/<name>.tsv``; the name is the file stem).
     """
     import json
 
@@ -65,6 +67,7 @@ def report_front_page(
         fdr_threshold=fdr,
         beside=beside,
         ora_tables={name: pd.read_csv(path, sep="\t") for name, path in ora_tables.items()} if ora_tables is not None else None,
+        lrt_tables={Path(p).name.removesuffix(".tsv"): pd.read_csv(p, sep="\t") for p in lrt_tables},
     )
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8")
