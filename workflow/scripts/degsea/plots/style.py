@@ -19,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.colors as mcolors  # noqa: E402
+import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -28,6 +29,8 @@ OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "p")
 #: Direction colours of DE genes (not group colours): up, down, not significant.
 UP, DOWN, NOT_SIGNIFICANT = "#D55E00", "#0072B2", "#BBBBBB"
+#: Genes without an adjusted p-value (removed by independent filtering, or Cook's outliers).
+UNTESTED = "#E4E4E4"
 #: Diverging colour map for z-scores and NES (blue = low, red = high; readable in greyscale).
 DIVERGING = "RdBu_r"
 #: Sequential colour map for distances (perceptually uniform, colour-blind safe).
@@ -164,3 +167,37 @@ def styled(function: Callable[P, R]) -> Callable[P, R]:
             return function(*args, **kwargs)
 
     return wrapper
+
+
+def place_labels(
+    ax, xs: np.ndarray, ys: np.ndarray, labels: Sequence[str], *, avoid_x: np.ndarray, avoid_y: np.ndarray, bold: Sequence[bool] | None = None
+) -> list:
+    """Write labels (genes, samples) next to their points and move them apart with adjustText.
+
+    ``avoid_x`` / ``avoid_y`` are points the labels keep clear of; ``bold`` marks labels
+    written in bold (default none).
+    """
+    from adjustText import adjust_text
+
+    bold = [False] * len(labels) if bold is None else bold
+    texts = [
+        ax.text(x, y, label, fontsize=6.5, fontweight="bold" if b else "normal", ha="center", va="center", zorder=5)
+        for x, y, label, b in zip(xs, ys, labels, bold, strict=True)
+    ]
+    if texts:
+        ax.figure.canvas.draw()
+        adjust_text(
+            texts,
+            x=np.asarray(avoid_x, dtype=float),
+            y=np.asarray(avoid_y, dtype=float),
+            target_x=np.asarray(xs, dtype=float),
+            target_y=np.asarray(ys, dtype=float),
+            ax=ax,
+            expand=(1.15, 1.35),
+            force_text=(0.3, 0.5),
+            force_static=(0.2, 0.4),
+            iter_lim=400,
+            ensure_inside_axes=True,
+            arrowprops={"arrowstyle": "-", "color": "0.35", "linewidth": 0.5},
+        )
+    return texts
