@@ -99,7 +99,7 @@ def scatter_colors(fig: Figure) -> set[str]:
 
 def test_group_colors_use_config_then_okabe_ito() -> None:
     colors = style.group_colors(["b", "a", "c"], configured={"a": "#000000", "zzz": "red"})
-    assert list(colors) == ["a", "b", "c"]  # configured first, then data order
+    assert list(colors) == ["b", "a", "c"]  # the display order given (degsea.naming.level_order)
     assert colors["a"] == "#000000"
     assert colors["b"] == style.OKABE_ITO[0] and colors["c"] == style.OKABE_ITO[1]
     assert len(set(colors.values())) == 3

@@ -4,6 +4,7 @@ import os  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from degsea.naming import file_slug  # noqa: E402
+from degsea.study import level_setting_warnings  # noqa: E402
 
 PLOTS = config["plots"]
 FORMATS = PLOTS["formats"]
@@ -12,6 +13,8 @@ PLOT_GROUPS = {
     "colors": PLOTS["colors"],
     "shape_by": PLOTS["shape_by"],
 }
+# Level order of the two display variables only, so that other level lists rerun nothing.
+PLOT_GROUPS["levels"] = {v: config["levels"][v] for v in (PLOT_GROUPS["color_by"], PLOT_GROUPS["shape_by"]) if v in config["levels"]}
 DE_PADJ = PLOTS["padj"] if PLOTS["padj"] is not None else config["de"]["alpha"]
 FOCUS_SETS = list(config["gsea"]["focus_sets"])
 FOCUS_SLUGS = [file_slug(s) for s in FOCUS_SETS]
@@ -22,6 +25,10 @@ for key in ("color_by", "shape_by"):
             f"  file: {config['samples']}\n  found: {PLOT_GROUPS[key]!r}\n"
             f"  allowed: {', '.join(map(str, STUDY.sheet.columns))}\n  hint: Column names are case-sensitive."
         )
+for message in level_setting_warnings(
+    STUDY.sheet, color_by=PLOT_GROUPS["color_by"], colors=PLOTS["colors"], levels=config["levels"], sheet_file=config["samples"]
+):
+    warn(message)
 
 
 def figure_files(stem, *, caption, category, subcategory=None, labels=None):

@@ -23,6 +23,8 @@ import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from degsea.naming import level_order  # noqa: E402
+
 #: Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 #: Marker shapes for the levels of the shape variable, in order.
@@ -89,20 +91,20 @@ class Groups:
 
 
 def group_colors(levels: Sequence[str], *, configured: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Give every level a colour: configured ones first, the rest from Okabe-Ito in order.
+    """Give every level a colour: the configured one, else the next unused Okabe-Ito colour.
 
     Parameters
     ----------
     levels
-        Levels present in the data, in their natural order.
+        Levels present in the data, in display order (see :func:`degsea.naming.level_order`).
     configured
-        Level -> colour from the config (any matplotlib colour); the order of this mapping is
-        the display order of those levels. Levels not present in the data are ignored.
+        Level -> colour from the config (any matplotlib colour). Levels not present in the
+        data are ignored.
 
     Returns
     -------
     dict
-        Level -> hex colour, configured levels (in config order) then the others.
+        Level -> hex colour, in the order of ``levels``.
 
     Raises
     ------
@@ -111,11 +113,10 @@ def group_colors(levels: Sequence[str], *, configured: Mapping[str, str] | None 
     """
     configured = dict(configured or {})
     present = [str(level) for level in levels]
-    order = [level for level in configured if level in present] + [level for level in present if level not in configured]
     used = {mcolors.to_hex(c).upper() for level, c in configured.items() if level in present}
     spare = iter(c for c in OKABE_ITO if c.upper() not in used)
     colors: dict[str, str] = {}
-    for level in order:
+    for level in present:
         if level in configured:
             colors[level] = mcolors.to_hex(configured[level]).upper()
         else:
@@ -129,14 +130,20 @@ def make_groups(
     color_by: str,
     colors: Mapping[str, str] | None = None,
     shape_by: str | None = None,
+    levels: Mapping[str, Sequence[object]] | None = None,
 ) -> Groups:
-    """Build the :class:`Groups` of a sample sheet (levels in order of first appearance)."""
-    levels = list(dict.fromkeys(sheet[color_by].astype(str)))
+    """Build the :class:`Groups` of a sample sheet.
+
+    Levels are ordered by :func:`degsea.naming.level_order`: the configured colours' order,
+    then the config's ``levels`` of the variable, then natural order (Day0 < Day4 < Day8).
+    """
+    levels = levels or {}
+    color_levels = level_order(sheet[color_by], colors=colors, levels=levels.get(color_by))
     markers: dict[str, str] = {}
     if shape_by:
-        shape_levels = list(dict.fromkeys(sheet[shape_by].astype(str)))
+        shape_levels = level_order(sheet[shape_by], levels=levels.get(shape_by))
         markers = {level: MARKERS[i % len(MARKERS)] for i, level in enumerate(shape_levels)}
-    return Groups(color_by=color_by, colors=group_colors(levels, configured=colors), shape_by=shape_by, markers=markers)
+    return Groups(color_by=color_by, colors=group_colors(color_levels, configured=colors), shape_by=shape_by, markers=markers)
 
 
 def new_figure(width: float, height: float, **kwargs: object) -> Figure:
