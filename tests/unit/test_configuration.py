@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from degsea.configuration import SCHEMA_FILE, fill_defaults, load_schema, validate_config
+from degsea.configuration import SCHEMA_FILE, canonical_config, fill_defaults, load_schema, validate_config
 from degsea.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,7 +123,7 @@ def test_unknown_top_level_key(schema: dict[str, Any]) -> None:
     assert f"file: {SOURCE}" in message
     assert "where: top level of the config" in message
     assert "found: 'sampels'" in message
-    assert "allowed: continuous, contrasts, counts, de, demo, design, gsea, lrt, plots, reference_levels, samples" in message
+    assert "allowed: continuous, contrasts, counts, de, demo, design, gsea, levels, lrt, plots, reference_levels, samples" in message
 
 
 def test_unknown_nested_key(schema: dict[str, Any]) -> None:
@@ -260,3 +260,46 @@ def test_schema_is_read_without_building_objects(tmp_path: Path) -> None:
     evil.write_text("type: !!python/object/apply:os.getcwd []\n")
     with pytest.raises(yaml.YAMLError):
         load_schema(evil)
+
+
+def _reversed_keys(value: Any) -> Any:
+    """The same config with every mapping's keys in reverse order."""
+    if isinstance(value, dict):
+        return {key: _reversed_keys(value[key]) for key in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reversed_keys(v) for v in value]
+    return value
+
+
+def test_same_settings_in_another_order_give_identical_params(schema: dict[str, Any], default_config: dict[str, Any]) -> None:
+    # Snakemake compares rule params by repr: equal settings must give equal reprs.
+    first = canonical_config(validate_config(default_config, schema), schema)
+    shuffled = _reversed_keys(copy.deepcopy(default_config))
+    shuffled["plots"]["lfc"] = float(shuffled["plots"]["lfc"])  # 1 written as 1.0
+    shuffled["contrasts"] = default_config["contrasts"]  # their order is a setting
+    shuffled["plots"]["colors"] = default_config["plots"]["colors"]
+    second = canonical_config(validate_config(shuffled, schema), schema)
+    assert repr(first) == repr(second)
+    for section in ("de", "gsea", "plots", "counts"):
+        assert repr(first[section]) == repr(second[section])
+    assert list(first) == sorted(first)
+
+
+def test_canonical_form_keeps_the_order_that_means_something(schema: dict[str, Any], default_config: dict[str, Any]) -> None:
+    config = copy.deepcopy(default_config)
+    config["contrasts"] = dict(reversed(list(config["contrasts"].items())))
+    config["plots"]["colors"] = dict(reversed(list(config["plots"]["colors"].items())))
+    config["gsea"]["focus_sets"] = list(reversed(config["gsea"]["focus_sets"]))
+    canonical = canonical_config(validate_config(config, schema), schema)
+    assert list(canonical["contrasts"]) == list(config["contrasts"])  # analysis and report order
+    assert list(canonical["plots"]["colors"]) == list(config["plots"]["colors"])  # group order
+    assert canonical["gsea"]["focus_sets"] == config["gsea"]["focus_sets"]
+    first = canonical_config(validate_config(default_config, schema), schema)
+    assert repr(canonical) != repr(first)
+
+
+def test_canonical_numbers_follow_the_schema(schema: dict[str, Any], default_config: dict[str, Any]) -> None:
+    canonical = canonical_config(validate_config(default_config, schema), schema)
+    assert canonical["plots"]["lfc"] == 1.0 and isinstance(canonical["plots"]["lfc"], float)  # type: number
+    assert isinstance(canonical["gsea"]["permutations"], int) and isinstance(canonical["demo"]["seed"], int)  # integer
+    assert canonical["de"]["cooks_filter"] is True  # booleans stay booleans

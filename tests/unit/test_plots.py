@@ -99,7 +99,7 @@ def scatter_colors(fig: Figure) -> set[str]:
 
 def test_group_colors_use_config_then_okabe_ito() -> None:
     colors = style.group_colors(["b", "a", "c"], configured={"a": "#000000", "zzz": "red"})
-    assert list(colors) == ["a", "b", "c"]  # configured first, then data order
+    assert list(colors) == ["b", "a", "c"]  # the display order given (degsea.naming.level_order)
     assert colors["a"] == "#000000"
     assert colors["b"] == style.OKABE_ITO[0] and colors["c"] == style.OKABE_ITO[1]
     assert len(set(colors.values())) == 3
@@ -121,6 +121,15 @@ def test_pca_scatter_colours_groups_as_configured(sheet, groups, expression) -> 
     assert scatter_colors(fig) == {c.upper() for c in COLORS.values()}
     legend_texts = {t.get_text() for legend in fig.legends for t in legend.get_texts()}
     assert set(LEVELS) <= legend_texts and {"a", "b"} <= legend_texts  # colour and shape legends
+
+
+def test_pca_has_equal_units_and_optional_sample_labels(sheet, groups, expression) -> None:
+    components = qc.pca(expression, n_top=100)
+    plain = plots_qc.pca_scatter(components, sheet, groups)
+    assert plain.axes[0].get_aspect() == 1.0 and not plain.axes[0].texts
+    labelled = plots_qc.pca_scatter(components, sheet, groups, labels=True)
+    assert sorted(t.get_text() for t in labelled.axes[0].texts) == sorted(sheet.index)
+    assert plots_de.label_overlaps(labelled) == 0
 
 
 def test_pca_variance_and_signs_are_reproducible(expression) -> None:
@@ -166,6 +175,21 @@ def test_dispersion_plot_draws_three_kinds_of_estimate() -> None:
     assert any("gene-wise" in t for t in labels) and any("trend" in t for t in labels) and any("final" in t for t in labels)
 
 
+def test_dispersion_axis_leaves_out_the_floor_and_counts_the_genes_at_it() -> None:
+    rng = np.random.default_rng(0)
+    mean = rng.lognormal(4, 2, 500)
+    trend = 0.01 + 1 / mean
+    genewise = trend * rng.lognormal(0, 0.5, 500)
+    genewise[:40] = 1e-8  # DESeq2's floor: less variance than the Poisson
+    table = pd.DataFrame({"mean": mean, "genewise": genewise, "trend": trend, "final": trend, "outlier": False})
+    fig = plots_qc.dispersion_plot(table)
+    bottom, top = fig.axes[0].get_ylim()
+    lowest = np.quantile(genewise[40:], 0.005)
+    assert lowest / 10 < bottom < lowest  # at most a decade of room, no empty decades down to 1e-8
+    labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert "gene-wise estimate below the axis (40)" in labels
+
+
 def test_volcano_labels_do_not_overlap_and_include_genes_of_interest() -> None:
     table = de_table()
     fig = plots_de.volcano(table, contrast="responsive_vs_untreated", padj=0.05, lfc=1.0, top_n=15, genes_of_interest=["Gene700"])
@@ -177,6 +201,22 @@ def test_volcano_labels_do_not_overlap_and_include_genes_of_interest() -> None:
     assert plots_de.label_overlaps(fig) == 0
     vertical = [line.get_xdata()[0] for line in ax.lines if len(set(line.get_xdata())) == 1]
     assert sorted(vertical) == [-1.0, 1.0]  # fold-change thresholds drawn
+
+
+def test_volcano_counts_only_tested_genes_as_not_de_and_rings_genes_of_interest() -> None:
+    table = de_table()
+    fig = plots_de.volcano(table, contrast="a_vs_b", padj=0.05, lfc=1.0, genes_of_interest=["Gene700", "Gene3"])
+    labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    hits = int(((table["padj"] < 0.05) & (table["log2FoldChange"].abs() >= 1)).sum())
+    tested = int(table["padj"].notna().sum())
+    assert f"not DE ({tested - hits:,})" in labels
+    assert f"no padj: filtered ({table['padj'].isna().sum():,})" in labels
+    assert "gene of interest" in labels
+    ax = fig.axes[0]
+    rings = [c for c in ax.collections if len(c.get_facecolors()) == 0 and len(c.get_offsets()) == 2]
+    assert len(rings) == 1
+    x = table.set_index("symbol").loc[["Gene3", "Gene700"], "log2FoldChange"].to_numpy()
+    assert sorted(rings[0].get_offsets()[:, 0]) == pytest.approx(sorted(x))
 
 
 def test_volcano_keeps_zero_pvalues_finite() -> None:
@@ -213,6 +253,18 @@ def test_heatmap_annotates_groups_in_their_colours(sheet, groups, expression) ->
     assert any("z-score" in ax.get_xlabel() for ax in fig.axes)
 
 
+def test_short_heatmap_keeps_the_axis_title_off_the_colour_bar(sheet, groups, expression) -> None:
+    order = qc.order_samples(sheet, by="condition", levels=groups.levels)
+    for rows in (3, 6, 40):
+        z = zscore_rows(expression.iloc[:rows][order])
+        fig = plots_de.expression_heatmap(z, sheet, groups, samples=order, title="genes")
+        fig.canvas.draw()
+        heat = next(ax for ax in fig.axes if ax.get_xlabel() == "Sample")
+        bar = next(ax for ax in fig.axes if "z-score" in ax.get_xlabel())
+        gap_px = heat.xaxis.label.get_window_extent().y0 - bar.get_window_extent().y1
+        assert gap_px >= 0.06 * fig.dpi, (rows, gap_px)
+
+
 def test_upset_counts_add_up() -> None:
     tables = {"c1": de_table(0), "c2": de_table(1), "c3": de_table(2)}
     member = membership(tables, padj=0.05, lfc=1.0)
@@ -222,10 +274,21 @@ def test_upset_counts_add_up() -> None:
     assert (counts["up"] + counts["down"] == counts["significant"]).all()
     for name in tables:
         assert inter.loc[inter[name], "genes"].sum() == counts.set_index("contrast").loc[name, "significant"]
-    fig = plots_de.upset(inter, counts.set_index("contrast")["significant"], contrasts=list(tables), title="DE overlap")
-    bar_ax = next(ax for ax in fig.axes if ax.get_title() == "DE overlap")
+    sizes = counts.set_index("contrast")["significant"]
+    title = "DE genes shared between contrasts (padj < 0.05, |log2FC| ≥ 1)"
+    fig = plots_de.upset(inter, sizes, contrasts=list(tables), title=title)
+    bar_ax = next(ax for ax in fig.axes if ax.patches and ax.get_ylabel())
     assert [p.get_height() for p in bar_ax.patches] == inter["genes"].tolist()
     assert bar_ax.get_ylabel() and any(ax.get_xlabel() for ax in fig.axes if ax is not bar_ax)
+    # Both bar charts carry their numbers: intersections and genes per contrast.
+    size_ax = next(ax for ax in fig.axes if "per contrast" in ax.get_xlabel())
+    assert sorted(t.get_text() for t in bar_ax.texts) == sorted(f"{g:,}" for g in inter["genes"])
+    assert sorted(t.get_text() for t in size_ax.texts) == sorted(f"{int(v):,}" for v in sizes)
+    # The title belongs to the figure and lies inside it.
+    assert fig._suptitle is not None and fig._suptitle.get_text() == title
+    fig.canvas.draw()
+    box, page = fig._suptitle.get_window_extent(), fig.bbox
+    assert page.x0 <= box.x0 and box.x1 <= page.x1
 
 
 def test_running_sum_matches_a_direct_computation() -> None:
@@ -250,6 +313,32 @@ def test_running_enrichment_plot_marks_the_leading_edge() -> None:
     assert any(f"leading edge ({len(run.leading_edge)} genes)" in t.get_text() for legend in fig.legends for t in legend.get_texts())
 
 
+def test_es_label_stays_clear_of_the_curve() -> None:
+    ranks = pd.Series(np.linspace(3, -3, 2000), index=[f"g{i}" for i in range(2000)])
+    for members in (range(0, 300, 7), range(1700, 2000, 7), range(0, 2000, 40)):
+        run = running_sum(ranks, [f"g{i}" for i in members])
+        fig = plots_gsea.running_enrichment(run, set_name="SET", contrast="a_vs_b", nes=1.0, fdr=0.1)
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        label = next(t for t in ax.texts if t.get_text().startswith("ES ="))
+        box = label.get_window_extent()
+        points = ax.transData.transform(np.column_stack([np.arange(len(run.curve)), run.curve]))
+        inside = (points[:, 0] >= box.x0) & (points[:, 0] <= box.x1) & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)
+        assert not inside.any()
+        assert ax.bbox.x0 <= box.x0 and box.x1 <= ax.bbox.x1 and ax.bbox.y0 <= box.y0 and box.y1 <= ax.bbox.y1
+
+
+def test_nes_dotplot_size_key_reads_in_fdr_beside_the_plot() -> None:
+    summary = pd.DataFrame({"set": ["S1", "S2"], "NES_c1": [2.0, -1.5], "FDR_c1": [1e-6, 0.2]})
+    fig = plots_gsea.nes_dotplot(summary, sets=["S1", "S2"], contrasts=["c1"], fdr_floor=2e-5)
+    fig.canvas.draw()
+    legend = next(legend for ax in fig.axes for legend in [ax.get_legend()] if legend is not None)
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels == ["0.05", "0.001", "≤ 2e-05", "< 0.05 (ring)"] and legend.get_title().get_text() == "FDR"
+    plot = fig.axes[0].get_window_extent()
+    assert legend.get_window_extent().x0 - plot.x1 < 1.0 * fig.dpi  # beside the plot, not at the page edge
+
+
 def test_nes_dotplot_rows_and_colours() -> None:
     summary = pd.DataFrame(
         {"set": ["S1", "S2", "S3"], "collection": "x", "NES_c1": [2.0, -1.5, 0.2], "FDR_c1": [0.0, 0.01, 0.9],
@@ -263,7 +352,7 @@ def test_nes_dotplot_rows_and_colours() -> None:
     assert [t.get_text() for t in ax.get_yticklabels()] == ["S1", "S2", "S3"]
     assert [t.get_fontweight() for t in ax.get_yticklabels()][2] == "bold"
     assert len(ax.collections[0].get_offsets()) == 5  # the NaN cell is left out
-    assert any("NES" in a.get_ylabel() for a in fig.axes)
+    assert "NES" in ax.collections[0].colorbar.ax.get_ylabel()
 
 
 def test_score_boxplots_one_panel_per_set_in_group_colours(sheet, groups) -> None:

@@ -1,4 +1,8 @@
-"""The README's main job, `snakemake --cores 2` on the default config, checked against the planted truth."""
+"""The README's main job, `snakemake --cores 2` on the default config, checked against the planted truth.
+
+On seed 2020 (10 tumours per group): 84 % of the 1,071 planted genes with |log2FC| >= 1 found
+in responsive_vs_untreated, 8.1 % of the calls not planted, max -log10 p 26-45 by contrast.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,22 @@ def test_planted_genes_are_found_with_few_false_discoveries(demo: Path) -> None:
     assert planted.sum() > 300
     assert found[planted].mean() >= 0.80
     assert (significant & (true_lfc == 0)).sum() / significant.sum() <= 0.10
+
+
+def test_tumours_look_like_tumours(demo: Path) -> None:
+    # Replicates spread as tumours do (the demo's dispersions are fitted to TCGA breast
+    # tumours): no group sits on one PCA dot, and no p-value reaches absurd depths.
+    qc = pd.read_csv(demo / "results" / "qc" / "samples.tsv", sep="\t")
+    for group, part in qc.groupby("condition"):
+        xy = part[["PC1", "PC2"]].to_numpy()
+        distances = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(axis=-1))[np.triu_indices(len(xy), 1)]
+        assert np.median(distances) >= 2.0, group  # VST log2 units; inbred tissue gave about 0.3
+    for contrast in ("responsive_vs_untreated", "resistant_vs_untreated", "resistant_vs_responsive"):
+        table = pd.read_csv(demo / "results" / "de" / f"{contrast}.tsv", sep="\t")
+        pvalues = table["pvalue"].dropna()
+        assert pvalues.min() > 0 and -np.log10(pvalues.min()) < 100, contrast
+    strength = pd.read_csv(demo / "resources" / "demo" / "samples.tsv", sep="\t").groupby("condition")["response_strength"]
+    assert strength.std()["responsive"] > 0.1  # some tumours respond more than others
 
 
 def test_gsea_recovers_the_study_biology(demo: Path) -> None:

@@ -106,6 +106,42 @@ def test_unchanged_config_has_nothing_to_do(small_run: Path) -> None:
     assert done.returncode == 0 and "Nothing to be done" in done.stdout + done.stderr
 
 
+def test_same_config_in_another_key_order_reruns_only_its_record(small_run: Path, tmp_path: Path) -> None:
+    import yaml
+
+    workdir = tmp_path / "reordered"
+    shutil.copytree(small_run, workdir, symlinks=True)
+    path = workdir / "config" / "small.yaml"
+    config = _config(workdir)
+
+    def reverse(value: object) -> object:
+        if isinstance(value, dict):
+            return {key: reverse(value[key]) for key in reversed(list(value))}
+        return value
+
+    reordered = reverse(config)
+    reordered["contrasts"] = config["contrasts"]  # their order is the analysis order
+    reordered["plots"]["colors"] = config["plots"]["colors"]  # the group order
+    reordered["plots"]["lfc"] = float(config["plots"]["lfc"])  # 1 written as 1.0
+    path.write_text(yaml.safe_dump(reordered, sort_keys=False))
+    done = snakemake(workdir, "--configfile", str(path), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    # No analysis job: only the records that checksum the (rewritten, so newer) config file.
+    assert _job_counts(done.stdout + done.stderr) == {"provenance": 1, "report_front_page": 1, "all": 1}
+
+
+def test_colours_for_absent_levels_are_named(small_run: Path) -> None:
+    config = _config(small_run)
+    config["plots"]["colors"] = {**config["plots"]["colors"], "Resistant": "#000000"}
+    path = small_run.parent / "absent_colour.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    done = snakemake(small_run, "--configfile", str(path), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "degsea warning: config 'plots: colors' gives colours for levels of 'condition' that no sample has: Resistant" in done.stderr
+
+
 def test_missing_contrast_level_fails_before_any_job(tmp_path: Path) -> None:
     workdir = copy_workflow(tmp_path)
     contrasts = {"responsive_vs_untreated": {"variable": "condition", "test": "Responsive", "reference": "untreated"}}

@@ -13,7 +13,7 @@ sys.path.insert(0, SCRIPTS)
 # the scripts folder to a job's sys.path after site-packages, PYTHONPATH comes before them.
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (SCRIPTS, os.environ.get("PYTHONPATH")) if p))
 
-from degsea.configuration import check_config_files, load_schema, validate_config  # noqa: E402
+from degsea.configuration import canonical_config, check_config_files, load_schema, validate_config  # noqa: E402
 from degsea.errors import InputError  # noqa: E402
 from degsea.study import check_study  # noqa: E402
 from degsea.resources import job_resource, study_size  # noqa: E402
@@ -30,10 +30,21 @@ def stop(message):
     sys.exit(1)
 
 
+def warn(message):
+    """Print a warning about the config; the run goes on."""
+    print(f"degsea warning: {message}", file=sys.stderr)
+
+
 try:
     check_config_files(workflow.configfiles)
     schema = load_schema(workflow.source_path("../schemas/config.schema.yaml"))
-    config.update(validate_config(config, schema, source=", ".join(map(str, workflow.configfiles))))
+    # One canonical form (sorted keys, numbers as the schema types them): a config rewritten
+    # with the same values in another order gives the same rule params and reruns nothing.
+    canonical = canonical_config(
+        validate_config(config, schema, source=", ".join(map(str, workflow.configfiles))), schema
+    )
+    config.clear()
+    config.update(canonical)
     STUDY = check_study(config, demo_counts=DEMO_COUNTS)
 except InputError as err:
     stop(str(err))

@@ -5,6 +5,7 @@ from pathlib import Path  # noqa: E402
 
 from degsea.naming import file_slug  # noqa: E402
 from degsea.report.order import numbered  # noqa: E402
+from degsea.study import level_setting_warnings  # noqa: E402
 
 PLOTS = config["plots"]
 FORMATS = PLOTS["formats"]
@@ -16,6 +17,10 @@ PLOT_GROUPS = {
 #: Dispersion trend of the (blind) VST: stock PyDESeq2 knows parametric and mean; DESeq2's vst()
 #: has its own fitType, "parametric" by default, so 'local' fits take the parametric VST.
 VST_FIT_TYPE = "mean" if config["de"]["fit_type"] == "mean" else "parametric"
+# Level order of the two display variables only, so that other level lists rerun nothing.
+PLOT_GROUPS["levels"] = {
+    v: config["levels"][v] for v in (PLOT_GROUPS["color_by"], PLOT_GROUPS["shape_by"]) if v in config["levels"]
+}
 DE_PADJ = PLOTS["padj"] if PLOTS["padj"] is not None else config["de"]["alpha"]
 FOCUS_SETS = list(config["gsea"]["focus_sets"])
 #: Settings of the lrt_profiles job per profiled likelihood-ratio test, from config 'lrt.<test>.profiles'.
@@ -45,6 +50,14 @@ for key in ("color_by", "shape_by"):
             f"  file: {config['samples']}\n  found: {PLOT_GROUPS[key]!r}\n"
             f"  allowed: {', '.join(map(str, STUDY.sheet.columns))}\n  hint: Column names are case-sensitive."
         )
+for message in level_setting_warnings(
+    STUDY.sheet,
+    color_by=PLOT_GROUPS["color_by"],
+    colors=PLOTS["colors"],
+    levels=config["levels"],
+    sheet_file=config["samples"],
+):
+    warn(message)
 
 
 def figure_files(stem, *, caption, category, subcategory=None, labels=None):

@@ -63,6 +63,7 @@ rule sample_qc:
         groups=PLOT_GROUPS,
         pca_top_genes=PLOTS["pca_top_genes"],
         fit_type=VST_FIT_TYPE,
+        pca_labels=PLOTS["pca_labels"],
         dpi=PLOTS["dpi"],
     script:
         "../scripts/sample_qc.py"

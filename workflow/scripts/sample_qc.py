@@ -14,5 +14,6 @@ with rule_logging(snakemake.log[0], rule="sample_qc"):
         groups=snakemake.params.groups,
         pca_top_genes=snakemake.params.pca_top_genes,
         fit_type=snakemake.params.fit_type,
+        pca_labels=snakemake.params.pca_labels,
         dpi=snakemake.params.dpi,
     )

@@ -84,6 +84,38 @@ def fill_defaults(instance: Any, schema: Mapping[str, Any]) -> Any:
     return filled
 
 
+#: Mappings of the config whose order means something: the order of the contrasts is the
+#: order of the analysis and the report, the order of the colours that of the groups.
+ORDERED_MAPPINGS: tuple[tuple[str, ...], ...] = (("contrasts",), ("plots", "colors"))
+
+
+def canonical_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The config in one canonical form, so that equal settings give equal rule params.
+
+    Snakemake compares each rule's params by their ``repr`` to decide whether outputs are
+    out of date, so the same values written in another key order, or ``1`` where the
+    schema takes a number and another file wrote ``1.0``, would rerun the workflow from the
+    import. Here mapping keys are sorted (except in :data:`ORDERED_MAPPINGS`, whose order is
+    part of the setting) and whole numbers where the schema takes any number become floats.
+    """
+    return _canonical(config, schema, path=())
+
+
+def _canonical(value: Any, schema: Mapping[str, Any] | None, *, path: tuple[str, ...]) -> Any:
+    schema = schema if isinstance(schema, Mapping) else {}
+    if isinstance(value, Mapping):
+        keys = list(value) if path in ORDERED_MAPPINGS else sorted(value, key=str)
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        return {key: _canonical(value[key], properties.get(key, extra), path=(*path, str(key))) for key in keys}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item, schema.get("items"), path=path) for item in value]
+    kinds = _as_list(schema.get("type", []))
+    if isinstance(value, int) and not isinstance(value, bool) and "number" in kinds and "integer" not in kinds:
+        return float(value)
+    return value
+
+
 def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any], *, source: str = "the config") -> dict[str, Any]:
     """Validate a config against the schema and return it with defaults filled in.
 

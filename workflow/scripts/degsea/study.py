@@ -24,6 +24,7 @@ from degsea.inputs.files import sample_files, sample_strandedness, single_file_s
 from degsea.inputs.read import read_counts
 from degsea.inputs.sheet import read_sample_sheet
 from degsea.io import describe_missing
+from degsea.naming import absent_levels
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,29 @@ def check_hypotheses(
             hint="Set 'de: engine: deseq2_exact' (the default), or keep to level-pair Wald tests with 'pydeseq2'.",
         )
     return lrts
+
+
+def level_setting_warnings(
+    sheet: pd.DataFrame, *, color_by: str, colors: Mapping[str, Any], levels: Mapping[str, Any], sheet_file: str
+) -> list[str]:
+    """Warnings for display settings that match no sample: colours (config ``plots: colors``)
+    and level lists (config ``levels``) for levels no sample has, level lists for columns the
+    sheet lacks. They change no result, so the run goes on."""
+    warnings = []
+    unused = absent_levels(colors, sheet[color_by]) if color_by in sheet.columns else []
+    if unused:
+        warnings.append(
+            f"config 'plots: colors' gives colours for levels of '{color_by}' that no sample has: {', '.join(unused)} "
+            f"(levels in {sheet_file}: {', '.join(map(str, dict.fromkeys(sheet[color_by].astype(str))))}); they are not used."
+        )
+    for variable, listed in levels.items():
+        if variable not in sheet.columns:
+            warnings.append(f"config 'levels' names '{variable}', which is not a column of {sheet_file}; it is not used.")
+            continue
+        unused = absent_levels(listed, sheet[variable])
+        if unused:
+            warnings.append(f"config 'levels: {variable}' lists levels that no sample has: {', '.join(unused)}; they are not used.")
+    return warnings
 
 
 def claimed_focus_sets(

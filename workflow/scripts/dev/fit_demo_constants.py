@@ -1,10 +1,19 @@
 """Development tool, not part of the runtime library: fit the embedded demo's constants to a real count matrix.
 
 The constants of :mod:`degsea.demo.simulate` (size-factor spread, base-mean quantiles, the
-dispersion trend and its scatter) were fitted once with :func:`fit_demo_parameters` on
-GSE96870; see the comment above them there. Run it again to check or refit them::
+dispersion trend and its scatter) were fitted once with :func:`fit_demo_parameters` on the
+primary breast tumours of TCGA-BRCA that the Bioconductor package TCGAbiolinks ships (data
+object ``dataBRCA``); see the comment above the constants. To check or refit them, export
+the object from the Debian package and run the ``tcga-tumours`` mode::
 
-    python workflow/scripts/dev/fit_demo_constants.py GSE96870_counts_cerebellum.csv GSE96870_coldata_cerebellum.csv
+    apt-get install r-bioc-tcgabiolinks
+    Rscript -e 'e <- new.env(); lazyLoad("/usr/lib/R/site-library/TCGAbiolinks/data/Rdata", envir = e)' \
+            -e 'write.csv(e$dataBRCA, "dataBRCA.csv")'
+    python workflow/scripts/dev/fit_demo_constants.py tcga-tumours dataBRCA.csv
+
+Any other genes x samples count matrix with a sample table fits with the ``matrix`` mode::
+
+    python workflow/scripts/dev/fit_demo_constants.py matrix COUNTS.csv COLDATA.csv [GROUP_COLUMN]
 
 The library never imports this module; ``tests/unit/test_simulate.py`` does, to check that it
 still gives the constants.
@@ -238,13 +247,51 @@ def _chi2_median(k: int) -> float:
     return (low + high) / 2
 
 
+def tcga_tumour_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """The primary-tumour columns of a TCGA count table, rounded to whole counts.
+
+    TCGA barcodes name the sample type in their fourth field (``TCGA-A7-A13D-01A-...``):
+    01-09 are tumours, 10-19 normal tissue, 20-29 controls. RSEM expected counts (the
+    legacy "raw_count") are not whole numbers; they are rounded, as for DESeq2.
+
+    Raises
+    ------
+    InputError
+        A column name is not a TCGA barcode, or no column is a primary tumour.
+    """
+    types = {}
+    for column in table.columns:
+        parts = str(column).split("-")
+        if len(parts) < 4 or not parts[0] == "TCGA" or not parts[3][:2].isdigit():
+            raise InputError(
+                "A column of the TCGA count table is not a TCGA sample barcode.",
+                where="columns",
+                found=str(column),
+                allowed="barcodes such as TCGA-A7-A13D-01A-13R-A12P-07",
+            )
+        types[column] = int(parts[3][:2])
+    tumours = [c for c, kind in types.items() if kind == 1]
+    if not tumours:
+        raise InputError(
+            "The TCGA count table holds no primary tumour (sample type 01).",
+            where="columns",
+            found=", ".join(sorted({f"{kind:02d}" for kind in types.values()})),
+            allowed="at least two samples of type 01",
+        )
+    return table[tumours].round().astype(np.int64)
+
+
 def main(argv: Sequence[str]) -> None:
-    """``fit_demo_constants.py COUNTS.csv COLDATA.csv [GROUP_COLUMN]``: print the fitted constants."""
-    counts_path, coldata_path, *rest = argv
-    column = rest[0] if rest else "time"
+    """``tcga-tumours COUNTS.csv`` or ``matrix COUNTS.csv COLDATA.csv [GROUP_COLUMN]``: print the fitted constants."""
+    mode, counts_path, *rest = argv
     counts = pd.read_csv(counts_path, index_col=0)
-    coldata = pd.read_csv(coldata_path, index_col="sample")
-    for key, value in fit_demo_parameters(counts, groups=coldata.loc[counts.columns, column]).items():
+    if mode == "tcga-tumours":
+        fitted = fit_demo_parameters(tcga_tumour_counts(counts))
+    else:
+        coldata_path, *column = rest
+        coldata = pd.read_csv(coldata_path, index_col="sample")
+        fitted = fit_demo_parameters(counts, groups=coldata.loc[counts.columns, column[0] if column else "time"])
+    for key, value in fitted.items():
         print(f"{key}: {value}")
 
 

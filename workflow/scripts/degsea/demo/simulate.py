@@ -10,12 +10,18 @@ carcinoma. Tumours are ``untreated``, ``responsive`` or ``resistant`` to the dru
   antigen presentation);
 * MHC class I antigen presentation and interferon-gamma response go up moderately in
   responsive tumours;
-* a few hundred random filler genes change in one or both treated groups, either way.
+* about one gene in 15 among the others (filler genes) changes in one or both treated
+  groups, either way: a drug that stops growth changes thousands of genes;
+* tumours differ in how strongly they respond: each treated tumour scales its group's
+  effects by its own response strength (mean 1 within the group, coefficient of variation
+  :data:`RESPONSE_STRENGTH_CV`).
 
 Counts are negative binomial, with base means, dispersions and size factors drawn from
-distributions fitted to real mouse RNA-seq (see the module constants below; the tool that
-fitted them is ``workflow/scripts/dev/fit_demo_constants.py``, outside the library). Everything is drawn from one :class:`numpy.random.Generator`, so the same
-inputs and seed give byte-identical tables.
+distributions fitted to human breast tumours of TCGA (see the module constants below; the
+tool that fitted them is ``workflow/scripts/dev/fit_demo_constants.py``, outside the
+library): tumours differ from one another far more than inbred tissue does, so replicates
+spread in a PCA and p-values stay in the range of real studies. Everything is drawn from
+one :class:`numpy.random.Generator`, so the same inputs and seed give byte-identical tables.
 """
 
 from __future__ import annotations
@@ -35,42 +41,44 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------
 # Fitted constants
 #
-# Fitted once with ``fit_demo_parameters`` (workflow/scripts/dev/fit_demo_constants.py) on GSE96870 (mouse cerebellum after influenza
-# A infection, Day0 / Day4 / Day8, 41,786 genes x 22 samples), file
-# ``GSE96870_counts_cerebellum.csv`` with the time points of
-# ``GSE96870_coldata_cerebellum.csv`` (carpentries-incubator/bioc-rnaseq @ b809081,
-# episodes/data/, CC BY 4.0):
+# Fitted once with ``fit_demo_parameters`` (workflow/scripts/dev/fit_demo_constants.py,
+# ``tcga-tumours`` mode) on the primary breast tumours of TCGA-BRCA shipped as the data
+# object ``dataBRCA`` of the Bioconductor package TCGAbiolinks (Debian package
+# r-bioc-tcgabiolinks 2.25.3+dfsg-1, GPL-3+): 20,530 genes x 10 samples of the TCGA legacy
+# IlluminaHiSeq RNASeqV2 "raw_count" (RSEM expected counts, rounded), of which the 5
+# primary tumours (barcode sample type 01: TCGA-A7-A13D, TCGA-AQ-A0Y5, TCGA-A2-A0CV,
+# TCGA-C8-A1HJ, TCGA-BH-A0AU) enter the fit; the 5 normal tissues (type 11) do not.
 #
-#     counts = pd.read_csv("GSE96870_counts_cerebellum.csv", index_col=0)
-#     coldata = pd.read_csv("GSE96870_coldata_cerebellum.csv", index_col="sample")
-#     fit_demo_parameters(counts, groups=coldata.loc[counts.columns, "time"])
+#   The Cancer Genome Atlas Network (2012). Comprehensive molecular portraits of human
+#   breast tumours. Nature 490, 61-70. doi:10.1038/nature11412
+#   Colaprico A, Silva TC, Olsen C, et al. (2016). TCGAbiolinks: an R/Bioconductor package
+#   for integrative analysis of TCGA data. Nucleic Acids Research 44(8), e71.
+#   doi:10.1093/nar/gkv1507
 #
-# * size factors: DESeq2 median of ratios over the 22 samples; SIZE_FACTOR_LOG_SD is the
-#   sd of their natural logs. The demo draws log size factors from N(0, sd^2).
-# * base means: quantiles of the natural log of the mean normalised count of the 23,637
+# * size factors: DESeq2 median of ratios over the 5 tumours; SIZE_FACTOR_LOG_SD is the sd
+#   of their natural logs. The demo draws log size factors from N(0, sd^2).
+# * base means: quantiles of the natural log of the mean normalised count of the 18,093
 #   expressed genes (mean normalised count >= 1) at BASE_MEAN_QUANTILE_PROBS. The demo
 #   draws a uniform quantile level and interpolates linearly in log space.
 # * dispersions: gene-wise method-of-moments estimates (var - mean * mean(1 / s)) / mean^2
-#   from the normalised-count variance within time points, pooled (19 degrees of
-#   freedom, as a design ~time; 16,952 genes with mean normalised count >= 10); the DESeq2
-#   parametric trend asympt + extra / mean by a gamma-family GLM with identity link
-#   (iterated without genes whose estimate / trend lies outside [1e-4, 15], as DESeq2
-#   does); then the log residuals log(estimate / trend): DISPERSION_LOG_SD =
-#   sqrt(mad^2 - trigamma(19 / 2)) removes the sampling variance of the estimates
-#   (DESeq2's prior-variance rule) and DISPERSION_LOG_OFFSET = median residual - median
-#   of log(chi2_19 / 19) removes their sampling shift. The demo draws
-#   dispersion = (asympt + extra / base_mean) * exp(N(offset, sd^2)).
-#   Cross-checks: the 7 Day0 samples alone give 0.00434 + 1.394 / mean and sd 0.90 (6
-#   degrees of freedom, where the trigamma correction is large); PyDESeq2 0.5.4 on the
-#   Day0 samples (design ~1) gives the trend 0.00445 + 1.416 / mean and a prior
-#   log-dispersion sd of 0.81.
-#
-# Cerebellum of inbred mice is a quiet tissue: tumours would be noisier (larger
-# dispersions), so the demo is, if anything, easier than real tumour data.
+#   from the normalised-count variance across the tumours (4 degrees of freedom, design
+#   ~1; 16,479 genes with mean normalised count >= 10); the DESeq2 parametric trend
+#   asympt + extra / mean by a gamma-family GLM with identity link (iterated without genes
+#   whose estimate / trend lies outside [1e-4, 15], as DESeq2 does); then the log
+#   residuals log(estimate / trend): DISPERSION_LOG_SD = sqrt(mad^2 - trigamma(4 / 2))
+#   removes the sampling variance of the estimates (DESeq2's prior-variance rule) and
+#   DISPERSION_LOG_OFFSET = median residual - median of log(chi2_4 / 4) removes their
+#   sampling shift. The demo draws dispersion = (asympt + extra / base_mean) *
+#   exp(N(offset, sd^2)): a median dispersion of 0.27 at high counts (a biological
+#   coefficient of variation of 0.52), where inbred mouse tissue has about 0.01.
+#   Cross-check: R DESeq2 1.38 on the same 5 tumours (design ~1) gives the trend
+#   0.465 + 18.8 / mean, a prior log-dispersion variance of 0.61 (sd 0.78) and median
+#   gene-wise dispersions of 0.21 at means 1,000-10,000 and 0.38 at 100-1,000; the edgeR
+#   User's Guide gives 0.4 as the typical BCV of human data (dispersion 0.16).
 # --------------------------------------------------------------------------------------
 
 #: Standard deviation of the natural log of the median-of-ratios size factors.
-SIZE_FACTOR_LOG_SD: float = 0.101660
+SIZE_FACTOR_LOG_SD: float = 0.186372
 
 #: Quantile levels at which the base-mean distribution is tabulated.
 BASE_MEAN_QUANTILE_PROBS: tuple[float, ...] = (
@@ -80,18 +88,24 @@ BASE_MEAN_QUANTILE_PROBS: tuple[float, ...] = (
 
 #: Natural log of the mean normalised count of expressed genes at those levels.
 LOG_BASE_MEAN_QUANTILES: tuple[float, ...] = (
-    5.1747e-05, 0.0907727, 0.219274, 0.422794, 0.870236, 1.3068, 1.7688, 2.24852, 2.7488,
-    3.27267, 3.89708, 4.55669, 5.24068, 5.82417, 6.26758, 6.63336, 6.95591, 7.27949,
-    7.59041, 7.92047, 8.28159, 8.79371, 9.23961, 9.76323, 10.1486, 11.8952,
+    6.03687e-05, 0.273748, 0.707618, 1.3578, 2.52986, 3.42212, 4.20852, 4.85822, 5.43937,
+    5.90816, 6.29386, 6.60363, 6.86584, 7.10889, 7.33015, 7.54157, 7.7471, 7.97195,
+    8.19768, 8.45702, 8.7768, 9.30262, 9.79337, 10.3771, 10.7671, 13.097,
 )  # fmt: skip
 
 #: Dispersion trend ``DISPERSION_ASYMPT + DISPERSION_EXTRA / mean``.
-DISPERSION_ASYMPT: float = 0.00694221
-DISPERSION_EXTRA: float = 1.66536
+DISPERSION_ASYMPT: float = 0.416205
+DISPERSION_EXTRA: float = 37.7936
 
 #: Scatter of the natural log of the dispersion around the trend: location and sd.
-DISPERSION_LOG_OFFSET: float = -0.455255
-DISPERSION_LOG_SD: float = 0.815611
+DISPERSION_LOG_OFFSET: float = -0.444314
+DISPERSION_LOG_SD: float = 0.723708
+
+#: Tumours respond unequally: a treated sample's planted log2 fold changes are its group's
+#: times a response strength drawn from a gamma distribution with mean 1 and this
+#: coefficient of variation, rescaled to mean exactly 1 within the group (so the truth
+#: table's log2 fold changes stay the group's average effect).
+RESPONSE_STRENGTH_CV: float = 0.3
 
 
 # --------------------------------------------------------------------------------------
@@ -168,17 +182,18 @@ class _Plan:
 #: The planted effects (log2 fold changes vs untreated) per programme.
 PLANS: Mapping[str, _Plan] = MappingProxyType({
     # Up in responsive; resistant near baseline, some slightly below (lost presentation).
-    "mhc_class_ii": _Plan(share=0.85, responsive=(1.2, 2.5), resistant=(-0.3, 0.2)),
-    "adaptive_immune": _Plan(share=0.6, responsive=(1.0, 2.2), resistant=(-0.25, 0.2)),
+    # Infiltrating T and B cells bring MHC class II: 3- to 8-fold in responders.
+    "mhc_class_ii": _Plan(share=0.85, responsive=(1.5, 3.0), resistant=(-0.3, 0.2)),
+    "adaptive_immune": _Plan(share=0.6, responsive=(1.3, 2.8), resistant=(-0.25, 0.2)),
     # Moderately up in responsive.
-    "mhc_class_i": _Plan(share=0.7, responsive=(0.6, 1.4), resistant=(-0.2, 0.3)),
-    "ifn_gamma": _Plan(share=0.6, responsive=(0.5, 1.3), resistant=(-0.1, 0.3)),
+    "mhc_class_i": _Plan(share=0.7, responsive=(0.7, 1.6), resistant=(-0.2, 0.3)),
+    "ifn_gamma": _Plan(share=0.6, responsive=(0.6, 1.5), resistant=(-0.1, 0.3)),
     # Down in both treated groups: the drug inhibits mTORC1 in every tumour.
     "mtorc1": _Plan(
-        share=0.75, responsive=(-2.0, -1.0), resistant=(-2.0, -1.0), shared=0.15, clip=(-2.3, -0.8)
+        share=0.75, responsive=(-2.5, -1.2), resistant=(-2.5, -1.2), shared=0.15, clip=(-2.8, -1.0)
     ),
     "proliferation": _Plan(
-        share=0.8, responsive=(-2.0, -1.0), resistant=(-2.0, -1.0), shared=0.15, clip=(-2.3, -0.8)
+        share=0.8, responsive=(-2.5, -1.2), resistant=(-2.5, -1.2), shared=0.15, clip=(-2.8, -1.0)
     ),
 })
 
@@ -187,6 +202,9 @@ PLANS: Mapping[str, _Plan] = MappingProxyType({
 #: detectable. Filler genes use the whole distribution.
 SET_GENE_QUANTILE_RANGE: tuple[float, float] = (0.4, 0.99)
 
+#: Share of all genes that are random DE genes (1,000 of the demo's 15,000) when
+#: ``n_random_de`` is not given.
+RANDOM_DE_SHARE: float = 1 / 15
 #: Random DE genes are drawn among the filler genes whose base mean lies above this
 #: quantile level of the fitted distribution.
 RANDOM_DE_MIN_QUANTILE: float = 0.3
@@ -195,11 +213,12 @@ RANDOM_DE_MIN_QUANTILE: float = 0.3
 RANDOM_DE_PATTERNS: Mapping[str, float] = MappingProxyType({"both": 0.4, "responsive": 0.3, "resistant": 0.3})
 #: |log2FC| range of random DE genes; genes changed in both groups share one draw plus
 #: normal jitter of this sd.
-RANDOM_DE_ABS_LFC: tuple[float, float] = (0.7, 2.5)
+RANDOM_DE_ABS_LFC: tuple[float, float] = (0.8, 3.0)
 RANDOM_DE_SHARED_JITTER: float = 0.2
 
 FILLER_PREFIX = "sim_gene_"
 _SIZE_FACTOR_COLUMN = "library_size_factor"
+_STRENGTH_COLUMN = "response_strength"
 
 
 @dataclass(frozen=True)
@@ -213,7 +232,8 @@ class DemoStudy:
         sample in sheet order.
     samples
         The input sheet (all its columns, same order) plus ``library_size_factor``, the
-        true size factor used for each sample.
+        true size factor used for each sample, and ``response_strength``, the factor on its
+        group's planted effects (1 for untreated samples).
     truth
         One row per gene (index ``gene_id``, same order as ``counts``): ``symbol``,
         ``programme``, ``base_mean``, ``dispersion``, one column ``log2fc_<level>`` per
@@ -233,7 +253,7 @@ def simulate_demo(
     seed: int,
     n_genes: int = 15000,
     variable: str = "condition",
-    n_random_de: int = 300,
+    n_random_de: int | None = None,
 ) -> DemoStudy:
     """Simulate the demo study for a sample sheet.
 
@@ -242,7 +262,8 @@ def simulate_demo(
     ``n_genes``. Set members of the programmes in :data:`SET_PROGRAMMES` carry the planted
     effects of :data:`PLANS` (a share of each programme's genes; a gene in several
     programmes follows :data:`PROGRAMME_PRIORITY`), and ``n_random_de`` filler genes carry
-    random effects. Counts are NB(mean = s_j * base_mean_i * 2^lfc_ij, dispersion_i).
+    random effects. Counts are NB(mean = s_j * base_mean_i * 2^(r_j * lfc_ig), dispersion_i)
+    for sample j of group g with response strength r_j (see :data:`RESPONSE_STRENGTH_CV`).
 
     Parameters
     ----------
@@ -259,12 +280,14 @@ def simulate_demo(
     variable
         The sheet column holding the condition.
     n_random_de
-        Number of filler genes with random effects.
+        Number of filler genes with random effects; default a share
+        :data:`RANDOM_DE_SHARE` of ``n_genes``.
 
     Returns
     -------
     DemoStudy
-        Counts, the sample sheet with the true size factors, and the truth per gene.
+        Counts, the sample sheet with the true size factors and response strengths, and
+        the truth per gene.
 
     Raises
     ------
@@ -277,6 +300,8 @@ def simulate_demo(
     set_genes, programmes = _set_genes(genesets)
     _check_int("seed", seed, minimum=0)
     _check_int("n_genes", n_genes, minimum=1)
+    if n_random_de is None:
+        n_random_de = round(RANDOM_DE_SHARE * n_genes)
     _check_int("n_random_de", n_random_de, minimum=0)
     n_set = len(set_genes)
     n_filler = n_genes - n_set
@@ -327,7 +352,8 @@ def simulate_demo(
     # Counts.
     level_index = {level: i for i, level in enumerate(LEVELS)}
     group_index = np.array([level_index[g] for g in groups])
-    mean = base_mean[:, None] * size_factors[None, :] * np.exp2(lfc[:, group_index])
+    strength = _response_strengths(rng, group_index)
+    mean = base_mean[:, None] * size_factors[None, :] * np.exp2(lfc[:, group_index] * strength[None, :])
     size = 1.0 / dispersion[:, None]
     values = rng.negative_binomial(size, size / (size + mean)).astype(np.int64)
 
@@ -340,6 +366,7 @@ def simulate_demo(
 
     samples = sheet.copy()
     samples[_SIZE_FACTOR_COLUMN] = size_factors
+    samples[_STRENGTH_COLUMN] = strength
 
     truth = pd.DataFrame(
         {
@@ -392,6 +419,18 @@ def _plant(rng: np.random.Generator, members: np.ndarray, plan: _Plan, lfc: np.n
     return chosen
 
 
+def _response_strengths(rng: np.random.Generator, group_index: np.ndarray) -> np.ndarray:
+    """Per sample: 1 for untreated, else a gamma draw (mean 1, CV :data:`RESPONSE_STRENGTH_CV`)
+    rescaled to mean exactly 1 within its group."""
+    strength = np.ones(group_index.size)
+    shape = 1.0 / RESPONSE_STRENGTH_CV**2
+    for level in range(1, len(LEVELS)):
+        members = np.flatnonzero(group_index == level)
+        draw = rng.gamma(shape, 1.0 / shape, size=members.size)
+        strength[members] = draw / draw.mean()
+    return strength
+
+
 def _plant_random(rng: np.random.Generator, genes: np.ndarray, lfc: np.ndarray) -> None:
     """Plant random effects of both signs, shared or specific to one treated group."""
     n = genes.size
@@ -426,13 +465,14 @@ def _check_sheet(sheet: pd.DataFrame, *, variable: str) -> list[str]:
                 allowed=f"a 'sample' column and the condition column '{variable}'",
                 hint="Use the demo's own sample sheet, or set the demo's variable to its column.",
             )
-    if _SIZE_FACTOR_COLUMN in sheet.columns:
-        raise InputError(
-            f"The demo's sample sheet already has a column '{_SIZE_FACTOR_COLUMN}'.",
-            where=f"column '{_SIZE_FACTOR_COLUMN}'",
-            allowed="a sheet without it: the simulator adds the true size factors",
-            hint=f"Remove the column '{_SIZE_FACTOR_COLUMN}'.",
-        )
+    for column in (_SIZE_FACTOR_COLUMN, _STRENGTH_COLUMN):
+        if column in sheet.columns:
+            raise InputError(
+                f"The demo's sample sheet already has a column '{column}'.",
+                where=f"column '{column}'",
+                allowed="a sheet without it: the simulator adds the true size factors and response strengths",
+                hint=f"Remove the column '{column}'.",
+            )
     samples = sheet["sample"]
     bad = [repr(s) for s in samples if not isinstance(s, str) or not s.strip()]
     if bad:

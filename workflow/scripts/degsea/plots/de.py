@@ -7,6 +7,7 @@ writes files. Up- and down-regulated genes use :data:`degsea.plots.style.UP` and
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -36,33 +37,6 @@ def _labels_to_show(
     return pd.concat([ranked, interest[~interest.index.isin(ranked.index)]])
 
 
-def _place_labels(ax, xs: np.ndarray, ys: np.ndarray, labels: Sequence[str], *, bold: Sequence[bool], avoid_x: np.ndarray, avoid_y: np.ndarray) -> list:
-    """Write gene labels next to their points and move them apart with adjustText."""
-    from adjustText import adjust_text
-
-    texts = [
-        ax.text(x, y, label, fontsize=6.5, fontweight="bold" if b else "normal", ha="center", va="center", zorder=5)
-        for x, y, label, b in zip(xs, ys, labels, bold, strict=True)
-    ]
-    if texts:
-        ax.figure.canvas.draw()
-        adjust_text(
-            texts,
-            x=np.asarray(avoid_x, dtype=float),
-            y=np.asarray(avoid_y, dtype=float),
-            target_x=np.asarray(xs, dtype=float),
-            target_y=np.asarray(ys, dtype=float),
-            ax=ax,
-            expand=(1.15, 1.35),
-            force_text=(0.3, 0.5),
-            force_static=(0.2, 0.4),
-            iter_lim=400,
-            ensure_inside_axes=True,
-            arrowprops={"arrowstyle": "-", "color": "0.35", "linewidth": 0.5},
-        )
-    return texts
-
-
 def label_overlaps(fig: Figure) -> int:
     """Number of pairs of text labels inside axes whose boxes overlap (0 for a clean figure)."""
     fig.canvas.draw()
@@ -78,20 +52,49 @@ def label_overlaps(fig: Figure) -> int:
 
 
 def _direction_colors(table: pd.DataFrame, hits: pd.Series) -> np.ndarray:
+    """Up, down, not DE (tested) and untested (no padj: filtered or Cook's outlier) colours."""
     colors = np.full(len(table), style.NOT_SIGNIFICANT, dtype=object)
+    colors[table["padj"].isna().to_numpy()] = style.UNTESTED
     colors[(hits & (table["log2FoldChange"] > 0)).to_numpy()] = style.UP
     colors[(hits & (table["log2FoldChange"] < 0)).to_numpy()] = style.DOWN
     return colors
 
 
-def _direction_legend(hits: pd.Series, table: pd.DataFrame) -> list:
+def _direction_legend(hits: pd.Series, table: pd.DataFrame, *, interest: int = 0) -> list:
+    """Legend of :func:`_direction_colors`: "not DE" counts only genes with a padj; genes
+    without one are counted apart, and genes of interest get their ring."""
     up = int((hits & (table["log2FoldChange"] > 0)).sum())
     down = int((hits & (table["log2FoldChange"] < 0)).sum())
-    return [
-        Line2D([], [], marker="o", linestyle="none", color=style.UP, markersize=5, label=f"up ({up:,})"),
-        Line2D([], [], marker="o", linestyle="none", color=style.DOWN, markersize=5, label=f"down ({down:,})"),
-        Line2D([], [], marker="o", linestyle="none", color=style.NOT_SIGNIFICANT, markersize=5, label=f"not DE ({len(table) - up - down:,})"),
-    ]
+    tested = int(table["padj"].notna().sum())
+    untested = len(table) - tested
+
+    def dot(color: str, label: str) -> Line2D:
+        return Line2D([], [], marker="o", linestyle="none", color=color, markersize=5, label=label)
+
+    handles = [dot(style.UP, f"up ({up:,})"), dot(style.DOWN, f"down ({down:,})"), dot(style.NOT_SIGNIFICANT, f"not DE ({tested - up - down:,})")]
+    if untested:
+        handles.append(dot(style.UNTESTED, f"no padj: filtered ({untested:,})"))
+    if interest:
+        handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="none", markeredgecolor="black",
+                              markersize=6, markeredgewidth=0.9, label="gene of interest"))
+    return handles
+
+
+def _drawing_order(table: pd.DataFrame, hits: pd.Series) -> np.ndarray:
+    """Row order for drawing: genes without padj first, then not DE, DE genes on top."""
+    layer = np.where(hits.to_numpy(), 2, np.where(table["padj"].notna().to_numpy(), 1, 0))
+    return np.argsort(layer, kind="stable")
+
+
+def _interest_rows(table: pd.DataFrame, genes_of_interest: Sequence[str]) -> np.ndarray:
+    """Positions of the rows whose symbol or gene ID is a gene of interest."""
+    wanted = set(genes_of_interest)
+    return np.flatnonzero((table["symbol"].astype(str).isin(wanted) | table["gene_id"].astype(str).isin(wanted)).to_numpy())
+
+
+def _ring(ax, x: np.ndarray, y: np.ndarray) -> None:
+    """Mark genes of interest with a black ring above the other points."""
+    ax.scatter(x, y, s=30, facecolor="none", edgecolor="black", linewidth=0.9, zorder=4)
 
 
 @styled
@@ -129,7 +132,7 @@ def volcano(
     fig = style.new_figure(style.ONE_AND_HALF, 4.4)
     ax = fig.subplots()
     colors = _direction_colors(data, hits)
-    order = np.argsort(hits.to_numpy(), kind="stable")  # significant on top
+    order = _drawing_order(data, hits)
     ax.scatter(x[order], y[order], c=list(colors[order]), s=5, linewidth=0, alpha=0.8, rasterized=True)
     xmax = max(np.nanmax(np.abs(x)) * 1.08, lfc * 1.5, 1.0)
     ax.set_xlim(-xmax, xmax)
@@ -147,15 +150,18 @@ def volcano(
     interest = set(genes_of_interest)
     labels = shown["symbol"].astype(str).tolist()
     bold = [s in interest or g in interest for s, g in zip(shown["symbol"].astype(str), shown["gene_id"].astype(str), strict=True)]
+    picked = _interest_rows(data, genes_of_interest)
+    _ring(ax, x[picked], y[picked])
     avoid = hits.to_numpy()
-    _place_labels(ax, x[shown.index], y[shown.index], labels, bold=bold, avoid_x=x[avoid], avoid_y=y[avoid])
+    style.place_labels(ax, x[shown.index], y[shown.index], labels, bold=bold, avoid_x=x[avoid], avoid_y=y[avoid])
     test, _, reference = contrast.partition("_vs_")
     ratio = f"{test} / {reference}" if reference else contrast
     ax.set_xlabel(f"log2 fold change ({ratio})")
     ax.set_ylabel("−log10 p-value (Wald test)")
     ax.set_title(f"{contrast}: {int(hits.sum()):,} of {int(data['padj'].notna().sum()):,} tested genes DE")
     rule = f"padj < {padj:g}" + (f" and |log2FC| ≥ {lfc:g}" if lfc > 0 else "")
-    fig.legend(handles=_direction_legend(hits, data), title=f"DE: {rule}", loc="outside lower center", ncols=3, frameon=False)
+    handles = _direction_legend(hits, data, interest=len(picked))
+    fig.legend(handles=handles, title=f"DE: {rule}", loc="outside lower center", ncols=min(len(handles), 3), frameon=False)
     return fig
 
 
@@ -170,18 +176,17 @@ def ma_plot(table: pd.DataFrame, *, contrast: str, padj: float, lfc: float = 1.0
     fig = style.new_figure(style.ONE_AND_HALF, 3.8)
     ax = fig.subplots()
     colors = _direction_colors(data, hits)
-    order = np.argsort(hits.to_numpy(), kind="stable")
+    order = _drawing_order(data, hits)
     ax.scatter(x[order], y[order], c=list(colors[order]), s=4, linewidth=0, alpha=0.8, rasterized=True)
     ax.set_xscale("log")
     ax.axhline(0, color="0.2", linewidth=0.8)
     if lfc > 0:
         for v in (-lfc, lfc):
             ax.axhline(v, color="0.35", linestyle="--", linewidth=0.8)
-    interest = set(genes_of_interest)
-    if interest:
-        pick = data.index[data["symbol"].astype(str).isin(interest) | data["gene_id"].astype(str).isin(interest)]
-        ax.scatter(x[pick], y[pick], s=16, facecolor="none", edgecolor="black", linewidth=0.7)
-        _place_labels(ax, x[pick], y[pick], data.loc[pick, "symbol"].astype(str).tolist(), bold=[True] * len(pick),
+    pick = _interest_rows(data, genes_of_interest)
+    if len(pick):
+        _ring(ax, x[pick], y[pick])
+        style.place_labels(ax, x[pick], y[pick], data.loc[pick, "symbol"].astype(str).tolist(), bold=[True] * len(pick),
                       avoid_x=np.concatenate([x[hits.to_numpy()], x[pick]]), avoid_y=np.concatenate([y[hits.to_numpy()], y[pick]]))
     ymax = max(np.nanmax(np.abs(y)) * 1.08, lfc * 1.5, 1.0)
     ax.set_ylim(-ymax, ymax)
@@ -192,7 +197,8 @@ def ma_plot(table: pd.DataFrame, *, contrast: str, padj: float, lfc: float = 1.0
     ax.set_ylabel(f"{kind}log2 fold change\n({ratio})")
     ax.set_title(f"MA plot: {contrast}")
     rule = f"padj < {padj:g}" + (f" and |log2FC| ≥ {lfc:g}" if lfc > 0 else "")
-    fig.legend(handles=_direction_legend(hits, data), title=f"DE: {rule}", loc="outside lower center", ncols=3, frameon=False)
+    handles = _direction_legend(hits, data, interest=len(pick))
+    fig.legend(handles=handles, title=f"DE: {rule}", loc="outside lower center", ncols=min(len(handles), 3), frameon=False)
     return fig
 
 
@@ -304,7 +310,9 @@ def expression_heatmap(
     strip_ax.set_title(title, pad=14 if gap_after is not None and gap_label else 6)
     if gap_after is not None and gap_label:
         strip_ax.text((gap_after + n_cols - 1) / 2 + 0.5, -0.75, gap_label, ha="center", va="bottom", fontsize=6.5, color="0.35")
-    bar = fig.colorbar(image, ax=[heat_ax], location="bottom", shrink=0.5, aspect=25, pad=0.01)
+    # The pad is a fraction of the heatmap's height: keep about 0.12 in between the axis title
+    # and the colour bar whatever the number of rows.
+    bar = fig.colorbar(image, ax=[heat_ax], location="bottom", shrink=0.5, aspect=25, pad=max(0.01, 0.12 / (row_height * n_rows)))
     bar.set_label(f"{scale_label}, clipped at ±{clip:g})")
     fig.legend(handles=group_legend_handles(groups), title=groups.color_by, loc="outside right upper", frameon=False)
     return fig
@@ -348,7 +356,6 @@ def upset(inter: pd.DataFrame, set_sizes: pd.Series, *, contrasts: Sequence[str]
     bar_ax.set_ylabel("Genes in intersection\n(exclusive)")
     bar_ax.set_ylim(0, (counts.max() if n_inter else 1) * 1.18)
     bar_ax.tick_params(labelbottom=False, bottom=False)
-    bar_ax.set_title(title)
     rows = {c: i for i, c in enumerate(contrasts)}
     for p in positions:
         members = [rows[c] for c in contrasts if bool(inter.iloc[p][c])]
@@ -364,11 +371,14 @@ def upset(inter: pd.DataFrame, set_sizes: pd.Series, *, contrasts: Sequence[str]
         dot_ax.spines[side].set_visible(False)
     sizes = set_sizes.reindex(list(contrasts)).fillna(0).to_numpy()
     size_ax.barh(range(n_sets), sizes, color="0.45", height=0.55)
+    for i, value in enumerate(sizes):
+        size_ax.annotate(f"{int(value):,}", (value, i), xytext=(-2, 0), textcoords="offset points", ha="right", va="center", fontsize=6.5)
     size_ax.invert_xaxis()
     size_ax.set_xlabel("DE genes\nper contrast")
     size_ax.tick_params(axis="y", left=False, labelleft=False)
     size_ax.spines["left"].set_visible(False)
     size_ax.spines["right"].set_visible(False)
     size_ax.spines["top"].set_visible(False)
-    size_ax.set_xlim(sizes.max() * 1.05 if len(sizes) and sizes.max() > 0 else 1, 0)
+    size_ax.set_xlim(sizes.max() * 1.3 if len(sizes) and sizes.max() > 0 else 1, 0)  # room for the numbers
+    fig.suptitle(textwrap.fill(title, 70), fontsize=9)
     return fig

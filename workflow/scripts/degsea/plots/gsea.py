@@ -67,13 +67,17 @@ def nes_dotplot(
     n_rows, n_cols = len(sets), len(contrasts)
     names = [short_set_name(s) for s in sets]
     label_width = 0.4 + max((len(n) for n in names), default=10) * 0.055
-    fig = style.new_figure(min(style.DOUBLE, label_width + 0.75 * n_cols + 1.7), max(2.6, 1.6 + 0.24 * n_rows))
-    ax = fig.subplots()
+    fig = style.new_figure(min(style.DOUBLE, label_width + 0.75 * n_cols + 1.5), max(2.8, 1.6 + 0.24 * n_rows))
+    ax, side = fig.subplots(1, 2, width_ratios=[0.75 * n_cols + 0.4, 1.0])
     nes = np.vstack([table[f"NES_{c}"].to_numpy(dtype=float) for c in contrasts]).T
     fdr = np.vstack([table[f"FDR_{c}"].to_numpy(dtype=float) for c in contrasts]).T
-    strength = -np.log10(np.clip(np.nan_to_num(fdr, nan=1.0), fdr_floor, 1.0))
     top = -np.log10(fdr_floor)
-    sizes = 12 + 150 * strength / top
+
+    def size(values: np.ndarray) -> np.ndarray:
+        """Dot area for FDR values: grows with -log10 FDR, FDR below the floor drawn at it."""
+        return 12 + 150 * -np.log10(np.clip(values, fdr_floor, 1.0)) / top
+
+    sizes = size(np.nan_to_num(fdr, nan=1.0))
     limit = max(1.0, np.nanmax(np.abs(nes)) if np.isfinite(nes).any() else 1.0)
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit)
     xs, ys = np.meshgrid(np.arange(n_cols), np.arange(n_rows))
@@ -84,16 +88,24 @@ def nes_dotplot(
     _set_rows(ax, sets, names, focus=focus, n_cols=n_cols)
     ax.set_xlabel("Contrast")
     ax.set_title("Preranked GSEA across contrasts")
-    bar = fig.colorbar(points, ax=ax, shrink=0.55, aspect=15, pad=0.02, location="right")
-    bar.set_label("Normalised enrichment score (NES)")
-    legend_values = [v for v in (1.0, 2.0, top) if v <= top]
+    # Colour bar and size key side by side with the plot: the bar in the upper half of the
+    # side panel, the key under it.
+    side.set_axis_off()
+    bar = fig.colorbar(points, cax=side.inset_axes((0.0, 0.56, 0.09, 0.44)))
+    bar.set_label("NES", labelpad=2)
+    # Size key in FDR, the unit of the table: round values, then the floor the run resolves.
+    steps = [v for v in (0.05, 1e-3) if v > fdr_floor * 1.5]
     handles = [
         Line2D([], [], marker="o", linestyle="none", markerfacecolor="0.55", markeredgecolor="none",
-               markersize=np.sqrt(12 + 150 * v / top), label=f"{v:g}" if v < top else f"≥ {v:g}")
-        for v in legend_values
+               markersize=float(np.sqrt(size(np.array([v]))[0])), label=f"{v:g}")
+        for v in steps
     ]
-    handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="white", markeredgecolor="black", markersize=7, label=f"FDR < {fdr_threshold:g}"))
-    fig.legend(handles=handles, title="−log10 FDR", loc="outside right lower", frameon=False, labelspacing=1.0)
+    handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="0.55", markeredgecolor="none",
+                          markersize=float(np.sqrt(size(np.array([fdr_floor]))[0])), label=f"≤ {fdr_floor:.1g}"))
+    handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="white", markeredgecolor="black", markersize=7,
+                          label=f"< {fdr_threshold:g} (ring)"))
+    side.legend(handles=handles, title="FDR", loc="upper left", bbox_to_anchor=(-0.05, 0.5), frameon=False, labelspacing=1.0,
+                borderaxespad=0.0, handletextpad=0.6)
     return fig
 
 
@@ -116,8 +128,14 @@ def running_enrichment(run: RunningSum, *, set_name: str, contrast: str, nes: fl
     top.plot(positions, run.curve, color=color, linewidth=1.4)
     top.axhline(0, color="0.3", linewidth=0.6)
     top.axvline(run.peak, color="0.3", linestyle="--", linewidth=0.7)
-    top.annotate(f"ES = {run.es:.2f}", (run.peak, run.es), xytext=(6 if run.es > 0 else -6, 0), textcoords="offset points",
-                 ha="left" if run.es > 0 else "right", va="center", fontsize=7)
+    # The ES label sits beyond the peak (above a positive one, below a negative one), where
+    # the curve never goes, with head room added for it; it reads away from the nearer edge.
+    low, high = min(0.0, float(np.min(run.curve))), max(0.0, float(np.max(run.curve)))
+    room = 0.2 * (high - low or 1.0)
+    top.set_ylim(low - (room if run.es < 0 else 0.05 * room), high + (room if run.es > 0 else 0.05 * room))
+    left_half = run.peak < n / 2
+    top.annotate(f"ES = {run.es:.2f}", (run.peak, run.es), xytext=(4 if left_half else -4, 4 if run.es > 0 else -4),
+                 textcoords="offset points", ha="left" if left_half else "right", va="bottom" if run.es > 0 else "top", fontsize=7)
     top.set_ylabel("Running\nenrichment score")
     fdr_text = f"< {fdr_floor:g}" if fdr_floor is not None and fdr < fdr_floor else f"= {fdr:.2g}"
     top.set_title(f"{short_set_name(set_name, limit=60)}\n{contrast}: NES = {nes:.2f}, FDR {fdr_text}")

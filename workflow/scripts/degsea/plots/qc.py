@@ -91,8 +91,12 @@ def size_factors(library: pd.DataFrame, sheet: pd.DataFrame, groups: Groups, *, 
 
 
 @styled
-def pca_scatter(components: PCA, sheet: pd.DataFrame, groups: Groups, *, x: str = "PC1", y: str = "PC2") -> Figure:
-    """Samples on two principal components, coloured by group and shaped by the shape variable."""
+def pca_scatter(components: PCA, sheet: pd.DataFrame, groups: Groups, *, x: str = "PC1", y: str = "PC2", labels: bool = False) -> Figure:
+    """Samples on two principal components, coloured by group and shaped by the shape variable.
+
+    One unit is as long on both axes (as DESeq2's plotPCA), so distances in the plot are
+    distances between the samples. ``labels`` writes each sample's ID next to its point.
+    """
     fig = style.new_figure(style.SINGLE + 1.3, 3.3)
     ax = fig.subplots()
     scores = components.scores
@@ -109,7 +113,11 @@ def pca_scatter(components: PCA, sheet: pd.DataFrame, groups: Groups, *, x: str 
     ax.set_title(f"PCA of {len(scores)} samples, {components.n_genes} most variable genes")
     ax.axhline(0, color="0.85", linewidth=0.6, zorder=0)
     ax.axvline(0, color="0.85", linewidth=0.6, zorder=0)
-    _pad_limits(ax)
+    ax.margins(0.08)
+    ax.set_aspect("equal", adjustable="datalim")
+    if labels:
+        xs, ys = scores[x].to_numpy(dtype=float), scores[y].to_numpy(dtype=float)
+        style.place_labels(ax, xs, ys, [str(s) for s in scores.index], avoid_x=xs, avoid_y=ys)
     handles = group_legend_handles(groups, marker="o")
     fig.legend(handles=handles, title=groups.color_by, loc="outside right upper", frameon=False)
     if groups.shape_by:
@@ -119,13 +127,6 @@ def pca_scatter(components: PCA, sheet: pd.DataFrame, groups: Groups, *, x: str 
         ]
         fig.legend(handles=shapes, title=groups.shape_by, loc="outside right lower", frameon=False)
     return fig
-
-
-def _pad_limits(ax, fraction: float = 0.08) -> None:
-    for get, set_ in ((ax.get_xlim, ax.set_xlim), (ax.get_ylim, ax.set_ylim)):
-        lo, hi = get()
-        pad = (hi - lo) * fraction
-        set_(lo - pad, hi + pad)
 
 
 @styled
@@ -189,6 +190,10 @@ def _rgb(color: str) -> tuple[float, float, float]:
     return mcolors.to_rgb(color)
 
 
+#: DESeq2's smallest dispersion (``minDisp``): gene-wise estimates are bounded below by it.
+MIN_DISPERSION = 1e-8
+
+
 @styled
 def dispersion_plot(table: pd.DataFrame, *, fit_type: str = "parametric") -> Figure:
     """DESeq2's dispersion plot: gene-wise estimates, fitted trend and final (MAP) estimates.
@@ -203,9 +208,22 @@ def dispersion_plot(table: pd.DataFrame, *, fit_type: str = "parametric") -> Fig
     fig = style.new_figure(style.SINGLE + 0.6, 3.8)
     ax = fig.subplots()
     mean = table["mean"].to_numpy()
-    ax.scatter(mean, table["genewise"], s=2, color="0.15", alpha=0.45, linewidth=0, label="gene-wise estimate", rasterized=True)
+    # Gene-wise estimates at DESeq2's floor (1e-8: genes with less variance than the
+    # Poisson) would stretch the axis over six empty decades. As in DESeq2's plotDispEsts
+    # the axis starts at a power of ten below the estimates, here below the lowest 0.5 %
+    # of those above 10x the floor (single stragglers do not stretch it either), and
+    # lower gene-wise estimates are drawn on its edge as triangles.
+    values = table[["genewise", "final"]].to_numpy(dtype=float)
+    usable = values[np.isfinite(values) & (values > MIN_DISPERSION * 10)]
+    bottom = 10 ** (np.floor(np.log10(np.quantile(usable, 0.005))) - 0.1) if usable.size else MIN_DISPERSION
+    genewise = table["genewise"].to_numpy(dtype=float)
+    low = genewise < bottom
+    ax.scatter(mean[~low], genewise[~low], s=2, color="0.15", alpha=0.45, linewidth=0, label="gene-wise estimate", rasterized=True)
+    if low.any():
+        ax.scatter(mean[low], np.full(low.sum(), bottom), s=4, marker="v", color="0.15", alpha=0.6, linewidth=0,
+                   label=f"gene-wise estimate below the axis ({int(low.sum()):,})", rasterized=True, clip_on=False, zorder=3)
     final = table[~table["outlier"]]
-    ax.scatter(final["mean"], final["final"], s=2, color=style.DOWN, alpha=0.5, linewidth=0, label="final (MAP) estimate", rasterized=True)
+    ax.scatter(final["mean"], final["final"].clip(lower=bottom), s=2, color=style.DOWN, alpha=0.5, linewidth=0, label="final (MAP) estimate", rasterized=True)
     outliers = table[table["outlier"]]
     if len(outliers):
         ax.scatter(
@@ -216,9 +234,8 @@ def dispersion_plot(table: pd.DataFrame, *, fit_type: str = "parametric") -> Fig
     ax.plot(mean[order], table["trend"].to_numpy()[order], color=style.UP, linewidth=1.6, label=f"fitted trend ({fit_type})")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    positive = table["genewise"][table["genewise"] > 0]
-    if len(positive):
-        ax.set_ylim(max(positive.min(), 1e-8) / 2, table[["genewise", "final"]].max().max() * 2)
+    if usable.size:
+        ax.set_ylim(bottom, usable.max() * 2)
     ax.set_xlabel("Mean of normalised counts (log scale)")
     ax.set_ylabel("Dispersion α (log scale)")
     ax.set_title(f"Dispersion estimates of {len(table):,} genes")

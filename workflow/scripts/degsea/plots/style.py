@@ -19,8 +19,11 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.colors as mcolors  # noqa: E402
+import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from degsea.naming import level_order  # noqa: E402
 
 #: Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
@@ -28,6 +31,8 @@ OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "p")
 #: Direction colours of DE genes (not group colours): up, down, not significant.
 UP, DOWN, NOT_SIGNIFICANT = "#D55E00", "#0072B2", "#BBBBBB"
+#: Genes without an adjusted p-value (removed by independent filtering, or Cook's outliers).
+UNTESTED = "#E4E4E4"
 #: Diverging colour map for z-scores and NES (blue = low, red = high; readable in greyscale).
 DIVERGING = "RdBu_r"
 #: Sequential colour map for distances (perceptually uniform, colour-blind safe).
@@ -86,20 +91,20 @@ class Groups:
 
 
 def group_colors(levels: Sequence[str], *, configured: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Give every level a colour: configured ones first, the rest from Okabe-Ito in order.
+    """Give every level a colour: the configured one, else the next unused Okabe-Ito colour.
 
     Parameters
     ----------
     levels
-        Levels present in the data, in their natural order.
+        Levels present in the data, in display order (see :func:`degsea.naming.level_order`).
     configured
-        Level -> colour from the config (any matplotlib colour); the order of this mapping is
-        the display order of those levels. Levels not present in the data are ignored.
+        Level -> colour from the config (any matplotlib colour). Levels not present in the
+        data are ignored.
 
     Returns
     -------
     dict
-        Level -> hex colour, configured levels (in config order) then the others.
+        Level -> hex colour, in the order of ``levels``.
 
     Raises
     ------
@@ -108,11 +113,10 @@ def group_colors(levels: Sequence[str], *, configured: Mapping[str, str] | None 
     """
     configured = dict(configured or {})
     present = [str(level) for level in levels]
-    order = [level for level in configured if level in present] + [level for level in present if level not in configured]
     used = {mcolors.to_hex(c).upper() for level, c in configured.items() if level in present}
     spare = iter(c for c in OKABE_ITO if c.upper() not in used)
     colors: dict[str, str] = {}
-    for level in order:
+    for level in present:
         if level in configured:
             colors[level] = mcolors.to_hex(configured[level]).upper()
         else:
@@ -126,14 +130,20 @@ def make_groups(
     color_by: str,
     colors: Mapping[str, str] | None = None,
     shape_by: str | None = None,
+    levels: Mapping[str, Sequence[object]] | None = None,
 ) -> Groups:
-    """Build the :class:`Groups` of a sample sheet (levels in order of first appearance)."""
-    levels = list(dict.fromkeys(sheet[color_by].astype(str)))
+    """Build the :class:`Groups` of a sample sheet.
+
+    Levels are ordered by :func:`degsea.naming.level_order`: the configured colours' order,
+    then the config's ``levels`` of the variable, then natural order (Day0 < Day4 < Day8).
+    """
+    levels = levels or {}
+    color_levels = level_order(sheet[color_by], colors=colors, levels=levels.get(color_by))
     markers: dict[str, str] = {}
     if shape_by:
-        shape_levels = list(dict.fromkeys(sheet[shape_by].astype(str)))
+        shape_levels = level_order(sheet[shape_by], levels=levels.get(shape_by))
         markers = {level: MARKERS[i % len(MARKERS)] for i, level in enumerate(shape_levels)}
-    return Groups(color_by=color_by, colors=group_colors(levels, configured=colors), shape_by=shape_by, markers=markers)
+    return Groups(color_by=color_by, colors=group_colors(color_levels, configured=colors), shape_by=shape_by, markers=markers)
 
 
 def new_figure(width: float, height: float, **kwargs: object) -> Figure:
@@ -164,3 +174,37 @@ def styled(function: Callable[P, R]) -> Callable[P, R]:
             return function(*args, **kwargs)
 
     return wrapper
+
+
+def place_labels(
+    ax, xs: np.ndarray, ys: np.ndarray, labels: Sequence[str], *, avoid_x: np.ndarray, avoid_y: np.ndarray, bold: Sequence[bool] | None = None
+) -> list:
+    """Write labels (genes, samples) next to their points and move them apart with adjustText.
+
+    ``avoid_x`` / ``avoid_y`` are points the labels keep clear of; ``bold`` marks labels
+    written in bold (default none).
+    """
+    from adjustText import adjust_text
+
+    bold = [False] * len(labels) if bold is None else bold
+    texts = [
+        ax.text(x, y, label, fontsize=6.5, fontweight="bold" if b else "normal", ha="center", va="center", zorder=5)
+        for x, y, label, b in zip(xs, ys, labels, bold, strict=True)
+    ]
+    if texts:
+        ax.figure.canvas.draw()
+        adjust_text(
+            texts,
+            x=np.asarray(avoid_x, dtype=float),
+            y=np.asarray(avoid_y, dtype=float),
+            target_x=np.asarray(xs, dtype=float),
+            target_y=np.asarray(ys, dtype=float),
+            ax=ax,
+            expand=(1.15, 1.35),
+            force_text=(0.3, 0.5),
+            force_static=(0.2, 0.4),
+            iter_lim=400,
+            ensure_inside_axes=True,
+            arrowprops={"arrowstyle": "-", "color": "0.35", "linewidth": 0.5},
+        )
+    return texts

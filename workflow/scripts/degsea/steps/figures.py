@@ -73,4 +73,6 @@ def plot_groups_of(sheet: pd.DataFrame, groups: Mapping[str, Any]) -> Any:
     """The :class:`~degsea.plots.style.Groups` of the sheet as config ``plots: groups`` says."""
     from degsea.plots.style import make_groups
 
-    return make_groups(sheet, color_by=groups["color_by"], colors=groups.get("colors"), shape_by=groups.get("shape_by"))
+    return make_groups(
+        sheet, color_by=groups["color_by"], colors=groups.get("colors"), shape_by=groups.get("shape_by"), levels=groups.get("levels")
+    )

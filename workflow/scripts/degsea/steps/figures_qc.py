@@ -23,12 +23,14 @@ def sample_qc(
     groups: Mapping[str, Any],
     pca_top_genes: int = 500,
     fit_type: str = "parametric",
+    pca_labels: bool = False,
     dpi: int = 300,
 ) -> None:
     """Rule sample_qc: per-sample QC table, PCA variance table and the QC figures.
 
     ``figures`` holds paths whose stems are library_sizes, size_factors, pca_pc1_pc2,
-    pca_pc1_pc3, scree, sample_distances, dispersions and cooks_distances.
+    pca_pc1_pc3, scree, sample_distances, dispersions and cooks_distances; ``pca_labels``
+    writes the sample IDs on the PCA plots.
     """
     import anndata as ad
 
@@ -53,8 +55,8 @@ def sample_qc(
     makers = {
         "library_sizes": lambda: plots_qc.library_sizes(library, sheet, plot_groups, order=order),
         "size_factors": lambda: plots_qc.size_factors(library, sheet, plot_groups, order=order),
-        "pca_pc1_pc2": lambda: plots_qc.pca_scatter(components, sheet, plot_groups, x="PC1", y="PC2"),
-        "pca_pc1_pc3": lambda: plots_qc.pca_scatter(components, sheet, plot_groups, x="PC1", y="PC3"),
+        "pca_pc1_pc2": lambda: plots_qc.pca_scatter(components, sheet, plot_groups, x="PC1", y="PC2", labels=pca_labels),
+        "pca_pc1_pc3": lambda: plots_qc.pca_scatter(components, sheet, plot_groups, x="PC1", y="PC3", labels=pca_labels),
         "scree": lambda: plots_qc.scree(components),
         "sample_distances": lambda: plots_qc.sample_distance_heatmap(qc.sample_distances(vst), sheet, plot_groups),
         "dispersions": lambda: plots_qc.dispersion_plot(qc.dispersions(fitted), fit_type=fit_type),
