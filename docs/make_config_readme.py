@@ -37,6 +37,8 @@ This page is generated from the config schema,
 - The config holds the science only. Threads, memory, run time and partitions come from the
   profiles in `workflow/profiles/` (`default/` for a workstation, `slurm/` for a cluster).
 - A worked example of a real study: [`config/studies/klarenbeek2020/`](studies/klarenbeek2020/).
+- How to run your own study, with a config snippet for every kind of design and test:
+  [docs/usage.md](../docs/usage.md); every output file and column: [docs/output.md](../docs/output.md).
 
 ## The sample sheet
 
