@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
+from pathlib import Path
 
-from degsea.configuration import load_schema
+from degsea.configuration import SCHEMA_FILE, load_schema
 from degsea.gsea.settings import GSEASettings
-
-from conftest import REPO_ROOT
 
 
 def test_defaults_equal_the_schema() -> None:
-    schema = load_schema(REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml")["properties"]["gsea"]["properties"]
+    schema = load_schema(Path(__file__).resolve().parents[2] / SCHEMA_FILE)["properties"]["gsea"]["properties"]
     settings = GSEASettings()
     for item in fields(GSEASettings):
         value = getattr(settings, item.name)
@@ -36,7 +35,7 @@ def test_from_config_keeps_known_keys_and_reads_its_dict_back() -> None:
 
 def test_every_gsea_schema_key_has_a_home() -> None:
     """A new gsea: key goes into GSEASettings (and so reaches rule gsea), unless it names gene-set sources."""
-    schema = load_schema(REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml")["properties"]["gsea"]["properties"]
+    schema = load_schema(Path(__file__).resolve().parents[2] / SCHEMA_FILE)["properties"]["gsea"]["properties"]
     sources = {"genesets", "focus_sets", "msigdb", "msigdb_url", "orthologs"}  # rule prepare_genesets
     held = {item.name for item in fields(GSEASettings)}
     assert set(schema) - sources - held == set(), "add these gsea: keys to degsea/gsea/settings.py"
