@@ -27,10 +27,14 @@ def stop(message):
     sys.exit(1)
 
 
+#: The config's files. A study of a many-studies run (workflow/studies.smk) is a Snakemake
+#: module whose config came from the file that its '_configfile' key names.
+CONFIG_FILES = [config.pop("_configfile")] if "_configfile" in config else list(workflow.configfiles)
+
 try:
-    check_config_files(workflow.configfiles)
+    check_config_files(CONFIG_FILES)
     schema = load_schema(workflow.source_path("../schemas/config.schema.yaml"))
-    config.update(validate_config(config, schema, source=", ".join(map(str, workflow.configfiles))))
+    config.update(validate_config(config, schema, source=", ".join(map(str, CONFIG_FILES))))
     STUDY = check_study(config, demo_counts=DEMO_COUNTS)
 except InputError as err:
     stop(str(err))

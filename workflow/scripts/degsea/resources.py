@@ -181,3 +181,39 @@ def study_size(n_samples: int, count_files: Sequence[str], *, demo_genes: int | 
     except (IndexError, KeyError, OSError, EOFError):
         genes = 0
     return StudySize(samples=n_samples, genes=genes or DEFAULT_GENES)
+
+
+def study_groups(
+    groups: dict[str, str] | Any, components: dict[str, int] | Any, *, studies: Sequence[str], rules: Sequence[str]
+) -> tuple[dict[str, str], dict[str, int]]:
+    """A profile's job groups applied within each study of a many-studies run.
+
+    The profile groups rules by their names (``deseq2: de``); in a many-studies run every study's
+    rules are named ``{study}_{rule}``. Each study gets its own groups (``{study}_de``), so one
+    cluster job never mixes two studies, with the profile's group widths.
+
+    Parameters
+    ----------
+    groups
+        The profile's rule -> group (``--groups``).
+    components
+        The profile's group -> how many unconnected parts one group job may hold (``--group-components``).
+    studies
+        The study names (rule-name prefixes).
+    rules
+        The rule names of the run.
+
+    Returns
+    -------
+    tuple of dict
+        ``groups`` and ``components`` with an entry per study added.
+    """
+    groups, components = dict(groups), dict(components)
+    names = set(rules)
+    for study in studies:
+        for rule, group in list(groups.items()):
+            if f"{study}_{rule}" in names:
+                groups.setdefault(f"{study}_{rule}", f"{study}_{group}")
+                if group in components:
+                    components.setdefault(f"{study}_{group}", components[group])
+    return groups, components
