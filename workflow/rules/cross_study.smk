@@ -3,14 +3,6 @@
 CROSS = config["cross_study"]
 
 
-def cross_study_focus_sets():
-    """The heatmap's sets: config 'cross_study: focus_sets', else every study's focus sets."""
-    if CROSS["focus_sets"]:
-        return list(CROSS["focus_sets"])
-    sets = [name for s in STUDIES for name in STUDY_CONFIGS[s.name]["gsea"]["focus_sets"]]
-    return list(dict.fromkeys(sets))
-
-
 rule cross_study:
     input:
         summaries=[getattr(rules, f"{s.name}_gsea_summary").output.summary for s in STUDIES],
@@ -39,14 +31,16 @@ rule cross_study:
             labels={"item": "Shared DE gene counts"},
         ),
         figures=[
-            report(
-                f"results/studies/figures/nes_heatmap.{ext}",
-                caption="../report/cross_study_heatmap.rst",
-                category="Across studies",
-                labels={"item": "NES heatmap"},
+            (
+                report(
+                    f"results/studies/figures/nes_heatmap.{ext}",
+                    caption="../report/cross_study_heatmap.rst",
+                    category="Across studies",
+                    labels={"item": "NES heatmap"},
+                )
+                if ext == "png"
+                else f"results/studies/figures/nes_heatmap.{ext}"
             )
-            if ext == "png"
-            else f"results/studies/figures/nes_heatmap.{ext}"
             for ext in CROSS["formats"]
         ],
     log:

@@ -183,37 +183,30 @@ def study_size(n_samples: int, count_files: Sequence[str], *, demo_genes: int | 
     return StudySize(samples=n_samples, genes=genes or DEFAULT_GENES)
 
 
-def study_groups(
-    groups: dict[str, str] | Any, components: dict[str, int] | Any, *, studies: Sequence[str], rules: Sequence[str]
-) -> tuple[dict[str, str], dict[str, int]]:
-    """A profile's job groups applied within each study of a many-studies run.
 
-    The profile groups rules by their names (``deseq2: de``); in a many-studies run every study's
-    rules are named ``{study}_{rule}``. Each study gets its own groups (``{study}_de``), so one
-    cluster job never mixes two studies, with the profile's group widths.
+def study_group(workflow: Any, study: str, rule: str) -> Callable[[Any], str | None]:
+    """The group of a study's rule in a many-studies run, as a callable Snakemake evaluates per job.
+
+    The profile groups rules by their single-study names (``deseq2: de``); in a many-studies run a
+    study's rules are named ``{study}_{rule}``. The callable returns ``{study}_{group}`` for the
+    profile's group of ``rule`` (None when the profile groups it not), so that one cluster job
+    never mixes two studies, and registers the profile's group as its parent, so that the
+    profile's ``group-components`` width applies to it too.
 
     Parameters
     ----------
-    groups
-        The profile's rule -> group (``--groups``).
-    components
-        The profile's group -> how many unconnected parts one group job may hold (``--group-components``).
-    studies
-        The study names (rule-name prefixes).
-    rules
-        The rule names of the run.
-
-    Returns
-    -------
-    tuple of dict
-        ``groups`` and ``components`` with an entry per study added.
+    workflow
+        Snakemake's workflow object (its ``group_settings`` hold the profile's groups once the
+        DAG is built; ``parent_groupids`` maps group IDs to the names the widths are given for).
+    study, rule
+        The study and the rule's single-study name.
     """
-    groups, components = dict(groups), dict(components)
-    names = set(rules)
-    for study in studies:
-        for rule, group in list(groups.items()):
-            if f"{study}_{rule}" in names:
-                groups.setdefault(f"{study}_{rule}", f"{study}_{group}")
-                if group in components:
-                    components.setdefault(f"{study}_{group}", components[group])
-    return groups, components
+
+    def group(wildcards: Any) -> str | None:
+        name = workflow.group_settings.overwrite_groups.get(rule)
+        if name is None:
+            return None
+        workflow.parent_groupids[f"{study}_{name}"] = name
+        return f"{study}_{name}"
+
+    return group
