@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import copy_workflow, snakemake, write_small_study
+from conftest import copy_workflow, snakemake, write_small_study, write_three_studies
 
 pytestmark = pytest.mark.workflow
 
@@ -26,35 +26,10 @@ CROSS = ("results/studies/nes.tsv", "results/studies/shared_de_genes.tsv", "resu
 FIGURE = "results/studies/figures/nes_heatmap.png"
 
 
-def write_studies(workdir: Path, shared_data: Path) -> Path:
-    """The three studies' configs, the sheet and the run's config; returns the run's config."""
-    demo_a = write_small_study(workdir)
-    demo_b = workdir / "config" / "small_b.yaml"
-    config = yaml.safe_load(demo_a.read_text())
-    config["demo"]["seed"] = 7
-    demo_b.write_text(yaml.safe_dump(config, sort_keys=False))
-    gse = yaml.safe_load((workdir / "config" / "studies" / "gse96870" / "config.yaml").read_text())
-    text = yaml.safe_dump(gse, sort_keys=False).replace("../shared/data", str(shared_data))
-    gse = yaml.safe_load(text)
-    gse["gsea"].update(permutations=100, max_permutations=1000)
-    gse_path = workdir / "config" / "gse96870_small.yaml"
-    gse_path.write_text(yaml.safe_dump(gse, sort_keys=False))
-    sheet = workdir / "config" / "studies_test.tsv"
-    sheet.write_text(
-        "study\tconfig\tcomparable\n"
-        f"demo_a\t{demo_a.relative_to(workdir)}\tmtor=responsive_vs_untreated, resistant_vs_untreated\n"
-        f"demo_b\t{demo_b.relative_to(workdir)}\tmtor=responsive_vs_untreated, resistant_vs_untreated\n"
-        f"gse96870\t{gse_path.relative_to(workdir)}\tinfection=Day8_vs_Day0\n"
-    )
-    run = workdir / "config" / "studies_test.yaml"
-    run.write_text(yaml.safe_dump({"studies": str(sheet.relative_to(workdir)), "cross_study": {"lfc": 0.5, "formats": ["png"]}}))
-    return run
-
-
 @pytest.fixture(scope="module")
 def studies_run(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     workdir = copy_workflow(tmp_path_factory.mktemp("studies"))
-    run = write_studies(workdir, shared_data)
+    run = write_three_studies(workdir, shared_data)
     targets = [*CROSS, FIGURE, "results/demo_a/provenance.json"]
     done = snakemake(workdir, "--configfile", str(run), "--", *targets, timeout=1500)
     assert done.returncode == 0, done.stderr[-4000:]

@@ -32,10 +32,11 @@ def nes_across_studies(
         did not test (not in its collections, or outside its size limits) has an empty NES and
         FDR there, and an empty collection when no study tested it.
     """
+    indexed = {study: summaries[study].drop_duplicates("set").set_index("set") for study in contrasts}
     rows = []
-    for study, names in contrasts.items():
-        summary = summaries[study].drop_duplicates("set").set_index("set")
-        for name in sets:
+    for name in sets:
+        for study, names in contrasts.items():
+            summary = indexed[study]
             tested = name in summary.index
             for contrast in names:
                 rows.append(
