@@ -99,7 +99,7 @@ STUDIES_HEADER = """
 `snakemake --cores 2 --configfile config/studies.yaml` runs every study of a studies sheet in one
 DAG: each study is the whole workflow with its own config file (as for a single-study run), its
 results in `results/{study}/`, its logs in `logs/{study}/` and, for a simulated demo study, its
-counts in `resources/demo/{study}/`. MSigDB downloads are shared (`resources/genesets/msigdb/`).
+counts in `resources/studies/{study}/demo/`. MSigDB downloads are shared (`resources/genesets/msigdb/`).
 Paths inside a study's config are relative to the directory snakemake runs in, as in a
 single-study run. The cross-study summary goes to `results/studies/`: the NES of the focus sets
 in every study's contrasts (`nes.tsv`, `figures/nes_heatmap.png`) and, for the contrasts the

@@ -1,7 +1,7 @@
 """Many studies in one run: the small demo twice (two seeds) and GSE96870 as three studies of one DAG.
 
 The studies sheet names each study's config; every study's results go to results/{study}/, its
-logs to logs/{study}/ and its simulated data to resources/demo/{study}/, and the cross-study
+logs to logs/{study}/ and its simulated data to resources/studies/{study}/demo/, and the cross-study
 summary to results/studies/. GSE96870 reads ../shared/data (the test skips without it).
 """
 
@@ -44,7 +44,7 @@ def test_each_study_has_its_own_results_logs_and_demo_data(studies_run: Path) ->
         assert (studies_run / "logs" / study / "deseq2.log").is_file()
     assert not (studies_run / "results" / "de").exists() and not (studies_run / "resources" / "demo" / "counts.tsv.gz").exists()
     # two seeds, two simulations: the demo studies do not share data
-    a, b = (gzip.decompress((studies_run / "resources" / "demo" / s / "counts.tsv.gz").read_bytes()) for s in ("demo_a", "demo_b"))
+    a, b = (gzip.decompress((studies_run / "resources" / "studies" / s / "demo" / "counts.tsv.gz").read_bytes()) for s in ("demo_a", "demo_b"))
     assert a != b
 
 
@@ -52,7 +52,7 @@ def test_provenance_names_the_study_config(studies_run: Path) -> None:
     record = json.loads((studies_run / "results" / "demo_a" / "provenance.json").read_text())
     text = json.dumps(record)
     assert "config/small.yaml" in text and "studies_test" not in text
-    assert "resources/demo/demo_a/counts.tsv.gz" in text
+    assert "resources/studies/demo_a/demo/counts.tsv.gz" in text
 
 
 def test_nes_table_covers_every_focus_set_and_contrast(studies_run: Path) -> None:

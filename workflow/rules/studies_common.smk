@@ -41,7 +41,9 @@ def study_paths(name):
     return {
         "results/": f"results/{name}/",
         "logs/": f"logs/{name}/",
-        "resources/demo/": f"resources/demo/{name}/",
+        # the folders of the embedded demo's experiments (rule simulate_demo)
+        "resources/demo/": f"resources/studies/{name}/demo/",
+        "resources/demo_rag1/": f"resources/studies/{name}/demo_rag1/",
     }
 
 
