@@ -2,7 +2,14 @@
 # standard layout); this file only includes it.
 
 
-include: "workflow/Snakefile"
+# A config with 'studies:' (config/studies.yaml) runs every study of its sheet in one DAG.
+if "studies" in config:
+
+    include: "workflow/studies.smk"
+
+else:
+
+    include: "workflow/Snakefile"
 
 
 # Snakemake takes the default target only from the Snakefile it runs, never from an included one

@@ -16,6 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+STUDIES_SCHEMA = ROOT / "workflow" / "schemas" / "studies.schema.yaml"
 OUTPUT = ROOT / "config" / "README.md"
 
 HEADER = """# Configuring degsea
@@ -94,10 +95,35 @@ def _nested(properties: Mapping[str, Any], prefix: str) -> list[tuple[str, Mappi
     return found
 
 
+STUDIES_HEADER = """
+## Many studies in one run
+
+`snakemake --cores 2 --configfile config/studies.yaml` runs every study of a studies sheet in one
+DAG: each study is the whole workflow with its own config file (as for a single-study run), its
+results in `results/{study}/`, its logs in `logs/{study}/` and, for a simulated demo study, its
+counts in `resources/studies/{study}/demo/`. MSigDB downloads are shared (`resources/genesets/msigdb/`).
+Paths inside a study's config are relative to the directory snakemake runs in, as in a
+single-study run. The cross-study summary goes to `results/studies/`: the NES of the focus sets
+in every study's contrasts (`nes.tsv`, `figures/nes_heatmap.png`) and, for the contrasts the
+sheet's `comparable` column puts into one comparison, the DE genes shared across studies
+(`shared_de_genes.tsv`) and UpSet-style counts (`shared_de_counts.tsv`). Example:
+[`config/studies.yaml`](studies.yaml) with [`config/studies.tsv`](studies.tsv); the keys of
+such a config, from
+[`workflow/schemas/studies.schema.yaml`](../workflow/schemas/studies.schema.yaml):
+"""
+
+
 def render() -> str:
-    """The configuration page as Markdown: one section per top-level key of the schema."""
-    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    """The configuration page as Markdown: one section per top-level key of each schema."""
     lines = [HEADER]
+    lines += _sections(yaml.safe_load(SCHEMA.read_text(encoding="utf-8")))
+    lines += [STUDIES_HEADER.rstrip()]
+    lines += _sections(yaml.safe_load(STUDIES_SCHEMA.read_text(encoding="utf-8")))
+    return "\n".join(lines) + "\n"
+
+
+def _sections(schema: Mapping[str, Any]) -> list[str]:
+    lines: list[str] = []
     for key, spec in schema["properties"].items():
         lines += ["", f"### `{key}`", "", _meaning(spec), ""]
         if "properties" in spec:
@@ -113,7 +139,7 @@ def render() -> str:
             if prefix != f"{key}.":
                 lines += ["", *_table(properties, prefix)]
             todo += _nested(properties, prefix)
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 if __name__ == "__main__":

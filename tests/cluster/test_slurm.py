@@ -175,7 +175,11 @@ def slurm_run(tmp_path_factory: pytest.TempPathFactory, cluster: None) -> tuple[
 
 
 def test_every_job_ran_through_slurm(slurm_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
-    workdir, done = slurm_run
+    check_every_job_ran_through_slurm(*slurm_run)
+
+
+def check_every_job_ran_through_slurm(workdir: Path, done: subprocess.CompletedProcess[str]) -> None:
+    """Every job of the run went through SLURM and completed, and the profile grouped them (shared with test_slurm_studies)."""
     job_ids = submitted_jobs(done)
     assert job_ids, "snakemake submitted nothing to SLURM"
     records = sacct(job_ids)

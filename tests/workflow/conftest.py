@@ -55,6 +55,37 @@ def write_small_study(workdir: Path, *, replicates: int = 3, n_genes: int = 2000
     return path
 
 
+def write_three_studies(workdir: Path, shared_data: Path) -> Path:
+    """A many-studies run of the small demo twice (seeds 2020 and 7) and GSE96870 (few permutations).
+
+    Writes the three studies' configs, the studies sheet and the run's config, and returns the
+    run's config. GSE96870's config is config/studies/gse96870/config.yaml with its
+    ../shared/data paths pointed at ``shared_data``. Comparisons: ``mtor`` and
+    ``resistant_vs_untreated`` (both demos), ``infection`` (GSE96870 alone).
+    """
+    demo_a = write_small_study(workdir)
+    demo_b = workdir / "config" / "small_b.yaml"
+    config = yaml.safe_load(demo_a.read_text())
+    config["demo"]["seed"] = 7
+    demo_b.write_text(yaml.safe_dump(config, sort_keys=False))
+    gse = yaml.safe_load((workdir / "config" / "studies" / "gse96870" / "config.yaml").read_text())
+    text = yaml.safe_dump(gse, sort_keys=False).replace("../shared/data", str(shared_data))
+    gse = yaml.safe_load(text)
+    gse["gsea"].update(permutations=100, max_permutations=1000)
+    gse_path = workdir / "config" / "gse96870_small.yaml"
+    gse_path.write_text(yaml.safe_dump(gse, sort_keys=False))
+    sheet = workdir / "config" / "studies_test.tsv"
+    sheet.write_text(
+        "study\tconfig\tcomparable\n"
+        f"demo_a\t{demo_a.relative_to(workdir)}\tmtor=responsive_vs_untreated, resistant_vs_untreated\n"
+        f"demo_b\t{demo_b.relative_to(workdir)}\tmtor=responsive_vs_untreated, resistant_vs_untreated\n"
+        f"gse96870\t{gse_path.relative_to(workdir)}\tinfection=Day8_vs_Day0\n"
+    )
+    run = workdir / "config" / "studies_test.yaml"
+    run.write_text(yaml.safe_dump({"studies": str(sheet.relative_to(workdir)), "cross_study": {"lfc": 0.5, "formats": ["png"]}}))
+    return run
+
+
 @pytest.fixture(scope="session")
 def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A finished run of the small demo study; tests must not change its files."""

@@ -35,14 +35,16 @@ def warn(message):
     print(f"degsea warning: {message}", file=sys.stderr)
 
 
+#: The config's files. A study of a many-studies run (workflow/studies.smk) is a Snakemake
+#: module whose config came from the file that its '_configfile' key names.
+CONFIG_FILES = [config.pop("_configfile")] if "_configfile" in config else list(workflow.configfiles)
+
 try:
-    check_config_files(workflow.configfiles)
+    check_config_files(CONFIG_FILES)
     schema = load_schema(workflow.source_path("../schemas/config.schema.yaml"))
     # One canonical form (sorted keys, numbers as the schema types them): a config rewritten
     # with the same values in another order gives the same rule params and reruns nothing.
-    canonical = canonical_config(
-        validate_config(config, schema, source=", ".join(map(str, workflow.configfiles))), schema
-    )
+    canonical = canonical_config(validate_config(config, schema, source=", ".join(map(str, CONFIG_FILES))), schema)
     config.clear()
     config.update(canonical)
     STUDY = check_study(config, demo_counts=DEMO_COUNTS)

@@ -190,6 +190,6 @@ def provenance_inputs():
     if DEMO_COUNTS in inputs["counts"]:
         inputs["demo_genesets"] = [config["demo"]["genesets"]]
     inputs["configfiles"] = [
-        os.path.relpath(p) if Path(p).resolve().is_relative_to(Path.cwd()) else str(p) for p in workflow.configfiles
+        os.path.relpath(p) if Path(p).resolve().is_relative_to(Path.cwd()) else str(p) for p in CONFIG_FILES
     ]
     return inputs

@@ -24,10 +24,6 @@ GSEA_FDR_FLOOR = fdr_floor(
 
 
 # Downloads run on the submitting host: cluster compute nodes often have no internet.
-localrules:
-    msigdb,
-
-
 rule msigdb:
     output:
         gmt="resources/genesets/msigdb/{msigdb}.gmt",
@@ -35,6 +31,7 @@ rule msigdb:
         "logs/msigdb/{msigdb}.log",
     wildcard_constraints:
         msigdb="|".join(re.escape(name) for name in MSIGDB) or "(?!x)x",
+    localrule: True
     conda:
         "../../envs/gsea.yaml"
     threads: 1

@@ -30,7 +30,8 @@ rule provenance:
         mem_mb=1000,
         runtime=5,
     params:
-        inputs=provenance_inputs(),
+        # the paths as the rule reads them (a study of a many-studies run has its own folders)
+        inputs=lambda wildcards, input: {role: list(input[role]) for role in provenance_inputs()},
         config=config,
     script:
         "../scripts/provenance.py"

@@ -185,3 +185,32 @@ def study_size(n_samples: int, count_files: Sequence[str], *, demo_genes: int | 
     except (IndexError, KeyError, OSError, EOFError):
         genes = 0
     return StudySize(samples=n_samples, genes=genes or DEFAULT_GENES)
+
+
+
+def study_group(workflow: Any, study: str, rule: str) -> Callable[[Any], str | None]:
+    """The group of a study's rule in a many-studies run, as a callable Snakemake evaluates per job.
+
+    The profile groups rules by their single-study names (``deseq2: de``); in a many-studies run a
+    study's rules are named ``{study}_{rule}``. The callable returns ``{study}_{group}`` for the
+    profile's group of ``rule`` (None when the profile groups it not), so that one cluster job
+    never mixes two studies, and registers the profile's group as its parent, so that the
+    profile's ``group-components`` width applies to it too.
+
+    Parameters
+    ----------
+    workflow
+        Snakemake's workflow object (its ``group_settings`` hold the profile's groups once the
+        DAG is built; ``parent_groupids`` maps group IDs to the names the widths are given for).
+    study, rule
+        The study and the rule's single-study name.
+    """
+
+    def group(wildcards: Any) -> str | None:
+        name = workflow.group_settings.overwrite_groups.get(rule)
+        if name is None:
+            return None
+        workflow.parent_groupids[f"{study}_{name}"] = name
+        return f"{study}_{name}"
+
+    return group

@@ -1,0 +1,117 @@
+"""Many-studies runs: the studies sheet, the cross-study NES table, shared DE genes, per-study cluster groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from degsea.de.across_studies import de_genes, shared_de_genes
+from degsea.errors import InputError
+from degsea.gsea.across_studies import nes_across_studies
+from degsea.inputs.studies import StudyEntry, comparisons, parse_studies_sheet, read_study_config
+from degsea.resources import study_group
+
+SHEET = "study\tconfig\tcomparable\na\tconfig/a.yaml\tmtor=resp_vs_ctrl, shared_name\nb\tconfig/b.yaml\t\n"
+
+
+def test_sheet_parsed_with_labels_and_bare_contrasts() -> None:
+    a, b = parse_studies_sheet(SHEET, source="s.tsv")
+    assert (a.name, a.config, dict(a.comparable)) == ("a", "config/a.yaml", {"mtor": "resp_vs_ctrl", "shared_name": "shared_name"})
+    assert (b.name, dict(b.comparable)) == ("b", {})
+    (only,) = parse_studies_sheet("study,config\nx,c.yaml\n", source="s.csv", delimiter=",")
+    assert only.comparable == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("study\tfile\na\tc.yaml\n", "columns are not the expected ones"),
+        ("study config\na c.yaml\n", "columns are not the expected ones"),
+        ("study\tconfig\n", "lists no study"),
+        ("study\tconfig\n1abc\tc.yaml\n", "study name is not allowed"),
+        ("study\tconfig\nmy-study\tc.yaml\n", "study name is not allowed"),
+        ("study\tconfig\na\tc.yaml\nA\td.yaml\n", "named twice"),
+        ("study\tconfig\na\t\n", "has no config file"),
+        ("study\tconfig\tcomparable\na\tc.yaml\tx=\n", "cannot be read"),
+        ("study\tconfig\tcomparable\na\tc.yaml\tx=c1, x=c2\n", "two contrasts into one comparison"),
+    ],
+)
+def test_sheet_mistakes(text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message) as caught:
+        parse_studies_sheet(text, source="s.tsv")
+    assert caught.value.file == "s.tsv" and caught.value.hint
+
+
+def test_study_config_must_exist_and_hold_keys(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="config file does not exist") as caught:
+        read_study_config(StudyEntry("a", str(tmp_path / "none.yaml")), sheet="s.tsv")
+    assert "study 'a'" in caught.value.where
+    (tmp_path / "list.yaml").write_text("- a\n- b\n")
+    with pytest.raises(InputError, match="holds no keys"):
+        read_study_config(StudyEntry("a", str(tmp_path / "list.yaml")), sheet="s.tsv")
+    (tmp_path / "bad.yaml").write_text("a: [1\n")
+    with pytest.raises(InputError, match="cannot be read"):
+        read_study_config(StudyEntry("a", str(tmp_path / "bad.yaml")), sheet="s.tsv")
+    (tmp_path / "ok.yaml").write_text("design: '~ condition'\n")
+    assert read_study_config(StudyEntry("a", str(tmp_path / "ok.yaml")), sheet="s.tsv") == {"design": "~ condition"}
+
+
+def test_comparisons_checked_against_the_studies_contrasts() -> None:
+    entries = parse_studies_sheet(SHEET, source="s.tsv")
+    assert comparisons(entries, {"a": ["resp_vs_ctrl", "shared_name"], "b": []}, sheet="s.tsv") == {
+        "mtor": {"a": "resp_vs_ctrl"},
+        "shared_name": {"a": "shared_name"},
+    }
+    with pytest.raises(InputError, match="not one of the study's contrasts") as caught:
+        comparisons(entries, {"a": ["resp_vs_ctrl"], "b": []}, sheet="s.tsv")
+    assert caught.value.found == "'shared_name'" and caught.value.allowed == "resp_vs_ctrl"
+
+
+def test_nes_across_studies_marks_untested_sets() -> None:
+    summaries = {
+        "a": pd.DataFrame({"set": ["S1", "S2"], "collection": ["c", "c"], "NES_x": [1.5, -1.0], "FDR_x": [0.01, 0.2]}),
+        "b": pd.DataFrame({"set": ["S1"], "collection": ["d"], "NES_y": [2.0], "FDR_y": [0.001], "NES_z": [0.5], "FDR_z": [0.9]}),
+    }
+    table = nes_across_studies(summaries, {"a": ["x"], "b": ["y", "z"]}, sets=["S2", "S1"])
+    assert list(table.columns) == ["set", "collection", "study", "contrast", "NES", "FDR"]
+    assert list(zip(table["set"], table["study"], table["contrast"], strict=True)) == [
+        ("S2", "a", "x"), ("S2", "b", "y"), ("S2", "b", "z"), ("S1", "a", "x"), ("S1", "b", "y"), ("S1", "b", "z"),
+    ]  # fmt: skip
+    assert table["NES"].tolist()[:1] == [-1.0] and np.isnan(table["NES"].iloc[1]) and np.isnan(table["FDR"].iloc[2])
+    assert table["NES"].tolist()[3:] == [1.5, 2.0, 0.5]
+    assert set(table["collection"]) == {"c"}  # the first study's, for every row of the set
+
+
+def _de(genes: list[str], lfc: list[float], padj: list[float], symbols: list[str] | None = None) -> pd.DataFrame:
+    return pd.DataFrame({"gene_id": genes, "symbol": symbols or genes, "log2FoldChange": lfc, "padj": padj})
+
+
+def test_de_genes_by_symbol_with_thresholds() -> None:
+    table = _de(["E1", "E2", "E3", "E4"], [2.0, -3.0, 0.5, 2.0], [0.01, 0.001, 0.001, 0.2], symbols=["Cd74", "", "Low", "Ns"])
+    hits = de_genes(table, padj=0.05, lfc=1)
+    assert hits.index.tolist() == ["E2", "Cd74"]  # by padj; no symbol: the gene ID
+
+
+def test_shared_de_genes_and_upset_counts() -> None:
+    a = _de(["g1", "g2", "g3", "g4"], [2.0, 2.0, -2.0, 2.0], [0.01] * 4)
+    b = _de(["g1", "g2", "g3", "g5"], [1.5, -2.0, -1.5, 2.0], [0.02] * 4)
+    c = _de(["g1", "g6"], [3.0, 3.0], [0.001, 0.001])
+    shared, counts = shared_de_genes({"cmp": {"a": a, "b": b, "c": c}, "solo": {"a": a}}, padj=0.05, lfc=1)
+    assert shared["gene"].tolist() == ["g1", "g2", "g3"]  # most studies first, then by name
+    assert shared["studies"].tolist() == ["a;b;c", "a;b", "a;b"]
+    assert shared["direction"].tolist() == ["up", "mixed", "down"]
+    assert shared.loc[0, ["log2FC_a", "log2FC_b", "log2FC_c"]].tolist() == [2.0, 1.5, 3.0]
+    assert np.isnan(shared.loc[1, "log2FC_c"])
+    got = {(r.comparison, r.studies): r.genes for r in counts.itertuples()}
+    assert got == {("cmp", "a;b"): 2, ("cmp", "a;b;c"): 1, ("cmp", "a"): 1, ("cmp", "b"): 1, ("cmp", "c"): 1, ("solo", "a"): 4}
+
+
+def test_study_group_follows_the_profile_within_the_study() -> None:
+    workflow = SimpleNamespace(group_settings=SimpleNamespace(overwrite_groups={"deseq2": "de"}), parent_groupids={})
+    assert study_group(workflow, "gse", "deseq2")({}) == "gse_de"
+    assert workflow.parent_groupids == {"gse_de": "de"}  # the profile's group-components width applies
+    assert study_group(workflow, "gse", "gsea")({}) is None
