@@ -303,3 +303,15 @@ def test_canonical_numbers_follow_the_schema(schema: dict[str, Any], default_con
     assert canonical["plots"]["lfc"] == 1.0 and isinstance(canonical["plots"]["lfc"], float)  # type: number
     assert isinstance(canonical["gsea"]["permutations"], int) and isinstance(canonical["demo"]["seed"], int)  # integer
     assert canonical["de"]["cooks_filter"] is True  # booleans stay booleans
+
+
+def test_every_schema_key_has_a_description_and_a_default(schema: dict[str, Any]) -> None:
+    missing = []
+
+    def walk(node: dict[str, Any], path: str) -> None:
+        for key, sub in (node.get("properties") or {}).items():
+            missing.extend(f"{path}{key}: {what}" for what in ("description", "default") if what not in sub)
+            walk(sub, f"{path}{key}.")
+
+    walk(schema, "")
+    assert not missing, "schema keys without a description or default (a study config that leaves them out breaks): " + ", ".join(missing)
