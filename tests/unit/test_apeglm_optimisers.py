@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from degsea.de.exact import apeglm, optim
+from degsea.de.exact import apeglm, apeglm_kernel, optim
 
 #: R 4.2.2: optim(c(-1.2, 1), fr, grr, method = "BFGS") on Rosenbrock's function (digits = 17);
 #: counts: function 110, gradient 43.
@@ -155,7 +155,7 @@ def test_compiled_bfgs_replays_r_bfgs():
     y, x, size, offset, sigma2, s2, shrink = _apeglm_problem(n_genes=60)
     start = np.tile([0.5, 0.3, -0.2], (len(y), 1))
     compiled = start.copy()
-    converged = apeglm.apeglm_kernel.bfgs_genes(y, x, size, offset, compiled, sigma2, s2, shrink)
+    converged = apeglm_kernel.bfgs_genes(y, x, size, offset, compiled, sigma2, s2, shrink)
     close = 0
     for g in range(len(y)):
         args = (x, y[g : g + 1], size[g : g + 1], offset[g : g + 1], sigma2, s2, shrink)

@@ -8,7 +8,6 @@ import numpy as np
 from scipy.optimize import brentq
 
 from degsea.de.exact.glm import cr_matrix, map_blocks
-from degsea.de.exact import apeglm_kernel
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +59,8 @@ def apeglm_map(
     the scaled objective from (0.1, -0.1, ...) and again from (-0.1, 0.1, ...). Where both
     runs end without error within 0.01 of each other and the Hessian there gives positive
     variances, the first run's end point is the answer; otherwise apeglm re-optimises the
-    unscaled objective with R's BFGS (:func:`~degsea.de.exact.apeglm_kernel.bfgs_genes`) from the first run's end point,
-    which is often not a mode but a stop on a flat stretch.
+    unscaled objective with R's BFGS (:func:`~degsea.de.exact.apeglm_kernel.bfgs_genes`) from
+    the first run's end point, which is often not a mode but a stop on a flat stretch.
     The SD is from the exact Hessian at the answer (Laplace approximation), as apeglm's.
 
     Parameters
@@ -88,6 +87,8 @@ def apeglm_map(
     tuple
         ``beta`` (G x p, natural log), ``sd`` (G x p), ``converged`` (G,).
     """
+    from degsea.de.exact import apeglm_kernel  # numba: imported by the jobs that shrink, not by every DE job
+
     p = x.shape[1]
     sigma2, s2 = no_shrink_scale**2, prior_scale**2
     y, offset = np.ascontiguousarray(y, dtype=float), np.ascontiguousarray(offset, dtype=float)
@@ -150,6 +151,8 @@ def _lbfgs_map(y, x, size, offset, start, sigma2, s2, shrink, *, threads: int = 
     blocks in ``threads`` threads. Returns the end points (G x p) and whether each search ended
     without an error (G,).
     """
+    from degsea.de.exact import apeglm_kernel
+
     cnst = np.maximum(_apeglm_value_grad(np.zeros((y.shape[0], x.shape[1])), x, y, size, offset, sigma2, s2, shrink)[0], 1.0)
     x, start = np.ascontiguousarray(x, dtype=float), np.asarray(start, dtype=float)
 
