@@ -392,7 +392,8 @@ def main() -> None:
     use = {k for k in [*DE_KINDS, *GSEA_KINDS] if (k not in OPT_IN or k in args.extra) and k not in args.skip}
     command_line = " ".join(["python bench/run.py", *sys.argv[1:]])
     sections = {}
-    warm_up(sorted(use))
+    if only & {"de", "gsea"}:
+        warm_up(sorted(use))
     if "de" in only:
         started, results = time.time(), []
         kinds = {k: v for k, v in DE_KINDS.items() if k in use}
