@@ -6,8 +6,9 @@ do for a batch of rows) on apeglm's scaled objective, and :func:`bfgs_genes` run
 ``optim(method="BFGS")`` (as :func:`~degsea.de.exact.optim.r_bfgs`) on the unscaled one.
 The numpy versions are the readable reference; these kernels follow them branch for branch
 and differ only in the order of floating-point sums (the unit tests compare the two).
-Compiled code is cached beside this module (numba ``cache=True``); the two entry points release
-the GIL, so gene blocks run in parallel threads.
+Compiled code is cached beside this module (numba ``cache=True``, or under ``NUMBA_CACHE_DIR``):
+the first process after a change compiles it (about 8 CPU-seconds), later ones load it. The two
+entry points release the GIL, so gene blocks run in parallel threads.
 """
 
 from __future__ import annotations
