@@ -3,11 +3,12 @@
 * :func:`strong_wolfe_search` and :func:`lbfgspp`: LBFGS++ (0.2 and newer, in RcppNumerical),
   apeglm's C++ optimiser;
 * :func:`r_bfgs`: R's ``optim(method="BFGS")`` (``vmmin``);
-
-(apeglm's shrinkage runs these two as compiled per-gene kernels, :mod:`degsea.de.exact.apeglm_kernel`;
-the versions here are their readable reference, and the unit tests compare the two.)
 * :func:`r_optim_lbfgsb`: R's ``optim(method="L-BFGS-B")`` settings on scipy's L-BFGS-B, with
   R's finite-difference gradient.
+
+apeglm's shrinkage runs the first two as compiled per-gene kernels
+(:mod:`degsea.de.exact.apeglm_kernel`); the versions here are their readable reference, and
+the unit tests compare the two.
 """
 
 from __future__ import annotations
