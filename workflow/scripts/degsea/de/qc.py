@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import anndata as ad
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+if TYPE_CHECKING:  # the figure jobs import this module for sample order: no anndata or scipy.stats at import
+    import anndata as ad
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +218,8 @@ def cooks_outliers(fitted: ad.AnnData, *, quantile: float = COOKS_QUANTILE) -> C
     Only samples in design cells with at least 3 replicates count, as in DESeq2's
     ``results`` (a sample alone in its cell always has a large Cook's distance).
     """
+    from scipy import stats
+
     design = np.asarray(fitted.obsm["design_matrix"], dtype=float)
     m, p = design.shape
     cutoff = float(stats.f.ppf(quantile, p, m - p)) if m > p else np.inf

@@ -9,14 +9,17 @@ import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import anndata as ad
 import numpy as np
 import pandas as pd
 
 from degsea.errors import InputError
 from degsea.inputs.sheet import check_safe_id
 from degsea.io import delimiter_for, read_text
+
+if TYPE_CHECKING:  # anndata is imported where an AnnData is built: Snakemake's parse-time checks do not need it
+    import anndata as ad
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +234,8 @@ def to_anndata(matrix: CountMatrix, sheet: pd.DataFrame, *, counts_file: str | N
     obs.index.name = "sample"
     var = pd.DataFrame({"symbol": matrix.symbols.astype(str)}, index=counts.index.astype(str))
     var.index.name = "gene_id"
+    import anndata as ad
+
     return ad.AnnData(X=counts.to_numpy().T.copy(), obs=obs, var=var)
 
 

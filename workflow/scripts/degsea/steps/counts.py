@@ -67,8 +67,6 @@ def _plain(value: Any) -> Any:
 
 def counts_sheet(counts_h5ad: str) -> pd.DataFrame:
     """The sample sheet stored with the counts (``obs`` of ``counts.h5ad``), sample IDs as str."""
-    import anndata as ad
+    from degsea.inputs.h5ad import read_obs
 
-    obs = ad.read_h5ad(counts_h5ad, backed="r").obs.copy()
-    obs.index = obs.index.astype(str)
-    return obs
+    return read_obs(counts_h5ad)

@@ -7,8 +7,7 @@ import logging
 import numpy as np
 from scipy.optimize import brentq
 
-from degsea.de.exact.glm import cr_matrix
-from degsea.de.exact.optim import lbfgspp, r_bfgs
+from degsea.de.exact.glm import cr_matrix, map_blocks
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +49,7 @@ def apeglm_map(
     shrink: int,
     prior_scale: float,
     no_shrink_scale: float = 15.0,
+    threads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Posterior mode and SD of apeglm's model for all genes (apeglm ``method='nbinomCR'``).
 
@@ -59,8 +59,8 @@ def apeglm_map(
     the scaled objective from (0.1, -0.1, ...) and again from (-0.1, 0.1, ...). Where both
     runs end without error within 0.01 of each other and the Hessian there gives positive
     variances, the first run's end point is the answer; otherwise apeglm re-optimises the
-    unscaled objective with R's BFGS (:func:`r_bfgs`) from the first run's end point,
-    which is often not a mode but a stop on a flat stretch.
+    unscaled objective with R's BFGS (:func:`~degsea.de.exact.apeglm_kernel.bfgs_genes`) from
+    the first run's end point, which is often not a mode but a stop on a flat stretch.
     The SD is from the exact Hessian at the answer (Laplace approximation), as apeglm's.
 
     Parameters
@@ -79,17 +79,23 @@ def apeglm_map(
         Scale of the Cauchy prior.
     no_shrink_scale
         SD of the Normal prior on the other coefficients.
+    threads
+        Threads over gene blocks (the answer does not depend on them).
 
     Returns
     -------
     tuple
         ``beta`` (G x p, natural log), ``sd`` (G x p), ``converged`` (G,).
     """
+    from degsea.de.exact import apeglm_kernel  # numba: imported by the jobs that shrink, not by every DE job
+
     p = x.shape[1]
     sigma2, s2 = no_shrink_scale**2, prior_scale**2
+    y, offset = np.ascontiguousarray(y, dtype=float), np.ascontiguousarray(offset, dtype=float)
+    size = np.ascontiguousarray(size, dtype=float)
     start = 0.1 * (-1.0) ** np.arange(p)
-    beta, ok1 = _lbfgs_map(y, x, size, offset, start, sigma2, s2, shrink)
-    other, ok2 = _lbfgs_map(y, x, size, offset, -start, sigma2, s2, shrink)
+    beta, ok1 = _lbfgs_map(y, x, size, offset, start, sigma2, s2, shrink, threads=threads)
+    other, ok2 = _lbfgs_map(y, x, size, offset, -start, sigma2, s2, shrink, threads=threads)
     agree = ok1 & ok2 & (np.abs(beta - other).max(axis=1) <= 0.01)
     converged = agree.copy()
     sd = _laplace_sd(beta, x, y, size, offset, sigma2, s2, shrink)
@@ -97,15 +103,9 @@ def apeglm_map(
     redo = np.flatnonzero(~agree | np.isnan(sd).any(axis=1))
     if redo.size:
         log.debug("apeglm MAP: %d genes re-optimised with R's BFGS from the first L-BFGS end point", redo.size)
-        for g in redo:
-            # apeglm shifts the objective to -1 at the start, which sets the scale of R's relative stop
-            shift = float(_apeglm_value_grad(beta[g][None], x, y[g : g + 1], size[g : g + 1], offset[g : g + 1], sigma2, s2, shrink)[0][0]) + 1.0
-
-            def fun(b: np.ndarray, g: int = g, shift: float = shift) -> tuple[float, np.ndarray]:
-                v, grad = _apeglm_value_grad(b[None], x, y[g : g + 1], size[g : g + 1], offset[g : g + 1], sigma2, s2, shrink)
-                return float(v[0]) - shift, grad[0]
-
-            beta[g], converged[g] = r_bfgs(fun, beta[g])
+        again = beta[redo]
+        converged[redo] = apeglm_kernel.bfgs_genes(y[redo], x, size[redo], offset[redo], again, sigma2, s2, shrink)
+        beta[redo] = again
         sd[redo] = _laplace_sd(beta[redo], x, y[redo], size[redo], offset[redo], sigma2, s2, shrink)
     return beta, sd, converged
 
@@ -142,20 +142,25 @@ def _apeglm_value_grad(beta, x, y, size, offset, sigma2, s2, shrink) -> tuple[np
     return value, grad
 
 
-def _lbfgs_map(y, x, size, offset, start, sigma2, s2, shrink) -> tuple[np.ndarray, np.ndarray]:
+def _lbfgs_map(y, x, size, offset, start, sigma2, s2, shrink, *, threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """apeglm's C++ step for all genes: L-BFGS on ``f / c + 10`` per gene, c = max(f(0), 1).
 
     Follows RcppNumerical's ``optim_lbfgs(maxit=300, eps_f=1e-8, eps_g=1e-8)`` as built on
-    LBFGS++ 0.2 or newer (:func:`lbfgspp`), from ``start`` (p,) for every gene. Returns
-    the end points (G x p) and whether each search ended without an error (G,).
+    LBFGS++ 0.2 or newer (:func:`~degsea.de.exact.optim.lbfgspp`, compiled per gene as
+    :func:`~degsea.de.exact.apeglm_kernel.lbfgs_genes`), from ``start`` (p,) for every gene, gene
+    blocks in ``threads`` threads. Returns the end points (G x p) and whether each search ended
+    without an error (G,).
     """
+    from degsea.de.exact import apeglm_kernel
+
     cnst = np.maximum(_apeglm_value_grad(np.zeros((y.shape[0], x.shape[1])), x, y, size, offset, sigma2, s2, shrink)[0], 1.0)
+    x, start = np.ascontiguousarray(x, dtype=float), np.asarray(start, dtype=float)
 
-    def fun(b: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        v, g = _apeglm_value_grad(b, x, y[idx], size[idx], offset[idx], sigma2, s2, shrink)
-        return v / cnst[idx] + 10.0, g / cnst[idx, None]
+    def block(rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        return apeglm_kernel.lbfgs_genes(y[rows], x, size[rows], offset[rows], start, sigma2, s2, shrink, cnst[rows])
 
-    return lbfgspp(fun, np.tile(np.asarray(start, dtype=float), (y.shape[0], 1)))
+    parts = map_blocks(block, y.shape[0], y.shape[1], threads)
+    return np.concatenate([b for b, _ in parts]), np.concatenate([ok for _, ok in parts])
 
 
 def apeglm_prior_variance(lfc: np.ndarray, se: np.ndarray, *, min_var: float = 1e-4, max_var: float = 400.0) -> float:

@@ -5,6 +5,10 @@
 * :func:`r_bfgs`: R's ``optim(method="BFGS")`` (``vmmin``);
 * :func:`r_optim_lbfgsb`: R's ``optim(method="L-BFGS-B")`` settings on scipy's L-BFGS-B, with
   R's finite-difference gradient.
+
+apeglm's shrinkage runs the first two as compiled per-gene kernels
+(:mod:`degsea.de.exact.apeglm_kernel`); the versions here are their readable reference, and
+the unit tests compare the two.
 """
 
 from __future__ import annotations

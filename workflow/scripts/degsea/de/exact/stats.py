@@ -139,7 +139,7 @@ class DESeq2ExactStats(seam.StatsSeam):
         y = np.asarray(self.dds.X[:, nz], dtype=float).T
         size = 1.0 / self.dds.var[seam.DISPERSIONS].to_numpy(dtype=float)[nz]
         offset = np.broadcast_to(np.log(self.dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float)), y.shape)
-        beta, sd, converged = apeglm_map(y, x, size, offset, shrink=coeff_idx, prior_scale=prior_scale)
+        beta, sd, converged = apeglm_map(y, x, size, offset, shrink=coeff_idx, prior_scale=prior_scale, threads=self.dds._threads())
         names = self.dds.non_zero_genes
         self.LFC.loc[names, coeff] = beta[:, coeff_idx]
         self.SE = self.SE.copy()
