@@ -35,6 +35,8 @@ except InputError as err:
     stop(str(err))
 
 CONTRASTS = [c.name for c in STUDY.contrasts]
+#: The gene-set branch runs unless 'gsea: enabled: false' or no collection (GMT or MSigDB) is given.
+GSEA_ENABLED = STUDY.gsea_enabled
 #: MSigDB collections to download: file stem -> config entry.
 MSIGDB = {Path(c.path).name.removesuffix(".gmt"): c for c in STUDY.msigdb}
 

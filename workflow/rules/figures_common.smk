@@ -13,7 +13,7 @@ PLOT_GROUPS = {
     "shape_by": PLOTS["shape_by"],
 }
 DE_PADJ = PLOTS["padj"] if PLOTS["padj"] is not None else config["de"]["alpha"]
-FOCUS_SETS = list(config["gsea"]["focus_sets"])
+FOCUS_SETS = list(config["gsea"]["focus_sets"]) if GSEA_ENABLED else []
 FOCUS_SLUGS = [file_slug(s) for s in FOCUS_SETS]
 for key in ("color_by", "shape_by"):
     if PLOT_GROUPS[key] is not None and PLOT_GROUPS[key] not in STUDY.sheet.columns:
@@ -45,7 +45,7 @@ def provenance_inputs():
     inputs = {
         "samples": [config["samples"]],
         "counts": [str(p) for p in ([counts] if isinstance(counts, str) else counts)],
-        "genesets": list(config["gsea"]["genesets"]) + [str(e.path) for e in getattr(STUDY, "msigdb", [])],
+        "genesets": (list(config["gsea"]["genesets"]) + [str(e.path) for e in STUDY.msigdb]) if GSEA_ENABLED else [],
     }
     for key in ("annotation", "tx2gene"):
         if config["counts"].get(key):

@@ -38,8 +38,8 @@ rule msigdb:
         "../../envs/gsea.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=estimate("msigdb", "mem_mb"),
+        runtime=estimate("msigdb", "runtime"),
     script:
         "../scripts/msigdb.py"
 
@@ -63,8 +63,8 @@ rule prepare_genesets:
         "../../envs/gsea.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=10,
+        mem_mb=estimate("prepare_genesets", "mem_mb"),
+        runtime=estimate("prepare_genesets", "runtime"),
     script:
         "../scripts/prepare_genesets.py"
 

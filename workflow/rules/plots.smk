@@ -47,8 +47,8 @@ rule de_figures:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=15,
+        mem_mb=estimate("de_figures", "mem_mb"),
+        runtime=estimate("de_figures", "runtime"),
     script:
         "../scripts/de_figures.py"
 
@@ -103,8 +103,8 @@ rule de_overlap:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=estimate("de_overlap", "mem_mb"),
+        runtime=estimate("de_overlap", "runtime"),
     script:
         "../scripts/de_overlap.py"
 
@@ -148,8 +148,8 @@ rule gsea_overview:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=estimate("gsea_overview", "mem_mb"),
+        runtime=estimate("gsea_overview", "runtime"),
     script:
         "../scripts/gsea_overview.py"
 
@@ -211,8 +211,8 @@ rule gsea_figures:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=15,
+        mem_mb=estimate("gsea_figures", "mem_mb"),
+        runtime=estimate("gsea_figures", "runtime"),
     script:
         "../scripts/gsea_figures.py"
 
@@ -246,7 +246,7 @@ rule sample_scores:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=15,
+        mem_mb=estimate("sample_scores", "mem_mb"),
+        runtime=estimate("sample_scores", "runtime"),
     script:
         "../scripts/sample_scores.py"

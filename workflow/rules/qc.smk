@@ -32,8 +32,8 @@ rule vst:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=estimate("vst", "mem_mb"),
+        runtime=estimate("vst", "runtime"),
     script:
         "../scripts/vst.py"
 
@@ -80,7 +80,7 @@ rule sample_qc:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=20,
+        mem_mb=estimate("sample_qc", "mem_mb"),
+        runtime=estimate("sample_qc", "runtime"),
     script:
         "../scripts/sample_qc.py"

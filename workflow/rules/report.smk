@@ -10,9 +10,10 @@ report: str(Path(FRONT_PAGE).resolve()) if Path(FRONT_PAGE).is_file() else "../r
 rule provenance:
     input:
         **provenance_inputs(),
-        # Written once the data passed every check (import, gene-set coverage): a run stopped
-        # by a bad input leaves no provenance of results that were never made.
-        checked="results/gsea/coverage.tsv",
+        # Written once the data passed every check (import, and gene-set coverage when the
+        # gene-set branch runs): a run stopped by a bad input leaves no provenance of results
+        # that were never made.
+        checked="results/gsea/coverage.tsv" if GSEA_ENABLED else "results/counts.h5ad",
     output:
         json=report(
             "results/provenance.json",
@@ -29,8 +30,8 @@ rule provenance:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=estimate("provenance", "mem_mb"),
+        runtime=estimate("provenance", "runtime"),
     script:
         "../scripts/provenance.py"
 
@@ -39,7 +40,7 @@ rule report_front_page:
     input:
         provenance="results/provenance.json",
         de_counts="results/summary/de_counts.tsv",
-        gsea_summary="results/gsea/summary.tsv",
+        **({"gsea_summary": "results/gsea/summary.tsv"} if GSEA_ENABLED else {}),
         h5ad="results/counts.h5ad",
     output:
         rst=FRONT_PAGE,
@@ -52,7 +53,7 @@ rule report_front_page:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=estimate("report_front_page", "mem_mb"),
+        runtime=estimate("report_front_page", "runtime"),
     script:
         "../scripts/report_front_page.py"
