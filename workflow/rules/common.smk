@@ -12,8 +12,9 @@ sys.path.insert(0, SCRIPTS)
 # the scripts folder to a job's sys.path after site-packages, PYTHONPATH comes before them.
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (SCRIPTS, os.environ.get("PYTHONPATH")) if p))
 
-from degsea.configuration import check_config_files, load_schema, validate_config  # noqa: E402
+from degsea.configuration import check_config_files, gsea_enabled, load_schema, validate_config  # noqa: E402
 from degsea.errors import InputError  # noqa: E402
+from degsea.io import check_writable  # noqa: E402
 from degsea.study import check_study  # noqa: E402
 from degsea.resources import job_resource, study_size  # noqa: E402
 
@@ -31,12 +32,16 @@ try:
     schema = load_schema(workflow.source_path("../schemas/config.schema.yaml"))
     config.update(validate_config(config, schema, source=", ".join(map(str, workflow.configfiles))))
     STUDY = check_study(config, demo_counts=DEMO_COUNTS)
+    # A read-only or unwritable results/ or logs/ would end in a traceback of Snakemake itself
+    # (it removes and creates outputs before each job); a full disk is caught by each job's writes.
+    for folder in ("results", "logs"):
+        check_writable(folder)
 except InputError as err:
     stop(str(err))
 
 CONTRASTS = [c.name for c in STUDY.contrasts]
 #: The gene-set branch runs unless 'gsea: enabled: false' or no collection (GMT or MSigDB) is given.
-GSEA_ENABLED = STUDY.gsea_enabled
+GSEA_ENABLED = gsea_enabled(config)
 #: MSigDB collections to download: file stem -> config entry.
 MSIGDB = {Path(c.path).name.removesuffix(".gmt"): c for c in STUDY.msigdb}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import io
 import os
@@ -10,10 +11,11 @@ import tempfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from degsea.errors import InputError
+from degsea.errors import InputError, OutputError
 
 #: Floats in every table are written with this many significant digits, so that two runs
 #: with the same inputs give byte-identical files.
@@ -126,16 +128,55 @@ def delimiter_for(path: str | Path) -> str:
     return "," if name.endswith(".csv") else "\t"
 
 
+#: Operating-system errors of a write that the user can fix (disk, quota, permissions), with
+#: what each means and how to fix it; any other OSError is a bug and keeps its traceback.
+WRITE_ERRORS = {
+    errno.ENOSPC: ("the disk is full", "Free space on that file system (see `df -h {folder}`), or run in a folder on another disk"),
+    errno.EDQUOT: ("the disk quota is used up", "Free space within your quota (see `quota -s`), or run in a folder on another disk"),
+    errno.EFBIG: ("the file is larger than the file system allows", "Run in a folder on another file system"),
+    errno.EROFS: ("the folder is on a read-only file system", "Run in a writable folder, or mount that file system read-write"),
+    errno.EACCES: ("permission denied", "Make the folder writable for you (`ls -ld {folder}`, `chmod u+w {folder}`), or run in a writable folder"),
+    errno.EPERM: ("the operation is not permitted", "Make the folder writable for you (`ls -ld {folder}`), or run in a writable folder"),
+}
+
+
+def output_error(path: str | Path, err: OSError, *, folder: bool = False) -> OutputError | None:
+    """The :class:`OutputError` of a failed write of ``path``, or None for an OSError that is not the user's to fix.
+
+    ``folder``: ``path`` is the folder results go to (the up-front check), not one file.
+    """
+    if err.errno not in WRITE_ERRORS:
+        return None
+    cause, fix = WRITE_ERRORS[err.errno]
+    return OutputError(
+        f"The folder '{path}' cannot be written to: {cause}." if folder else f"A result file cannot be written: {cause}.",
+        file=str(path),
+        found=f"[Errno {err.errno}] {err.strerror or os.strerror(err.errno)}" + ("" if folder or not err.filename else f": '{err.filename}'"),
+        hint=fix.format(folder=path if folder else Path(path).parent)
+        + "; then run the same command again: finished results are kept and the run goes on from there. "
+        "No half-written file is left behind.",
+    )
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` only on success.
 
     A failed or killed writer therefore never leaves a half-written output under its
     final name.
+
+    Raises
+    ------
+    OutputError
+        The file cannot be written for a reason the user can fix: a full disk, a quota, a
+        read-only folder, no permission (see :data:`WRITE_ERRORS`).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as err:
+        raise (output_error(path, err) or err) from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -145,8 +186,50 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         os.umask(umask)
         tmp_path.chmod(0o666 & ~umask)
         os.replace(tmp_path, path)
+    except OSError as err:
+        error = output_error(path, err)
+        if error is None:
+            raise
+        raise error from None
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def check_writable(folder: str | Path) -> None:
+    """Raise :class:`OutputError` unless files can be created in ``folder`` (or, if it does not exist, made there).
+
+    Creates and removes one empty temporary file in the folder, or in its nearest existing parent.
+    """
+    folder = Path(folder)
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        with tempfile.TemporaryFile(dir=probe, prefix=".degsea-write-check."):
+            pass
+    except OSError as err:
+        error = output_error(folder, err, folder=True)
+        if error is None:
+            raise
+        raise error from None
+
+
+def write_h5ad(adata: Any, path: str | Path) -> None:
+    """Write an AnnData as ``.h5ad`` atomically.
+
+    The file is built in memory and then written in one piece, so that a full disk or a
+    read-only folder ends in a clean :class:`OutputError` rather than in an HDF5 error
+    (HDF5 crashes the process when a write fails midway through its file).
+    """
+    import anndata as ad
+    import h5py
+
+    adata.strings_to_categoricals()  # as AnnData.write_h5ad does
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as handle:
+        ad.io.write_elem(handle, "/", adata)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> None:
