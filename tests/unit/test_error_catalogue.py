@@ -684,7 +684,7 @@ def _(study: Study) -> None:
     study.sheet(sheet_text().encode("utf-16"))
 
 
-@case("sheet: an Excel workbook", esc("The sample sheet is a zip archive or an Excel workbook, not a text table."), r"file: .*samples\.xlsx")
+@case("sheet: an Excel workbook", esc("The sample sheet is not a text table: it is an Excel workbook (.xlsx)."), r"file: .*samples\.xlsx")
 def _(study: Study) -> None:
     import zipfile
 

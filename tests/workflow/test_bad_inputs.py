@@ -91,7 +91,7 @@ CASES: dict[str, tuple[Callable[[Path, dict], None], tuple[str, ...]]] = {
     "the same contrast name twice": (_same_contrast_twice, ("A config file gives the same key twice in one section.", "found: 'treated_vs_ctrl', first given on line")),
     "unknown config key": (_unknown_key, ("The config has a key that degsea does not know.", "found: 'permutation'")),
     "sheet sample not in the matrix": (_sample_not_in_matrix, ("Samples in the sample sheet are not columns of the count matrix.", "found: no column for 't4'")),
-    "sheet saved as an Excel workbook": (_excel_workbook, ("The sample sheet is a zip archive or an Excel workbook, not a text table.", "inputs/samples.xlsx")),
+    "sheet saved as an Excel workbook": (_excel_workbook, ("The sample sheet is not a text table: it is an Excel workbook (.xlsx).", "inputs/samples.xlsx")),
     "batch confounded with condition": (_confounded_batch, ("The design is not full rank", "where: config 'design': '~ batch + condition'")),
     "gene sets as CSV": (_csv_gene_sets, ("A GMT line is not a gene set.", "comma-separated")),
     "unquoted number as a level": (_unquoted_number_level, ("A config value is not allowed.", "found: 2 (a number, not text)")),

@@ -22,6 +22,96 @@ from degsea.errors import InputError, OutputError
 FLOAT_FORMAT = "%.10g"
 
 
+#: How to get a count table from aligned or raw reads, for the messages of :func:`file_kind`.
+_COUNT_READS = (
+    "degsea starts from counts: count the reads per gene first (featureCounts, HTSeq-count or STAR "
+    "--quantMode GeneCounts; or quantify with Salmon/kallisto) and give those files."
+)
+_EXPORT_TEXT = "Export the table as tab-separated text (TSV, UTF-8), gzipped or not."
+_COMPRESSORS = {
+    b"BZh": ("bzip2", "bunzip2"),
+    b"\xfd7zXZ\x00": ("xz", "unxz"),
+    b"\x28\xb5\x2f\xfd": ("zstd", "unzstd"),
+    b"7z\xbc\xaf\x27\x1c": ("7-Zip", "7z x"),
+    b"Rar!": ("RAR", "unrar x"),
+}
+
+
+def file_kind(head: bytes, *, gzipped: bool = False) -> tuple[str, str] | None:
+    """What a file of another kind than a text table is, from its first bytes (after gunzip).
+
+    Users give the wrong file more often than a broken one: the BAM files instead of the
+    counts, the web page of a download link, an R object, a PDF supplement. Returns (what it
+    is, how to get the table) for the kinds recognised, None for anything else (text, or a
+    binary file of a kind not listed, which the text checks report).
+    """
+    start = head.lstrip()[:512].lower()
+    first_lines = head[:4096].split(b"\n")
+    if head.startswith((b"BAM\x01", b"CRAM")):
+        kind = "BAM" if head.startswith(b"BAM") else "CRAM"
+        return f"a {kind} file of aligned reads", _COUNT_READS
+    if head.startswith(b"BAI\x01") or head.startswith(b"TBI\x01"):
+        return "the index of a BAM or VCF file", _COUNT_READS
+    if head.startswith((b"@HD\t", b"@SQ\t", b"@PG\t", b"@RG\t")):
+        return "a SAM file of aligned reads", _COUNT_READS
+    if head.startswith(b"@") and len(first_lines) > 3 and first_lines[2].startswith(b"+"):
+        return "a FASTQ file of sequencing reads", _COUNT_READS
+    if head.startswith(b">"):
+        return "a FASTA file of sequences", "Give the count table, not a genome or transcriptome sequence; " + _COUNT_READS
+    if head[257:262] == b"ustar":
+        return (
+            "a tar archive" + (" (.tar.gz)" if gzipped else ""),
+            "Unpack it (tar -xf) and name the file inside: a count matrix with 'counts: path', per-sample files "
+            "with 'counts: pattern' or the sheet's 'path' column.",
+        )
+    if head.startswith(b"\x1f\x8b"):
+        return "a gzip file compressed twice", "Decompress it once (gunzip), so that one gzip layer is left, or none."
+    if head.startswith(b"PK\x03\x04"):
+        if b"xl/" in head[:8192]:
+            return "an Excel workbook (.xlsx)", "In Excel: File > Save As > 'Text (Tab delimited)' or 'CSV UTF-8'."
+        if b"opendocument.spreadsheet" in head[:200]:
+            return "an OpenDocument spreadsheet (.ods)", "In LibreOffice: File > Save As > 'Text CSV', character set UTF-8."
+        if b"word/" in head[:8192]:
+            return "a Word document (.docx)", "Get the table itself as a text file (TSV or CSV), not a document."
+        return "a zip archive", "Unzip it (unzip) and name the file inside."
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "an old Excel workbook (.xls) or another Microsoft Office file", "In Excel: File > Save As > 'Text (Tab delimited)' or 'CSV UTF-8'."
+    if head.startswith(b"%PDF"):
+        return "a PDF document", "A PDF holds no machine-readable table: download the table itself (e.g. the supplementary .txt/.tsv/.csv file)."
+    if start.startswith((b"<!doctype html", b"<html")) or (start.startswith(b"<") and b"<html" in start):
+        return (
+            "a web page (HTML), e.g. a download or error page saved instead of the file",
+            "Download the file itself from its direct link (e.g. GEO's supplementary-file link) with curl -L or wget, "
+            "and look at its first lines (zcat -f FILE | head) before running.",
+        )
+    if start.startswith(b"<?xml"):
+        return "an XML document", _EXPORT_TEXT
+    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+        return (
+            "an HDF5 file (.h5ad, 10x .h5, loom or kallisto abundance.h5)",
+            "Give an AnnData .h5ad file as 'counts: path', or kallisto's abundance.h5 files per sample; "
+            "other HDF5 files: export the counts as TSV.",
+        )
+    if head.startswith((b"RDX2\n", b"RDX3\n", b"RDA2\n", b"RDA3\n")) or (
+        head[:2] in (b"X\n", b"A\n", b"B\n") and (gzipped or head[2:5] == b"\x00\x00\x00")
+    ):
+        return (
+            "an R data file (.rds or .RData)",
+            "In R, write the counts as text: write.table(counts, 'counts.tsv', sep = '\\t', quote = FALSE, "
+            "col.names = NA); for a DESeqDataSet use counts(dds), for a SummarizedExperiment assay(se).",
+        )
+    if head.startswith(b"PAR1"):
+        return "an Apache Parquet file", "Export it as TSV, e.g. pandas.read_parquet(FILE).to_csv('counts.tsv', sep='\\t')."
+    if head.startswith((b"ARROW1", b"\x93NUMPY")):
+        return "an Arrow/Feather or NumPy binary file", _EXPORT_TEXT
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return "an image", "Give the table the figure was made from, as a text file."
+    for magic, (name, command) in _COMPRESSORS.items():
+        if head.startswith(magic):
+            return f"a file compressed with {name}, which degsea does not read", f"Decompress it ({command}), or recompress it with gzip."
+    return None
+
+
 def read_text(path: str | Path, *, what: str, config_key: str) -> str:
     """Read a text file, gzipped or not, as UTF-8 (a byte-order mark is dropped).
 
@@ -58,7 +148,8 @@ def read_text(path: str | Path, *, what: str, config_key: str) -> str:
             file=str(path),
             hint="The file was probably cut off while it was copied; copy it again.",
         )
-    if raw[:2] == b"\x1f\x8b":
+    gzipped = raw[:2] == b"\x1f\x8b"
+    if gzipped:
         try:
             raw = gzip.decompress(raw)
         except (EOFError, OSError, zlib.error) as err:
@@ -68,13 +159,14 @@ def read_text(path: str | Path, *, what: str, config_key: str) -> str:
                 found=str(err),
                 hint="The file is truncated or corrupt: check it with 'gzip -t' and copy it again.",
             ) from None
-    if raw[:4] == b"PK\x03\x04":
+    kind = file_kind(raw[:65536], gzipped=gzipped)
+    if kind:
         raise InputError(
-            f"The {what} is a zip archive or an Excel workbook, not a text table.",
+            f"The {what} is not a text table: it is {kind[0]}.",
             file=str(path),
-            found="a zip container (.xlsx, .ods and .zip files are zip containers)",
+            found=f"{kind[0]} (first bytes {raw[:8]!r})",
             allowed="tab- or comma-separated UTF-8 text, optionally gzipped",
-            hint="In Excel: Save As 'Text (Tab delimited)' or 'CSV UTF-8'; or unzip the archive.",
+            hint=kind[1],
         )
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InputError(
