@@ -1,5 +1,6 @@
-"""Sample IDs with dashes, dots, spaces and leading digits, end to end: per-sample HTSeq files named
-after the samples, DE, GSEA; every output keeps the original spelling."""
+"""Sample IDs with dashes, dots, spaces, leading digits and letters beyond ASCII (tumör, Δ), end to
+end: per-sample HTSeq files named after the samples, DE, GSEA; every output keeps the original
+spelling."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from conftest import copy_workflow, snakemake
 
 pytestmark = pytest.mark.workflow
 
-SAMPLES = ["1-a", "s.2", "tumour 3", "4+b", "5_c_", "tumour 6.1"]  # "5_c_": reStructuredText would read "c_" as a link
+SAMPLES = ["1-a", "s.2", "tumör 3", "4+b", "5_c_", "Δ-tumour 6.1"]  # "5_c_": reStructuredText would read "c_" as a link
 GROUPS = ["ctrl", "ctrl", "ctrl", "treated", "treated", "treated"]
 N_GENES, N_UP = 600, 40
 
@@ -76,7 +77,7 @@ def test_counts_keep_sample_ids_and_map_symbols(odd_run: Path) -> None:
     assert adata.var.loc["ENSMUSG00000000001", "symbol"] == "Gene1"
     info = adata.uns["degsea_import"]
     assert info["format"] == "htseq" and info["versions_stripped"] == N_GENES and info["mapping_rate"] == 1.0
-    assert info["htseq_summary"]["tumour 3"]["__no_feature"] == 500
+    assert info["htseq_summary"]["tumör 3"]["__no_feature"] == 500
     log = (odd_run / "logs" / "import_counts.log").read_text()
     assert "gene IDs mapped to symbols with data/genes.tsv: 600 of 600 (100.0 %)" in log
 
