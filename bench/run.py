@@ -126,13 +126,13 @@ def worker(kind: str, case: str, out: str) -> None:
         if kind == "degsea_de":
             import anndata as ad
 
-            from degsea import de
-            from degsea.design import Contrast
+            from degsea.de.design import Contrast
+            from degsea.de.fit import fit, test_contrast
 
             adata = ad.AnnData(X=counts.to_numpy(), obs=meta.astype(str), var=pd.DataFrame({"symbol": counts.columns}, index=counts.columns))
             contrasts = [Contrast(name=f"{t}_vs_{r}", variable=v, test=t, reference=r) for v, t, r in spec["contrasts"]]
-            fitted = de.fit(adata, formula=spec["design"], contrasts=contrasts, threads=2)
-            tables = [de.test_contrast(fitted, c) for c in contrasts]
+            fitted = fit(adata, formula=spec["design"], contrasts=contrasts, threads=2)
+            tables = [test_contrast(fitted, c) for c in contrasts]
             info["n_sig"] = [int((t["padj"] < 0.1).sum()) for t in tables]
             tables[0].set_index("gene_id")[["log2FoldChange", "padj"]].to_csv(first, sep="\t")
         else:
@@ -154,7 +154,7 @@ def worker(kind: str, case: str, out: str) -> None:
     elif kind in ("gsea_degsea", "gsea_gseapy"):
         ranks, sets = load_gsea(case)
         if kind == "gsea_degsea":
-            from degsea import gsea_engine
+            from degsea.gsea import engine as gsea_engine
 
             table = gsea_engine.prerank(ranks, sets, permutations=1000, seed=1)
         else:

@@ -36,7 +36,8 @@ from pydeseq2.dds import DeseqDataSet  # noqa: E402
 from pydeseq2.ds import DeseqStats  # noqa: E402
 
 import parity  # noqa: E402
-from degsea import de, deseq2_exact  # noqa: E402
+from degsea import deseq2_exact  # noqa: E402
+from degsea.de import fit as de  # noqa: E402
 
 log = logging.getLogger("make_validation_table")
 

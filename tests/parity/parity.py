@@ -4,9 +4,9 @@ A scenario is a count matrix, a sample sheet, a design and contrasts, with refer
 from R (DESeq2, apeglm, fgsea). Real-data scenarios read ``../shared/data`` and
 ``../shared/reference``; simulated ones read ``tests/parity/reference/<name>/`` (made by
 ``simulate.py`` and ``make_reference.R`` there). Our side always goes through degsea's own
-functions: :func:`degsea.counts.read_count_matrix`, :func:`degsea.counts.to_anndata`,
-:func:`degsea.sheet.read_sample_sheet`, :func:`degsea.design.parse_contrasts`,
-:func:`degsea.de.fit` and :func:`degsea.de.test_contrast`.
+functions: :func:`degsea.inputs.counts.read_count_matrix`, :func:`degsea.inputs.counts.to_anndata`,
+:func:`degsea.inputs.sheet.read_sample_sheet`, :func:`degsea.de.design.parse_contrasts`,
+:func:`degsea.de.fit.fit` and :func:`degsea.de.fit.test_contrast`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from degsea import de
-from degsea.counts import read_count_matrix, to_anndata
-from degsea.design import Contrast, parse_contrasts
-from degsea.sheet import read_sample_sheet
+from degsea.de import fit as de
+from degsea.de.design import Contrast, parse_contrasts
+from degsea.inputs.counts import read_count_matrix, to_anndata
+from degsea.inputs.sheet import read_sample_sheet
 
 log = logging.getLogger(__name__)
 
@@ -217,8 +217,8 @@ FGSEA_SEEDS = (1, 2, 3)
 
 def run_gsea(contrast: str, collection: str, *, permutations: int = 1000, seed: int = 1, threads: int = 2) -> pd.DataFrame:
     """degsea's preranked GSEA on fgsea's ranks of a GSE96870 contrast."""
-    from degsea.genesets import read_gmt
-    from degsea.gsea import prerank
+    from degsea.gsea.collections import read_gmt
+    from degsea.gsea.prerank import prerank
 
     table = pd.read_csv(SHARED_REFERENCE / "fgsea" / f"gse96870_{contrast}.ranks.tsv.gz", sep="\t")
     ranks = pd.Series(table["stat"].to_numpy(dtype=float), index=table["gene_id"].astype(str)).sort_values(ascending=False)

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 import parity
-from degsea import de, deseq2_exact
+from degsea import deseq2_exact
+from degsea.de import fit as de
 from degsea.errors import InputError
 
 LOWESS_X = np.array([0.05, 0.11, 0.13, 0.2, 0.22, 0.31, 0.35, 0.4, 0.41, 0.5, 0.52, 0.6, 0.66, 0.7, 0.71, 0.8, 0.85, 0.9, 0.93, 1.0])
@@ -78,8 +79,8 @@ def test_unknown_engine_is_an_input_error():
 
 def _small_run(engine: str, *, shrink: bool, n_genes: int = 400):
     """The sim_factor3_small scenario cut to its first genes, through degsea's functions."""
-    from degsea.counts import CountMatrix, read_count_matrix, to_anndata
-    from degsea.sheet import read_sample_sheet
+    from degsea.inputs.counts import CountMatrix, read_count_matrix, to_anndata
+    from degsea.inputs.sheet import read_sample_sheet
 
     scenario = next(s for s in parity.simulated_scenarios() if s.name == "sim_factor3_small")
     matrix = read_count_matrix(scenario.counts)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from degsea.genesets import GeneSet, read_gmt
+from degsea.gsea.collections import GeneSet, read_gmt
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GMT_PATH = REPO_ROOT / "resources" / "genesets" / "degsea_mouse_v1.gmt"

@@ -1,4 +1,4 @@
-"""Tests of the count-matrix reader and its match with the sample sheet (degsea.counts)."""
+"""Tests of the count-matrix reader and its match with the sample sheet (degsea.inputs.counts)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degsea.counts import (
+from degsea.inputs.counts import (
     CountMatrix,
     match_samples,
     parse_count_matrix,
@@ -347,7 +347,7 @@ def test_match_samples_extra_matrix_column_is_an_error_by_default() -> None:
 
 
 def test_match_samples_extra_columns_drop(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="degsea.counts"):
+    with caplog.at_level(logging.WARNING, logger="degsea.inputs.counts"):
         chosen = match_samples(
             ["s1", "junk", "s2"], ["s2", "s1"], counts_file="c.tsv", sheet_file="s.tsv", extra_columns="drop"
         )

@@ -1,4 +1,4 @@
-"""Tests of design formulas and contrasts (degsea.design)."""
+"""Tests of design formulas and contrasts (degsea.de.design)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from degsea.design import Contrast, check_design, design_variables, model_frame, parse_contrasts
+from degsea.de.design import Contrast, check_design, design_variables, model_frame, parse_contrasts
 from degsea.errors import InputError
 
 SHEET_FILE = "samples.tsv"

@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from degsea import steps
 from degsea.configuration import SCHEMA_FILE, check_config_files, load_schema, validate_config
 from degsea.errors import InputError
-from degsea.study import check_study
+from degsea.inputs.study import check_study
+from degsea.steps.counts import import_counts
+from degsea.steps.de import differential_expression
+from degsea.steps.gsea import prepare_genesets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -137,7 +139,7 @@ def run(study: Study, *, stage: str, results: Path, work: Path) -> None:
         return
     out = {name: (results if name == stage else work) for name in STAGES}
     h5ad = str(out["import_counts"] / "counts.h5ad")
-    steps.import_counts(
+    import_counts(
         counts_path=None,
         sheet_path=config["samples"],
         out=h5ad,
@@ -149,7 +151,7 @@ def run(study: Study, *, stage: str, results: Path, work: Path) -> None:
         return
     if stage == "prepare_genesets":
         gsea = config["gsea"]
-        steps.prepare_genesets(
+        prepare_genesets(
             counts_h5ad=h5ad,
             genesets=list(gsea["genesets"]),
             msigdb_entries=gsea["msigdb"],
@@ -162,7 +164,7 @@ def run(study: Study, *, stage: str, results: Path, work: Path) -> None:
             focus_sets=gsea["focus_sets"],
         )
         return
-    steps.differential_expression(
+    differential_expression(
         counts_h5ad=h5ad,
         design=config["design"],
         contrasts=config["contrasts"],

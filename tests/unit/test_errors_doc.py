@@ -27,4 +27,4 @@ def test_catalogue_covers_the_known_errors() -> None:
     assert len(rows) >= 40
     assert "The count matrix holds {...}." in messages
     assert "Contrast '{...}' names a level that is not in the sample sheet." in messages
-    assert all(hint for _, _, _, hint in rows if _ == "sheet"), "every sample-sheet error has a hint"
+    assert all(hint for _, _, _, hint in rows if _ == "inputs.sheet"), "every sample-sheet error has a hint"

@@ -1,4 +1,4 @@
-"""Count inputs in every format (degsea.formats): detection, readers, per-sample files, gene IDs.
+"""Count inputs in every format (degsea.inputs): detection, readers, per-sample files, gene IDs.
 
 Every fixture file is written by the test from one small table of counts, so the same counts go
 through every format and must give identical AnnData objects.
@@ -16,18 +16,13 @@ import pandas as pd
 import pytest
 
 from degsea.errors import InputError
-from degsea.formats import (
-    bam_sample_names,
-    detect_format,
-    infer_strandedness,
-    map_gene_ids,
-    read_counts,
-    read_gtf,
-    sample_files,
-    strip_ensembl_version,
-)
-from degsea.counts import CountMatrix
-from degsea.steps import import_counts
+from degsea.inputs.aligner import bam_sample_names, infer_strandedness
+from degsea.inputs.annotation import map_gene_ids, read_gtf, strip_ensembl_version
+from degsea.inputs.counts import CountMatrix
+from degsea.inputs.detect import detect_format
+from degsea.inputs.files import sample_files
+from degsea.inputs.read import read_counts
+from degsea.steps.counts import import_counts
 
 SAMPLES = ["1-a", "s.2", "tumour 3"]
 GENES = [f"ENSMUSG{n:011d}" for n in (1, 3, 28, 31, 37)]

@@ -15,12 +15,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from degsea.configuration import load_schema, validate_config
-from degsea.counts import SYMBOL_COLUMNS, parse_count_matrix
-from degsea.design import design_variables
+from degsea.de.design import design_variables
 from degsea.errors import InputError
-from degsea.formats import FORMATS, detect_format_bytes, read_featurecounts, read_htseq, read_star
-from degsea.genesets import parse_gmt
-from degsea.sheet import SAMPLE_COLUMN, parse_sample_sheet
+from degsea.gsea.collections import parse_gmt
+from degsea.inputs.aligner import read_featurecounts, read_htseq, read_star
+from degsea.inputs.counts import SYMBOL_COLUMNS, parse_count_matrix
+from degsea.inputs.detect import FORMATS, detect_format_bytes
+from degsea.inputs.sheet import SAMPLE_COLUMN, parse_sample_sheet
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = load_schema(REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml")
@@ -333,9 +334,9 @@ FILE_BYTES = st.one_of(
 @given(data=FILE_BYTES, suffix=st.sampled_from([".tsv", ".csv", ".tsv.gz", ".gmt", ".gmt.gz"]))
 @example(data=b"sample\tc\ns1\tx\x00y\n", suffix=".tsv")  # was read with the field cut at the NUL byte
 def test_any_file_bytes_end_in_data_or_an_input_error(tmp_path_factory, data, suffix):
-    from degsea.counts import read_count_header
-    from degsea.genesets import read_gmt
-    from degsea.sheet import read_sample_sheet
+    from degsea.gsea.collections import read_gmt
+    from degsea.inputs.counts import read_count_header
+    from degsea.inputs.sheet import read_sample_sheet
 
     path = tmp_path_factory.mktemp("bytes") / f"input{suffix}"
     path.write_bytes(data)

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from degsea.errors import InputError
-from degsea.genesets import GeneSet, load_collections, read_gmt, read_orthologs, translate_sets
-from degsea.gsea import check_coverage, symbol_style
-from degsea.msigdb import (
+from degsea.gsea.collections import GeneSet, load_collections, read_gmt, read_orthologs, translate_sets
+from degsea.gsea.prerank import check_coverage, symbol_style
+from degsea.gsea.msigdb import (
     Collection,
     check_cached,
     download,
@@ -281,7 +281,7 @@ def test_prepare_genesets_step_stops_before_gsea_then_runs_with_orthologs(shared
     import anndata as ad
     import numpy as np
 
-    from degsea.steps import prepare_genesets
+    from degsea.steps.gsea import prepare_genesets
 
     genes = pd.Index(mouse_symbols.unique())
     counts = tmp_path / "counts.h5ad"

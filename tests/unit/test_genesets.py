@@ -1,4 +1,4 @@
-"""Tests of the GMT reader (degsea.genesets)."""
+"""Tests of the GMT reader (degsea.gsea.collections)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from degsea.errors import InputError
-from degsea.genesets import GeneSet, parse_gmt, read_gmt
+from degsea.gsea.collections import GeneSet, parse_gmt, read_gmt
 
 
 def test_parse_gmt_basic() -> None:

@@ -1,4 +1,4 @@
-"""Tests of preranked GSEA (degsea.gsea): coverage checks, merging, summary and one real gseapy run."""
+"""Tests of preranked GSEA (degsea.gsea.prerank): coverage checks, merging, summary and one real gseapy run."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from degsea.errors import InputError
-from degsea.genesets import GeneSet
-from degsea.gsea import RESULT_COLUMNS, check_coverage, fdr_floor, merge_collections, prerank, summarise
+from degsea.gsea.collections import GeneSet
+from degsea.gsea.prerank import RESULT_COLUMNS, check_coverage, fdr_floor, merge_collections, prerank, summarise
 
 
 def collection(**sets: list[str]) -> dict[str, GeneSet]:

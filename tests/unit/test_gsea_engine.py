@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degsea import gsea_engine
+from degsea.gsea import engine as gsea_engine
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +116,8 @@ def test_size_filter_and_unsorted_input(case: tuple[pd.Series, dict]) -> None:
 
 
 def test_dispatch_in_degsea_gsea(case: tuple[pd.Series, dict]) -> None:
-    from degsea.genesets import GeneSet
-    from degsea.gsea import RESULT_COLUMNS, prerank
+    from degsea.gsea.collections import GeneSet
+    from degsea.gsea.prerank import RESULT_COLUMNS, prerank
 
     ranks, sets = case
     collections = {"c.gmt": {name: GeneSet(name=name, description="", genes=tuple(g)) for name, g in sets.items()}}

@@ -8,9 +8,15 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from degsea import plots_de, plots_gsea, plots_qc, qc, style
-from degsea.de_summary import de_counts, intersections, membership
-from degsea.enrichment import running_sum, select_sets
+from degsea.de import qc
+from degsea.de.summary import de_counts, intersections, membership
+from degsea.gsea.running_sum import running_sum
+from degsea.gsea.selection import select_sets
+from degsea.tables import zscore_rows
+from degsea.plots import de as plots_de
+from degsea.plots import gsea as plots_gsea
+from degsea.plots import qc as plots_qc
+from degsea.plots import style
 
 COLORS = {"untreated": "#E69F00", "responsive": "#009E73", "resistant": "#CC79A7"}
 LEVELS = ("untreated", "responsive", "resistant")
@@ -196,7 +202,7 @@ def test_pvalue_histogram_separates_filtered_genes() -> None:
 
 def test_heatmap_annotates_groups_in_their_colours(sheet, groups, expression) -> None:
     order = qc.order_samples(sheet, by="condition", levels=groups.levels)
-    z = qc.zscore_rows(expression.iloc[:30][order])
+    z = zscore_rows(expression.iloc[:30][order])
     assert np.allclose(z.mean(axis=1), 0) and np.allclose(z.std(axis=1, ddof=1), 1)
     fig = plots_de.expression_heatmap(z, sheet, groups, samples=order, title="top genes")
     strip = next(ax for ax in fig.axes if ax.get_title() == "top genes")

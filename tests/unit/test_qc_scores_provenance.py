@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degsea import qc
-from degsea.enrichment import expression_by_symbol, file_slug, sample_scores
-from degsea.provenance import package_versions, provenance, sha256
-from degsea.report_text import front_page
+from degsea.de import qc
+from degsea.gsea.scores import expression_by_symbol, sample_scores
+from degsea.naming import file_slug
+from degsea.report.front_page import front_page
+from degsea.report.provenance import package_versions, provenance, sha256
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests of gene ranking for preranked GSEA (degsea.ranking)."""
+"""Tests of gene ranking for preranked GSEA (degsea.gsea.ranking)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from degsea.errors import InputError
-from degsea.ranking import METRICS, metric_values, rank_genes
+from degsea.gsea.ranking import METRICS, metric_values, rank_genes
 
 
 def de_table(rows: list[tuple]) -> pd.DataFrame:
@@ -79,7 +79,7 @@ def test_missing_values_are_dropped(caplog: pytest.LogCaptureFixture) -> None:
             ("g4", "D", -1.0, 1.0, 0.3),
         ]
     )
-    with caplog.at_level(logging.INFO, logger="degsea.ranking"):
+    with caplog.at_level(logging.INFO, logger="degsea.gsea.ranking"):
         ranks = rank_genes(table, metric="stat")
     assert list(ranks.index) == ["A", "D"]
     assert "dropped 2 of 4 genes" in caplog.text

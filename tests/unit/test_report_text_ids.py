@@ -1,11 +1,11 @@
-"""The report's front page shows sample IDs, levels and contrast names as spelled (degsea.report_text)."""
+"""The report's front page shows sample IDs, levels and contrast names as spelled (degsea.report.front_page)."""
 
 from __future__ import annotations
 
 import pandas as pd
 from docutils.core import publish_parts
 
-from degsea.report_text import front_page
+from degsea.report.front_page import front_page
 
 
 def test_odd_ids_and_levels_are_not_read_as_markup() -> None:

@@ -1,4 +1,4 @@
-"""Tests of the sample-sheet reader (degsea.sheet)."""
+"""Tests of the sample-sheet reader (degsea.inputs.sheet)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from degsea.errors import InputError
-from degsea.sheet import check_safe_id, parse_sample_sheet, read_sample_sheet
+from degsea.inputs.sheet import check_safe_id, parse_sample_sheet, read_sample_sheet
 
 
 def write(directory: Path, name: str, text: str | bytes) -> Path:
@@ -261,7 +261,7 @@ def test_returned_frame_is_plain_dataframe() -> None:
 
 
 def test_the_sample_column_cannot_be_continuous() -> None:
-    from degsea.sheet import parse_sample_sheet
+    from degsea.inputs.sheet import parse_sample_sheet
 
     with pytest.raises(InputError, match=r"A column named in config 'continuous' is not a covariate of the sample sheet\.\n  file: s.tsv\n  found: sample"):
         parse_sample_sheet("sample\tA\n0\t0\n", source="s.tsv", continuous=["sample"])

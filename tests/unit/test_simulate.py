@@ -1,4 +1,4 @@
-"""Tests of the embedded demo simulator (degsea.simulate)."""
+"""Tests of the embedded demo simulator (degsea.demo.simulate)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degsea import simulate
+from degsea.demo import simulate
+from degsea.demo.simulate import DemoStudy, simulate_demo
 from degsea.errors import InputError
-from degsea.simulate import DemoStudy, fit_demo_parameters, simulate_demo
+from dev.fit_demo_constants import fit_demo_parameters
 
 N_GENES = 2000
 

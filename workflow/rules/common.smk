@@ -14,8 +14,8 @@ os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (SCRIPTS, os.environ.get
 
 from degsea.configuration import check_config_files, gsea_enabled, load_schema, validate_config  # noqa: E402
 from degsea.errors import InputError  # noqa: E402
+from degsea.inputs.study import check_study  # noqa: E402
 from degsea.io import check_writable  # noqa: E402
-from degsea.study import check_study  # noqa: E402
 from degsea.resources import job_resource, study_size  # noqa: E402
 
 DEMO_COUNTS = "resources/demo/counts.tsv.gz"

@@ -3,7 +3,7 @@
 import os  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from degsea.enrichment import file_slug  # noqa: E402
+from degsea.naming import file_slug  # noqa: E402
 
 PLOTS = config["plots"]
 FORMATS = PLOTS["formats"]

@@ -1,6 +1,6 @@
 # Preranked GSEA per contrast, and a sets x contrasts summary.
 
-from degsea.gsea import FDR_METHODS, fdr_floor
+from degsea.gsea.prerank import FDR_METHODS, fdr_floor
 
 #: The gsea: keys rule gsea uses (gene-set sources are handled by prepare_genesets).
 GSEA_SETTINGS = (

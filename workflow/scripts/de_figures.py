@@ -1,7 +1,7 @@
 """Rule de_figures: volcano, MA plot, top-gene heatmap and p-value histogram of one contrast."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import de_figures
+from degsea.steps.figures_de import de_figures
 
 with rule_logging(snakemake.log[0], rule=f"de_figures {snakemake.wildcards.contrast}"):  # noqa: F821
     de_figures(

@@ -1,7 +1,7 @@
 """Rule de_overlap: DE genes per contrast, their overlap table and UpSet plot."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import de_overlap
+from degsea.steps.figures_de import de_overlap
 
 with rule_logging(snakemake.log[0], rule="de_overlap"):  # noqa: F821
     de_overlap(

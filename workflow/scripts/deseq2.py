@@ -1,7 +1,7 @@
 """Rule deseq2: one PyDESeq2 fit, one result table per contrast."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import differential_expression
+from degsea.steps.de import differential_expression
 
 with rule_logging(snakemake.log[0], rule="deseq2"):  # noqa: F821
     differential_expression(

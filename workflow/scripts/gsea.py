@@ -1,7 +1,7 @@
 """Rule gsea: rank one contrast's genes and run preranked GSEA."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import gene_set_enrichment
+from degsea.steps.gsea import gene_set_enrichment
 
 with rule_logging(snakemake.log[0], rule=f"gsea {snakemake.wildcards.contrast}"):  # noqa: F821
     gene_set_enrichment(

@@ -1,7 +1,7 @@
 """Rule gsea_figures: running-enrichment plot and leading-edge heatmap per focus set of one contrast."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import gsea_figures
+from degsea.steps.figures_gsea import gsea_figures
 
 with rule_logging(snakemake.log[0], rule=f"gsea_figures {snakemake.wildcards.contrast}"):  # noqa: F821
     gsea_figures(

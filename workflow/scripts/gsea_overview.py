@@ -1,7 +1,7 @@
 """Rule gsea_overview: NES x contrasts dot plot of the focus and top gene sets."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import gsea_overview
+from degsea.steps.figures_gsea import gsea_overview
 
 with rule_logging(snakemake.log[0], rule="gsea_overview"):  # noqa: F821
     gsea_overview(

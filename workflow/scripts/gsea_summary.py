@@ -1,7 +1,7 @@
 """Rule gsea_summary: sets x contrasts table of NES and FDR."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import summarise_gsea
+from degsea.steps.gsea import summarise_gsea
 
 with rule_logging(snakemake.log[0], rule="gsea_summary"):  # noqa: F821
     summarise_gsea(

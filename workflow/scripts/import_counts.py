@@ -1,7 +1,7 @@
 """Rule import_counts: counts in any supported format + sample sheet -> results/counts.h5ad."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import import_counts
+from degsea.steps.counts import import_counts
 
 with rule_logging(snakemake.log[0], rule="import_counts"):  # noqa: F821
     import_counts(

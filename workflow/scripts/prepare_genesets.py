@@ -1,7 +1,7 @@
 """Rule prepare_genesets: collections read, translated with orthologs and checked against the data."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import prepare_genesets
+from degsea.steps.gsea import prepare_genesets
 
 with rule_logging(snakemake.log[0], rule="prepare_genesets"):  # noqa: F821
     prepare_genesets(

@@ -1,7 +1,7 @@
 """Rule provenance: results/provenance.json (versions, resolved config, input SHA-256, seeds)."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import write_provenance
+from degsea.steps.report import write_provenance
 
 with rule_logging(snakemake.log[0], rule="provenance"):  # noqa: F821
     write_provenance(

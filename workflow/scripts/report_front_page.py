@@ -1,7 +1,7 @@
 """Rule report_front_page: the HTML report's front page from the run's results."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import report_front_page
+from degsea.steps.report import report_front_page
 
 with rule_logging(snakemake.log[0], rule="report_front_page"):  # noqa: F821
     report_front_page(

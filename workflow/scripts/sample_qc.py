@@ -1,7 +1,7 @@
 """Rule sample_qc: per-sample QC table, PCA variance and the QC figures."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import sample_qc
+from degsea.steps.figures_qc import sample_qc
 
 with rule_logging(snakemake.log[0], rule="sample_qc"):  # noqa: F821
     sample_qc(

@@ -1,7 +1,7 @@
 """Rule sample_scores: per-sample scores of the focus sets and box/strip plots by group."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import gene_set_scores
+from degsea.steps.figures_gsea import gene_set_scores
 
 with rule_logging(snakemake.log[0], rule="sample_scores"):  # noqa: F821
     gene_set_scores(

@@ -1,7 +1,7 @@
 """Rule simulate_demo: the embedded demo study (counts, samples, planted truth)."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import simulate_demo
+from degsea.steps.demo import simulate_demo
 
 with rule_logging(snakemake.log[0], rule="simulate_demo"):  # noqa: F821
     simulate_demo(

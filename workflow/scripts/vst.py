@@ -1,7 +1,7 @@
 """Rule vst: blind variance-stabilising transformation of the counts (genes x samples)."""
 
 from degsea.scripting import rule_logging
-from degsea.steps import variance_stabilise
+from degsea.steps.qc import variance_stabilise
 
 with rule_logging(snakemake.log[0], rule="vst"):  # noqa: F821
     variance_stabilise(

@@ -10,8 +10,8 @@ import re
 import pandas as pd
 import yaml
 
-from degsea.gsea import FDR_METHODS, fdr_floor
-from degsea.plots_gsea import short_set_name
+from degsea.gsea.prerank import FDR_METHODS, fdr_floor
+from degsea.naming import short_set_name
 
 
 def _list_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str = "") -> str:
@@ -61,7 +61,7 @@ def front_page(
     config
         The resolved config.
     de_counts
-        :func:`degsea.de_summary.de_counts`.
+        :func:`degsea.de.summary.de_counts`.
     gsea_summary
         ``results/gsea/summary.tsv``.
     record

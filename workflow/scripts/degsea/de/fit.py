@@ -15,8 +15,8 @@ from pydeseq2.default_inference import DefaultInference
 from pydeseq2.ds import DeseqStats
 from threadpoolctl import threadpool_limits
 
-from degsea.deseq2_exact import engine_classes
-from degsea.design import Contrast, design_variables, model_frame
+from degsea.de.design import Contrast, design_variables, model_frame
+from degsea.de.exact import engine_classes
 from degsea.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def fit(
     Parameters
     ----------
     adata
-        Samples x genes raw counts, obs = sample sheet (see :func:`degsea.counts.to_anndata`).
+        Samples x genes raw counts, obs = sample sheet (see :func:`degsea.inputs.counts.to_anndata`).
     formula
         The design, e.g. ``"~ batch + condition"``.
     contrasts

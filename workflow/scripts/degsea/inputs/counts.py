@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from degsea.errors import InputError
+from degsea.inputs.sheet import check_safe_id
 from degsea.io import delimiter_for, read_text
-from degsea.sheet import check_safe_id
 
 log = logging.getLogger(__name__)
 

@@ -15,20 +15,11 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from degsea import style
-from degsea.enrichment import RunningSum
-from degsea.plots_qc import group_legend_handles
-from degsea.style import Groups, styled
-
-
-def short_set_name(name: str, *, limit: int = 42) -> str:
-    """A readable set name: common prefixes (``HALLMARK_``, ``DEGSEA_``, ...) dropped, ``_`` as spaces."""
-    for prefix in ("HALLMARK_", "DEGSEA_", "REACTOME_", "KEGG_", "GOBP_", "GOCC_", "GOMF_", "WP_", "BIOCARTA_"):
-        if name.startswith(prefix):
-            name = name[len(prefix):]
-            break
-    name = name.replace("_", " ")
-    return name if len(name) <= limit else name[: limit - 1] + "…"
+from degsea.gsea.running_sum import RunningSum
+from degsea.naming import short_set_name
+from degsea.plots import style
+from degsea.plots.qc import group_legend_handles
+from degsea.plots.style import Groups, styled
 
 
 @styled
@@ -54,7 +45,7 @@ def nes_dotplot(
     focus
         Sets written in bold (the config's focus sets).
     fdr_floor
-        FDR values below this (the smallest the run resolves, :func:`degsea.gsea.fdr_floor`) are drawn at it.
+        FDR values below this (the smallest the run resolves, :func:`degsea.gsea.prerank.fdr_floor`) are drawn at it.
     fdr_threshold
         Dots of sets with FDR below this get a black ring.
     """
@@ -154,7 +145,7 @@ def score_boxplots(scores: pd.DataFrame, sheet: pd.DataFrame, groups: Groups, *,
     Parameters
     ----------
     scores
-        Long table ``sample``, ``set``, ``score`` (see :func:`degsea.enrichment.sample_scores`).
+        Long table ``sample``, ``set``, ``score`` (see :func:`degsea.gsea.scores.sample_scores`).
     sheet
         Sample sheet (index sample).
     groups

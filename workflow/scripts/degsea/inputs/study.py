@@ -11,22 +11,17 @@ from typing import Any
 
 import pandas as pd
 
-from degsea.counts import match_samples
-from degsea.design import Contrast, check_design, parse_contrasts
+from degsea.de.design import Contrast, check_design, parse_contrasts
 from degsea.errors import InputError
-from degsea.formats import (
-    per_sample_format,
-    read_counts,
-    sample_files,
-    sample_strandedness,
-    single_file_format,
-    single_file_samples,
-)
-from degsea.genesets import read_gmt
-from degsea.gsea import check_focus_sets, merge_collections
+from degsea.gsea.collections import read_gmt
+from degsea.gsea.msigdb import Collection, check_cached, parse_entries
+from degsea.gsea.prerank import check_focus_sets, merge_collections
+from degsea.inputs.counts import match_samples
+from degsea.inputs.detect import per_sample_format, single_file_format
+from degsea.inputs.files import sample_files, sample_strandedness, single_file_samples
+from degsea.inputs.read import read_counts
+from degsea.inputs.sheet import read_sample_sheet
 from degsea.io import describe_missing
-from degsea.msigdb import Collection, check_cached, parse_entries
-from degsea.sheet import read_sample_sheet
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +34,7 @@ class Study:
     contrasts: list[Contrast]
     #: The count files rule import_counts reads: per-sample files in sheet order, or the one file.
     count_files: list[str] = field(default_factory=list)
-    #: MSigDB collections to download (degsea.msigdb.Collection).
+    #: MSigDB collections to download (degsea.gsea.msigdb.Collection).
     msigdb: list = field(default_factory=list)
 
 

@@ -1,8 +1,8 @@
 """Differential-expression figures: volcano, MA plot, heatmaps, p-value histogram, UpSet overlap.
 
 Every function takes data and returns a :class:`matplotlib.figure.Figure`; none reads or
-writes files. Up- and down-regulated genes use :data:`degsea.style.UP` and
-:data:`degsea.style.DOWN` everywhere; sample groups use :class:`degsea.style.Groups`.
+writes files. Up- and down-regulated genes use :data:`degsea.plots.style.UP` and
+:data:`degsea.plots.style.DOWN` everywhere; sample groups use :class:`degsea.plots.style.Groups`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from scipy.cluster import hierarchy
 
-from degsea import style
-from degsea.de_summary import significant
-from degsea.plots_qc import group_legend_handles
-from degsea.style import Groups, styled
+from degsea.de.summary import significant
+from degsea.plots import style
+from degsea.plots.qc import group_legend_handles
+from degsea.plots.style import Groups, styled
 
 
 def _labels_to_show(
@@ -241,7 +241,7 @@ def expression_heatmap(
     Parameters
     ----------
     z
-        Genes x samples z-scores (see :func:`degsea.qc.zscore_rows`).
+        Genes x samples z-scores (see :func:`degsea.de.qc.zscore_rows`).
     sheet
         Sample sheet (index sample).
     groups
@@ -306,7 +306,7 @@ def upset(inter: pd.DataFrame, set_sizes: pd.Series, *, contrasts: Sequence[str]
     Parameters
     ----------
     inter
-        :func:`degsea.de_summary.intersections`.
+        :func:`degsea.de.summary.intersections`.
     set_sizes
         Significant genes per contrast (index contrast).
     contrasts

@@ -30,7 +30,7 @@ def variance_stabilise(adata: ad.AnnData, *, fit_type: str = "parametric", n_sub
     Parameters
     ----------
     adata
-        Samples x genes raw counts with ``var['symbol']`` (see :func:`degsea.counts.to_anndata`).
+        Samples x genes raw counts with ``var['symbol']`` (see :func:`degsea.inputs.counts.to_anndata`).
     fit_type
         Dispersion trend: ``"parametric"`` or ``"mean"`` (DESeq2's fitType).
     n_sub
@@ -160,14 +160,6 @@ def sample_distances(expression: pd.DataFrame) -> pd.DataFrame:
     distance = np.sqrt(np.clip(squared[:, None] + squared[None, :] - 2 * values @ values.T, 0, None))
     np.fill_diagonal(distance, 0.0)
     return pd.DataFrame(distance, index=expression.columns, columns=expression.columns)
-
-
-def zscore_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Centre and scale every row (gene) to mean 0, SD 1; constant rows become 0."""
-    values = frame.to_numpy(dtype=float)
-    sd = values.std(axis=1, ddof=1, keepdims=True)
-    sd[~np.isfinite(sd) | (sd == 0)] = 1.0
-    return pd.DataFrame((values - values.mean(axis=1, keepdims=True)) / sd, index=frame.index, columns=frame.columns)
 
 
 def dispersions(fitted: ad.AnnData) -> pd.DataFrame:

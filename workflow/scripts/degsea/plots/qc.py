@@ -1,7 +1,7 @@
 """Sample-QC figures: library sizes, size factors, PCA, scree, sample distances, dispersions, Cook's distances.
 
 Every function takes data and returns a :class:`matplotlib.figure.Figure`; none reads or
-writes files. Samples are coloured by :class:`degsea.style.Groups`, the same in every figure.
+writes files. Samples are coloured by :class:`degsea.plots.style.Groups`, the same in every figure.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from matplotlib.patches import Patch
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 
-from degsea import style
-from degsea.qc import PCA, CooksOutliers
-from degsea.style import Groups, styled
+from degsea.de.qc import PCA, CooksOutliers
+from degsea.plots import style
+from degsea.plots.style import Groups, styled
 
 
 def group_legend_handles(groups: Groups, *, marker: str | None = None) -> list:
@@ -48,7 +48,7 @@ def library_sizes(library: pd.DataFrame, sheet: pd.DataFrame, groups: Groups, *,
     Parameters
     ----------
     library
-        :func:`degsea.qc.library_stats` (index sample).
+        :func:`degsea.de.qc.library_stats` (index sample).
     sheet
         Sample sheet (index sample).
     groups
@@ -196,7 +196,7 @@ def dispersion_plot(table: pd.DataFrame, *, fit_type: str = "parametric") -> Fig
     Parameters
     ----------
     table
-        :func:`degsea.qc.dispersions`.
+        :func:`degsea.de.qc.dispersions`.
     fit_type
         The trend type, for the legend.
     """

@@ -204,7 +204,7 @@ def translate_sets(sets: dict[str, GeneSet], orthologs: dict[str, tuple[str, ...
 def load_collections(
     gmt_files: list[str],
     *,
-    msigdb: list[Any] = (),  # degsea.msigdb.Collection
+    msigdb: list[Any] = (),  # degsea.gsea.msigdb.Collection
     orthologs: dict[str, Any] | None = None,
 ) -> tuple[dict[str, dict[str, GeneSet]], dict[str, float]]:
     """Read every configured collection and translate those listed under ``orthologs: collections``.

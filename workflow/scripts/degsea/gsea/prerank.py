@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from degsea.errors import InputError
-from degsea.genesets import GeneSet
-from degsea.gsea_engine import bh_adjust
+from degsea.gsea.collections import GeneSet
+from degsea.gsea.engine import bh_adjust
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ def prerank(
     Parameters
     ----------
     ranks
-        Scores indexed by gene symbol, highest first (see :func:`degsea.ranking.rank_genes`).
+        Scores indexed by gene symbol, highest first (see :func:`degsea.gsea.ranking.rank_genes`).
     collections
         Source file -> its gene sets.
     permutations
@@ -236,14 +236,14 @@ def prerank(
     threads
         Processes for gseapy.
     engine
-        ``degsea``: :mod:`degsea.gsea_engine` (vectorised permutations, same statistics as
+        ``degsea``: :mod:`degsea.gsea.engine` (vectorised permutations, same statistics as
         gseapy); ``gseapy``: gseapy's own ``prerank``.
     fdr
         Which FDR fills the ``FDR`` column (:data:`FDR_METHODS`): ``bh`` (``padj``) or
         ``gsea_nes`` (``fdr_gsea``); both columns are always written.
     max_permutations
         Engine ``degsea``: most permutations per set size for the p-values of sets in the tail
-        (see :func:`degsea.gsea_engine.prerank`); p-values resolve down to about
+        (see :func:`degsea.gsea.engine.prerank`); p-values resolve down to about
         ``2 / max_permutations``.
 
     Returns
@@ -257,7 +257,7 @@ def prerank(
     gene_sets = {name: list(geneset.genes) for name, (_, geneset) in merged.items()}
     log.info("GSEA: %d genes, %d sets, %d permutations, seed %d", len(ranks), len(gene_sets), permutations, seed)
     if engine == "degsea":
-        from degsea import gsea_engine
+        from degsea.gsea import engine as gsea_engine
 
         raw = gsea_engine.prerank(
             ranks, gene_sets, permutations=permutations, min_size=min_size, max_size=max_size, weight=weight, seed=seed,

@@ -1,0 +1,4 @@
+"""The embedded demo study.
+
+- :mod:`~degsea.demo.simulate`: ``simulate_demo``, ``DemoStudy``
+"""

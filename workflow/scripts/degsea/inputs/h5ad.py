@@ -1,0 +1,72 @@
+"""Counts from an AnnData ``.h5ad`` file (samples x genes), read with anndata's HDF5 reader (no unpickling)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from degsea.errors import InputError
+from degsea.inputs.counts import SYMBOL_COLUMNS, CountMatrix
+from degsea.inputs.sheet import check_safe_id
+
+
+def read_h5ad_counts(path: str, *, layer: str | None = None) -> CountMatrix:
+    """Read counts from an AnnData file (samples x genes): X, or ``layer``.
+
+    The var column named like a symbol column (symbol, gene_name, ...) gives symbols.
+    """
+    import anndata as ad
+
+    try:
+        adata = ad.read_h5ad(path)
+    except Exception as err:  # h5py/anndata raise many types for a broken file
+        raise InputError(
+            "The .h5ad file cannot be read as AnnData.",
+            file=path,
+            found=f"{type(err).__name__}: {str(err)[:200]}",
+            allowed="an AnnData .h5ad file (samples x genes)",
+            hint="Write it with anndata's write_h5ad; a truncated copy fails like this.",
+        ) from None
+    if layer is None:
+        values = adata.X
+        where = "X"
+    elif layer in adata.layers:
+        values = adata.layers[layer]
+        where = f"layer {layer!r}"
+    else:
+        raise InputError(
+            "The .h5ad file has no layer of that name.",
+            file=path,
+            where="config 'counts: layer'",
+            found=repr(layer),
+            allowed=", ".join(repr(k) for k in adata.layers) or "no layers: leave 'layer' empty to use X",
+            hint="Layer names are case-sensitive.",
+        )
+    if values is None:
+        raise InputError("The .h5ad file has no X matrix.", file=path, hint="Name the layer holding counts in 'counts: layer'.")
+    if hasattr(values, "toarray"):
+        values = values.toarray()
+    numbers = np.asarray(values, dtype=float)
+    bad = ~np.isfinite(numbers) | (numbers < 0) | (numbers != np.round(numbers))
+    if bad.any():
+        row, col = (int(i[0]) for i in np.nonzero(bad))
+        raise InputError(
+            "The .h5ad counts are not raw integer counts.",
+            file=path,
+            where=f"{where}, sample {adata.obs_names[row]!r}, gene {adata.var_names[col]!r}",
+            found=repr(float(numbers[row, col])),
+            allowed="finite integer counts >= 0",
+            hint="Normalised or log values are in X? Name the layer of raw counts in 'counts: layer'.",
+        )
+    genes = pd.Index([str(g) for g in adata.var_names], name="gene_id")
+    samples = [str(s) for s in adata.obs_names]
+    counts = pd.DataFrame(numbers.T.astype(np.int64), index=genes, columns=samples)
+    symbol_column = next((c for c in SYMBOL_COLUMNS if c in adata.var.columns), None)
+    if symbol_column is None:
+        symbols = pd.Series(genes.to_numpy(), index=genes, name="symbol")
+    else:
+        raw = adata.var[symbol_column].astype(str).to_numpy()
+        symbols = pd.Series(np.where(np.isin(raw, ["", "nan"]), genes.to_numpy(), raw), index=genes, name="symbol")
+    for sample in samples:
+        check_safe_id(sample, kind="sample ID", file=path, where="obs_names")
+    return CountMatrix(counts=counts, symbols=symbols)

@@ -1,0 +1,110 @@
+"""Rule-facing steps of gene-set enrichment: MSigDB download, gene-set preparation, GSEA per contrast, summary."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from degsea.io import atomic_path, write_table
+
+
+def download_msigdb(*, entry: Mapping[str, Any], out: str, url_template: str) -> None:
+    """Rule msigdb: download one MSigDB collection into resources/, checking its SHA-256."""
+    from degsea.gsea import msigdb
+
+    (collection,) = msigdb.parse_entries([entry])
+    msigdb.download(collection, out, url_template=url_template)
+
+
+def prepare_genesets(
+    *,
+    counts_h5ad: str,
+    genesets: Sequence[str],
+    msigdb_entries: Sequence[Mapping[str, Any]],
+    orthologs: Mapping[str, Any],
+    out: str,
+    coverage_out: str,
+    min_size: int = 15,
+    max_size: int = 500,
+    min_coverage: float = 0.25,
+    focus_sets: Sequence[str] = (),
+) -> None:
+    """Rule prepare_genesets: read GMT and MSigDB collections, translate with orthologs, check coverage.
+
+    Runs right after import_counts, so a collection that does not match the data (Ensembl vs
+    symbols, human vs mouse) stops the run before any GSEA. Writes the prepared sets (JSON)
+    and one coverage row per collection.
+    """
+    import json
+
+    import anndata as ad
+
+    from degsea.gsea import msigdb, prerank
+    from degsea.gsea.collections import collections_to_json, load_collections
+
+    entries = msigdb.parse_entries(list(msigdb_entries))
+    for entry in entries:
+        msigdb.check_cached(entry, entry.path, record=True)  # records a hand-placed file's checksum
+    collections, rates = load_collections(list(genesets), msigdb=entries, orthologs=dict(orthologs))
+    names = prerank.merge_collections(collections)
+    prerank.check_focus_sets(focus_sets, names, sources=collections)  # MSigDB sets may be new here
+    symbols = ad.read_h5ad(counts_h5ad, backed="r").var["symbol"].astype(str)
+    coverage = prerank.check_coverage(
+        collections, pd.Index(symbols.unique()), min_size=min_size, max_size=max_size, min_coverage=min_coverage, translated=rates
+    )
+    write_table(coverage, coverage_out)
+    with atomic_path(out) as tmp:
+        tmp.write_text(json.dumps(collections_to_json(collections, rates)), encoding="utf-8")
+
+
+def gene_set_enrichment(
+    *,
+    de_table: str,
+    genesets_json: str,
+    table_out: str,
+    ranks_out: str,
+    rank_by: str = "stat",
+    permutations: int = 1000,
+    min_size: int = 15,
+    max_size: int = 500,
+    weight: float = 1.0,
+    seed: int = 42,
+    min_coverage: float = 0.25,
+    threads: int = 1,
+    engine: str = "degsea",
+    fdr: str = "bh",
+    max_permutations: int = 50_000,
+) -> None:
+    """Rule gsea: rank the genes of one contrast and run preranked GSEA on all collections.
+
+    ``genesets_json`` is the file of prepared collections written by :func:`prepare_genesets`.
+    """
+    import json
+
+    from degsea.gsea import prerank
+    from degsea.gsea.collections import collections_from_json
+    from degsea.gsea.ranking import rank_genes
+
+    table = pd.read_csv(de_table, sep="\t", dtype={"gene_id": str, "symbol": str})
+    ranks = rank_genes(table, metric=rank_by, source=de_table)
+    collections, rates = collections_from_json(json.loads(Path(genesets_json).read_text(encoding="utf-8")))
+    prerank.check_coverage(
+        collections, ranks.index, min_size=min_size, max_size=max_size, min_coverage=min_coverage, translated=rates
+    )
+    result = prerank.prerank(
+        ranks, collections, permutations=permutations, min_size=min_size, max_size=max_size, weight=weight, seed=seed, threads=threads,
+        engine=engine, fdr=fdr, max_permutations=max_permutations,
+    )
+    write_table(ranks.reset_index(), ranks_out)
+    write_table(result, table_out)
+
+
+def summarise_gsea(*, tables: Mapping[str, str], out: str) -> None:
+    """Rule gsea_summary: one row per set, NES and FDR per contrast."""
+    from degsea.gsea import prerank
+
+    frames = {name: pd.read_csv(path, sep="\t") for name, path in tables.items()}
+    write_table(prerank.summarise(frames), out)
