@@ -134,18 +134,23 @@ def run(study: Study, *, stage: str, results: Path, work: Path) -> None:
     loaded = yaml.safe_load(Path(study.config_file).read_text(encoding="utf-8"))
     schema = load_schema(ROOT / SCHEMA_FILE)
     config = validate_config(loaded, schema, source=study.config_file)
-    check_study(config, demo_counts=DEMO_COUNTS)
+    checked = check_study(config, demo_counts=DEMO_COUNTS)
     if stage == "check":
         return
     out = {name: (results if name == stage else work) for name in STAGES}
     h5ad = str(out["import_counts"] / "counts.h5ad")
+    # as rule import_counts: the files the up-front check resolved, the rest of 'counts:' as settings
+    counts = config["counts"]
     import_counts(
-        counts_path=None,
+        count_files=checked.count_files,
         sheet_path=config["samples"],
         out=h5ad,
+        per_sample=checked.per_sample,
+        annotation=counts["annotation"],
+        tx2gene=counts["tx2gene"],
+        settings={k: v for k, v in counts.items() if k not in ("path", "pattern", "annotation", "tx2gene")},
         continuous=config["continuous"],
-        extra_columns=config["counts"]["extra_columns"],
-        counts=config["counts"],
+        extra_columns=counts["extra_columns"],
     )
     if stage == "import_counts":
         return
@@ -764,7 +769,7 @@ def _(study: Study) -> None:
     study.counts(counts_text().replace("\n", "\t\n"))
 
 
-@case("counts: a thousands separator", esc("The count matrix holds a value that is not a number."), esc("found: '1,000'"), stage="import_counts")
+@case("counts: a thousands separator", esc("The count matrix holds a number written with a comma (a decimal comma or a thousands separator)."), esc("found: '1,000'"), stage="import_counts")
 def _(study: Study) -> None:
     set_cell(study, 2, 2, "1,000")
 

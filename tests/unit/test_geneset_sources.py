@@ -248,7 +248,7 @@ def test_human_gmt_against_mouse_symbols_fails_then_runs_with_orthologs(shared_d
         "mouse symbols, and no ortholog table translates this collection."
     )
     assert f"file: {human}" in message
-    assert " %) match, e.g. sets use" in message
+    assert " %) match: the sets hold human-style symbols" in message and "the data has mouse-style symbols" in message
     rate = float(message.split("(")[1].split(" %)")[0])
     assert rate < 25
     assert "gsea: orthologs" in message
@@ -302,3 +302,23 @@ def test_prepare_genesets_step_stops_before_gsea_then_runs_with_orthologs(shared
     prepare_genesets(orthologs=orthologs, focus_sets=["HALLMARK_INTERFERON_GAMMA_RESPONSE"], **args)
     coverage = pd.read_csv(tmp_path / "coverage.tsv", sep="\t")
     assert coverage.loc[0, "ortholog_rate"] > 0.9 and coverage.loc[0, "coverage"] > 0.8
+
+
+def test_identifier_kinds_name_the_real_cause() -> None:
+    """Ensembl detection is not fooled by LRG_ records or _PAR_Y copies (issue 16)."""
+    from degsea.naming import gene_id_kind
+
+    human = [f"ENSG{i:011d}" for i in range(1, 300)] + [f"LRG_{i}" for i in range(425)]
+    human += ["ENSG00000182162_PAR_Y", "ENSG00000002586.20_PAR_Y", "ENSG00000000003.15"]
+    assert gene_id_kind(human) == "human Ensembl gene IDs"
+    assert gene_id_kind([f"ENSMUSG{i:011d}.2" for i in range(50)]) == "mouse Ensembl gene IDs"
+    assert gene_id_kind([str(i) for i in (7157, 672, 1956)] * 10) == "Entrez gene IDs"
+    assert gene_id_kind(["TP53", "BRCA1", "HLA-DRA"] * 10) == "human-style symbols"
+    assert gene_id_kind(["Trp53", "Cd74", "H2-Ea"] * 10) == "mouse-style symbols"
+    symbols = [f"SYM{i}" for i in range(30)]
+    sets = {"s.gmt": {f"S{k}": GeneSet(name=f"S{k}", description="", genes=tuple(symbols[k * 10 : k * 10 + 10])) for k in range(3)}}
+    with pytest.raises(InputError) as info:
+        check_coverage(sets, pd.Index(human), min_size=5, max_size=500, min_coverage=0.25)
+    message = str(info.value)
+    assert message.startswith("Few genes of a gene-set collection are in the data: the data has human Ensembl gene IDs and the sets human-style symbols.")
+    assert "counts: annotation" in message and "ortholog" not in message.split("hint:")[1]

@@ -77,7 +77,7 @@ def test_a_collection_that_cannot_match_stops_only_the_gene_set_branch(tmp_path:
     assert done.returncode != 0
     _no_traceback(done)
     assert "Few genes of a gene-set collection are in the data" in done.stderr, done.stderr[-4000:]
-    assert "human Ensembl gene IDs" in done.stderr and "human symbols" in done.stderr
+    assert "the data has human Ensembl gene IDs and the sets human-style symbols" in done.stderr
     assert "counts: annotation" in done.stderr
     made = _files(workdir / "results")
     for table in DE_TABLES:

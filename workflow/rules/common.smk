@@ -46,8 +46,12 @@ GSEA_ENABLED = gsea_enabled(config)
 MSIGDB = {Path(c.path).name.removesuffix(".gmt"): c for c in STUDY.msigdb}
 
 
+#: Keys of 'counts:' that name files: rule import_counts takes these files as inputs, never from params.
+COUNT_PATH_KEYS = ("path", "pattern", "annotation", "tx2gene")
+
+
 def count_inputs(wildcards):
-    """The inputs of import_counts (the count files, the sheet, the ID-mapping tables)."""
+    """The inputs of import_counts: the count files the up-front check resolved, the sheet, the ID-mapping tables."""
     inputs = {"counts": STUDY.count_files, "samples": config["samples"]}
     for key in ("annotation", "tx2gene"):
         if config["counts"][key]:
@@ -72,7 +76,7 @@ wildcard_constraints:
 
 
 # Cluster resources (memory, run time) scale with the study: samples x genes, measured once here.
-COUNT_FILES = getattr(STUDY, "count_files", None) or [config["counts"]["path"]]
+COUNT_FILES = STUDY.count_files
 STUDY_SIZE = study_size(
     len(STUDY.sheet), COUNT_FILES, demo_genes=config["demo"]["n_genes"] if COUNT_FILES == [DEMO_COUNTS] else None
 )

@@ -86,6 +86,8 @@ def file_kind(head: bytes, *, gzipped: bool = False) -> tuple[str, str] | None:
         )
     if start.startswith(b"<?xml"):
         return "an XML document", _EXPORT_TEXT
+    if start[:1] in (b"{", b"["):
+        return "a JSON document", _EXPORT_TEXT
     if head.startswith(b"\x89HDF\r\n\x1a\n"):
         return (
             "an HDF5 file (.h5ad, 10x .h5, loom or kallisto abundance.h5)",
@@ -200,6 +202,25 @@ def read_text(path: str | Path, *, what: str, config_key: str) -> str:
             "or convert with 'iconv -f LATIN1 -t UTF-8'.",
         ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def check_not_semicolon_separated(header: str, *, delimiter: str, what: str, source: str, line: int = 1) -> None:
+    """Raise :class:`InputError` when a header meant to be split at ``delimiter`` is split at semicolons.
+
+    Spreadsheets in a locale with decimal commas (most of Europe) save "CSV" with semicolons.
+    """
+    if delimiter in header or ";" not in header:
+        return
+    raise InputError(
+        f"The {what} is semicolon-separated: a spreadsheet export in a European locale.",
+        file=source,
+        where=f"header (line {line})",
+        found=f"{header[:100]!r}: {header.count(';') + 1} fields at ';', none at {'a tab' if delimiter == chr(9) else 'a comma'}",
+        allowed="tab-separated text (any name but .csv) or comma-separated text (named .csv)",
+        hint="A spreadsheet set to a locale with decimal commas saves 'CSV' with semicolons. Save the sheet as "
+        "'Text (Tab delimited)' and name the file .tsv (or as 'CSV UTF-8' with commas); or convert it with "
+        "tr ';' '\\t' < FILE > FILE.tsv when no field holds a semicolon.",
+    )
 
 
 def describe_missing(path: str | Path) -> tuple[str, str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from degsea.errors import InputError
+from degsea.io import file_kind
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ def parse_gmt(text: str, *, source: str) -> dict[str, GeneSet]:
                 hint=(
                     "The line is comma-separated (a CSV file?); GMT fields are separated by tabs."
                     if "\t" not in line and line.count(",") >= 2
+                    else "The line is semicolon-separated, as a spreadsheet in a European locale saves 'CSV'; "
+                    "GMT fields are separated by tabs: save as 'Text (Tab delimited)' and name the file .gmt."
+                    if "\t" not in line and line.count(";") >= 2
                     else "The set has a name and a description but no genes; add its genes or delete the line."
                     if len(fields) == 2
                     else "GMT files are tab-separated; check that the file was not saved with spaces."
@@ -114,7 +118,8 @@ def read_gmt(path: str | Path) -> dict[str, GeneSet]:
             hint="Convert it to GMT (GSEA's desktop tool does, or transpose it with pandas) and list the .gmt file.",
         )
     raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
+    gzipped = raw[:2] == b"\x1f\x8b"
+    if gzipped:
         try:
             raw = gzip.decompress(raw)
         except (EOFError, OSError, zlib.error) as err:
@@ -124,6 +129,23 @@ def read_gmt(path: str | Path) -> dict[str, GeneSet]:
                 found=str(err),
                 hint="The file is truncated or corrupt: check it with 'gzip -t' and copy it again.",
             ) from None
+    kind = file_kind(raw[:65536], gzipped=gzipped)
+    if kind:
+        raise InputError(
+            f"The gene-set file is not a text table: it is {kind[0]}.",
+            file=str(path),
+            found=f"{kind[0]} (first bytes {raw[:8]!r})",
+            allowed="a plain-text GMT file: name<TAB>description<TAB>genes, one set per line",
+            hint=kind[1] + " MSigDB serves its GMT files only after a login: a download without it is a web page.",
+        )
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(
+            "A gene-set file is UTF-16 text, not UTF-8.",
+            file=str(path),
+            found="a UTF-16 byte-order mark",
+            allowed="a plain-text GMT file in UTF-8",
+            hint="Convert it with 'iconv -f UTF-16 -t UTF-8', or save it again as UTF-8 text.",
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -131,8 +153,9 @@ def read_gmt(path: str | Path) -> dict[str, GeneSet]:
             "A gene-set file is not UTF-8 text.",
             file=str(path),
             where=f"byte {err.start}",
-            allowed="a plain-text GMT file",
-            hint="Is it compressed or a spreadsheet? Export it as GMT text.",
+            found=f"the bytes {raw[err.start:err.start + 4]!r}, e.g. Latin-1 (Windows-1252) accents from an older Excel",
+            allowed="a plain-text GMT file in UTF-8",
+            hint="Convert it with 'iconv -f LATIN1 -t UTF-8', or save it again as UTF-8 text.",
         ) from None
     return parse_gmt(text, source=str(path))
 

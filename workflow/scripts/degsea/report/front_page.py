@@ -47,7 +47,7 @@ def front_page(
     sheet: pd.DataFrame,
     config: Mapping[str, Any],
     de_counts: pd.DataFrame,
-    gsea_summary: pd.DataFrame,
+    gsea_summary: pd.DataFrame | None,
     record: Mapping[str, Any],
     color_by: str,
     fdr_threshold: float = 0.05,
@@ -63,7 +63,7 @@ def front_page(
     de_counts
         :func:`degsea.de.summary.de_counts`.
     gsea_summary
-        ``results/gsea/summary.tsv``.
+        ``results/gsea/summary.tsv``; None when the gene-set branch is off (config ``gsea: enabled``).
     record
         The provenance record (:func:`degsea.provenance.provenance`).
     color_by
@@ -90,11 +90,16 @@ def front_page(
         f"**Design** ``{config['design']}`` on **{len(sheet)} samples**; PyDESeq2 (DESeq2's model, "
         f"alpha {config['de']['alpha']}, {config['de']['fit_type']} dispersion trend, Cook's filtering "
         f"{'on' if config['de']['cooks_filter'] else 'off'}, independent filtering "
-        f"{'on' if config['de']['independent_filter'] else 'off'}), then preranked GSEA with the "
-        f"{engine} engine (rank by ``{gsea_config['rank_by']}``, {gsea_config['permutations']} permutations{p_text}, "
-        f"seed {gsea_config['seed']}, set size {gsea_config['min_size']}-{gsea_config['max_size']}; FDR = {FDR_METHODS[fdr_method]}) on "
-        + ", ".join(f"``{g}``" for g in config["gsea"]["genesets"])
-        + ".",
+        f"{'on' if config['de']['independent_filter'] else 'off'})"
+        + (
+            f", then preranked GSEA with the {engine} engine (rank by ``{gsea_config['rank_by']}``, "
+            f"{gsea_config['permutations']} permutations{p_text}, seed {gsea_config['seed']}, set size "
+            f"{gsea_config['min_size']}-{gsea_config['max_size']}; FDR = {FDR_METHODS[fdr_method]}) on "
+            + ", ".join(f"``{g}``" for g in config["gsea"]["genesets"])
+            + "."
+            if gsea_summary is not None
+            else "; no gene-set enrichment (config ``gsea: enabled: false``, or no collection)."
+        ),
         "",
         "Samples",
         "-------",
@@ -114,10 +119,12 @@ def front_page(
     padj, lfc = float(de_counts["padj_threshold"].iloc[0]), float(de_counts["lfc_threshold"].iloc[0])
     rule = f"padj < {padj:g}" + (f" and \\|log2FC\\| ≥ {lfc:g}" if lfc > 0 else "")
     parts.append(_list_table(["contrast", "test vs reference", "genes with padj", f"DE ({rule})", "up", "down"], rows))
-    focus = list(config["gsea"]["focus_sets"])
+    focus = list(config["gsea"]["focus_sets"]) if gsea_summary is not None else []
     parts += ["", "Top enriched focus sets", "-" * 23, ""]
-    summary = gsea_summary.set_index("set")
-    if focus:
+    summary = gsea_summary.set_index("set") if gsea_summary is not None else None
+    if gsea_summary is None:
+        parts.append("Gene-set enrichment was not run.\n")
+    elif focus:
         rows = []
         for name in contrasts:
             hits = summary.reindex(focus)[[f"NES_{name}", f"FDR_{name}"]].dropna()

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from degsea.de.design import parse_contrasts
-from degsea.io import atomic_path, write_table
+from degsea.io import write_h5ad, write_table
 
 
 def differential_expression(
@@ -38,5 +38,4 @@ def differential_expression(
     for contrast, path in zip(parsed, tables_out, strict=True):
         write_table(test_contrast(fitted, contrast, settings=options), path)
     write_table(normalized_counts(fitted), normalized_out)
-    with atomic_path(fitted_out) as tmp:
-        fitted_anndata(fitted).write_h5ad(tmp)
+    write_h5ad(fitted_anndata(fitted), fitted_out)

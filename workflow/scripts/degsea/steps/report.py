@@ -24,9 +24,12 @@ def write_provenance(*, inputs: Mapping[str, Sequence[str]], config: Mapping[str
 
 
 def report_front_page(
-    *, provenance_json: str, de_counts: str, gsea_summary: str, counts_h5ad: str, color_by: str, out: str, fdr: float = 0.05
+    *, provenance_json: str, de_counts: str, gsea_summary: str | None, counts_h5ad: str, color_by: str, out: str, fdr: float = 0.05
 ) -> None:
-    """Rule report_front_page: the report's front page (reStructuredText) from the run's results."""
+    """Rule report_front_page: the report's front page (reStructuredText) from the run's results.
+
+    ``gsea_summary`` is None when the gene-set branch is off.
+    """
     import json
 
     from degsea.report.front_page import front_page
@@ -36,7 +39,7 @@ def report_front_page(
         sheet=counts_sheet(counts_h5ad),
         config=record["config"],
         de_counts=pd.read_csv(de_counts, sep="\t"),
-        gsea_summary=pd.read_csv(gsea_summary, sep="\t"),
+        gsea_summary=None if gsea_summary is None else pd.read_csv(gsea_summary, sep="\t"),
         record=record,
         color_by=color_by,
         fdr_threshold=fdr,
