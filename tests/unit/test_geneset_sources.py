@@ -296,10 +296,10 @@ def test_prepare_genesets_step_stops_before_gsea_then_runs_with_orthologs(shared
     with pytest.raises(InputError, match=r"no ortholog table translates this collection\.\n  file: .*h.all.v7.1.Hs.symbols.eVITTA.gmt\n  found: \d+ of \d+ genes \(0\.\d %\) match"):
         prepare_genesets(orthologs={"table": None, "from": "fromSymbol", "to": "toSymbol", "collections": []}, **args)
     assert not (tmp_path / "sets.json").exists()
-    orthologs = {"table": table, "from": "fromSymbol", "to": "toSymbol", "collections": [human]}
+    orthologs = {"from": "fromSymbol", "to": "toSymbol", "collections": [human]}  # the table is the rule's input
     with pytest.raises(InputError, match=r"Focus sets are not in the gene-set collections\.\n  where: config 'gsea: focus_sets'\n  found: HALLMARK_NOPE"):
-        prepare_genesets(orthologs=orthologs, focus_sets=["HALLMARK_NOPE"], **args)
-    prepare_genesets(orthologs=orthologs, focus_sets=["HALLMARK_INTERFERON_GAMMA_RESPONSE"], **args)
+        prepare_genesets(orthologs=orthologs, orthologs_table=table, focus_sets=["HALLMARK_NOPE"], **args)
+    prepare_genesets(orthologs=orthologs, orthologs_table=table, focus_sets=["HALLMARK_INTERFERON_GAMMA_RESPONSE"], **args)
     coverage = pd.read_csv(tmp_path / "coverage.tsv", sep="\t")
     assert coverage.loc[0, "ortholog_rate"] > 0.9 and coverage.loc[0, "coverage"] > 0.8
 

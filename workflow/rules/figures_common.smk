@@ -41,16 +41,15 @@ FRONT_PAGE = "results/report/front_page.rst"
 
 def provenance_inputs():
     """Every input file of the run, by role."""
-    counts = getattr(STUDY, "count_files", None) or [config["counts"]["path"]]
     inputs = {
         "samples": [config["samples"]],
-        "counts": [str(p) for p in ([counts] if isinstance(counts, str) else counts)],
+        "counts": list(STUDY.count_files),
         "genesets": (list(config["gsea"]["genesets"]) + [str(e.path) for e in STUDY.msigdb]) if GSEA_ENABLED else [],
     }
     for key in ("annotation", "tx2gene"):
         if config["counts"].get(key):
             inputs[f"counts_{key}"] = [config["counts"][key]]
-    if (config["gsea"].get("orthologs") or {}).get("table"):
+    if GSEA_ENABLED and config["gsea"]["orthologs"]["table"]:
         inputs["orthologs"] = [config["gsea"]["orthologs"]["table"]]
     if DEMO_COUNTS in inputs["counts"]:
         inputs["demo_genesets"] = [config["demo"]["genesets"]]

@@ -51,8 +51,8 @@ rule prepare_genesets:
         genesets="results/gsea/genesets.json",
         coverage="results/gsea/coverage.tsv",
     params:
-        msigdb=config["gsea"]["msigdb"],
-        orthologs=config["gsea"]["orthologs"],
+        msigdb=config["gsea"]["msigdb"],  # names, versions, checksums; the files are inputs
+        orthologs={k: v for k, v in config["gsea"]["orthologs"].items() if k != "table"},  # the table is an input
         min_size=config["gsea"]["min_size"],
         max_size=config["gsea"]["max_size"],
         min_coverage=config["gsea"]["min_coverage"],

@@ -22,7 +22,7 @@ rule provenance:
             labels={"item": "provenance.json"},
         ),
     params:
-        inputs=provenance_inputs(),
+        roles=list(provenance_inputs()),  # the input files are read from input, by these roles
         config=config,
     log:
         "logs/report/provenance.log",

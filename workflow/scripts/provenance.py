@@ -5,7 +5,7 @@ from degsea.steps.report import write_provenance
 
 with rule_logging(snakemake.log[0], rule="provenance"):  # noqa: F821
     write_provenance(
-        inputs=snakemake.params.inputs,  # noqa: F821
+        inputs={role: list(snakemake.input[role]) for role in snakemake.params.roles},  # noqa: F821
         config=snakemake.params.config,  # noqa: F821
         out=snakemake.output.json,  # noqa: F821
     )

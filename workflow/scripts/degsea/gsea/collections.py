@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -227,7 +228,7 @@ def translate_sets(sets: dict[str, GeneSet], orthologs: dict[str, tuple[str, ...
 def load_collections(
     gmt_files: list[str],
     *,
-    msigdb: list[Any] = (),  # degsea.gsea.msigdb.Collection
+    msigdb: Sequence[tuple[Any, str]] = (),  # (degsea.gsea.msigdb.Collection, its downloaded file)
     orthologs: dict[str, Any] | None = None,
 ) -> tuple[dict[str, dict[str, GeneSet]], dict[str, float]]:
     """Read every configured collection and translate those listed under ``orthologs: collections``.
@@ -237,7 +238,7 @@ def load_collections(
     gmt_files
         GMT files of config ``gsea: genesets``.
     msigdb
-        Parsed ``gsea: msigdb`` entries; their files are read from ``resources/genesets/msigdb``.
+        Parsed ``gsea: msigdb`` entries, each with its downloaded file (the rule's input).
     orthologs
         Config ``gsea: orthologs`` ({table, from, to, collections}); a collection is translated
         when its GMT path, MSigDB collection name or MSigDB file name is in ``collections``.
@@ -251,8 +252,8 @@ def load_collections(
     labels: dict[str, set[str]] = {}
     for path in gmt_files:
         labels[str(path)] = {str(path), Path(path).name}
-    for entry in msigdb:
-        labels[entry.path] = {entry.path, entry.collection, entry.file_name}
+    for entry, path in msigdb:
+        labels[str(path)] = {str(path), entry.collection, entry.file_name}
     wanted = set((orthologs or {}).get("collections") or [])
     unknown = wanted - set().union(*labels.values()) if labels else wanted
     if unknown:
