@@ -38,7 +38,7 @@ def _no_test_knob(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(FIRST_ATTEMPT_ENV, raising=False)
 
 
-@pytest.mark.parametrize("rule", sorted(MODELS))
+@pytest.mark.parametrize("rule", sorted(MEASURED))
 def test_first_attempt_covers_measured_peak_with_margin(rule: str) -> None:
     demo, small = MEASURED[rule]
     threads = 1 if rule == "gsea" else 2
