@@ -12,9 +12,9 @@ sys.path.insert(0, SCRIPTS)
 # the scripts folder to a job's sys.path after site-packages, PYTHONPATH comes before them.
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (SCRIPTS, os.environ.get("PYTHONPATH")) if p))
 
-from degsea.configuration import check_config_files, gsea_enabled, load_schema, validate_config  # noqa: E402
+from degsea.configuration import check_config_files, load_schema, validate_config  # noqa: E402
 from degsea.errors import InputError  # noqa: E402
-from degsea.inputs.study import check_study  # noqa: E402
+from degsea.inputs.study import check_study, gsea_enabled  # noqa: E402
 from degsea.io import check_writable  # noqa: E402
 from degsea.resources import job_resource, study_size  # noqa: E402
 

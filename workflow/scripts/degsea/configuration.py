@@ -275,9 +275,3 @@ def check_config_values(config: Mapping[str, Any], *, source: str = "the config"
             allowed="the collections of another species, as given in 'gsea: genesets' (path) or 'gsea: msigdb' (name)",
             hint="List the collections to translate under 'gsea: orthologs: collections', or remove the table.",
         )
-
-
-def gsea_enabled(config: Mapping[str, Any]) -> bool:
-    """Whether the gene-set branch runs: ``gsea: enabled`` and at least one collection (GMT or MSigDB)."""
-    gsea = config["gsea"]
-    return bool(gsea["enabled"] and (gsea["genesets"] or gsea["msigdb"]))

@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from degsea.configuration import gsea_enabled
 from degsea.de.design import Contrast, check_design, parse_contrasts
 from degsea.errors import InputError
 from degsea.gsea.collections import read_gmt
@@ -40,6 +39,12 @@ class Study:
     per_sample: bool = False
     #: MSigDB collections to download (degsea.gsea.msigdb.Collection).
     msigdb: list = field(default_factory=list)
+
+
+def gsea_enabled(config: Mapping[str, Any]) -> bool:
+    """Whether the gene-set branch runs: ``gsea: enabled`` and at least one collection (GMT or MSigDB)."""
+    gsea = config["gsea"]
+    return bool(gsea["enabled"] and (gsea["genesets"] or gsea["msigdb"]))
 
 
 def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) -> Study:
