@@ -57,11 +57,14 @@ def collect() -> list[tuple[str, str, str, str]]:
     for path in sorted(LIBRARY.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("InputError", "OutputError") and node.args):
+            called = getattr(node.func, "id", None) if isinstance(node, ast.Call) else None
+            if called not in ("InputError", "OutputError") or not node.args:
                 continue
             keywords = {k.arg: k.value for k in node.keywords}
             module = path.relative_to(LIBRARY).with_suffix("").as_posix().replace("/", ".")
-            rows.append((node.lineno, module, _text(node.args[0]), _text(keywords.get("allowed")), _text(keywords.get("hint"))))
+            module = module.removesuffix(".__init__")
+            allowed, hint = _text(keywords.get("allowed")), _text(keywords.get("hint"))
+            rows.append((node.lineno, module, _text(node.args[0]), allowed, hint))
     rows.sort(key=lambda r: (r[1], r[0]))
     return [r[1:] for r in rows]
 

@@ -36,7 +36,7 @@ from pydeseq2.dds import DeseqDataSet  # noqa: E402
 from pydeseq2.ds import DeseqStats  # noqa: E402
 
 import parity  # noqa: E402
-from degsea import deseq2_exact  # noqa: E402
+from degsea.de import exact  # noqa: E402
 from degsea.de import fit as de  # noqa: E402
 
 log = logging.getLogger("make_validation_table")
@@ -82,12 +82,12 @@ DEVIATIONS = {
 def _ablated_engine(key: str) -> str:
     """Register an engine equal to deseq2_exact with one deviation reverted; return its name."""
     _, dds_methods, stats_methods, _ = DEVIATIONS[key]
-    dds_cls = type(f"Without_{key}_DataSet", (deseq2_exact.DESeq2ExactDataSet,),
+    dds_cls = type(f"Without_{key}_DataSet", (exact.DESeq2ExactDataSet,),
                    {m: getattr(DeseqDataSet, m) for m in dds_methods})
-    stats_cls = type(f"Without_{key}_Stats", (deseq2_exact.DESeq2ExactStats,),
+    stats_cls = type(f"Without_{key}_Stats", (exact.DESeq2ExactStats,),
                      {m: getattr(DeseqStats, m) for m in stats_methods})
     name = f"without_{key}"
-    deseq2_exact.ENGINES[name] = (dds_cls, stats_cls)
+    exact.ENGINES[name] = (dds_cls, stats_cls)
     return name
 
 
@@ -341,7 +341,7 @@ def main(argv: list[str] | None = None) -> None:
         "",
         "- **<= 3 residual degrees of freedom** (sim_factor3_small): DESeq2 simulates the dispersion prior "
         "variance from R's random numbers after `set.seed(2)`; degsea draws the same numbers "
-        "(`degsea.r_random`) and smooths the KL curve with R's interpolating loess, so its prior variance is "
+        "(`degsea.de.exact.r_random`) and smooths the KL curve with R's interpolating loess, so its prior variance is "
         "DESeq2's grid point exactly (a numpy Generator gave 0.585 vs 0.545, Jaccard 0.973).",
         "- **Coefficients by L-BFGS-B** (sim_factor3_small B_vs_A, G00200, dispersion at the upper bound 10): "
         "where IRLS does not converge DESeq2 calls R's `optim(method='L-BFGS-B')` without a gradient; degsea "

@@ -1,4 +1,4 @@
-"""Unit checks of degsea.deseq2_exact's building blocks (no ../shared needed)."""
+"""Unit checks of degsea.de.exact's building blocks (no ../shared needed)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 import parity
-from degsea import deseq2_exact
+from degsea.de import exact
 from degsea.de import fit as de
+from degsea.de.exact import apeglm, dispersion, glm, rcompat, trend
 from degsea.errors import InputError
 
 LOWESS_X = np.array([0.05, 0.11, 0.13, 0.2, 0.22, 0.31, 0.35, 0.4, 0.41, 0.5, 0.52, 0.6, 0.66, 0.7, 0.71, 0.8, 0.85, 0.9, 0.93, 1.0])
@@ -23,8 +24,8 @@ R_LOWESS_DEFAULT = [119.991407476, 130.345304531, 133.777960233, 145.710981663, 
 
 
 def test_r_lowess_matches_r():
-    np.testing.assert_allclose(deseq2_exact.r_lowess(LOWESS_X, LOWESS_Y, f=1 / 5), R_LOWESS_F5, rtol=1e-9)
-    np.testing.assert_allclose(deseq2_exact.r_lowess(LOWESS_X, LOWESS_Y), R_LOWESS_DEFAULT, rtol=1e-9)
+    np.testing.assert_allclose(rcompat.r_lowess(LOWESS_X, LOWESS_Y, f=1 / 5), R_LOWESS_F5, rtol=1e-9)
+    np.testing.assert_allclose(rcompat.r_lowess(LOWESS_X, LOWESS_Y), R_LOWESS_DEFAULT, rtol=1e-9)
 
 
 def test_dispersion_gradient_matches_finite_differences():
@@ -35,9 +36,9 @@ def test_dispersion_gradient_matches_finite_differences():
     log_alpha = np.log(rng.uniform(0.01, 1.0, 5))
     prior = np.log(np.full(5, 0.1))
     h = 1e-6
-    numeric = (deseq2_exact._disp_log_posterior(log_alpha + h, y, mu, x, prior, 0.5)
-               - deseq2_exact._disp_log_posterior(log_alpha - h, y, mu, x, prior, 0.5)) / (2 * h)
-    analytic = deseq2_exact._disp_dlog_posterior(log_alpha, y, mu, x, prior, 0.5)
+    numeric = (dispersion._disp_log_posterior(log_alpha + h, y, mu, x, prior, 0.5)
+               - dispersion._disp_log_posterior(log_alpha - h, y, mu, x, prior, 0.5)) / (2 * h)
+    analytic = dispersion._disp_dlog_posterior(log_alpha, y, mu, x, prior, 0.5)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5)
 
 
@@ -48,13 +49,13 @@ def test_apeglm_objective_gradient_and_hessian():
     size, offset = np.array([5.0, 20.0, 2.0]), np.zeros((3, 6))
     beta = rng.normal(0, 1, (3, 3))
     args = (x, y, size, offset, 225.0, 0.04, 1)
-    value, grad, hess = deseq2_exact._apeglm_objective(beta, *args)
+    value, grad, hess = apeglm._apeglm_objective(beta, *args)
     h = 1e-6
     for j in range(3):
         step = np.zeros(3)
         step[j] = h
-        vp, gp, _ = deseq2_exact._apeglm_objective(beta + step, *args)
-        vm, gm, _ = deseq2_exact._apeglm_objective(beta - step, *args)
+        vp, gp, _ = apeglm._apeglm_objective(beta + step, *args)
+        vm, gm, _ = apeglm._apeglm_objective(beta - step, *args)
         np.testing.assert_allclose(grad[:, j], (vp - vm) / (2 * h), rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(hess[:, :, j], (gp - gm) / (2 * h), rtol=1e-5, atol=1e-6)
 
@@ -63,18 +64,18 @@ def test_parametric_trend_recovers_coefficients():
     rng = np.random.default_rng(2)
     means = np.exp(rng.uniform(0, 9, 4000))
     disps = (0.02 + 3.0 / means) * rng.gamma(4.0, 0.25, 4000)
-    coefs = deseq2_exact.parametric_dispersion_trend(means, disps)
+    coefs = trend.parametric_dispersion_trend(means, disps)
     np.testing.assert_allclose(coefs, [0.02, 3.0], rtol=0.1)
 
 
 def test_parametric_trend_failure_is_reported():
-    with pytest.raises(deseq2_exact.TrendFitError):
-        deseq2_exact.parametric_dispersion_trend(np.array([1.0, 2.0, 3.0]), np.array([5.0, 1e-9, 1e-9]))
+    with pytest.raises(trend.TrendFitError):
+        trend.parametric_dispersion_trend(np.array([1.0, 2.0, 3.0]), np.array([5.0, 1e-9, 1e-9]))
 
 
 def test_unknown_engine_is_an_input_error():
     with pytest.raises(InputError, match="Unknown DE engine"):
-        deseq2_exact.engine_classes("edger")
+        exact.engine_classes("edger")
 
 
 def _small_run(engine: str, *, shrink: bool, n_genes: int = 400):
@@ -102,7 +103,7 @@ def test_stock_engine_stays_available():
 def test_exact_engine_keeps_pydeseq2_layout():
     fitted, tables = _small_run("deseq2_exact", shrink=True)
     dds = fitted.dds
-    assert isinstance(dds, deseq2_exact.DESeq2ExactDataSet)
+    assert isinstance(dds, exact.DESeq2ExactDataSet)
     for column in ("genewise_dispersions", "fitted_dispersions", "MAP_dispersions", "dispersions", "_outlier_genes"):
         assert column in dds.var
     assert dds.layers["cooks"].shape == dds.shape
@@ -119,7 +120,7 @@ def test_cr_matrix_is_x_weighted_cross_product():
     x = np.column_stack([np.ones(7), rng.normal(size=7), rng.integers(0, 2, 7)])
     w = rng.uniform(0.1, 5.0, (6, 7))
     expected = np.stack([x.T @ np.diag(row) @ x for row in w])
-    np.testing.assert_allclose(deseq2_exact._cr_matrix(w, x), expected, rtol=1e-13)
+    np.testing.assert_allclose(glm.cr_matrix(w, x), expected, rtol=1e-13)
 
 
 def test_gene_blocks_in_threads_give_the_single_block_fit(monkeypatch):
@@ -130,13 +131,13 @@ def test_gene_blocks_in_threads_give_the_single_block_fit(monkeypatch):
     y = rng.negative_binomial(size, size / (size + mean)).astype(float)
     sf = np.exp(rng.normal(0, 0.2, 10))
     alpha = rng.uniform(0.05, 0.5, 300)
-    whole_beta = deseq2_exact.fit_beta(y, sf, x, alpha)
+    whole_beta = glm.fit_beta(y, sf, x, alpha)
     mu = np.maximum(whole_beta["mu"], 0.5)
-    whole_disp = deseq2_exact.fit_dispersions(y, mu, x, np.log(alpha))
-    monkeypatch.setattr(deseq2_exact, "BLOCK_ELEMENTS", 10 * 37)  # 37 genes a block: 9 blocks
-    assert len(deseq2_exact._gene_blocks(300, 10, 2)) == 9
-    blocks_beta = deseq2_exact.fit_beta(y, sf, x, alpha, threads=2)
-    blocks_disp = deseq2_exact.fit_dispersions(y, mu, x, np.log(alpha), threads=2)
+    whole_disp = dispersion.fit_dispersions(y, mu, x, np.log(alpha))
+    monkeypatch.setattr(glm, "BLOCK_ELEMENTS", 10 * 37)  # 37 genes a block: 9 blocks
+    assert len(glm.gene_blocks(300, 10, 2)) == 9
+    blocks_beta = glm.fit_beta(y, sf, x, alpha, threads=2)
+    blocks_disp = dispersion.fit_dispersions(y, mu, x, np.log(alpha), threads=2)
     for key in ("beta", "mu", "hat", "var", "converged"):
         np.testing.assert_allclose(blocks_beta[key], whole_beta[key], rtol=1e-12, err_msg=key)
     for key in ("log_alpha", "iter", "initial_lp", "last_lp"):

@@ -1,11 +1,11 @@
-"""The optimisers that replay apeglm's search path (degsea.deseq2_exact): LBFGS++ and R's BFGS."""
+"""The optimisers that replay apeglm's search path (degsea.de.exact.optim): LBFGS++ and R's BFGS."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from degsea import deseq2_exact
+from degsea.de.exact import apeglm, optim
 
 #: R 4.2.2: optim(c(-1.2, 1), fr, grr, method = "BFGS") on Rosenbrock's function (digits = 17);
 #: counts: function 110, gradient 43.
@@ -30,14 +30,14 @@ def test_r_bfgs_follows_r_optim_step_by_step():
         calls.append(b.copy())
         return _rosenbrock(b)
 
-    b, converged = deseq2_exact._r_bfgs(counted, np.array([-1.2, 1.0]))
+    b, converged = optim.r_bfgs(counted, np.array([-1.2, 1.0]))
     assert converged
     np.testing.assert_allclose(b, R_BFGS_ROSENBROCK, rtol=1e-14)
     assert len(calls) == 110
 
 
 def test_r_bfgs_reports_hitting_maxit():
-    b, converged = deseq2_exact._r_bfgs(_rosenbrock, np.array([-1.2, 1.0]), maxit=5)
+    b, converged = optim.r_bfgs(_rosenbrock, np.array([-1.2, 1.0]), maxit=5)
     assert not converged
     assert abs(b[0] - 1) > 0.1
 
@@ -54,7 +54,7 @@ def test_strong_wolfe_search_brackets_and_zooms():
         return (x[:, 0] - 10) ** 2, 2 * (x - 10)
 
     x0 = np.zeros((1, 1))
-    x, fx, grad, failed = deseq2_exact._strong_wolfe_search(
+    x, fx, grad, failed = optim.strong_wolfe_search(
         fun, x0, np.array([100.0]), np.array([[-20.0]]), np.ones((1, 1)), np.array([1.0]), np.array([0]),
         wolfe=0.1,
     )
@@ -66,7 +66,7 @@ def test_strong_wolfe_search_fails_uphill():
     def fun(x, rows):
         return x[:, 0] ** 2, 2 * x
 
-    x, _, _, failed = deseq2_exact._strong_wolfe_search(
+    x, _, _, failed = optim.strong_wolfe_search(
         fun, np.ones((1, 1)), np.array([1.0]), np.array([[2.0]]), np.ones((1, 1)), np.array([1.0]), np.array([0])
     )
     assert failed[0] and x[0, 0] == 1.0
@@ -74,11 +74,11 @@ def test_strong_wolfe_search_fails_uphill():
 
 def test_lbfgs_rows_are_independent_and_converge():
     starts = np.array([[-1.2, 1.0], [0.0, 0.0], [2.0, 2.0]])
-    together, ok = deseq2_exact._lbfgspp(_rosenbrock_rows, starts)
+    together, ok = optim.lbfgspp(_rosenbrock_rows, starts)
     assert ok.all()
     np.testing.assert_allclose(together, 1.0, atol=1e-4)
     for i, start in enumerate(starts):
-        alone, ok_alone = deseq2_exact._lbfgspp(_rosenbrock_rows, start[None])
+        alone, ok_alone = optim.lbfgspp(_rosenbrock_rows, start[None])
         assert ok_alone[0]
         np.testing.assert_array_equal(alone[0], together[i])
 
@@ -91,8 +91,8 @@ def test_lbfgs_stops_on_relative_change_of_the_objective():
         v, g = _rosenbrock_rows(b, rows)
         return v + 10.0, g
 
-    plain, _ = deseq2_exact._lbfgspp(_rosenbrock_rows, starts)
-    loose, ok = deseq2_exact._lbfgspp(shifted, starts)
+    plain, _ = optim.lbfgspp(_rosenbrock_rows, starts)
+    loose, ok = optim.lbfgspp(shifted, starts)
     assert ok[0]
     assert np.abs(plain - 1).max() < 1e-4
     assert np.abs(loose - 1).max() > np.abs(plain - 1).max()
@@ -105,11 +105,11 @@ def test_apeglm_map_stops_where_the_scaled_objective_is_flat(scale):
     x = np.column_stack([np.ones(8), [0, 0, 0, 0, 1, 1, 1, 1.0]])
     y = rng.negative_binomial(10, 10 / (10 + np.array([50, 50, 50, 50, 120, 120, 120, 120.0])), (20, 8)).astype(float)
     size, offset = np.full(20, 10.0), np.zeros((20, 8))
-    beta, sd, converged = deseq2_exact.apeglm_map(y, x, size, offset, shrink=1, prior_scale=scale)
+    beta, sd, converged = apeglm.apeglm_map(y, x, size, offset, shrink=1, prior_scale=scale)
     assert converged.all()
     args = (x, y, size, offset, 225.0, scale**2, 1)
-    _, grad, _ = deseq2_exact._apeglm_objective(beta, *args)
-    cnst = np.maximum(deseq2_exact._apeglm_objective(np.zeros_like(beta), *args)[0], 1.0)
+    _, grad, _ = apeglm._apeglm_objective(beta, *args)
+    cnst = np.maximum(apeglm._apeglm_objective(np.zeros_like(beta), *args)[0], 1.0)
     assert np.abs(grad / cnst[:, None]).max() < 1e-3
     assert np.abs(beta[:, 1]).max() > 0.3  # the two groups differ by log(120 / 50) = 0.88
     assert np.isfinite(sd).all() and (sd > 0).all()

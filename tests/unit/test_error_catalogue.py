@@ -23,7 +23,7 @@ import pytest
 import yaml
 from degsea.configuration import SCHEMA_FILE, check_config_files, load_schema, validate_config
 from degsea.errors import InputError
-from degsea.inputs.study import check_study
+from degsea.study import check_study
 from degsea.steps.counts import import_counts
 from degsea.steps.de import differential_expression
 from degsea.steps.gsea import prepare_genesets

@@ -1,4 +1,4 @@
-"""R's random number streams (degsea.r_random) and DESeq2's simulated prior variance, against R.
+"""R's random number streams (degsea.de.exact.r_random) and DESeq2's simulated prior variance, against R.
 
 The reference values were made by R 4.2 with the scripts next to them in tests/unit/fixtures
 (r_random.R, r_loess.R, r_prior_variance.R; DESeq2 1.38.3).
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degsea import deseq2_exact
-from degsea.r_random import RStream
+from degsea.de.exact import rcompat, trend
+from degsea.de.exact.r_random import RStream
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = [2, 1, 12345, -7]
@@ -91,7 +91,7 @@ def test_loess_interpolates_as_r(case):
     def get(kind: str) -> np.ndarray:
         return rows[rows["kind"] == kind].sort_values("index")["value"].to_numpy()
 
-    fit = deseq2_exact._loess_quadratic(get("x"), get("y"), get("at"), span=float(rows["span"].iloc[0]))
+    fit = rcompat.loess_quadratic(get("x"), get("y"), get("at"), span=float(rows["span"].iloc[0]))
     np.testing.assert_allclose(fit, get("fit"), rtol=0, atol=1e-12)
 
 
@@ -103,5 +103,5 @@ def test_simulated_prior_variance_is_deseq2s(seed):
     df = int(case["df"])
     s = RStream(seed)
     residuals = np.log(s.rchisq(int(case["n"]), df) / df) + s.rnorm(int(case["n"]), 0, np.sqrt(case["v"]))
-    prior = deseq2_exact.simulated_prior_variance(residuals, df)
+    prior = trend.simulated_prior_variance(residuals, df)
     assert prior == pytest.approx(case["dispPriorVar"], abs=1e-9)

@@ -1,4 +1,4 @@
-"""Tests of the whole-study check run before any job (degsea.inputs.study)."""
+"""Tests of the whole-study check run before any job (degsea.study)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from degsea.configuration import SCHEMA_FILE, load_schema, validate_config
 from degsea.de.design import Contrast
 from degsea.errors import InputError
-from degsea.inputs.study import check_study
+from degsea.study import check_study
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ import yaml
 from degsea.configuration import load_schema, validate_config
 from degsea.gsea.msigdb import parse_entries
 from degsea.inputs.sheet import read_sample_sheet
-from degsea.inputs.study import check_study
+from degsea.study import check_study
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STUDY = REPO_ROOT / "config" / "studies" / "klarenbeek2020"

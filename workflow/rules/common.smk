@@ -6,7 +6,8 @@ import re
 import sys
 from pathlib import Path
 
-SCRIPTS = str(Path(workflow.basedir) / "workflow" / "scripts")
+# workflow/scripts, found from this file (workflow/rules/), whichever Snakefile was run.
+SCRIPTS = str(Path(workflow.current_basedir).parent / "scripts")
 sys.path.insert(0, SCRIPTS)
 # Jobs must import this workflow's own degsea, not another installed copy: Snakemake appends
 # the scripts folder to a job's sys.path after site-packages, PYTHONPATH comes before them.
@@ -14,8 +15,8 @@ os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (SCRIPTS, os.environ.get
 
 from degsea.configuration import check_config_files, load_schema, validate_config  # noqa: E402
 from degsea.errors import InputError  # noqa: E402
-from degsea.inputs.study import check_study, gsea_enabled  # noqa: E402
 from degsea.io import check_writable  # noqa: E402
+from degsea.study import check_study, gsea_enabled  # noqa: E402
 from degsea.resources import job_resource, study_size  # noqa: E402
 
 DEMO_COUNTS = "resources/demo/counts.tsv.gz"

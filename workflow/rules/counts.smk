@@ -6,12 +6,6 @@ rule import_counts:
         unpack(count_inputs),
     output:
         h5ad="results/counts.h5ad",
-    params:
-        continuous=config["continuous"],
-        extra_columns=config["counts"]["extra_columns"],
-        # the files are inputs (resolved once by the up-front check); the rest of 'counts:' here
-        per_sample=STUDY.per_sample,
-        settings={k: v for k, v in config["counts"].items() if k not in COUNT_PATH_KEYS},
     log:
         "logs/import_counts.log",
     conda:
@@ -20,5 +14,11 @@ rule import_counts:
     resources:
         mem_mb=estimate("import_counts", "mem_mb"),
         runtime=estimate("import_counts", "runtime"),
+    params:
+        continuous=config["continuous"],
+        extra_columns=config["counts"]["extra_columns"],
+        # the files are inputs (resolved once by the up-front check); the rest of 'counts:' here
+        per_sample=STUDY.per_sample,
+        settings={k: v for k, v in config["counts"].items() if k not in COUNT_PATH_KEYS},
     script:
         "../scripts/import_counts.py"

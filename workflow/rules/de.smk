@@ -8,11 +8,6 @@ rule deseq2:
         tables=expand("results/de/{contrast}.tsv", contrast=CONTRASTS),
         normalized="results/de/normalized_counts.tsv",
         fitted="results/de/deseq2_fit.h5ad",
-    params:
-        design=config["design"],
-        continuous=config["continuous"],
-        contrasts=config["contrasts"],
-        settings=config["de"],
     log:
         "logs/deseq2.log",
     conda:
@@ -21,5 +16,10 @@ rule deseq2:
     resources:
         mem_mb=estimate("deseq2", "mem_mb"),
         runtime=estimate("deseq2", "runtime"),
+    params:
+        design=config["design"],
+        continuous=config["continuous"],
+        contrasts=config["contrasts"],
+        settings=config["de"],
     script:
         "../scripts/deseq2.py"

@@ -9,9 +9,6 @@ rule simulate_demo:
         counts=DEMO_COUNTS,
         samples="resources/demo/samples.tsv",
         truth="resources/demo/truth.tsv",
-    params:
-        seed=config["demo"]["seed"],
-        n_genes=config["demo"]["n_genes"],
     log:
         "logs/simulate_demo.log",
     conda:
@@ -20,5 +17,8 @@ rule simulate_demo:
     resources:
         mem_mb=estimate("simulate_demo", "mem_mb"),
         runtime=estimate("simulate_demo", "runtime"),
+    params:
+        seed=config["demo"]["seed"],
+        n_genes=config["demo"]["n_genes"],
     script:
         "../scripts/simulate_demo.py"

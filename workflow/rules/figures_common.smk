@@ -35,7 +35,6 @@ def figure_files(stem, *, caption, category, subcategory=None, labels=None):
     return files
 
 
-
 FRONT_PAGE = "results/report/front_page.rst"
 
 
@@ -53,5 +52,7 @@ def provenance_inputs():
         inputs["orthologs"] = [config["gsea"]["orthologs"]["table"]]
     if DEMO_COUNTS in inputs["counts"]:
         inputs["demo_genesets"] = [config["demo"]["genesets"]]
-    inputs["configfiles"] = [os.path.relpath(p) if Path(p).resolve().is_relative_to(Path.cwd()) else str(p) for p in workflow.configfiles]
+    inputs["configfiles"] = [
+        os.path.relpath(p) if Path(p).resolve().is_relative_to(Path.cwd()) else str(p) for p in workflow.configfiles
+    ]
     return inputs

@@ -33,14 +33,6 @@ rule de_figures:
                 labels={"contrast": "{contrast}", "item": title},
             )
         ],
-    params:
-        groups=PLOT_GROUPS,
-        padj=DE_PADJ,
-        lfc=config["plots"]["lfc"],
-        top_n=config["plots"]["top_n_labels"],
-        genes_of_interest=config["plots"]["genes_of_interest"],
-        heatmap_top_n=config["plots"]["heatmap_top_n"],
-        dpi=config["plots"]["dpi"],
     log:
         "logs/plots/de_figures_{contrast}.log",
     conda:
@@ -49,6 +41,14 @@ rule de_figures:
     resources:
         mem_mb=estimate("de_figures", "mem_mb"),
         runtime=estimate("de_figures", "runtime"),
+    params:
+        groups=PLOT_GROUPS,
+        padj=DE_PADJ,
+        lfc=config["plots"]["lfc"],
+        top_n=config["plots"]["top_n_labels"],
+        genes_of_interest=config["plots"]["genes_of_interest"],
+        heatmap_top_n=config["plots"]["heatmap_top_n"],
+        dpi=config["plots"]["dpi"],
     script:
         "../scripts/de_figures.py"
 
@@ -92,11 +92,6 @@ rule de_overlap:
             subcategory="Figures",
             labels={"figure": "DE overlap (UpSet)"},
         ),
-    params:
-        contrasts=CONTRASTS,
-        padj=DE_PADJ,
-        lfc=config["plots"]["lfc"],
-        dpi=config["plots"]["dpi"],
     log:
         "logs/plots/de_overlap.log",
     conda:
@@ -105,6 +100,11 @@ rule de_overlap:
     resources:
         mem_mb=estimate("de_overlap", "mem_mb"),
         runtime=estimate("de_overlap", "runtime"),
+    params:
+        contrasts=CONTRASTS,
+        padj=DE_PADJ,
+        lfc=config["plots"]["lfc"],
+        dpi=config["plots"]["dpi"],
     script:
         "../scripts/de_overlap.py"
 
@@ -133,6 +133,14 @@ rule gsea_overview:
             subcategory="Figures",
             labels={"figure": "NES dot plot"},
         ),
+    log:
+        "logs/plots/gsea_overview.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=estimate("gsea_overview", "mem_mb"),
+        runtime=estimate("gsea_overview", "runtime"),
     params:
         contrasts=CONTRASTS,
         focus_sets=FOCUS_SETS,
@@ -142,14 +150,6 @@ rule gsea_overview:
         fdr_method=FDR_METHODS[config["gsea"]["fdr"]],
         fdr=config["plots"]["fdr"],
         dpi=config["plots"]["dpi"],
-    log:
-        "logs/plots/gsea_overview.log",
-    conda:
-        "../../envs/plots.yaml"
-    threads: 1
-    resources:
-        mem_mb=estimate("gsea_overview", "mem_mb"),
-        runtime=estimate("gsea_overview", "runtime"),
     script:
         "../scripts/gsea_overview.py"
 
@@ -196,6 +196,14 @@ rule gsea_figures:
                 labels={"contrast": "{contrast}", "set": name, "item": "Leading-edge heatmap"},
             )
         ],
+    log:
+        "logs/plots/gsea_figures_{contrast}.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=estimate("gsea_figures", "mem_mb"),
+        runtime=estimate("gsea_figures", "runtime"),
     params:
         focus_sets=FOCUS_SETS,
         groups=PLOT_GROUPS,
@@ -205,14 +213,6 @@ rule gsea_figures:
         fdr_method=FDR_METHODS[config["gsea"]["fdr"]],
         heatmap_top_n=config["plots"]["heatmap_top_n"],
         dpi=config["plots"]["dpi"],
-    log:
-        "logs/plots/gsea_figures_{contrast}.log",
-    conda:
-        "../../envs/plots.yaml"
-    threads: 1
-    resources:
-        mem_mb=estimate("gsea_figures", "mem_mb"),
-        runtime=estimate("gsea_figures", "runtime"),
     script:
         "../scripts/gsea_figures.py"
 
@@ -235,11 +235,6 @@ rule sample_scores:
             category="5 Gene-set scores per sample",
             labels={"item": "Scores by group"},
         ),
-    params:
-        sets=FOCUS_SETS,
-        groups=PLOT_GROUPS,
-        method=config["plots"]["scores"],
-        dpi=config["plots"]["dpi"],
     log:
         "logs/plots/sample_scores.log",
     conda:
@@ -248,5 +243,10 @@ rule sample_scores:
     resources:
         mem_mb=estimate("sample_scores", "mem_mb"),
         runtime=estimate("sample_scores", "runtime"),
+    params:
+        sets=FOCUS_SETS,
+        groups=PLOT_GROUPS,
+        method=config["plots"]["scores"],
+        dpi=config["plots"]["dpi"],
     script:
         "../scripts/sample_scores.py"

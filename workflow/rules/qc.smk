@@ -23,9 +23,6 @@ rule vst:
             subcategory="Tables",
             labels={"table": "VST expression"},
         ),
-    params:
-        fit_type=config["de"]["fit_type"],
-        n_sub=PLOTS["vst_nsub"],
     log:
         "logs/qc/vst.log",
     conda:
@@ -34,6 +31,9 @@ rule vst:
     resources:
         mem_mb=estimate("vst", "mem_mb"),
         runtime=estimate("vst", "runtime"),
+    params:
+        fit_type=config["de"]["fit_type"],
+        n_sub=PLOTS["vst_nsub"],
     script:
         "../scripts/vst.py"
 
@@ -69,11 +69,6 @@ rule sample_qc:
                 labels={"figure": title},
             )
         ],
-    params:
-        groups=PLOT_GROUPS,
-        pca_top_genes=PLOTS["pca_top_genes"],
-        fit_type=config["de"]["fit_type"],
-        dpi=PLOTS["dpi"],
     log:
         "logs/qc/sample_qc.log",
     conda:
@@ -82,5 +77,10 @@ rule sample_qc:
     resources:
         mem_mb=estimate("sample_qc", "mem_mb"),
         runtime=estimate("sample_qc", "runtime"),
+    params:
+        groups=PLOT_GROUPS,
+        pca_top_genes=PLOTS["pca_top_genes"],
+        fit_type=config["de"]["fit_type"],
+        dpi=PLOTS["dpi"],
     script:
         "../scripts/sample_qc.py"

@@ -4,15 +4,15 @@
 # workflow/report/workflow.rst before that).
 from pathlib import Path  # noqa: E402
 
+
 report: str(Path(FRONT_PAGE).resolve()) if Path(FRONT_PAGE).is_file() else "../report/workflow.rst"
 
 
 rule provenance:
     input:
         **provenance_inputs(),
-        # Written once the data passed every check (import, and gene-set coverage when the
-        # gene-set branch runs): a run stopped by a bad input leaves no provenance of results
-        # that were never made.
+        # Written once the data passed every check (import, gene-set coverage): a run stopped
+        # by a bad input leaves no provenance of results that were never made.
         checked="results/gsea/coverage.tsv" if GSEA_ENABLED else "results/counts.h5ad",
     output:
         json=report(
@@ -21,9 +21,6 @@ rule provenance:
             category="6 Provenance",
             labels={"item": "provenance.json"},
         ),
-    params:
-        roles=list(provenance_inputs()),  # the input files are read from input, by these roles
-        config=config,
     log:
         "logs/report/provenance.log",
     conda:
@@ -32,21 +29,21 @@ rule provenance:
     resources:
         mem_mb=estimate("provenance", "mem_mb"),
         runtime=estimate("provenance", "runtime"),
+    params:
+        roles=list(provenance_inputs()),  # the input files are read from input, by these roles
+        config=config,
     script:
         "../scripts/provenance.py"
 
 
 rule report_front_page:
     input:
+        **({"gsea_summary": "results/gsea/summary.tsv"} if GSEA_ENABLED else {}),
         provenance="results/provenance.json",
         de_counts="results/summary/de_counts.tsv",
-        **({"gsea_summary": "results/gsea/summary.tsv"} if GSEA_ENABLED else {}),
         h5ad="results/counts.h5ad",
     output:
         rst=FRONT_PAGE,
-    params:
-        color_by=PLOT_GROUPS["color_by"],
-        fdr=config["plots"]["fdr"],
     log:
         "logs/report/front_page.log",
     conda:
@@ -55,5 +52,8 @@ rule report_front_page:
     resources:
         mem_mb=estimate("report_front_page", "mem_mb"),
         runtime=estimate("report_front_page", "runtime"),
+    params:
+        color_by=PLOT_GROUPS["color_by"],
+        fdr=config["plots"]["fdr"],
     script:
         "../scripts/report_front_page.py"

@@ -3,20 +3,20 @@
 from degsea.scripting import rule_logging
 from degsea.steps.figures_gsea import gsea_figures
 
-with rule_logging(snakemake.log[0], rule=f"gsea_figures {snakemake.wildcards.contrast}"):  # noqa: F821
+with rule_logging(snakemake.log[0], rule=f"gsea_figures {snakemake.wildcards.contrast}"):
     gsea_figures(
-        contrast=snakemake.wildcards.contrast,  # noqa: F821
-        gsea_table=snakemake.input.table,  # noqa: F821
-        ranks_table=snakemake.input.ranks,  # noqa: F821
-        genesets=snakemake.input.genesets,  # noqa: F821
-        vst_table=snakemake.input.vst,  # noqa: F821
-        counts_h5ad=snakemake.input.h5ad,  # noqa: F821
-        focus_sets=snakemake.params.focus_sets,  # noqa: F821
-        running=list(snakemake.output.running),  # noqa: F821
-        leading_edge=list(snakemake.output.leading_edge),  # noqa: F821
-        groups=snakemake.params.groups,  # noqa: F821
-        weight=snakemake.params.weight,  # noqa: F821
-        fdr_floor=snakemake.params.fdr_floor,  # noqa: F821
-        heatmap_top_n=snakemake.params.heatmap_top_n,  # noqa: F821
-        dpi=snakemake.params.dpi,  # noqa: F821
+        contrast=snakemake.wildcards.contrast,
+        gsea_table=snakemake.input.table,
+        ranks_table=snakemake.input.ranks,
+        genesets=snakemake.input.genesets,
+        vst_table=snakemake.input.vst,
+        counts_h5ad=snakemake.input.h5ad,
+        focus_sets=snakemake.params.focus_sets,
+        running=list(snakemake.output.running),
+        leading_edge=list(snakemake.output.leading_edge),
+        groups=snakemake.params.groups,
+        weight=snakemake.params.weight,
+        fdr_floor=snakemake.params.fdr_floor,
+        heatmap_top_n=snakemake.params.heatmap_top_n,
+        dpi=snakemake.params.dpi,
     )

@@ -3,15 +3,15 @@
 from degsea.scripting import rule_logging
 from degsea.steps.figures_gsea import gsea_overview
 
-with rule_logging(snakemake.log[0], rule="gsea_overview"):  # noqa: F821
+with rule_logging(snakemake.log[0], rule="gsea_overview"):
     gsea_overview(
-        summary=snakemake.input.summary,  # noqa: F821
-        contrasts=snakemake.params.contrasts,  # noqa: F821
-        figures=list(snakemake.output.figures),  # noqa: F821
-        table_out=snakemake.output.table,  # noqa: F821
-        focus_sets=snakemake.params.focus_sets,  # noqa: F821
-        top_n=snakemake.params.top_n,  # noqa: F821
-        fdr_floor=snakemake.params.fdr_floor,  # noqa: F821
-        fdr_threshold=snakemake.params.fdr,  # noqa: F821
-        dpi=snakemake.params.dpi,  # noqa: F821
+        summary=snakemake.input.summary,
+        contrasts=snakemake.params.contrasts,
+        figures=list(snakemake.output.figures),
+        table_out=snakemake.output.table,
+        focus_sets=snakemake.params.focus_sets,
+        top_n=snakemake.params.top_n,
+        fdr_floor=snakemake.params.fdr_floor,
+        fdr_threshold=snakemake.params.fdr,
+        dpi=snakemake.params.dpi,
     )

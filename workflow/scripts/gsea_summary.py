@@ -3,8 +3,8 @@
 from degsea.scripting import rule_logging
 from degsea.steps.gsea import summarise_gsea
 
-with rule_logging(snakemake.log[0], rule="gsea_summary"):  # noqa: F821
+with rule_logging(snakemake.log[0], rule="gsea_summary"):
     summarise_gsea(
-        tables=dict(zip(snakemake.params.contrasts, snakemake.input.tables, strict=True)),  # noqa: F821
-        out=snakemake.output.summary,  # noqa: F821
+        tables=dict(zip(snakemake.params.contrasts, snakemake.input.tables, strict=True)),
+        out=snakemake.output.summary,
     )

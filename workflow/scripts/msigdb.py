@@ -3,9 +3,9 @@
 from degsea.scripting import rule_logging
 from degsea.steps.gsea import download_msigdb
 
-with rule_logging(snakemake.log[0], rule=f"msigdb {snakemake.wildcards.msigdb}"):  # noqa: F821
+with rule_logging(snakemake.log[0], rule=f"msigdb {snakemake.wildcards.msigdb}"):
     download_msigdb(
-        entry=snakemake.params.entry,  # noqa: F821
-        out=snakemake.output.gmt,  # noqa: F821
-        url_template=snakemake.params.url,  # noqa: F821
+        entry=snakemake.params.entry,
+        out=snakemake.output.gmt,
+        url_template=snakemake.params.url,
     )

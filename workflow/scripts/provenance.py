@@ -3,9 +3,9 @@
 from degsea.scripting import rule_logging
 from degsea.steps.report import write_provenance
 
-with rule_logging(snakemake.log[0], rule="provenance"):  # noqa: F821
+with rule_logging(snakemake.log[0], rule="provenance"):
     write_provenance(
-        inputs={role: list(snakemake.input[role]) for role in snakemake.params.roles},  # noqa: F821
-        config=snakemake.params.config,  # noqa: F821
-        out=snakemake.output.json,  # noqa: F821
+        inputs={role: list(snakemake.input[role]) for role in snakemake.params.roles},
+        config=snakemake.params.config,
+        out=snakemake.output.json,
     )

@@ -3,16 +3,16 @@
 from degsea.scripting import rule_logging
 from degsea.steps.figures_gsea import gene_set_scores
 
-with rule_logging(snakemake.log[0], rule="sample_scores"):  # noqa: F821
+with rule_logging(snakemake.log[0], rule="sample_scores"):
     gene_set_scores(
-        vst_table=snakemake.input.vst,  # noqa: F821
-        counts_h5ad=snakemake.input.h5ad,  # noqa: F821
-        genesets=snakemake.input.genesets,  # noqa: F821
-        sets=snakemake.params.sets,  # noqa: F821
-        table_out=snakemake.output.table,  # noqa: F821
-        figures=list(snakemake.output.figures),  # noqa: F821
-        groups=snakemake.params.groups,  # noqa: F821
-        method=snakemake.params.method,  # noqa: F821
-        threads=snakemake.threads,  # noqa: F821
-        dpi=snakemake.params.dpi,  # noqa: F821
+        vst_table=snakemake.input.vst,
+        counts_h5ad=snakemake.input.h5ad,
+        genesets=snakemake.input.genesets,
+        sets=snakemake.params.sets,
+        table_out=snakemake.output.table,
+        figures=list(snakemake.output.figures),
+        groups=snakemake.params.groups,
+        method=snakemake.params.method,
+        threads=snakemake.threads,
+        dpi=snakemake.params.dpi,
     )

@@ -3,13 +3,13 @@
 from degsea.scripting import rule_logging
 from degsea.steps.demo import simulate_demo
 
-with rule_logging(snakemake.log[0], rule="simulate_demo"):  # noqa: F821
+with rule_logging(snakemake.log[0], rule="simulate_demo"):
     simulate_demo(
-        sheet_path=snakemake.input.samples,  # noqa: F821
-        genesets_path=snakemake.input.genesets,  # noqa: F821
-        counts_out=snakemake.output.counts,  # noqa: F821
-        samples_out=snakemake.output.samples,  # noqa: F821
-        truth_out=snakemake.output.truth,  # noqa: F821
-        seed=snakemake.params.seed,  # noqa: F821
-        n_genes=snakemake.params.n_genes,  # noqa: F821
+        sheet_path=snakemake.input.samples,
+        genesets_path=snakemake.input.genesets,
+        counts_out=snakemake.output.counts,
+        samples_out=snakemake.output.samples,
+        truth_out=snakemake.output.truth,
+        seed=snakemake.params.seed,
+        n_genes=snakemake.params.n_genes,
     )

@@ -3,10 +3,10 @@
 from degsea.scripting import rule_logging
 from degsea.steps.qc import variance_stabilise
 
-with rule_logging(snakemake.log[0], rule="vst"):  # noqa: F821
+with rule_logging(snakemake.log[0], rule="vst"):
     variance_stabilise(
-        counts_h5ad=snakemake.input.h5ad,  # noqa: F821
-        out=snakemake.output.vst,  # noqa: F821
-        fit_type=snakemake.params.fit_type,  # noqa: F821
-        n_sub=snakemake.params.n_sub,  # noqa: F821
+        counts_h5ad=snakemake.input.h5ad,
+        out=snakemake.output.vst,
+        fit_type=snakemake.params.fit_type,
+        n_sub=snakemake.params.n_sub,
     )

@@ -1,4 +1,4 @@
-"""Inputs: the sample sheet, the counts in every supported format, and the study's up-front checks.
+"""Inputs: the sample sheet, the counts in every supported format; the up-front check of the whole study is degsea.study.
 
 - :mod:`~degsea.inputs.sheet`: ``read_sample_sheet``, ``parse_sample_sheet``, ``check_safe_id``
 - :mod:`~degsea.inputs.counts`: ``CountMatrix``, ``parse_count_matrix``, ``read_count_matrix``,
@@ -13,5 +13,4 @@
   ``read_tx2gene``, ``map_gene_ids``, ``resolve_duplicates``
 - :mod:`~degsea.inputs.files`: ``sample_files``, ``sample_strandedness``, ``single_file_samples``
 - :mod:`~degsea.inputs.read`: ``read_counts`` (everything together), ``Imported``
-- :mod:`~degsea.inputs.study`: ``check_study`` (the whole study, before any job runs)
 """

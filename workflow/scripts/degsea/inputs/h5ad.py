@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from degsea.errors import InputError
 from degsea.inputs.counts import SYMBOL_COLUMNS, CountMatrix, count_matrix
