@@ -208,7 +208,7 @@ def test_exclusive_maximum(schema: dict[str, Any]) -> None:
 
 
 def test_no_collection_or_enabled_false_switches_the_gene_set_branch_off(schema: dict[str, Any]) -> None:
-    from degsea.inputs.study import gsea_enabled
+    from degsea.study import gsea_enabled
 
     assert gsea_enabled(validate({}, schema))
     assert not gsea_enabled(validate({"gsea": {"genesets": []}}, schema))

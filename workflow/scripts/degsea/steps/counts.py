@@ -30,7 +30,7 @@ def import_counts(
     """Rule import_counts: read the counts in any supported format, check them against the sheet, write the AnnData.
 
     Every file comes from the rule's inputs: ``count_files`` are the files the up-front check
-    resolved (:func:`degsea.inputs.study.check_study`): one per sample in sheet order when
+    resolved (:func:`degsea.study.check_study`): one per sample in sheet order when
     ``per_sample``, else the one matrix, featureCounts or .h5ad file; ``annotation`` and
     ``tx2gene`` the ID-mapping tables. ``settings`` is the rest of the config's ``counts:``
     section (format, strandedness, gene-ID settings). What was done (format, files, versions
