@@ -43,6 +43,10 @@ except InputError as err:
 CONTRASTS = [c.name for c in STUDY.contrasts]
 #: The gene-set branch runs unless 'gsea: enabled: false' or no collection (GMT or MSigDB) is given.
 GSEA_ENABLED = gsea_enabled(config)
+#: Priority of the DE branch (fit, VST, sample QC, DE figures): its jobs run before the gene-set
+#: branch's whenever both are ready, so a gene-set problem found in the data (prepare_genesets)
+#: cannot stop the DE tables, even without --keep-going: Snakemake lets running jobs finish.
+DE_PRIORITY = 1
 #: MSigDB collections to download: file stem -> config entry.
 MSIGDB = {Path(c.path).name.removesuffix(".gmt"): c for c in STUDY.msigdb}
 

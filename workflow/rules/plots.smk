@@ -35,6 +35,7 @@ rule de_figures:
         ],
     log:
         "logs/plots/de_figures_{contrast}.log",
+    priority: DE_PRIORITY
     conda:
         "../../envs/plots.yaml"
     threads: 1
@@ -94,6 +95,7 @@ rule de_overlap:
         ),
     log:
         "logs/plots/de_overlap.log",
+    priority: DE_PRIORITY
     conda:
         "../../envs/plots.yaml"
     threads: 1

@@ -25,6 +25,7 @@ rule vst:
         ),
     log:
         "logs/qc/vst.log",
+    priority: DE_PRIORITY
     conda:
         "../../envs/plots.yaml"
     threads: 1
@@ -71,6 +72,7 @@ rule sample_qc:
         ],
     log:
         "logs/qc/sample_qc.log",
+    priority: DE_PRIORITY
     conda:
         "../../envs/plots.yaml"
     threads: 1
