@@ -977,6 +977,11 @@ def _files(directory: Path) -> list[str]:
 
 @pytest.mark.parametrize("bad", CASES, ids=[c.name for c in CASES])
 def test_bad_input_stops_with_its_message_and_writes_nothing(bad: Case, tmp_path: Path) -> None:
+    check_case(bad, tmp_path)
+
+
+def check_case(bad: Case, tmp_path: Path) -> None:
+    """Make the case's change to the valid study, run it: its message, and nothing in results/."""
     study = valid_study(tmp_path / "study")
     bad.mutate(study)
     results, work = tmp_path / "results", tmp_path / "work"

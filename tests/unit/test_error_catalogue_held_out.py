@@ -33,6 +33,7 @@ from test_error_catalogue import (
     SYMBOLS,
     Case,
     Study,
+    check_case,
     count_rows,
     counts_text,
     esc,
@@ -240,17 +241,7 @@ def _(study: Study) -> None:
 
 @pytest.mark.parametrize("bad", CASES, ids=[c.name for c in CASES])
 def test_held_out_bad_input_stops_with_its_message_and_writes_nothing(bad: Case, tmp_path: Path) -> None:
-    study = valid_study(tmp_path / "study")
-    bad.mutate(study)
-    results, work = tmp_path / "results", tmp_path / "work"
-    results.mkdir()
-    with pytest.raises(InputError, match=bad.match[0]) as info:
-        run(study, stage=bad.stage, results=results, work=work)
-    message = str(info.value)
-    for fragment in bad.match[1:]:
-        assert re.search(fragment, message), f"{fragment!r} not in:\n{message}"
-    assert info.value.hint, "every user error says how to fix it"
-    assert _files(results) == [], "a stopped run must leave no output"
+    check_case(bad, tmp_path)
 
 
 # --- a full disk, a read-only results folder ---------------------------------------------------

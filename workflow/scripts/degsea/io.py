@@ -114,6 +114,23 @@ def file_kind(head: bytes, *, gzipped: bool = False) -> tuple[str, str] | None:
     return None
 
 
+def check_file_kind(head: bytes, *, gzipped: bool, what: str, source: str, allowed: str, note: str = "") -> None:
+    """Raise :class:`InputError` naming what a file is when :func:`file_kind` knows it (a BAM file, a web page, ...).
+
+    ``head`` is the file's first bytes (after gunzip), ``what`` what the file should be ("count
+    matrix"), ``allowed`` what it may be, ``note`` a sentence added to the fix.
+    """
+    kind = file_kind(head, gzipped=gzipped)
+    if kind:
+        raise InputError(
+            f"The {what} is not a text table: it is {kind[0]}.",
+            file=source,
+            found=f"{kind[0]} (first bytes {head[:8]!r})",
+            allowed=allowed,
+            hint=kind[1] + (f" {note}" if note else ""),
+        )
+
+
 def read_text(path: str | Path, *, what: str, config_key: str) -> str:
     """Read a text file, gzipped or not, as UTF-8 (a byte-order mark is dropped).
 
@@ -161,15 +178,9 @@ def read_text(path: str | Path, *, what: str, config_key: str) -> str:
                 found=str(err),
                 hint="The file is truncated or corrupt: check it with 'gzip -t' and copy it again.",
             ) from None
-    kind = file_kind(raw[:65536], gzipped=gzipped)
-    if kind:
-        raise InputError(
-            f"The {what} is not a text table: it is {kind[0]}.",
-            file=str(path),
-            found=f"{kind[0]} (first bytes {raw[:8]!r})",
-            allowed="tab- or comma-separated UTF-8 text, optionally gzipped",
-            hint=kind[1],
-        )
+    check_file_kind(
+        raw[:65536], gzipped=gzipped, what=what, source=str(path), allowed="tab- or comma-separated UTF-8 text, optionally gzipped"
+    )
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InputError(
             f"The {what} is UTF-16 text, not UTF-8.",

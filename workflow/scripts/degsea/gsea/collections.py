@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from degsea.errors import InputError
-from degsea.io import file_kind
+from degsea.io import check_file_kind
 
 log = logging.getLogger(__name__)
 
@@ -130,15 +130,11 @@ def read_gmt(path: str | Path) -> dict[str, GeneSet]:
                 found=str(err),
                 hint="The file is truncated or corrupt: check it with 'gzip -t' and copy it again.",
             ) from None
-    kind = file_kind(raw[:65536], gzipped=gzipped)
-    if kind:
-        raise InputError(
-            f"The gene-set file is not a text table: it is {kind[0]}.",
-            file=str(path),
-            found=f"{kind[0]} (first bytes {raw[:8]!r})",
-            allowed="a plain-text GMT file: name<TAB>description<TAB>genes, one set per line",
-            hint=kind[1] + " MSigDB serves its GMT files only after a login: a download without it is a web page.",
-        )
+    check_file_kind(
+        raw[:65536], gzipped=gzipped, what="gene-set file", source=str(path),
+        allowed="a plain-text GMT file: name<TAB>description<TAB>genes, one set per line",
+        note="MSigDB serves its GMT files only after a login: a download without it is a web page.",
+    )  # fmt: skip
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InputError(
             "A gene-set file is UTF-16 text, not UTF-8.",
@@ -264,14 +260,6 @@ def load_collections(
             allowed="paths of 'gsea: genesets' or collection names of 'gsea: msigdb': "
             + ", ".join(sorted(labels)),
             hint="Name each collection exactly as it is given in the config.",
-        )
-    if wanted and not (orthologs or {}).get("table"):
-        raise InputError(
-            "Collections are to be translated with orthologs, but no ortholog table is given.",
-            where="config 'gsea: orthologs: table'",
-            found="no table",
-            allowed="a TSV/CSV of ortholog pairs with the columns named in 'from' and 'to'",
-            hint="E.g. an Alliance of Genome Resources human-mouse ortholog table.",
         )
     table = None
     collections: dict[str, dict[str, GeneSet]] = {}

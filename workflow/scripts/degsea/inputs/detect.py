@@ -38,7 +38,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from degsea.errors import InputError
-from degsea.io import file_kind
+from degsea.io import check_file_kind
 
 FORMATS = ("matrix", "featurecounts", "htseq", "star", "salmon", "kallisto", "rsem", "h5ad")
 #: Formats with one file per sample (featureCounts may be either).
@@ -109,15 +109,9 @@ def detect_format_bytes(head: bytes, *, source: str, what: str = "count file", g
     """
     if head.startswith(HDF5_MAGIC):
         return "h5ad"
-    kind = file_kind(head, gzipped=gzipped) if head != b"\x1f\x8b" else None  # a gzip broken at its start: read later
-    if kind:
-        raise InputError(
-            f"The {what} is not a text table: it is {kind[0]}.",
-            file=source,
-            found=f"{kind[0]} (first bytes {head[:8]!r})",
-            allowed=", ".join(FORMATS) + " (text files gzipped or not, or .h5ad)",
-            hint=kind[1],
-        )
+    if head != b"\x1f\x8b":  # a gzip broken at its start is reported when it is read
+        allowed = ", ".join(FORMATS) + " (text files gzipped or not, or .h5ad)"
+        check_file_kind(head, gzipped=gzipped, what=what, source=source, allowed=allowed)
     text = head.decode("utf-8-sig", errors="replace")
     lines = [line.rstrip("\r") for line in text.split("\n") if line.strip()]
     if not lines:
