@@ -50,6 +50,7 @@ def test_gsea_switched_off_runs_de_qc_and_figures(tmp_path: Path) -> None:
     workdir = copy_workflow(tmp_path)
     config = _study(workdir)
     config["gsea"] = {"enabled": False, "genesets": ["inputs/absent.gmt"], "focus_sets": ["NOT_CHECKED"]}
+    config["plots"] = {"formats": ["png"]}  # PNG only: a shorter run
     done = snakemake(workdir, "--configfile", _write_config(workdir, config))
     assert done.returncode == 0, done.stderr[-4000:]
     made = _files(workdir / "results")
@@ -73,6 +74,7 @@ def test_a_collection_that_cannot_match_stops_only_the_gene_set_branch(tmp_path:
     (workdir / "inputs" / "counts.tsv").write_text("\n".join(["gene_id\t" + "\t".join(SAMPLES), *body]) + "\n")
     (workdir / "inputs" / "sets.gmt").write_text("".join(f"HUMAN_{k}\tx\t" + "\t".join(HUMAN_SYMBOLS) + "\n" for k in range(3)))
     config["gsea"]["focus_sets"] = ["HUMAN_0"]
+    config["plots"] = {"formats": ["png"]}  # PNG only: a shorter run
     done = snakemake(workdir, "--configfile", _write_config(workdir, config))
     assert done.returncode != 0
     _no_traceback(done)
