@@ -22,14 +22,26 @@ from degsea.resources import (
 
 DEMO = StudySize(samples=18, genes=15_000)
 SMALL = StudySize(samples=9, genes=2_000)
-#: Peak MaxRSS (MB) measured on the SLURM test cluster: (demo, small study); gsea at 1 thread
-#: for the demo (1,000 permutations) and 2 threads for the small study (200 permutations).
+#: Peak MaxRSS (MB) measured on the SLURM test cluster: (demo, small study; None: not measured);
+#: gsea at 1 thread for the demo (1,000 permutations) and 2 threads for the small study (200
+#: permutations).
 MEASURED = {
     "simulate_demo": (371, 373),
     "import_counts": (297, 318),
     "deseq2": (917, 875),
     "gsea": (1190, 428),
     "gsea_summary": (322, 318),
+    # issue 16, small study only (demo: not measured), from the cluster test's whole run
+    "prepare_genesets": (None, 321),
+    "vst": (None, 425),
+    "sample_qc": (None, 451),
+    "de_figures": (None, 470),
+    "de_overlap": (None, 410),
+    "gsea_figures": (None, 511),
+    "gsea_overview": (None, 409),
+    "sample_scores": (None, 440),
+    "provenance": (None, 317),
+    "report_front_page": (None, 315),
 }
 
 
@@ -42,7 +54,8 @@ def _no_test_knob(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_first_attempt_covers_measured_peak_with_margin(rule: str) -> None:
     demo, small = MEASURED[rule]
     threads = 1 if rule == "gsea" else 2
-    assert mem_mb(rule, DEMO, threads=threads, permutations=1000) >= 1.15 * demo
+    if demo is not None:
+        assert mem_mb(rule, DEMO, threads=threads, permutations=1000) >= 1.15 * demo
     assert mem_mb(rule, SMALL, threads=2, permutations=200) >= 1.15 * small
 
 
