@@ -132,6 +132,31 @@ def run_scenario(scenario: Scenario, *, settings: de.DESettings | None = None, t
     return ScenarioRun(scenario, fitted, tables, time.perf_counter() - start)
 
 
+def fit_dataset(
+    counts: Path, samples: Path, references: dict[str, str], *, formula: str, fit_type: str = "parametric",
+    test: str = "Wald", threads: int = 2,
+):  # noqa: ANN201 - a DESeq2ExactDataSet
+    """Fit the DESeq2-exact engine directly (library level): ``DESeq(dds, fitType=, test=)``.
+
+    ``references``: the baseline level of each factor (DESeq2's ``relevel``).
+    """
+    from pydeseq2.default_inference import DefaultInference  # noqa: PLC0415
+
+    from degsea.de.design import design_variables, model_frame  # noqa: PLC0415
+    from degsea.de.exact import DESeq2ExactDataSet  # noqa: PLC0415
+
+    adata = to_anndata(read_count_matrix(counts), read_sample_sheet(samples))
+    frame = model_frame(adata.obs, design_variables(formula), references=references)
+    dds = DESeq2ExactDataSet(
+        counts=pd.DataFrame(np.asarray(adata.X), index=adata.obs_names, columns=adata.var_names),
+        metadata=frame, design=formula, fit_type=fit_type, test=test,
+        inference=DefaultInference(n_cpus=threads), quiet=True,
+    )
+    with de.single_threaded_blas():
+        dds.deseq2()
+    return dds
+
+
 def read_reference(path: Path) -> pd.DataFrame:
     """A reference table from R, indexed by gene_id (NA as NaN)."""
     return pd.read_csv(path, sep="\t", index_col="gene_id", na_values=["NA"], keep_default_na=False)

@@ -224,3 +224,40 @@ def test_empty_contrasts(schema: dict[str, Any]) -> None:
 def test_boolean_is_not_an_integer(schema: dict[str, Any]) -> None:
     with pytest.raises(InputError, match=r"where: config 'gsea: seed'\n  found: True"):
         validate({"gsea": {"seed": True}}, schema)
+
+
+# --- values that would break out of the HTML report's scripts ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("section", "value", "where"),
+    [
+        ({"gsea": {"focus_sets": ["UP</script><img src=x onerror=alert(1)>"]}}, "UP</script>", "gsea: focus_sets"),
+        ({"plots": {"genes_of_interest": ["Cd8a", "x<!--y"]}}, "x<!--y", "plots: genes_of_interest"),
+        ({"plots": {"colors": {"ctrl</script>": "red"}}}, "ctrl</script>", "plots: colors: ctrl</script>"),
+        ({"gsea": {"genesets": ["{% endraw %}.gmt"]}}, "{% endraw %}", "gsea: genesets"),
+    ],
+)
+def test_values_that_end_a_report_script_are_refused(
+    schema: dict[str, Any], default_config: dict[str, Any], section: dict[str, Any], value: str, where: str
+) -> None:
+    config = copy.deepcopy(default_config)
+    for key, sub in section.items():
+        config[key] = {**config[key], **sub}
+    with pytest.raises(InputError, match="cannot be shown safely in the HTML report") as info:
+        validate(config, schema)
+    message = str(info.value)
+    assert f"where: config '{where}'" in message and value in message and "allowed: text without '</', '<!--' and '{%'" in message
+
+
+def test_other_markup_characters_are_allowed(schema: dict[str, Any], default_config: dict[str, Any]) -> None:
+    config = copy.deepcopy(default_config)
+    config["plots"] = {**config["plots"], "genes_of_interest": ['"><img src=x onerror=alert(1)>', "a<b & c>d"]}
+    assert validate(config, schema)["plots"]["genes_of_interest"][0].startswith('"><img')
+
+
+def test_schema_is_read_without_building_objects(tmp_path: Path) -> None:
+    evil = tmp_path / "schema.yaml"
+    evil.write_text("type: !!python/object/apply:os.getcwd []\n")
+    with pytest.raises(yaml.YAMLError):
+        load_schema(evil)

@@ -113,11 +113,11 @@ def test_front_page_states_design_counts_focus_sets_and_checksums() -> None:
     counts = pd.DataFrame([{"contrast": "r_vs_u", "genes": 100, "tested": 90, "with_padj": 80, "significant": 12, "up": 5, "down": 7,
                             "padj_threshold": 0.05, "lfc_threshold": 1.0}])
     summary = pd.DataFrame({"set": ["S1", "S2"], "collection": "sets.gmt", "NES_r_vs_u": [2.1, -0.4], "FDR_r_vs_u": [0.0, 0.7]})
-    record = {"versions": {"pydeseq2": "0.5.4"}, "inputs": {"counts": [{"path": "c.tsv", "sha256": "ab" * 32, "bytes": 10}]},
-              "seeds": {"gsea.seed": 42}, "config": config}
-    text = front_page(sheet=sheet, config=config, de_counts=counts, gsea_summary=summary, record=record, color_by="condition")
+    text = front_page(sheet=sheet, config=config, de_counts=counts, gsea_summary=summary, versions={"pydeseq2": "0.5.4"},
+                      inputs={"counts": [{"path": "c.tsv", "sha256": "ab" * 32, "bytes": 10}]}, color_by="condition", fdr_method="padj", fdr_floor=0.001)
     assert text.startswith("{% raw %}") and text.rstrip().endswith("{% endraw %}")
-    for expected in ("``~ condition``", "4 samples", "r (n=2) vs u (n=2)", "12", "S1 (NES +2.10, FDR < 0.001)", "ab" * 32, "pydeseq2", "0.5.4"):
+    for expected in ("``~ condition``", "4 samples", "r (n=2) vs u (n=2)", "12", "S1 (NES +2.10, FDR < 0.001)", "ab" * 32, "pydeseq2", "0.5.4",
+                     "``gsea.seed`` = 42"):
         assert expected in text, expected
     assert "S2 (NES" not in text  # not significant
     from docutils.core import publish_parts

@@ -8,8 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import copy_workflow, snakemake
-
 pytestmark = pytest.mark.workflow
 
 IMMUNE_UP = (
@@ -21,11 +19,8 @@ IMMUNE_UP = (
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workdir = copy_workflow(tmp_path_factory.mktemp("default_demo"))
-    done = snakemake(workdir)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return workdir
+def demo(default_demo: Path) -> Path:
+    return default_demo
 
 
 def test_planted_genes_are_found_with_few_false_discoveries(demo: Path) -> None:
@@ -49,3 +44,23 @@ def test_gsea_recovers_the_study_biology(demo: Path) -> None:
     for contrast in ("responsive_vs_untreated", "resistant_vs_untreated"):
         assert summary.loc["DEGSEA_MTORC1_SIGNALING", f"NES_{contrast}"] < 0
         assert summary.loc["DEGSEA_MTORC1_SIGNALING", f"FDR_{contrast}"] < 0.05
+
+
+def test_collection_scores_separate_mhc_ii_responders(demo: Path) -> None:
+    scores = pd.read_csv(demo / "results" / "genesets" / "collection_scores.tsv", sep="\t", index_col="sample")
+    assert scores.shape[0] == 18 and "DEGSEA_MHC_CLASS_II_ANTIGEN_PRESENTATION" in scores
+    tests = pd.read_csv(demo / "results" / "genesets" / "collection_score_tests.tsv", sep="\t").set_index(["contrast", "set"])
+    mhc = tests.loc[("responsive_vs_untreated", "DEGSEA_MHC_CLASS_II_ANTIGEN_PRESENTATION")]
+    assert mhc["difference"] > 0 and mhc["pvalue"] < 0.01
+
+
+def test_ora_finds_the_immune_sets_among_up_genes(demo: Path) -> None:
+    table = pd.read_csv(demo / "results" / "ora" / "responsive_vs_untreated.tsv", sep="\t")
+    up = table[table["direction"] == "up"].set_index("set")
+    for name in IMMUNE_UP:
+        assert up.loc[name, "padj"] < 0.05, name
+    assert table[table["direction"] == "down"].set_index("set").loc["DEGSEA_MTORC1_SIGNALING", "padj"] < 0.05
+    de = pd.read_csv(demo / "results" / "de" / "responsive_vs_untreated.tsv", sep="\t")
+    universe = [line for line in (demo / "results" / "ora" / "responsive_vs_untreated.universe.txt").read_text().splitlines() if not line.startswith("#")]
+    assert universe == sorted(set(de.loc[de["padj"].notna(), "symbol"].astype(str)))
+    assert (table["universe"] == len(universe)).all()

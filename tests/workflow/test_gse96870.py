@@ -21,7 +21,7 @@ from conftest import copy_workflow, snakemake
 
 pytestmark = pytest.mark.workflow
 
-TARGETS = ("results/gsea/summary.tsv", "results/gsea/coverage.tsv")
+TARGETS = ("results/gsea/summary.tsv", "results/gsea/coverage.tsv", "results/genesets/collection_scores.tsv", "results/ora/Day8_vs_Day0.tsv")
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -140,3 +140,23 @@ def test_interferon_response_leads_at_day4(gse96870_run: Path) -> None:
     assert top.iloc[0]["set"] == "HALLMARK_INTERFERON_ALPHA_RESPONSE"
     assert {"HALLMARK_INTERFERON_GAMMA_RESPONSE", "REACTOME_INTERFERON_ALPHA_BETA_SIGNALING"} <= set(top["set"])
     assert (top["FDR"] < 0.01).all()
+
+
+def test_collection_scores_cover_the_full_hallmark_collection(gse96870_run: Path, shared_data: Path) -> None:
+    """GSVA of every hallmark (and Reactome) set on the run's VST; interferon-alpha response up at Day 4."""
+    from degsea.gsea.collections import read_gmt
+
+    scores = pd.read_csv(gse96870_run / "results" / "genesets" / "collection_scores.tsv", sep="\t", index_col="sample")
+    hallmark = set(read_gmt(shared_data / "genesets" / "mh.all.v2022.1.Mm.symbols.gmt"))
+    assert scores.shape[0] == 22 and hallmark <= set(scores.columns)
+    tests = pd.read_csv(gse96870_run / "results" / "genesets" / "collection_score_tests.tsv", sep="\t").set_index(["contrast", "set"])
+    ifn = tests.loc[("Day4_vs_Day0", "HALLMARK_INTERFERON_ALPHA_RESPONSE")]
+    assert ifn["difference"] > 0 and ifn["pvalue"] < 0.05
+
+
+def test_ora_universe_is_the_tested_genes(gse96870_run: Path) -> None:
+    table = pd.read_csv(gse96870_run / "results" / "ora" / "Day8_vs_Day0.tsv", sep="\t")
+    de = pd.read_csv(gse96870_run / "results" / "de" / "Day8_vs_Day0.tsv", sep="\t")
+    tested = de.loc[de["padj"].notna(), "symbol"].astype(str).nunique()
+    assert tested < len(de)  # never the whole genome: independent filtering removes genes
+    assert table.empty or (table["universe"] == tested).all()

@@ -29,6 +29,7 @@ def figure_stems() -> list[str]:
     stems = [f"results/figures/qc/{s}" for s in QC]
     stems += [f"results/figures/de/{c}/{s}" for c in CONTRASTS for s in PER_CONTRAST]
     stems += ["results/figures/summary/de_overlap", "results/figures/summary/nes_dotplot", "results/figures/genesets/sample_scores"]
+    stems += ["results/figures/summary/ora_dotplot", "results/figures/genesets/collection_scores_heatmap"]
     stems += [f"results/figures/gsea/{c}/{kind}_{s}" for c in CONTRASTS for s in FOCUS for kind in ("running", "leading_edge")]
     return stems
 
@@ -59,24 +60,29 @@ def test_every_figure_exists_as_png_and_svg(small_run: Path) -> None:
 
 
 def test_report_holds_every_figure_and_table(small_run: Path, report: str) -> None:
-    expected = [f"{Path(stem).name}.png" for stem in figure_stems()]
-    expected += [
-        "vst.tsv", "samples.tsv", "pca_variance.tsv", "normalized_counts.tsv", "de_counts.tsv", "de_membership.tsv",
-        "de_intersections.tsv", "summary.tsv", "gsea_selected_sets.tsv", "sample_scores.tsv", "provenance.json",
-    ]
-    expected += [f"{c}.tsv" for c in CONTRASTS] + [f"{c}.ranks.tsv" for c in CONTRASTS]
+    expected = [f"{Path(stem).name}.report.png" for stem in figure_stems()]  # the report's copy of each figure
+    expected += [f"de_{c}.html" for c in CONTRASTS] + ["gsea.html"]  # searchable DE and GSEA tables
+    expected += [f"{name}.html" for name in ("qc_samples", "qc_pca_variance", "de_counts", "de_membership", "de_intersections",
+                                              "gsea_summary", "gsea_selected_sets", "sample_scores", "vst", "normalized_counts")]
+    expected += ["ora_selected_sets.html", "collection_scores.html", "collection_score_tests.html"]
+    expected += [f"ora_{c}.html" for c in CONTRASTS] + [f"{c}.universe.txt" for c in CONTRASTS]
+    expected += ["provenance.json"]
     missing = [name for name in expected if name not in report]
     assert not missing, missing
-    # every PNG is embedded, not linked
+    # every figure is embedded, not linked: its report copy (150 dpi, 256 colours), smaller than the figure itself
     import base64
 
-    volcano = (small_run / "results/figures/de/responsive_vs_untreated/volcano.png").read_bytes()
-    assert base64.b64encode(volcano)[:200].decode() in report
+    stem = small_run / "results/figures/de/responsive_vs_untreated/volcano"
+    copy = Path(f"{stem}.report.png").read_bytes()
+    assert copy[:8] == b"\x89PNG\r\n\x1a\n" and len(copy) < Path(f"{stem}.png").stat().st_size / 2
+    assert base64.b64encode(copy)[:200].decode() in report
+    assert "text/tab-separated-values" not in report  # no table that can only be downloaded
 
 
 def test_report_front_page_states_the_study(report: str) -> None:
     for expected in ("~ condition", "9 samples", "responsive (n=3) vs untreated (n=3)", "Input files", "SHA-256",
-                     "Resolved config", "strongest focus sets", "pydeseq2"):
+                     "Resolved config", "strongest focus sets", "pydeseq2", "one per redundancy group",
+                     "Over-representation of the DE genes (ORA)", "universe"):
         assert expected in report, expected
     assert any(name.removeprefix("DEGSEA_").replace("_", " ") + " (NES" in report for name in FOCUS)
 
@@ -84,6 +90,10 @@ def test_report_front_page_states_the_study(report: str) -> None:
 def test_captions_name_the_actual_thresholds(report: str) -> None:
     assert "padj &lt; <strong>0.05</strong>" in report or "padj < <strong>0.05</strong>" in report
     assert "200 permutations" in report  # the small study's gsea: permutations
+    # ORA and collection scores: universe, method and thresholds in the captions
+    assert "the genes tested in that contrast" in report and "hypergeometric" in report
+    assert "Welch" in report and "gsva" in report
+
 
 
 def test_provenance_holds_versions_config_checksums_and_seeds(small_run: Path) -> None:

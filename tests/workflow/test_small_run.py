@@ -61,7 +61,7 @@ def test_normalized_counts(small_run: Path) -> None:
 def test_gsea_tables_and_summary(small_run: Path) -> None:
     summary = pd.read_csv(small_run / "results" / "gsea" / "summary.tsv", sep="\t").set_index("set")
     assert len(summary) == 9
-    assert list(summary.columns) == ["collection"] + [f"{m}_{c}" for c in CONTRASTS for m in ("NES", "FDR")]
+    assert list(summary.columns) == ["collection"] + [f"{m}_{c}" for c in CONTRASTS for m in ("NES", "FDR", "group")]
     assert summary.loc["DEGSEA_MTORC1_SIGNALING", "NES_responsive_vs_untreated"] < 0
     assert summary.loc["DEGSEA_MHC_CLASS_II_ANTIGEN_PRESENTATION", "NES_responsive_vs_untreated"] > 0
     assert summary.loc["DEGSEA_MHC_CLASS_II_ANTIGEN_PRESENTATION", "NES_resistant_vs_responsive"] < 0
@@ -70,6 +70,7 @@ def test_gsea_tables_and_summary(small_run: Path) -> None:
     first = table.iloc[0]
     assert 0 < first["leading_edge_size"] <= first["size"]
     assert len(first["leading_edge"].split(";")) == first["leading_edge_size"]
+    assert table["group"].isin(table["set"]).all() and table["representative"].sum() == table["group"].nunique()
     ranks = pd.read_csv(small_run / "results" / "gsea" / "responsive_vs_untreated.ranks.tsv", sep="\t")
     assert list(ranks.columns) == ["symbol", "stat"] and ranks["stat"].is_monotonic_decreasing
 

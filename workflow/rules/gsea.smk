@@ -1,20 +1,18 @@
-# Preranked GSEA per contrast, and a sets x contrasts summary.
+# Preranked GSEA and over-representation analysis (ORA) per contrast, and a sets x contrasts summary.
 
 from degsea.gsea.prerank import FDR_METHODS, fdr_floor
+from degsea.gsea.settings import GSEASettings
 
-#: The gsea: keys rule gsea uses (gene-set sources are handled by prepare_genesets).
-GSEA_SETTINGS = (
-    "rank_by",
-    "permutations",
-    "max_permutations",
-    "fdr",
-    "min_size",
-    "max_size",
-    "weight",
-    "seed",
-    "min_coverage",
-    "engine",
+#: config gsea: as one object (degsea/gsea/settings.py holds every key and its default).
+GSEA = GSEASettings.from_config(config["gsea"])
+
+#: The DE genes of ORA: config gsea: ora, else the DE threshold of the figures.
+ORA_PADJ = (
+    GSEA.ora.padj
+    if GSEA.ora.padj is not None
+    else (config["plots"]["padj"] if config["plots"]["padj"] is not None else config["de"]["alpha"])
 )
+ORA_LFC = GSEA.ora.lfc if GSEA.ora.lfc is not None else config["plots"]["lfc"]
 
 #: FDR values below this are shown as "< floor" in the figures and the report.
 GSEA_FDR_FLOOR = fdr_floor(
@@ -95,7 +93,7 @@ rule gsea:
         mem_mb=estimate("gsea", "mem_mb"),
         runtime=estimate("gsea", "runtime"),
     params:
-        settings={k: config["gsea"][k] for k in GSEA_SETTINGS},
+        settings={k: config["gsea"][k] for k in GSEASettings.scalar_keys()},
     script:
         "../scripts/gsea.py"
 
@@ -117,3 +115,30 @@ rule gsea_summary:
         contrasts=CONTRASTS,
     script:
         "../scripts/gsea_summary.py"
+
+
+rule ora:
+    input:
+        de="results/de/{contrast}.tsv",
+        genesets="results/gsea/genesets.json",
+    output:
+        table="results/ora/{contrast}.tsv",
+        universe="results/ora/{contrast}.universe.txt",
+    log:
+        "logs/ora/{contrast}.log",
+    conda:
+        "../../envs/gsea.yaml"
+    threads: 1
+    resources:
+        mem_mb=estimate("ora", "mem_mb"),
+        runtime=estimate("ora", "runtime"),
+    params:
+        settings={
+            "padj": ORA_PADJ,
+            "lfc": ORA_LFC,
+            "min_size": GSEA.min_size,
+            "max_size": GSEA.max_size,
+            "collapse_jaccard": GSEA.collapse_jaccard,
+        },
+    script:
+        "../scripts/ora.py"

@@ -1,5 +1,6 @@
 # Result figures: per contrast (volcano, MA, heatmap, p-values), across contrasts (DE overlap,
-# NES dot plot), per focus set (running enrichment, leading-edge heatmap), per-sample scores.
+# NES and ORA dot plots), per focus set (running enrichment, leading-edge heatmap), per-sample scores
+# of the focus sets and of whole collections.
 # FORMATS, PLOT_GROUPS, DE_PADJ, FOCUS_SETS, FOCUS_SLUGS and figure_files() come from qc.smk.
 
 DE_FIGURES = {
@@ -12,25 +13,19 @@ DE_FIGURES = {
 
 rule de_figures:
     input:
-        de=report(
-            "results/de/{contrast}.tsv",
-            caption="../report/de_table.rst",
-            category="2 Differential expression",
-            subcategory="{contrast}",
-            labels={"contrast": "{contrast}", "item": "DE table"},
-        ),
+        de="results/de/{contrast}.tsv",
         vst="results/qc/vst.tsv",
         h5ad="results/counts.h5ad",
     output:
         figures=[
             path
-            for stem, title in DE_FIGURES.items()
+            for i, (stem, title) in enumerate(DE_FIGURES.items(), start=2)  # 1. is the DE table (report_tables.smk)
             for path in figure_files(
                 f"results/figures/de/{{contrast}}/{stem}",
                 caption=f"../report/de_{stem}.rst",
                 category="2 Differential expression",
-                subcategory="{contrast}",
-                labels={"contrast": "{contrast}", "item": title},
+                subcategory=lambda wildcards: CONTRAST_HEADINGS[wildcards.contrast],
+                labels={"item": f"{i}. {title}"},
             )
         ],
     log:
@@ -57,41 +52,16 @@ rule de_figures:
 rule de_overlap:
     input:
         tables=expand("results/de/{contrast}.tsv", contrast=CONTRASTS),
-        normalized=report(
-            "results/de/normalized_counts.tsv",
-            caption="../report/normalized_counts.rst",
-            category="3 Across contrasts",
-            subcategory="Tables",
-            labels={"table": "Normalised counts"},
-        ),
     output:
-        counts=report(
-            "results/summary/de_counts.tsv",
-            caption="../report/de_counts.rst",
-            category="3 Across contrasts",
-            subcategory="Tables",
-            labels={"table": "DE genes per contrast"},
-        ),
-        membership=report(
-            "results/summary/de_membership.tsv",
-            caption="../report/de_membership.rst",
-            category="3 Across contrasts",
-            subcategory="Tables",
-            labels={"table": "DE genes x contrasts"},
-        ),
-        intersections=report(
-            "results/summary/de_intersections.tsv",
-            caption="../report/de_intersections.rst",
-            category="3 Across contrasts",
-            subcategory="Tables",
-            labels={"table": "DE overlap (UpSet)"},
-        ),
+        counts="results/summary/de_counts.tsv",
+        membership="results/summary/de_membership.tsv",
+        intersections="results/summary/de_intersections.tsv",
         figures=figure_files(
             "results/figures/summary/de_overlap",
             caption="../report/de_overlap.rst",
             category="3 Across contrasts",
             subcategory="Figures",
-            labels={"figure": "DE overlap (UpSet)"},
+            labels={"figure": "1. DE overlap (UpSet)"},
         ),
     log:
         "logs/plots/de_overlap.log",
@@ -113,27 +83,15 @@ rule de_overlap:
 
 rule gsea_overview:
     input:
-        summary=report(
-            "results/gsea/summary.tsv",
-            caption="../report/gsea_summary.rst",
-            category="3 Across contrasts",
-            subcategory="Tables",
-            labels={"table": "GSEA summary (all sets)"},
-        ),
+        summary="results/gsea/summary.tsv",
     output:
-        table=report(
-            "results/summary/gsea_selected_sets.tsv",
-            caption="../report/gsea_selected_sets.rst",
-            category="3 Across contrasts",
-            subcategory="Tables",
-            labels={"table": "GSEA focus and top sets"},
-        ),
+        table="results/summary/gsea_selected_sets.tsv",
         figures=figure_files(
             "results/figures/summary/nes_dotplot",
             caption="../report/nes_dotplot.rst",
             category="3 Across contrasts",
             subcategory="Figures",
-            labels={"figure": "NES dot plot"},
+            labels={"figure": "2. NES dot plot"},
         ),
     log:
         "logs/plots/gsea_overview.log",
@@ -158,20 +116,8 @@ rule gsea_overview:
 
 rule gsea_figures:
     input:
-        table=report(
-            "results/gsea/{contrast}.tsv",
-            caption="../report/gsea_table.rst",
-            category="4 Gene-set enrichment",
-            subcategory="{contrast}",
-            labels={"contrast": "{contrast}", "set": "(all sets)", "item": "GSEA table"},
-        ),
-        ranks=report(
-            "results/gsea/{contrast}.ranks.tsv",
-            caption="../report/gsea_ranks.rst",
-            category="4 Gene-set enrichment",
-            subcategory="{contrast}",
-            labels={"contrast": "{contrast}", "set": "(all genes)", "item": "Ranked genes"},
-        ),
+        table="results/gsea/{contrast}.tsv",
+        ranks="results/gsea/{contrast}.ranks.tsv",
         genesets=rules.gsea.input.genesets,
         vst="results/qc/vst.tsv",
         h5ad="results/counts.h5ad",
@@ -183,8 +129,8 @@ rule gsea_figures:
                 f"results/figures/gsea/{{contrast}}/running_{slug}",
                 caption="../report/gsea_running.rst",
                 category="4 Gene-set enrichment",
-                subcategory="{contrast}",
-                labels={"contrast": "{contrast}", "set": name, "item": "Running enrichment"},
+                subcategory=lambda wildcards: CONTRAST_HEADINGS[wildcards.contrast],
+                labels={"set": FOCUS_LABELS[name], "item": "1. Running enrichment"},
             )
         ],
         leading_edge=[
@@ -194,8 +140,8 @@ rule gsea_figures:
                 f"results/figures/gsea/{{contrast}}/leading_edge_{slug}",
                 caption="../report/gsea_leading_edge.rst",
                 category="4 Gene-set enrichment",
-                subcategory="{contrast}",
-                labels={"contrast": "{contrast}", "set": name, "item": "Leading-edge heatmap"},
+                subcategory=lambda wildcards: CONTRAST_HEADINGS[wildcards.contrast],
+                labels={"set": FOCUS_LABELS[name], "item": "2. Leading-edge heatmap"},
             )
         ],
     log:
@@ -209,6 +155,8 @@ rule gsea_figures:
     params:
         focus_sets=FOCUS_SETS,
         groups=PLOT_GROUPS,
+        contrast_groups=lambda wildcards: CONTRAST_GROUPS.get(wildcards.contrast),
+        other_groups=config["plots"]["leading_edge_other_groups"],
         weight=config["gsea"]["weight"],
         permutations=config["gsea"]["permutations"],
         fdr_floor=GSEA_FDR_FLOOR,
@@ -225,17 +173,12 @@ rule sample_scores:
         h5ad="results/counts.h5ad",
         genesets=rules.gsea.input.genesets,
     output:
-        table=report(
-            "results/genesets/sample_scores.tsv",
-            caption="../report/sample_scores_table.rst",
-            category="5 Gene-set scores per sample",
-            labels={"item": "Scores table"},
-        ),
+        table="results/genesets/sample_scores.tsv",
         figures=figure_files(
             "results/figures/genesets/sample_scores",
             caption="../report/sample_scores.rst",
             category="5 Gene-set scores per sample",
-            labels={"item": "Scores by group"},
+            labels={"item": "1. Scores by group"},
         ),
     log:
         "logs/plots/sample_scores.log",
@@ -252,3 +195,80 @@ rule sample_scores:
         dpi=config["plots"]["dpi"],
     script:
         "../scripts/sample_scores.py"
+
+
+rule ora_overview:
+    input:
+        # The per-contrast ORA tables are report pages (REPORT_TABLES, rule table_pages).
+        tables=expand("results/ora/{contrast}.tsv", contrast=CONTRASTS),
+        universes=[
+            report(
+                f"results/ora/{contrast}.universe.txt",
+                caption="../report/ora_universe.rst",
+                category="4 Gene-set enrichment",
+                subcategory=CONTRAST_HEADINGS[contrast],
+                labels={"set": "(all genes)", "item": "ORA universe"},
+            )
+            for contrast in CONTRASTS
+        ],
+    output:
+        table="results/summary/ora_selected_sets.tsv",
+        figures=figure_files(
+            "results/figures/summary/ora_dotplot",
+            caption="../report/ora_dotplot.rst",
+            category="3 Across contrasts",
+            subcategory="Figures",
+            labels={"figure": "3. ORA dot plot"},
+        ),
+    log:
+        "logs/plots/ora_overview.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=estimate("ora_overview", "mem_mb"),
+        runtime=estimate("ora_overview", "runtime"),
+    params:
+        contrasts=CONTRASTS,
+        focus_sets=FOCUS_SETS,
+        top_n=config["plots"]["top_sets"],
+        padj=ORA_PADJ,
+        lfc=ORA_LFC,
+        fdr=config["plots"]["fdr"],
+        dpi=config["plots"]["dpi"],
+    script:
+        "../scripts/ora_overview.py"
+
+
+rule collection_scores:
+    input:
+        vst="results/qc/vst.tsv",
+        h5ad="results/counts.h5ad",
+        genesets=rules.gsea.input.genesets,
+    output:
+        scores="results/genesets/collection_scores.tsv",
+        tests="results/genesets/collection_score_tests.tsv",
+        figures=figure_files(
+            "results/figures/genesets/collection_scores_heatmap",
+            caption="../report/collection_scores_heatmap.rst",
+            category="5 Gene-set scores per sample",
+            labels={"item": "3. Collection scores heatmap"},
+        ),
+    log:
+        "logs/plots/collection_scores.log",
+    conda:
+        "../../envs/plots.yaml"
+    threads: 1
+    resources:
+        mem_mb=estimate("collection_scores", "mem_mb"),
+        runtime=estimate("collection_scores", "runtime"),
+    params:
+        contrasts=CONTRAST_GROUPS,
+        groups=PLOT_GROUPS,
+        method=GSEA.collection_scores.method,
+        top_sets=GSEA.collection_scores.top_sets,
+        min_size=GSEA.min_size,
+        max_size=GSEA.max_size,
+        dpi=config["plots"]["dpi"],
+    script:
+        "../scripts/collection_scores.py"

@@ -16,13 +16,7 @@ rule vst:
     input:
         h5ad="results/counts.h5ad",
     output:
-        vst=report(
-            "results/qc/vst.tsv",
-            caption="../report/vst.rst",
-            category="1 Sample QC",
-            subcategory="Tables",
-            labels={"table": "VST expression"},
-        ),
+        vst="results/qc/vst.tsv",
     log:
         "logs/qc/vst.log",
     priority: DE_PRIORITY
@@ -45,29 +39,17 @@ rule sample_qc:
         vst="results/qc/vst.tsv",
         fitted="results/de/deseq2_fit.h5ad",
     output:
-        samples=report(
-            "results/qc/samples.tsv",
-            caption="../report/qc_samples.rst",
-            category="1 Sample QC",
-            subcategory="Tables",
-            labels={"table": "Per-sample QC"},
-        ),
-        variance=report(
-            "results/qc/pca_variance.tsv",
-            caption="../report/qc_pca_variance.rst",
-            category="1 Sample QC",
-            subcategory="Tables",
-            labels={"table": "PCA variance explained"},
-        ),
+        samples="results/qc/samples.tsv",
+        variance="results/qc/pca_variance.tsv",
         figures=[
             path
-            for stem, title in QC_FIGURES.items()
+            for i, (stem, title) in enumerate(QC_FIGURES.items(), start=1)
             for path in figure_files(
                 f"results/figures/qc/{stem}",
                 caption=f"../report/qc_{stem}.rst",
                 category="1 Sample QC",
                 subcategory="Figures",
-                labels={"figure": title},
+                labels={"figure": f"{i}. {title}"},
             )
         ],
     log:

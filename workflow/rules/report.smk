@@ -42,6 +42,7 @@ rule report_front_page:
         provenance="results/provenance.json",
         de_counts="results/summary/de_counts.tsv",
         h5ad="results/counts.h5ad",
+        ora=expand("results/ora/{contrast}.tsv", contrast=CONTRASTS) if GSEA_ENABLED else [],
     output:
         rst=FRONT_PAGE,
     log:
@@ -53,7 +54,12 @@ rule report_front_page:
         mem_mb=estimate("report_front_page", "mem_mb"),
         runtime=estimate("report_front_page", "runtime"),
     params:
+        config=config,
         color_by=PLOT_GROUPS["color_by"],
         fdr=config["plots"]["fdr"],
+        fdr_method=FDR_METHODS[config["gsea"]["fdr"]],
+        fdr_floor=GSEA_FDR_FLOOR,
+        beside={table["title"]: table["path"] for table in BESIDE_REPORT.values()},
+        contrasts=CONTRASTS,
     script:
         "../scripts/report_front_page.py"

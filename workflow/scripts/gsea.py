@@ -10,5 +10,5 @@ with rule_logging(snakemake.log[0], rule=f"gsea {snakemake.wildcards.contrast}")
         table_out=snakemake.output.table,
         ranks_out=snakemake.output.ranks,
         threads=snakemake.threads,
-        **snakemake.params.settings,
+        settings=snakemake.params.settings,
     )

@@ -141,6 +141,7 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any], *, sou
     error = jsonschema.exceptions.best_match(validator.iter_errors(filled))
     if error is None:
         check_config_values(filled, source=source)
+        check_report_safe(filled, source=source)
         return filled
     key = ": ".join(str(p) for p in error.absolute_path)
     where = f"config '{key}'" if key else "top level of the config"
@@ -178,6 +179,51 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any], *, sou
         hint=("YAML reads unquoted numbers and yes/no/true/false as such: write the value in quotes, as it is in the sample sheet. " if unquoted else "")
         + (f"What it is: {description}" if description else f"See {SCHEMA_FILE} for what each key takes."),
     )
+
+
+#: Text that Snakemake's HTML report cannot carry safely. The report writes rule parameters and
+#: labels (config values among them) into ``<script>`` elements as JSON without escaping ``</``, so
+#: ``</`` or ``<!--`` would end or garble the script and run what follows as HTML; and it renders the
+#: front page and the captions with Jinja, where ``{%`` starts template code.
+REPORT_BREAKERS = ("</", "<!--", "{%")
+
+
+def check_report_safe(config: Mapping[str, Any], *, source: str = "the config") -> None:
+    """Stop on a config key or value that would break out of a ``<script>`` element or a template of the HTML report.
+
+    Every other character, ``<``, ``>``, ``"`` and ``&`` included, is fine: degsea's own report
+    content escapes them, and Snakemake keeps them inside JSON strings.
+
+    Raises
+    ------
+    InputError
+        The config key and the value holding ``</`` or ``<!--``.
+    """
+    for key, text in _strings(config):
+        if any(breaker in text for breaker in REPORT_BREAKERS):
+            raise InputError(
+                "A config value cannot be shown safely in the HTML report.",
+                file=source,
+                where=f"config '{key}'" if key else "top level of the config",
+                found=repr(text),
+                allowed="text without '</', '<!--' and '{%'",
+                hint="Snakemake's report would read it as the end of a script or as template code. Rename the level, "
+                "gene-set name or gene it names (in the sample sheet, gene-set file or count matrix too), e.g. '</' as '/'.",
+            )
+
+
+def _strings(value: Any, key: str = "") -> list[tuple[str, str]]:
+    """Every string of a nested config, keys included, with its key path (``plots: colors: <level>``)."""
+    if isinstance(value, Mapping):
+        found = []
+        for name, item in value.items():
+            path = f"{key}: {name}" if key else str(name)
+            found += [(path, str(name))] if isinstance(name, str) else []
+            found += _strings(item, path)
+        return found
+    if isinstance(value, (list, tuple)):
+        return [pair for item in value for pair in _strings(item, key)]
+    return [(key, value)] if isinstance(value, str) else []
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -70,7 +70,8 @@ class Model:
 #: Per rule. Measured (MaxRSS, elapsed; demo / small study): simulate_demo 371 / 373 MB, 12 / 7 s;
 #: import_counts 297 / 318 MB, 8 / 4 s; deseq2 (2 threads) 917 / 875 MB, 241 / 19 s; gsea 1,190 MB,
 #: 16 s (1 thread, 15,000 genes x 1,000 permutations) / 428 MB, 6 s (2 threads, 2,000 x 200);
-#: gsea_summary 322 / 318 MB, 6 / 4 s.
+#: gsea_summary 322 / 318 MB, 6 / 4 s; demo only (the step alone, /usr/bin/time): ora 146 MB, 6 s; ora_overview
+#: 226 MB, 10 s; collection_scores (GSVA, 9 sets) 255 MB, 14 s.
 MODELS: dict[str, Model] = {
     "simulate_demo": Model(base_mb=500, mb_per_million=100, base_minutes=5, minutes_per_million=10),
     "import_counts": Model(base_mb=500, mb_per_million=100, base_minutes=5, minutes_per_million=10),
@@ -101,6 +102,9 @@ MODELS: dict[str, Model] = {
     "sample_scores": Model(base_mb=1500, mb_per_million=100, base_minutes=10, minutes_per_million=5),
     "provenance": Model(base_mb=1000, base_minutes=5),
     "report_front_page": Model(base_mb=1000, base_minutes=5),
+    "ora": Model(base_mb=500, mb_per_million=20, base_minutes=5),
+    "ora_overview": Model(base_mb=800, base_minutes=5),
+    "collection_scores": Model(base_mb=1000, mb_per_million=100, base_minutes=5, minutes_per_million=5),
 }
 
 

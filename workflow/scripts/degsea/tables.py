@@ -1,17 +1,35 @@
-"""Neutral numeric helpers on tables shared by several roles (gene-set scores, figures).
+"""Neutral numeric helpers on tables shared by several roles (gene-set scores, figures, report pages).
 
 Imports nothing from degsea.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 
-def zscore_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Centre and scale every row (gene) to mean 0, SD 1; constant rows become 0."""
+def zscore_rows(frame: pd.DataFrame, *, within: Sequence[str] | None = None) -> pd.DataFrame:
+    """Centre and scale every row (gene) to mean 0, SD 1; constant rows become 0.
+
+    With ``within`` (columns of ``frame``), the mean and SD come from those columns only and
+    every column is put on that scale (e.g. a contrast's two groups, the other groups beside them).
+    """
     values = frame.to_numpy(dtype=float)
-    sd = values.std(axis=1, ddof=1, keepdims=True)
+    basis = frame.loc[:, list(within)].to_numpy(dtype=float) if within is not None else values
+    sd = basis.std(axis=1, ddof=1, keepdims=True)
     sd[~np.isfinite(sd) | (sd == 0)] = 1.0
-    return pd.DataFrame((values - values.mean(axis=1, keepdims=True)) / sd, index=frame.index, columns=frame.columns)
+    return pd.DataFrame((values - basis.mean(axis=1, keepdims=True)) / sd, index=frame.index, columns=frame.columns)
+
+
+def neg_log10_pvalues(table: pd.DataFrame) -> np.ndarray:
+    """-log10 p-values without underflow: from the Wald statistic (two-sided normal) where it is
+    given, as PyDESeq2 computes the p-value, otherwise from the ``pvalue`` column."""
+    from scipy.stats import norm
+
+    stat = table["stat"].astype(float).to_numpy() if "stat" in table else np.full(len(table), np.nan)
+    exact = -(norm.logsf(np.abs(stat)) + np.log(2.0)) / np.log(10.0)
+    fallback = -np.log10(table["pvalue"].astype(float).clip(lower=np.finfo(float).tiny).to_numpy())
+    return np.where(np.isfinite(exact), exact, fallback)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import anndata as ad
 import numpy as np
@@ -71,6 +72,8 @@ def fit(
     settings: DESettings = DESettings(),
     threads: int = 1,
     counts_file: str | None = None,
+    references: Mapping[str, str] | None = None,
+    test: Literal["Wald", "LRT"] = "Wald",
 ) -> Fit:
     """Fit the DESeq2 model once: size factors, dispersions, coefficients, Cook's distances.
 
@@ -93,6 +96,12 @@ def fit(
         CPU cores for PyDESeq2.
     counts_file
         The file the counts were read from, for messages.
+    references
+        Baseline levels of factors (DESeq2's ``relevel``), before those of ``contrasts``.
+    test
+        DESeq2's ``DESeq(test=)``: with ``"LRT"`` the Cook's distances (and so the outlier
+        replacement and filtering) are those of DESeq2's likelihood-ratio test; test the
+        designs with :func:`degsea.de.exact.lrt.likelihood_ratio_test`. Exact engine only.
 
     Raises
     ------
@@ -100,13 +109,21 @@ def fit(
         Counts too uniform for a dispersion trend (copies of one sample, nearly all zeros).
     """
     variables = design_variables(formula)
-    references = {}
+    references = dict(references or {})
     for contrast in contrasts:
         references.setdefault(contrast.variable, contrast.reference)
     frame = model_frame(adata.obs, variables, continuous=continuous, references=references)
     counts = pd.DataFrame(np.asarray(adata.X), index=adata.obs_names, columns=adata.var_names)
     inference = DefaultInference(n_cpus=threads)
     dataset_class, stats_class = engine_classes(settings.engine)
+    extra = {}
+    if test != "Wald":
+        if settings.engine != "deseq2_exact":
+            raise InputError(
+                "Likelihood-ratio tests need the DESeq2-exact engine.", where="config 'de: engine'",
+                found=repr(settings.engine), allowed="deseq2_exact", hint="Set de: engine: deseq2_exact (the default).",
+            )
+        extra["test"] = test
     dds = dataset_class(
         counts=counts,
         metadata=frame,
@@ -116,6 +133,7 @@ def fit(
         min_replicates=settings.min_replicates,
         inference=inference,
         quiet=True,
+        **extra,
     )
     dds.var["symbol"] = adata.var["symbol"].to_numpy()
     log.info("fitting %s on %d samples x %d genes (%d threads)", formula, dds.n_obs, dds.n_vars, threads)

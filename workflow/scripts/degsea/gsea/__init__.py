@@ -7,7 +7,13 @@
 - :mod:`~degsea.gsea.engine`: ``prerank`` (degsea's vectorised engine), ``null_scores``, ``tail_counts``, ``bh_adjust``
 - :mod:`~degsea.gsea.prerank`: ``prerank`` (either engine), ``check_coverage``, ``check_focus_sets``,
   ``merge_collections``, ``summarise``, ``fdr_floor``
-- :mod:`~degsea.gsea.running_sum`: ``RunningSum``, ``running_sum``
+- :mod:`~degsea.gsea.running_sum`: ``walk``, ``extreme``, ``leading_edge`` (the one running-sum and
+  leading-edge implementation, used by the engine and the figures), ``RunningSum``, ``running_sum``
 - :mod:`~degsea.gsea.scores`: ``sample_scores``, ``expression_by_symbol``
 - :mod:`~degsea.gsea.selection`: ``select_sets``
+- :mod:`~degsea.gsea.settings`: ``GSEASettings`` (config ``gsea:``, every key and its default once)
+- :mod:`~degsea.gsea.ora`: ``de_universe``, ``over_representation``, ``hypergeometric_p``, ``select_ora_sets``
+- :mod:`~degsea.gsea.collapse`: ``collapse_sets``, ``with_groups``, ``jaccard_matrix`` (redundancy groups)
+- :mod:`~degsea.gsea.collection_scores`: ``collection_scores`` (GSVA / ssGSEA of whole collections),
+  ``contrast_tests``, ``top_variable``
 """

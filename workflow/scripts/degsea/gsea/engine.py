@@ -46,6 +46,10 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from degsea.gsea.running_sum import extreme as _extreme
+from degsea.gsea.running_sum import leading_edge as _leading_edge
+from degsea.gsea.running_sum import walk as _walk
+
 log = logging.getLogger(__name__)
 
 #: Columns of :func:`prerank`'s table (named as gseapy's ``res2d``).
@@ -57,32 +61,6 @@ TAIL_COLUMNS = ["pval", "padj", "n_perm"]
 
 #: Permutations per block of the adaptive extension (each block has its own random stream).
 BLOCK = 1000
-
-
-def _walk(positions: np.ndarray, weights: np.ndarray, n_genes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Running sum just before (``bottoms``) and just after (``tops``) every hit.
-
-    ``positions`` (..., k) are sorted hit positions (0-based), ``weights`` their ``|r|^p``.
-    A set whose weights are all zero steps up uniformly (fgsea's convention).
-    """
-    k = positions.shape[-1]
-    total = weights.sum(axis=-1, keepdims=True)
-    zero = total == 0
-    if zero.any():
-        weights = np.where(zero, 1.0, weights)
-        total = np.where(zero, float(k), total)
-    step = weights / total
-    tops = np.cumsum(step, axis=-1) - (positions - np.arange(k)) / (n_genes - k)
-    return tops - step, tops
-
-
-def _extreme(bottoms: np.ndarray, tops: np.ndarray) -> np.ndarray:
-    """The signed largest deviation, the first one on ties (gseapy's ``fast_random_walk``)."""
-    values = np.empty(bottoms.shape[:-1] + (2 * bottoms.shape[-1],))
-    values[..., 0::2] = bottoms
-    values[..., 1::2] = tops
-    index = np.abs(values).argmax(axis=-1)
-    return np.take_along_axis(values, index[..., None], axis=-1)[..., 0]
 
 
 def null_scores(
@@ -325,12 +303,8 @@ def prerank(
     for i, found in enumerate(hits):
         bottoms, tops = _walk(found, weights[found], n_genes)
         es[i] = _extreme(bottoms, tops)
-        if es[i] >= 0:
-            peak = int(np.argmax(tops))
-            edge = found[: peak + 1]
-        else:
-            trough = int(np.argmin(bottoms))
-            edge = found[trough:][::-1]
+        edge = _leading_edge(found, bottoms, tops, es[i])
+        edge = edge if es[i] >= 0 else edge[::-1]  # listed from the end of the ranking, as gseapy
         leading.append(";".join(genes[edge]))
         tag.append(f"{len(edge)}/{len(found)}")
 

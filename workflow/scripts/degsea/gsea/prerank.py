@@ -351,11 +351,13 @@ def _result_table(raw: pd.DataFrame, ranks: pd.Series, merged: dict) -> pd.DataF
 
 
 def summarise(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Sets x contrasts: NES and FDR of every set in every contrast (one row per set)."""
+    """Sets x contrasts: NES and FDR of every set in every contrast (one row per set), and its
+    redundancy group (``group_<contrast>``) where the tables have one."""
     parts = []
     for contrast, table in tables.items():
-        part = table.set_index(["set", "collection"])[["NES", "FDR"]]
-        part.columns = [f"NES_{contrast}", f"FDR_{contrast}"]
+        columns = ["NES", "FDR"] + (["group"] if "group" in table else [])
+        part = table.set_index(["set", "collection"])[columns]
+        part.columns = [f"{c}_{contrast}" for c in columns]
         parts.append(part)
     summary = pd.concat(parts, axis=1, join="outer").reset_index()
     return summary.sort_values(["collection", "set"], kind="mergesort").reset_index(drop=True)

@@ -1,4 +1,9 @@
-"""The GSEA running sum of one gene set along a ranked list, with its enrichment score and leading edge."""
+"""The GSEA running sum of one gene set along a ranked list, its enrichment score and leading edge.
+
+The one implementation of both: the engine's statistics (:mod:`degsea.gsea.engine`) take ES and
+the leading edge from :func:`walk`, :func:`extreme` and :func:`leading_edge`, and the
+running-enrichment figures draw :func:`running_sum`, which uses the same three functions.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,42 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+
+def walk(positions: np.ndarray, weights: np.ndarray, n_genes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Running sum just before (``bottoms``) and just after (``tops``) every hit.
+
+    ``positions`` (..., k) are sorted hit positions (0-based) in a ranking of ``n_genes``,
+    ``weights`` their ``|r|^p``. Hits step up by their share of the weights, misses step down
+    by ``1 / (n_genes - k)`` (Subramanian et al. 2005). A set whose weights are all zero steps
+    up uniformly (fgsea's convention).
+    """
+    k = positions.shape[-1]
+    total = weights.sum(axis=-1, keepdims=True)
+    zero = total == 0
+    if zero.any():
+        weights = np.where(zero, 1.0, weights)
+        total = np.where(zero, float(k), total)
+    step = weights / total
+    tops = np.cumsum(step, axis=-1) - (positions - np.arange(k)) / (n_genes - k)
+    return tops - step, tops
+
+
+def extreme(bottoms: np.ndarray, tops: np.ndarray) -> np.ndarray:
+    """The enrichment score: the signed largest deviation, the first one on ties (gseapy's ``fast_random_walk``)."""
+    values = np.empty(bottoms.shape[:-1] + (2 * bottoms.shape[-1],))
+    values[..., 0::2] = bottoms
+    values[..., 1::2] = tops
+    index = np.abs(values).argmax(axis=-1)
+    return np.take_along_axis(values, index[..., None], axis=-1)[..., 0]
+
+
+def leading_edge(positions: np.ndarray, bottoms: np.ndarray, tops: np.ndarray, es: float) -> np.ndarray:
+    """Positions of the leading-edge hits of one set (ascending): the hits up to the running sum's
+    peak (ES >= 0), or from its trough on (ES < 0)."""
+    if es >= 0:
+        return positions[: int(np.argmax(tops)) + 1]
+    return positions[int(np.argmin(bottoms)):]
 
 
 @dataclass(frozen=True)
@@ -59,13 +100,15 @@ def running_sum(ranks: pd.Series, genes: Iterable[str], *, weight: float = 1.0) 
     is_hit = np.fromiter((g in members for g in ranks.index), dtype=bool, count=len(ranks))
     if not is_hit.any():
         raise ValueError("no gene of the set is in the ranking")
-    weights = np.abs(metric) ** weight
-    hit_total = weights[is_hit].sum()
-    up = np.where(is_hit, weights / hit_total if hit_total > 0 else 1.0 / is_hit.sum(), 0.0)
-    down = np.where(is_hit, 0.0, 1.0 / max(1, (~is_hit).sum()))
-    curve = np.cumsum(up - down)
-    peak = int(np.argmax(np.abs(curve)))
-    es = float(curve[peak])
+    n = len(metric)
     hits = np.flatnonzero(is_hit)
-    leading = hits[hits <= peak] if es > 0 else hits[hits >= peak]
+    weights = np.abs(metric) ** weight if weight != 0 else np.ones(n)
+    bottoms, tops = walk(hits, weights[hits], n)
+    es = float(extreme(bottoms, tops))
+    leading = leading_edge(hits, bottoms, tops, es)
+    peak = int(leading[-1]) if es >= 0 else max(int(leading[0]) - 1, 0)
+    # the curve after every position, for drawing: the walk's steps at hits, -1 / (N - k) elsewhere
+    step = np.full(n, -1.0 / max(1, n - len(hits)))
+    step[hits] = tops - bottoms
+    curve = np.cumsum(step)
     return RunningSum(metric=metric, hits=hits, curve=curve, es=es, peak=peak, leading_edge=leading)

@@ -75,26 +75,47 @@ def sample_scores(
         z = zscore_rows(expression)
         wide = pd.DataFrame({name: z.loc[genes].mean(axis=0) for name, genes in usable.items()}, index=samples)
     else:
-        import gseapy
-
-        result = gseapy.ssgsea(
-            data=expression,
-            gene_sets={name: list(genes) for name, genes in usable.items()},
-            outdir=None,
-            sample_norm_method="rank",
-            min_size=min_size,
-            max_size=max(len(g) for g in usable.values()) if usable else 500,
-            weight=weight,
-            permutation_num=0,
-            no_plot=True,
-            threads=threads,
-            verbose=False,
-        )
-        raw = result.res2d
-        wide = raw.pivot(index="Name", columns="Term", values="NES").astype(float).reindex(index=samples)
+        wide = gseapy_scores(expression, usable, method="ssgsea", weight=weight, threads=threads)
     rows = [
         {"sample": sample, "set": name, "genes": len(usable[name]), "score": float(wide.loc[sample, name])}
         for name in usable
         for sample in samples
     ]
     return pd.DataFrame(rows, columns=["sample", "set", "genes", "score"])
+
+
+def gseapy_scores(
+    expression: pd.DataFrame,
+    gene_sets: Mapping[str, Sequence[str]],
+    *,
+    method: str = "ssgsea",
+    weight: float = 0.25,
+    threads: int = 1,
+) -> pd.DataFrame:
+    """gseapy's per-sample scores, samples (in column order) x sets (in ``gene_sets`` order).
+
+    Parameters
+    ----------
+    expression
+        Genes x samples values indexed by symbol.
+    gene_sets
+        Set name -> member symbols, every one in ``expression`` (the caller applies size limits).
+    method
+        ``"ssgsea"``: ``gseapy.ssgsea`` (rank-normalised NES, ``weight`` on the ranks);
+        ``"gsva"``: ``gseapy.gsva`` (Gaussian kernel, max-minus-min ES; ``weight`` is not used).
+    threads
+        Processes for gseapy.
+    """
+    import gseapy
+
+    sets = {name: list(genes) for name, genes in gene_sets.items()}
+    sizes = [len(g) for g in sets.values()]
+    options = {"data": expression, "gene_sets": sets, "outdir": None, "min_size": min(sizes, default=1),
+               "max_size": max(sizes, default=500), "threads": threads, "verbose": False}
+    if method == "gsva":
+        raw, value = gseapy.gsva(kcdf="Gaussian", mx_diff=True, **options).res2d, "ES"
+    else:
+        raw = gseapy.ssgsea(sample_norm_method="rank", weight=weight, permutation_num=0, no_plot=True, **options).res2d
+        value = "NES"
+    wide = raw.pivot(index="Name", columns="Term", values=value).astype(float)
+    return wide.reindex(index=list(expression.columns), columns=[n for n in sets if n in wide.columns])

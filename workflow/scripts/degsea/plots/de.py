@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import matplotlib
+import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -19,6 +21,7 @@ from degsea.de.summary import significant
 from degsea.plots import style
 from degsea.plots.qc import group_legend_handles
 from degsea.plots.style import Groups, styled
+from degsea.tables import neg_log10_pvalues
 
 
 def _labels_to_show(
@@ -89,17 +92,6 @@ def _direction_legend(hits: pd.Series, table: pd.DataFrame) -> list:
         Line2D([], [], marker="o", linestyle="none", color=style.DOWN, markersize=5, label=f"down ({down:,})"),
         Line2D([], [], marker="o", linestyle="none", color=style.NOT_SIGNIFICANT, markersize=5, label=f"not DE ({len(table) - up - down:,})"),
     ]
-
-
-def neg_log10_pvalues(table: pd.DataFrame) -> np.ndarray:
-    """-log10 p-values without underflow: from the Wald statistic (two-sided normal) where it is
-    given, as PyDESeq2 computes the p-value, otherwise from the ``pvalue`` column."""
-    from scipy.stats import norm
-
-    stat = table["stat"].astype(float).to_numpy() if "stat" in table else np.full(len(table), np.nan)
-    exact = -(norm.logsf(np.abs(stat)) + np.log(2.0)) / np.log(10.0)
-    fallback = -np.log10(table["pvalue"].astype(float).clip(lower=np.finfo(float).tiny).to_numpy())
-    return np.where(np.isfinite(exact), exact, fallback)
 
 
 @styled
@@ -235,6 +227,9 @@ def expression_heatmap(
     row_labels: Sequence[str] | None = None,
     cluster_rows: bool = True,
     clip: float = 3.0,
+    gap_after: int | None = None,
+    gap_label: str | None = None,
+    scale_label: str = "z-score of VST expression (SD units",
 ) -> Figure:
     """Heatmap of row z-scores (genes x samples), samples ordered and annotated by group.
 
@@ -256,9 +251,22 @@ def expression_heatmap(
         Order rows by average-linkage clustering (with a dendrogram) instead of as given.
     clip
         Colour scale limits ±clip (values beyond are drawn at the limit).
+    gap_after
+        Set the samples after the first ``gap_after`` apart with an empty column (e.g. the
+        groups outside a contrast); rows are clustered on the first ``gap_after`` samples only.
+    gap_label
+        Written above the samples after the gap.
+    scale_label
+        The colour bar's title, before ``, clipped at ±clip)``.
     """
     labels = list(row_labels) if row_labels is not None else [str(i) for i in z.index]
     values = z.loc[:, list(samples)].to_numpy(dtype=float)
+    clustered = values[:, :gap_after] if gap_after else values
+    if gap_after is not None and 0 < gap_after < len(samples):
+        values = np.insert(values, gap_after, np.nan, axis=1)
+        positions = np.r_[np.arange(gap_after), np.arange(gap_after, len(samples)) + 1]
+    else:
+        gap_after, positions = None, np.arange(len(samples))
     n_rows, n_cols = values.shape
     row_height = 0.11 if n_rows > 30 else 0.14
     height = min(9.5, max(2.6, 1.5 + row_height * n_rows))
@@ -271,20 +279,21 @@ def expression_heatmap(
     tree_ax = fig.add_subplot(grid[1, 0])
     order = np.arange(n_rows)
     if cluster_rows and n_rows > 2:
-        linkage = hierarchy.linkage(np.clip(values, -clip, clip), method="average", metric="euclidean")
+        linkage = hierarchy.linkage(np.clip(clustered, -clip, clip), method="average", metric="euclidean")
         dendro = hierarchy.dendrogram(linkage, orientation="left", ax=tree_ax, no_labels=True, color_threshold=0, above_threshold_color="0.3")
         order = np.asarray(dendro["leaves"])[::-1]
     tree_ax.set_axis_off()
-    image = heat_ax.imshow(values[order], cmap=style.DIVERGING, vmin=-clip, vmax=clip, aspect="auto", interpolation="nearest")
+    cmap = matplotlib.colormaps[style.DIVERGING].with_extremes(bad="white")
+    image = heat_ax.imshow(values[order], cmap=cmap, vmin=-clip, vmax=clip, aspect="auto", interpolation="nearest")
     heat_ax.set_yticks(np.arange(n_rows), [labels[i] for i in order], fontsize=6 if n_rows > 30 else 7)
     heat_ax.yaxis.tick_right()
-    heat_ax.set_xticks(np.arange(n_cols), list(samples), rotation=90)
+    heat_ax.set_xticks(positions, list(samples), rotation=90)
     heat_ax.set_xlabel("Sample")
     for side in ("top", "right", "left", "bottom"):
         heat_ax.spines[side].set_visible(False)
     colors = [groups.colors.get(str(sheet.loc[s, groups.color_by]), "#777777") for s in samples]
-    import matplotlib.colors as mcolors
-
+    if gap_after is not None:
+        colors.insert(gap_after, "white")
     strip_ax.imshow(np.array([[mcolors.to_rgb(c) for c in colors]]), aspect="auto", interpolation="nearest")
     strip_ax.set_xticks([])
     strip_ax.set_yticks([0], [groups.color_by], fontsize=7)
@@ -292,9 +301,11 @@ def expression_heatmap(
     for side in ("top", "right", "left", "bottom"):
         strip_ax.spines[side].set_visible(False)
     strip_ax.tick_params(length=0)
-    strip_ax.set_title(title)
+    strip_ax.set_title(title, pad=14 if gap_after is not None and gap_label else 6)
+    if gap_after is not None and gap_label:
+        strip_ax.text((gap_after + n_cols - 1) / 2 + 0.5, -0.75, gap_label, ha="center", va="bottom", fontsize=6.5, color="0.35")
     bar = fig.colorbar(image, ax=[heat_ax], location="bottom", shrink=0.5, aspect=25, pad=0.01)
-    bar.set_label(f"z-score of VST expression (SD units, clipped at ±{clip:g})")
+    bar.set_label(f"{scale_label}, clipped at ±{clip:g})")
     fig.legend(handles=group_legend_handles(groups), title=groups.color_by, loc="outside right upper", frameon=False)
     return fig
 

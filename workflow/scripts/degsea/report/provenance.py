@@ -87,16 +87,16 @@ def provenance(
     }
     return {
         "versions": dict(versions),
-        "config": _plain(config),
+        "config": plain_config(config),
         "inputs": records,
         "seeds": seeds(config),
     }
 
 
-def _plain(value: Any) -> Any:
+def plain_config(value: Any) -> Any:
     """Config as plain JSON types (Snakemake's config may hold its own mapping classes)."""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_config(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain_config(v) for v in value]
     return value

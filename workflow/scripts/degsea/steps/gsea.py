@@ -74,40 +74,85 @@ def gene_set_enrichment(
     genesets_json: str,
     table_out: str,
     ranks_out: str,
-    rank_by: str = "stat",
-    permutations: int = 1000,
-    min_size: int = 15,
-    max_size: int = 500,
-    weight: float = 1.0,
-    seed: int = 42,
-    min_coverage: float = 0.25,
+    settings: Mapping[str, Any] | None = None,
     threads: int = 1,
-    engine: str = "degsea",
-    fdr: str = "bh",
-    max_permutations: int = 50_000,
 ) -> None:
-    """Rule gsea: rank the genes of one contrast and run preranked GSEA on all collections.
+    """Rule gsea: rank the genes of one contrast, run preranked GSEA on all collections, group redundant sets.
 
-    ``genesets_json`` is the file of prepared collections written by :func:`prepare_genesets`.
+    ``genesets_json`` is the file of prepared collections written by :func:`prepare_genesets`;
+    ``settings`` the config's ``gsea:`` keys (:class:`degsea.gsea.settings.GSEASettings`). The
+    table gets the redundancy groups of the leading edges (:func:`degsea.gsea.collapse.with_groups`).
     """
-    import json
-
     from degsea.gsea import prerank
-    from degsea.gsea.collections import collections_from_json
+    from degsea.gsea.collapse import with_groups
     from degsea.gsea.ranking import rank_genes
+    from degsea.gsea.settings import GSEASettings
 
+    options = GSEASettings.from_config(settings or {})
     table = pd.read_csv(de_table, sep="\t", dtype={"gene_id": str, "symbol": str})
-    ranks = rank_genes(table, metric=rank_by, source=de_table)
-    collections, rates = collections_from_json(json.loads(Path(genesets_json).read_text(encoding="utf-8")))
+    ranks = rank_genes(table, metric=options.rank_by, source=de_table)
+    collections, rates = _prepared_collections(genesets_json)
     prerank.check_coverage(
-        collections, ranks.index, min_size=min_size, max_size=max_size, min_coverage=min_coverage, translated=rates
+        collections, ranks.index, min_size=options.min_size, max_size=options.max_size, min_coverage=options.min_coverage,
+        translated=rates,
     )
     result = prerank.prerank(
-        ranks, collections, permutations=permutations, min_size=min_size, max_size=max_size, weight=weight, seed=seed, threads=threads,
-        engine=engine, fdr=fdr, max_permutations=max_permutations,
+        ranks, collections, permutations=options.permutations, min_size=options.min_size, max_size=options.max_size,
+        weight=options.weight, seed=options.seed, threads=threads, engine=options.engine, fdr=options.fdr,
+        max_permutations=options.max_permutations,
     )
+    result = with_groups(result, genes_column="leading_edge", min_jaccard=options.collapse_jaccard)
     write_table(ranks.reset_index(), ranks_out)
     write_table(result, table_out)
+
+
+def over_representation(
+    *,
+    de_table: str,
+    genesets_json: str,
+    table_out: str,
+    universe_out: str,
+    contrast: str,
+    padj: float,
+    lfc: float = 0.0,
+    min_size: int = 15,
+    max_size: int = 500,
+    collapse_jaccard: float = 0.5,
+) -> None:
+    """Rule ora: hypergeometric over-representation of one contrast's up and down DE genes.
+
+    Writes the table (every tested set, with its redundancy group per direction) and, beside
+    it, the universe: the symbols tested in the contrast, one per line, after a ``#`` header
+    that states the rule and the counts.
+    """
+    from degsea.gsea import ora
+    from degsea.gsea.collapse import with_groups
+
+    table = pd.read_csv(de_table, sep="\t", dtype={"gene_id": str, "symbol": str})
+    universe = ora.de_universe(table, padj=padj, lfc=lfc)
+    collections, _ = _prepared_collections(genesets_json)
+    sets = {name: s.genes for sets in collections.values() for name, s in sets.items()}
+    collection_of = {name: source for source, sets in collections.items() for name in sets}
+    result = ora.over_representation(
+        universe, sets, collection_of=collection_of, min_size=min_size, max_size=max_size, contrast=contrast
+    )
+    result = with_groups(result, genes_column="genes", min_jaccard=collapse_jaccard, by=["direction"])
+    header = [
+        f"# ORA universe of {contrast}: {len(universe.genes)} gene symbols with an adjusted p-value in {de_table}",
+        f"# DE genes ({universe.rule}): {len(universe.de['up'])} up, {len(universe.de['down'])} down",
+    ]
+    with atomic_path(universe_out) as tmp:
+        tmp.write_text("\n".join(header + list(universe.genes)) + "\n", encoding="utf-8")
+    write_table(result, table_out)
+
+
+def _prepared_collections(genesets_json: str) -> tuple[dict, dict]:
+    """The collections and ortholog rates of the prepared-sets JSON of :func:`prepare_genesets`."""
+    import json
+
+    from degsea.gsea.collections import collections_from_json
+
+    return collections_from_json(json.loads(Path(genesets_json).read_text(encoding="utf-8")))
 
 
 def summarise_gsea(*, tables: Mapping[str, str], out: str) -> None:

@@ -18,7 +18,12 @@ Modules: :mod:`~degsea.de.exact.seam` (the only one touching PyDESeq2 internals;
 PyDESeq2 versions), :mod:`~degsea.de.exact.dataset`, :mod:`~degsea.de.exact.stats`,
 :mod:`~degsea.de.exact.dispersion`, :mod:`~degsea.de.exact.glm`, :mod:`~degsea.de.exact.trend`,
 :mod:`~degsea.de.exact.apeglm`, :mod:`~degsea.de.exact.optim`, :mod:`~degsea.de.exact.rcompat`,
-:mod:`~degsea.de.exact.r_random`.
+:mod:`~degsea.de.exact.r_random`; DESeq2's ``results()`` beyond pairwise Wald tests:
+:mod:`~degsea.de.exact.contrasts` (``name=``, lists, numeric vectors, ``cleanContrast``),
+:mod:`~degsea.de.exact.lrt` (``nbinomLRT``), :mod:`~degsea.de.exact.threshold` (``lfcThreshold`` /
+``altHypothesis``), :mod:`~degsea.de.exact.cooks` (Cook's distances of the LRT, the outlier rule),
+:mod:`~degsea.de.exact.local_fit` (``fitType = "local"``, R's locfit) and
+:mod:`~degsea.de.exact.results` (:func:`~degsea.de.exact.results.deseq2_results`).
 
 Public functions: :func:`engine_classes` (the dataset and stats classes of a DE engine name);
 the classes :class:`DESeq2ExactDataSet` and :class:`DESeq2ExactStats`.

@@ -12,7 +12,8 @@ names coming from :mod:`degsea.de.exact.seam`:
 * the parametric trend (``parametricDispersionFit``): fitted only on genes whose
   gene-wise dispersion is above ``100 * min_disp``, as a Gamma-family GLM with identity
   link started at (0.1, 1), re-selecting the genes with residual ratio in (1e-4, 15) at
-  every iteration;
+  every iteration; when it fails, DESeq2's local fit is used instead, with a warning;
+  ``fit_type="local"`` (R's locfit, :mod:`~degsea.de.exact.local_fit`) and ``"mean"`` on request;
 * the dispersion prior variance (``estimateDispersionsPriorVar``): with 3 or fewer
   residual degrees of freedom, estimated by matching simulated log-dispersion residuals,
   drawn from R's own random number streams after ``set.seed(2)``
@@ -21,13 +22,17 @@ names coming from :mod:`degsea.de.exact.seam`:
 * coefficients (``fitBeta``): IRLS from the QR start with DESeq2's convergence rule, the
   ridge on the log2 scale, and L-BFGS-B for the rows that do not converge; run by PyDESeq2's
   own ``fit_LFC`` through the public ``inference=`` interface
-  (:class:`~degsea.de.exact.glm.ExactInference`).
+  (:class:`~degsea.de.exact.glm.ExactInference`);
+* Cook's distances: with ``test="LRT"`` those of DESeq2's ``nbinomLRT`` (the gene-wise
+  dispersion step's means), which then drive the outlier replacement; the Cook's outlier
+  rule of ``results()`` (:func:`~degsea.de.exact.cooks.cooks_outliers`).
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -35,11 +40,19 @@ from pydeseq2.default_inference import DefaultInference
 from scipy.special import polygamma
 
 from degsea.de.exact import seam
+from degsea.de.exact.cooks import cooks_outliers, lrt_cooks_distances
 from degsea.de.exact.dispersion import DISP_MAXIT, fit_dispersions, fit_dispersions_grid
 from degsea.de.exact.glm import ExactInference, fit_beta
+from degsea.de.exact.local_fit import LocalTrend, local_dispersion_trend
 from degsea.de.exact.trend import PRIOR_VAR_SEED, TrendFitError, parametric_dispersion_trend, simulated_prior_variance
+from degsea.errors import InputError
 
 log = logging.getLogger(__name__)
+
+#: DESeq2's fitType values.
+FIT_TYPES = ("parametric", "local", "mean")
+#: ``uns`` entry of the local trend (degsea's own; :meth:`LocalTrend.as_arrays`).
+LOCAL_TREND = "local_trend"
 
 
 class DESeq2ExactDataSet(seam.DataSetSeam):
@@ -55,9 +68,21 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
     VST keeps using). Use :class:`~degsea.de.exact.stats.DESeq2ExactStats` to test contrasts on it.
     """
 
-    def __init__(self, *args, prior_var_seed: int = PRIOR_VAR_SEED, **kwargs) -> None:
+    def __init__(
+        self, *args, prior_var_seed: int = PRIOR_VAR_SEED, test: Literal["Wald", "LRT"] = "Wald", **kwargs
+    ) -> None:
+        fit_type = kwargs.get("fit_type", "parametric")
+        if fit_type not in FIT_TYPES:
+            raise InputError(
+                "Unknown dispersion trend type.", where="config 'de: fit_type'", found=repr(fit_type),
+                allowed=", ".join(FIT_TYPES), hint="DESeq2's fitType: 'parametric' (default), 'local' or 'mean'.",
+            )
+        if test not in ("Wald", "LRT"):
+            raise InputError("Unknown test.", where="DE test", found=repr(test), allowed="Wald, LRT",
+                             hint="DESeq2's DESeq(test=...)")
         super().__init__(*args, **kwargs)
         self.prior_var_seed = prior_var_seed
+        self.test = test
         # DESeq2's coefficient fit goes in through PyDESeq2's public Inference interface;
         # the inference given (or PyDESeq2's default) is kept for the VST's stock steps.
         given = self.inference
@@ -144,13 +169,15 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
     # -- trend ------------------------------------------------------------------------
 
     def fit_dispersion_trend(self, vst: bool = False) -> None:
-        """The dispersion trend; the parametric fit is DESeq2's ``parametricDispersionFit``.
+        """The dispersion trend, as DESeq2's ``estimateDispersionsFit`` (``fit_type``).
 
-        Only genes with a gene-wise dispersion above ``100 * min_disp`` are used. When the
-        parametric fit fails, DESeq2 falls back to a local regression; here the fallback is
-        PyDESeq2's mean trend, with a warning.
+        Fitted on the genes with a gene-wise dispersion above ``100 * min_disp``:
+        ``parametric`` is DESeq2's ``parametricDispersionFit``; when it fails, DESeq2's local
+        regression is used instead, with a warning, as DESeq2 does; ``local`` is that local
+        regression (:func:`~degsea.de.exact.local_fit.local_dispersion_trend`, R's locfit);
+        ``mean`` is the 0.1 %-trimmed mean of the gene-wise dispersions above ``10 * min_disp``.
         """
-        if vst or self.fit_type != "parametric":
+        if vst or self.fit_type == "mean":
             super().fit_dispersion_trend(vst)
             return
         if seam.GENEWISE_DISPERSIONS not in self.var:
@@ -164,27 +191,39 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
                 "all gene-wise dispersion estimates are within 2 orders of magnitude of the minimum "
                 "value; the dispersion trend cannot be fitted"
             )
-        try:
-            coefs = parametric_dispersion_trend(means[use], disps[use])
-        except TrendFitError as error:
-            warnings.warn(
-                f"The parametric dispersion trend could not be fitted ({error}); using the mean trend "
-                "(DESeq2 would use a local regression here).",
-                UserWarning,
-                stacklevel=2,
-            )
-            self.fit_type = "mean"  # PyDESeq2's mean trend, through its public step
+        fit_type = self.fit_type
+        if fit_type == "parametric":
             try:
-                super().fit_dispersion_trend()
-            finally:
-                self.fit_type = "parametric"
-            return
-        self.uns[seam.TREND_COEFFS] = pd.Series(coefs, index=["a0", "a1"])
-        self.uns[seam.DISP_FUNCTION_TYPE] = "parametric"
+                coefs = parametric_dispersion_trend(means[use], disps[use])
+            except TrendFitError as error:
+                warnings.warn(
+                    f"The parametric dispersion trend could not be fitted ({error}); a local regression "
+                    "(fit_type 'local') was used instead, as DESeq2 does. Set fit_type: local or mean to "
+                    "choose the trend.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                fit_type = "local"
+            else:
+                self.uns[seam.TREND_COEFFS] = pd.Series(coefs, index=["a0", "a1"])
+        if fit_type == "local":
+            trend = local_dispersion_trend(means[use], disps[use], min_disp=self.min_disp)
+            self.uns[LOCAL_TREND] = trend.as_arrays() if trend is not None else {}
+        self.uns[seam.DISP_FUNCTION_TYPE] = fit_type
         self.var[seam.FITTED_DISPERSIONS] = np.full(self.n_vars, np.nan)
         self.var.loc[self.var[seam.NON_ZERO], seam.FITTED_DISPERSIONS] = self.disp_function(
             self.var.loc[self.var[seam.NON_ZERO], seam.NORMED_MEANS]
         )
+
+    def disp_function(self, x):  # noqa: ANN001, ANN201 - PyDESeq2's signature
+        """The dispersion trend at mean normalised counts ``x`` (PyDESeq2's, plus the local trend)."""
+        if self.uns.get(seam.DISP_FUNCTION_TYPE) != "local":
+            return super().disp_function(x)
+        arrays = self.uns[LOCAL_TREND]
+        values = np.asarray(x, dtype=float)
+        if not arrays:  # every gene-wise dispersion below 10 * min_disp: DESeq2 uses min_disp
+            return np.full_like(values, self.min_disp)
+        return np.exp(LocalTrend.from_arrays(arrays)(np.log(values)))
 
     # -- prior variance ---------------------------------------------------------------
 
@@ -257,8 +296,28 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
         self.var.loc[self.var[seam.OUTLIER_GENES], seam.DISPERSIONS] = self.var.loc[
             self.var[seam.OUTLIER_GENES], seam.GENEWISE_DISPERSIONS
         ]
-        if self.low_memory:
+        if self.low_memory and self.test != "LRT":  # the LRT's Cook's distances use them
             del self.layers[seam.MU_HAT]
+
+    # -- Cook's distances -------------------------------------------------------------
+
+    def calculate_cooks(self) -> None:
+        """Cook's distances: PyDESeq2's for a Wald fit; with ``test="LRT"`` as DESeq2's ``nbinomLRT``.
+
+        DESeq2's LRT uses the gene-wise dispersion step's means
+        (:func:`~degsea.de.exact.cooks.lrt_cooks_distances`); its outlier replacement and
+        Cook's filtering then use these distances.
+        """
+        if self.test != "LRT":
+            super().calculate_cooks()
+            return
+        self.layers[seam.COOKS] = lrt_cooks_distances(self)
+
+    def cooks_outlier(self):  # noqa: ANN201 - PyDESeq2's signature
+        """Genes with a Cook's outlier, by DESeq2's ``results()`` rule (:func:`~degsea.de.exact.cooks.cooks_outliers`)."""
+        if seam.COOKS_OUTLIER not in self.var:
+            self.var[seam.COOKS_OUTLIER] = cooks_outliers(self)
+        return self.var[seam.COOKS_OUTLIER]
 
     # -- refit after outlier replacement ----------------------------------------------
 
@@ -295,16 +354,17 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
             inference=self.inference,
             quiet=self.quiet,
             prior_var_seed=self.prior_var_seed,
+            fit_type=self.fit_type,
+            test=self.test,
         )
         sub.obs[seam.SIZE_FACTORS] = self.counts_to_refit.obs[seam.SIZE_FACTORS]
         sub.layers[seam.NORMED_COUNTS] = sub.X / sub.obs[seam.SIZE_FACTORS].to_numpy()[:, None]
         sub.var[seam.NORMED_MEANS] = sub.layers[seam.NORMED_COUNTS].mean(axis=0)
         sub.fit_genewise_dispersions()
         sub.uns[seam.DISP_FUNCTION_TYPE] = self.uns[seam.DISP_FUNCTION_TYPE]
-        if sub.uns[seam.DISP_FUNCTION_TYPE] == "parametric":
-            sub.uns[seam.TREND_COEFFS] = self.uns[seam.TREND_COEFFS]
-        else:
-            sub.uns[seam.MEAN_DISP] = self.uns[seam.MEAN_DISP]
+        for key in (seam.TREND_COEFFS, seam.MEAN_DISP, LOCAL_TREND):
+            if key in self.uns:
+                sub.uns[key] = self.uns[key]
         sub.var[seam.FITTED_DISPERSIONS] = sub.disp_function(sub.var[seam.NORMED_MEANS])
         sub.uns[seam.SQUARED_LOGRES] = self.uns[seam.SQUARED_LOGRES]
         sub.uns[seam.PRIOR_DISP_VAR] = self.uns[seam.PRIOR_DISP_VAR]

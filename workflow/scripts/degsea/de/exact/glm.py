@@ -99,7 +99,8 @@ def fit_beta(
     dict
         ``beta`` (natural-log coefficients, genes x p), ``mu`` (unclipped fitted means),
         ``hat`` (hat-matrix diagonals), ``var`` (coefficient variances, natural log),
-        ``converged``.
+        ``converged``, ``optim`` (rows refitted by L-BFGS-B: DESeq2 computes their
+        log-likelihood from means clipped at ``min_mu``).
     """
     size_factors = np.asarray(size_factors, dtype=float)
     alpha = np.asarray(alpha, dtype=float)
@@ -168,6 +169,8 @@ def _fit_beta_block(y, size_factors, x, alpha, *, min_mu, tol, maxit):  # noqa: 
     stable = np.isfinite(beta).all(axis=1)
     var_pos = (var > 0).all(axis=1)
     redo = np.flatnonzero(~converged | ~stable | ~var_pos)
+    optim = np.zeros(n, dtype=bool)
+    optim[redo] = True
     if redo.size:
         log.debug("coefficient fit: %d genes refitted with L-BFGS-B", redo.size)
         for g in redo:
@@ -182,7 +185,7 @@ def _fit_beta_block(y, size_factors, x, alpha, *, min_mu, tol, maxit):  # noqa: 
             ir = np.linalg.inv(xw + ridge)
             var[g] = np.diag(ir @ xw @ ir)
     mu_out = nf * np.exp(beta @ x.T)
-    return {"beta": beta, "mu": mu_out, "hat": hat, "var": np.maximum(var, 0.0), "converged": converged}
+    return {"beta": beta, "mu": mu_out, "hat": hat, "var": np.maximum(var, 0.0), "converged": converged, "optim": optim}
 
 
 

@@ -104,6 +104,9 @@ _STATE = "dataset state that PyDESeq2's later steps read; DeseqDataSet has no ac
 REFIT_HOOK = _uses(_DDS, "method", "_refit_without_outliers",
                    "PyDESeq2's refit() calls it and it builds a stock DeseqDataSet for the refit; no "
                    "public hook lets the refit use the exact class")
+COOKS_FILTER_HOOK = _uses(_DS, "method", "_cooks_filtering",
+                          "summary() calls it; DESeq2 reports genes left all zero by the outlier replacement "
+                          "with p = 1 after the Cook's filter, which the hook is the only place to do")
 FILTER_HOOK = _uses(_DS, "method", "_independent_filtering",
                     "summary() calls it; the lowess it uses is not a parameter and Inference has no "
                     "p-value adjustment kernel")
@@ -134,6 +137,10 @@ PRIOR_DISP_VAR = _uses(_DDS, "uns", "prior_disp_var", _STATE)
 NORMED_COUNTS = _uses(_DDS, "layers", "normed_counts", _STATE)
 COOKS = _uses(_DDS, "layers", "cooks", _STATE)
 REPLACE_COOKS = _uses(_DDS, "layers", "replace_cooks", "read by cooks_outlier(): " + _STATE)
+HAT_DIAGONALS = _uses(_DDS, "obsm", "_hat_diagonals",
+                      "hat diagonals of the coefficient fit, written by fit_LFC(); the LRT's Cook's distances use them")
+COOKS_OUTLIER = _uses(_DDS, "var", "_pvalue_cooks_outlier",
+                      "cooks_outlier()'s cache; DESeq2's rule replaces PyDESeq2's and is cached where it caches")
 DESIGN_MATRIX = _uses(_DDS, "obsm", "design_matrix", _STATE)
 LFC = _uses(_DDS, "varm", "LFC", _STATE)
 SIZE_FACTORS = "size_factors"  # an obs column: documented, part of the public surface
@@ -156,11 +163,18 @@ LFC_SHRINK_CONVERGED = _uses(_DS, "attribute", "_LFC_shrink_converged",
 # -- helpers ---------------------------------------------------------------------------
 _uses("pydeseq2.utils", "function", "mean_absolute_deviation",
       "the scaled MAD PyDESeq2 uses for the prior variance, kept identical")
+_uses("pydeseq2.utils", "function", "robust_method_of_moments_disp",
+      "DESeq2's robustMethodOfMomentsDisp (trimmed cell variances) for Cook's distances, as PyDESeq2 computes it")
 
 
 def mean_absolute_deviation(values):  # noqa: ANN001, ANN201 - PyDESeq2's helper as it is
     """PyDESeq2's scaled median absolute deviation (``pydeseq2.utils.mean_absolute_deviation``)."""
     return _pydeseq2_utils.mean_absolute_deviation(values)
+
+
+def robust_method_of_moments_disp(normed_counts, design_matrix):  # noqa: ANN001, ANN201 - PyDESeq2's helper
+    """PyDESeq2's ``robust_method_of_moments_disp`` (DESeq2's ``robustMethodOfMomentsDisp``)."""
+    return _pydeseq2_utils.robust_method_of_moments_disp(normed_counts, design_matrix)
 
 
 class DataSetSeam(DeseqDataSet):
@@ -175,7 +189,15 @@ class DataSetSeam(DeseqDataSet):
 
 
 class StatsSeam(DeseqStats):
-    """:class:`~pydeseq2.ds.DeseqStats` with its private filtering hook routed to :meth:`independent_filtering`."""
+    """:class:`~pydeseq2.ds.DeseqStats` with its private hooks routed to :meth:`cooks_filtering` and
+    :meth:`independent_filtering`."""
+
+    def _cooks_filtering(self) -> None:  # PyDESeq2's hook, called by summary()
+        self.cooks_filtering()
+
+    def cooks_filtering(self) -> None:
+        """Set the p-values of Cook's outlier genes to NaN (PyDESeq2's own by default)."""
+        super()._cooks_filtering()
 
     def _independent_filtering(self) -> None:  # PyDESeq2's hook, called by summary()
         self.independent_filtering()

@@ -1,7 +1,10 @@
 """The DESeq2-exact tests: PyDESeq2's :class:`~pydeseq2.ds.DeseqStats` with DESeq2's and apeglm's steps:
 
 * Wald test: standard errors computed with means clipped at ``min_mu``, and genes whose
-  compared groups are all zero reported as LFC 0, p = 1 (``cleanContrast``);
+  compared groups are all zero reported as LFC 0, p = 1 (``cleanContrast``); tests against
+  a log2 fold-change threshold (``alt_hypothesis``, DESeq2's ``altHypothesis``);
+* Cook's filtering by DESeq2's rule (:func:`~degsea.de.exact.cooks.cooks_outliers`), genes
+  left all zero by the outlier replacement reported with p = 1;
 * independent filtering (``pvalueAdjustment``): the rejection curve is smoothed with R's
   ``lowess`` (:func:`~degsea.de.exact.rcompat.r_lowess`), not PyDESeq2's variant;
 * apeglm shrinkage (:meth:`DESeq2ExactStats.lfc_shrink`): apeglm's adaptive prior scale
@@ -17,12 +20,13 @@ import logging
 
 import numpy as np
 import pandas as pd
-from scipy.stats import false_discovery_control, norm
+from scipy.stats import norm
 
 from degsea.de.exact import seam
 from degsea.de.exact.apeglm import apeglm_map, apeglm_prior_variance
-from degsea.de.exact.glm import RIDGE_NAT, cr_matrix
-from degsea.de.exact.rcompat import r_lowess
+from degsea.de.exact.contrasts import ContrastSpec, contrast_vector, zero_count_genes
+from degsea.de.exact.results import contrast_se, independent_filtering, result_names
+from degsea.de.exact.threshold import threshold_test
 
 log = logging.getLogger(__name__)
 
@@ -34,58 +38,62 @@ class DESeq2ExactStats(seam.StatsSeam):
     """
 
     def run_wald_test(self) -> None:
-        """Wald test with DESeq2's covariance: means clipped at ``min_mu``, ridge 1e-6 (log2 scale).
+        """Wald test with DESeq2's covariance (means clipped at ``min_mu``, ridge 1e-6 on the log2 scale).
 
-        Genes whose samples in the two compared groups are all zero (but not all-zero
-        overall) get LFC 0, statistic 0 and p-value 1, as in DESeq2's ``results``.
+        In DESeq2's ``results()`` order: genes whose compared samples are all zero (but not
+        all-zero overall) get LFC 0, statistic 0 and p-value 1 (``cleanContrast``, for level
+        pairs and for numeric contrasts with weights of both signs); with ``alt_hypothesis``
+        set, the statistic and p-value are DESeq2's threshold test against ``lfc_null``
+        (:func:`~degsea.de.exact.threshold.threshold_test`); genes left all zero by the
+        outlier replacement get SE 0, statistic 0 and p-value 1.
         """
-        x = self.design_matrix.to_numpy(dtype=float)
         lfc = self.LFC.to_numpy(dtype=float)
-        sf = self.dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float)
-        disp = self.dds.var[seam.DISPERSIONS].to_numpy(dtype=float)
-        p = x.shape[1]
-        if self.prior_LFC_var is not None:
-            ridge = np.diag(1 / self.prior_LFC_var**2)
-        else:
-            ridge = np.eye(p) * RIDGE_NAT
-        ok = np.isfinite(lfc).all(axis=1) & np.isfinite(disp)
-        se = np.full(len(disp), np.nan)
-        mu = np.maximum(sf[None, :] * np.exp(lfc[ok] @ x.T), self.dds.min_mu)
-        w = mu / (1.0 + disp[ok, None] * mu)
-        m = cr_matrix(w, x)
-        inv = np.linalg.inv(m + ridge)
         contrast = np.asarray(self.contrast_vector, dtype=float)
-        hc = inv @ contrast
-        se[ok] = np.sqrt(np.einsum("gi,gij,gj->g", hc, m, hc))
-        estimate = lfc @ contrast
-        lfc_null = np.log(2) * self.lfc_null
-        if self.alt_hypothesis is not None:
-            raise NotImplementedError("deseq2_exact: alternative hypotheses are not implemented; use engine 'pydeseq2'")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            stat = (estimate - lfc_null) / se
-        pvals = 2 * norm.sf(np.abs(stat))
+        se = contrast_se(
+            self.design_matrix.to_numpy(dtype=float), lfc, self.dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float),
+            self.dds.var[seam.DISPERSIONS].to_numpy(dtype=float), contrast, min_mu=self.dds.min_mu,
+            ridge=None if self.prior_LFC_var is None else np.diag(1 / self.prior_LFC_var**2),
+        )
+        zero = self._zero_count_genes(contrast)
+        estimate = np.where(zero, 0.0, lfc @ contrast)
+        if self.alt_hypothesis is None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                stat = (estimate - np.log(2) * self.lfc_null) / se
+            pvals = 2 * norm.sf(np.abs(stat))
+            stat[zero], pvals[zero] = 0.0, 1.0
+        else:
+            stat, pvals = threshold_test(
+                estimate / np.log(2), se / np.log(2), lfc_threshold=self.lfc_null, alt_hypothesis=self.alt_hypothesis
+            )
         self.p_values = pd.Series(pvals, index=self.dds.var_names)
         self.statistics = pd.Series(stat, index=self.dds.var_names)
         self.SE = pd.Series(se, index=self.dds.var_names)
+        self.zero_lfc_genes_ = self.dds.var_names[zero]
+        self._now_zero_to_null()
+
+    def _zero_count_genes(self, vector: np.ndarray) -> np.ndarray:
+        """DESeq2's ``cleanContrast`` genes (:func:`~degsea.de.exact.contrasts.zero_count_genes`)."""
+        counts = np.asarray(self.dds.X)
+        if isinstance(self.contrast, (list, tuple)):
+            variable, test, reference = self.contrast
+            spec = ContrastSpec.levels(variable, test, reference)
+            return zero_count_genes(counts, self.design_matrix, vector, spec, groups=self.dds.obs[variable])
+        return zero_count_genes(counts, self.design_matrix, vector, ContrastSpec.numeric(vector))
+
+    def _now_zero_to_null(self) -> None:
+        """Genes left all zero by the outlier replacement: SE 0, statistic 0, p-value 1 (DESeq2)."""
         if self.dds.refit_cooks and self.dds.var[seam.REPLACED].sum() > 0:
             self.SE.loc[self.dds.new_all_zeroes_genes] = 0.0
             self.statistics.loc[self.dds.new_all_zeroes_genes] = 0.0
             self.p_values.loc[self.dds.new_all_zeroes_genes] = 1.0
-        self._zero_groups_to_null()
 
-    def _zero_groups_to_null(self) -> None:
-        if not isinstance(self.contrast, (list, tuple)):
-            return
-        variable, test, reference = self.contrast
-        groups = self.dds.obs[variable].astype(str).to_numpy()
-        in_groups = np.isin(groups, [str(test), str(reference)])
-        counts = np.asarray(self.dds.X)
-        zero = (counts[in_groups] == 0).all(axis=0) & self.dds.var[seam.NON_ZERO].to_numpy()
-        if zero.any():
-            names = self.dds.var_names[zero]
-            self.statistics.loc[names] = 0.0
-            self.p_values.loc[names] = 1.0
-            self.zero_lfc_genes_ = names
+    def cooks_filtering(self) -> None:
+        """DESeq2's Cook's filter (:func:`~degsea.de.exact.cooks.cooks_outliers`), then p = 1 for genes
+        left all zero by the outlier replacement, in DESeq2's order."""
+        if not hasattr(self, "p_values"):
+            self.run_wald_test()
+        self.p_values[self.dds.cooks_outlier().to_numpy(dtype=bool)] = np.nan
+        self._now_zero_to_null()
 
     def summary(self, **kwargs) -> None:
         """As :meth:`pydeseq2.ds.DeseqStats.summary`; genes with both compared groups all zero report LFC 0."""
@@ -95,36 +103,17 @@ class DESeq2ExactStats(seam.StatsSeam):
             self.results_df.loc[names, "log2FoldChange"] = 0.0
 
     def independent_filtering(self) -> None:
-        """Independent filtering as DESeq2's ``pvalueAdjustment``, with R's lowess (:func:`r_lowess`).
+        """Independent filtering as DESeq2's ``pvalueAdjustment``
+        (:func:`~degsea.de.exact.results.independent_filtering`, R's lowess).
 
         PyDESeq2's ``summary()`` calls it (through :class:`~degsea.de.exact.seam.StatsSeam`).
         """
         if not hasattr(self, "p_values"):
             self.run_wald_test()
-        base_mean = self.base_mean.to_numpy(dtype=float)
-        pvalues = self.p_values.to_numpy(dtype=float)
-        lower = float(np.mean(base_mean == 0))
-        upper = 0.95 if lower < 0.95 else 1.0
-        theta = np.linspace(lower, upper, 50)
-        cutoffs = np.quantile(base_mean, theta)
-        adjusted = np.full((len(base_mean), len(theta)), np.nan)
-        for i, cutoff in enumerate(cutoffs):
-            use = (base_mean >= cutoff) & ~np.isnan(pvalues)
-            if use.any():
-                adjusted[use, i] = false_discovery_control(pvalues[use], method="bh")
-        with np.errstate(invalid="ignore"):
-            num_rej = np.sum(adjusted < self.alpha, axis=0)
-        fitted = r_lowess(theta, num_rej.astype(float), f=1 / 5)
-        if num_rej.max() <= 10:
-            j = 0
-        else:
-            residual = num_rej[num_rej > 0] - fitted[num_rej > 0] if (num_rej > 0).any() else np.zeros(1)
-            threshold = fitted.max() - np.sqrt(np.mean(residual**2))
-            above = np.flatnonzero(num_rej > threshold)
-            j = int(above[0]) if above.size else 0
-        self.filter_theta_ = float(theta[j])
-        self.filter_threshold_ = float(cutoffs[j])
-        self.padj = pd.Series(adjusted[:, j], index=self.dds.var_names)
+        padj, self.filter_theta_, self.filter_threshold_ = independent_filtering(
+            self.base_mean.to_numpy(dtype=float), self.p_values.to_numpy(dtype=float), alpha=self.alpha
+        )
+        self.padj = pd.Series(padj, index=self.dds.var_names)
 
     def lfc_shrink(self, coeff: str, adapt: bool = True) -> None:
         """LFC shrinkage with the apeglm prior, as ``lfcShrink(type='apeglm')``.
@@ -167,3 +156,31 @@ class DESeq2ExactStats(seam.StatsSeam):
         if hasattr(self, "results_df"):
             self.results_df["log2FoldChange"] = self.LFC.iloc[:, coeff_idx] / np.log(2)
             self.results_df["lfcSE"] = self.SE / np.log(2)
+
+
+def shrink_coefficient(dds, name: str) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    """apeglm shrinkage of one coefficient, as DESeq2's ``lfcShrink(dds, coef=name, type="apeglm")``.
+
+    Parameters
+    ----------
+    dds
+        A fitted DESeq2-exact dataset (Wald fit).
+    name
+        The coefficient's DESeq2 name (``resultsNames``), e.g. ``sexMale.timeDay8``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Shrunken log2 fold changes and their posterior SDs (log2 scale), one per gene.
+
+    Raises
+    ------
+    degsea.errors.InputError
+        Unknown coefficient name.
+    """
+    vector = contrast_vector(ContrastSpec.coefficient(name), result_names(dds))
+    column = dds.obsm[seam.DESIGN_MATRIX].columns[int(np.argmax(vector))]
+    stats = DESeq2ExactStats(dds, contrast=vector, quiet=True)
+    stats.run_wald_test()
+    stats.lfc_shrink(coeff=column)
+    return (stats.LFC[column] / np.log(2)).to_numpy(), (stats.SE / np.log(2)).to_numpy()
