@@ -102,6 +102,10 @@ MODELS: dict[str, Model] = {
     "sample_scores": Model(base_mb=1500, mb_per_million=100, base_minutes=10, minutes_per_million=5),
     "provenance": Model(base_mb=1000, base_minutes=5),
     "report_front_page": Model(base_mb=1000, base_minutes=5),
+    # the report's table pages (issue 15), fixed until issue 16: a page holds one table
+    "de_table_page": Model(base_mb=2000, mb_per_million=50, base_minutes=10),
+    "gsea_table_page": Model(base_mb=1000, base_minutes=10),
+    "table_pages": Model(base_mb=2000, mb_per_million=50, base_minutes=10),
     "ora": Model(base_mb=500, mb_per_million=20, base_minutes=5),
     "ora_overview": Model(base_mb=800, base_minutes=5),
     "collection_scores": Model(base_mb=1000, mb_per_million=100, base_minutes=5, minutes_per_million=5),
