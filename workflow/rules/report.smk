@@ -60,6 +60,6 @@ rule report_front_page:
         fdr_method=FDR_METHODS[config["gsea"]["fdr"]],
         fdr_floor=GSEA_FDR_FLOOR,
         beside={table["title"]: table["path"] for table in BESIDE_REPORT.values()},
-        contrasts=CONTRASTS,
+        contrasts=CONTRASTS if GSEA_ENABLED else [],  # of the ORA tables (gene-set branch)
     script:
         "../scripts/report_front_page.py"
