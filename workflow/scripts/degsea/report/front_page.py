@@ -158,7 +158,8 @@ def front_page(
         parts.append(_list_table(["contrast", f"strongest focus sets at FDR < {fdr_threshold:g} (up to 3, by \\|NES\\|)"], rows))
     else:
         parts.append("No focus sets are configured (config ``gsea: focus_sets``).\n")
-    parts += _top_groups(summary, contrasts, fdr_threshold=fdr_threshold, floor=floor)
+    if summary is not None:
+        parts += _top_groups(summary, contrasts, fdr_threshold=fdr_threshold, floor=fdr_floor)
     if ora_tables is not None:
         parts += _ora_section(ora_tables, min_size=gsea_config["min_size"], max_size=gsea_config["max_size"], padj=fdr_threshold)
     if beside:
