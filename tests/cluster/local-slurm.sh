@@ -7,6 +7,10 @@
 #   tests/cluster/local-slurm.sh stop     cancel this cluster's jobs, then stop only the daemons
 #                                         that this script started (recorded PID + command name)
 #   tests/cluster/local-slurm.sh status   daemons and sinfo
+#   tests/cluster/local-slurm.sh restart-ctld [SECONDS]
+#                                         stop slurmctld (only one this script started), leave it
+#                                         down SECONDS (default 0), start it again: a controller
+#                                         restart during a run (tests/cluster/test_slurm_faults.py)
 #
 # Needs root and Debian/Ubuntu; no systemd (the daemons are started directly). Accounting goes
 # through slurmdbd + MariaDB so that `sacct` works: snakemake-executor-plugin-slurm polls job
@@ -326,9 +330,22 @@ do_status() {
   sinfo 2> /dev/null || true
 }
 
+do_restart_ctld() {
+  [[ $(id -u) == 0 ]] || die "run as root"
+  grep -q '^slurmctld ' "$STARTED" 2> /dev/null || die "slurmctld was not started by this script: not restarting it"
+  local down=${1:-0}
+  [[ $down =~ ^[0-9]+$ ]] || die "restart-ctld SECONDS: a whole number of seconds, not '$down'"
+  stop_started slurmctld      # SIGTERM: slurmctld saves its state (jobs keep running on slurmd)
+  sleep "$down"
+  launch slurmctld /run/slurmctld.pid slurmctld
+  retry "slurmctld to answer scontrol ping" scontrol ping
+  say "slurmctld restarted after ${down}s down"
+}
+
 case ${1:-} in
   start) do_start ;;
   stop) do_stop ;;
   status) do_status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  restart-ctld) do_restart_ctld "${2:-0}" ;;
+  *) echo "usage: $0 start|stop|status|restart-ctld [SECONDS]" >&2; exit 2 ;;
 esac

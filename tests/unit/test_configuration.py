@@ -210,9 +210,13 @@ def test_exclusive_maximum(schema: dict[str, Any]) -> None:
         validate({"de": {"alpha": 1}}, schema)
 
 
-def test_empty_genesets_list(schema: dict[str, Any]) -> None:
-    with pytest.raises(InputError, match=r"where: config 'gsea: genesets'\n  found: \[\]\n  allowed: at least 1 item\(s\)"):
-        validate({"gsea": {"genesets": []}}, schema)
+def test_no_collection_or_enabled_false_switches_the_gene_set_branch_off(schema: dict[str, Any]) -> None:
+    from degsea.study import gsea_enabled
+
+    assert gsea_enabled(validate({}, schema))
+    assert not gsea_enabled(validate({"gsea": {"genesets": []}}, schema))
+    assert not gsea_enabled(validate({"gsea": {"enabled": False}}, schema))
+    assert gsea_enabled(validate({"gsea": {"genesets": [], "msigdb": [{"collection": "mh.all", "version": "2024.1.Mm"}]}}, schema))
 
 
 def test_empty_contrasts(schema: dict[str, Any]) -> None:

@@ -134,18 +134,23 @@ def run(study: Study, *, stage: str, results: Path, work: Path) -> None:
     loaded = yaml.safe_load(Path(study.config_file).read_text(encoding="utf-8"))
     schema = load_schema(ROOT / SCHEMA_FILE)
     config = validate_config(loaded, schema, source=study.config_file)
-    check_study(config, demo_counts=DEMO_COUNTS)
+    checked = check_study(config, demo_counts=DEMO_COUNTS)
     if stage == "check":
         return
     out = {name: (results if name == stage else work) for name in STAGES}
     h5ad = str(out["import_counts"] / "counts.h5ad")
+    # as rule import_counts: the files the up-front check resolved, the rest of 'counts:' as settings
+    counts = config["counts"]
     import_counts(
-        counts_path=None,
+        count_files=checked.count_files,
         sheet_path=config["samples"],
         out=h5ad,
+        per_sample=checked.per_sample,
+        annotation=counts["annotation"],
+        tx2gene=counts["tx2gene"],
+        settings={k: v for k, v in counts.items() if k not in ("path", "pattern", "annotation", "tx2gene")},
         continuous=config["continuous"],
-        extra_columns=config["counts"]["extra_columns"],
-        counts=config["counts"],
+        extra_columns=counts["extra_columns"],
     )
     if stage == "import_counts":
         return
@@ -155,7 +160,9 @@ def run(study: Study, *, stage: str, results: Path, work: Path) -> None:
             counts_h5ad=h5ad,
             genesets=list(gsea["genesets"]),
             msigdb_entries=gsea["msigdb"],
-            orthologs=gsea["orthologs"],
+            msigdb_files=[entry.path for entry in checked.msigdb],
+            orthologs={k: v for k, v in gsea["orthologs"].items() if k != "table"},
+            orthologs_table=gsea["orthologs"]["table"],
             out=str(results / "gsea" / "genesets.json"),
             coverage_out=str(results / "gsea" / "coverage.tsv"),
             min_size=gsea["min_size"],
@@ -686,7 +693,7 @@ def _(study: Study) -> None:
     study.sheet(sheet_text().encode("utf-16"))
 
 
-@case("sheet: an Excel workbook", esc("The sample sheet is a zip archive or an Excel workbook, not a text table."), r"file: .*samples\.xlsx")
+@case("sheet: an Excel workbook", esc("The sample sheet is not a text table: it is an Excel workbook (.xlsx)."), r"file: .*samples\.xlsx")
 def _(study: Study) -> None:
     import zipfile
 
@@ -814,7 +821,7 @@ def _(study: Study) -> None:
     study.counts(counts_text().replace("\n", "\t\n"))
 
 
-@case("counts: a thousands separator", esc("The count matrix holds a value that is not a number."), esc("found: '1,000'"), stage="import_counts")
+@case("counts: a thousands separator", esc("The count matrix holds a number written with a comma (a decimal comma or a thousands separator)."), esc("found: '1,000'"), stage="import_counts")
 def _(study: Study) -> None:
     set_cell(study, 2, 2, "1,000")
 
@@ -1020,6 +1027,11 @@ def _files(directory: Path) -> list[str]:
 
 @pytest.mark.parametrize("bad", CASES, ids=[c.name for c in CASES])
 def test_bad_input_stops_with_its_message_and_writes_nothing(bad: Case, tmp_path: Path) -> None:
+    check_case(bad, tmp_path)
+
+
+def check_case(bad: Case, tmp_path: Path) -> None:
+    """Make the case's change to the valid study, run it: its message, and nothing in results/."""
     study = valid_study(tmp_path / "study")
     bad.mutate(study)
     results, work = tmp_path / "results", tmp_path / "work"

@@ -22,6 +22,7 @@ from degsea.inputs.counts import CountMatrix
 from degsea.inputs.detect import detect_format
 from degsea.inputs.files import sample_files
 from degsea.inputs.read import read_counts
+from degsea.inputs.sheet import read_sample_sheet
 from degsea.steps.counts import import_counts
 
 SAMPLES = ["1-a", "s.2", "tumour 3"]
@@ -226,7 +227,7 @@ def test_detection_rejects_missing_and_zip(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"A count file does not exist\.\n  file: .*nope.tsv"):
         detect_format(tmp_path / "nope.tsv")
     (tmp_path / "book.xlsx").write_bytes(b"PK\x03\x04rest")
-    with pytest.raises(InputError, match="zip archive \\(or an Excel workbook\\)"):
+    with pytest.raises(InputError, match="is not a text table: it is a zip archive"):
         detect_format(tmp_path / "book.xlsx")
 
 
@@ -240,8 +241,17 @@ def run_import(directory: Path, counts: dict, *, paths: dict[str, Path] | None =
         "annotation": str(annotation(directory)), "min_mapped": 0.5, "strip_version": True, "duplicates": "error",
     } | counts
     out = directory / "counts.h5ad"
+    sheet_path = str(sheet(directory, paths=paths, strandedness=strandedness))
+    # as the workflow: the up-front check resolves the files once, the rule gets them as inputs
+    files = sample_files(read_sample_sheet(sheet_path), settings, sheet_file=sheet_path)
     import_counts(
-        counts_path=None, sheet_path=str(sheet(directory, paths=paths, strandedness=strandedness)), out=str(out), counts=settings
+        count_files=list(files.values()) if files else [settings["path"]],
+        per_sample=files is not None,
+        sheet_path=sheet_path,
+        out=str(out),
+        annotation=settings.pop("annotation"),
+        tx2gene=settings.pop("tx2gene"),
+        settings=settings,
     )
     return ad.read_h5ad(out)
 

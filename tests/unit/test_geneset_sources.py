@@ -248,7 +248,7 @@ def test_human_gmt_against_mouse_symbols_fails_then_runs_with_orthologs(shared_d
         "mouse symbols, and no ortholog table translates this collection."
     )
     assert f"file: {human}" in message
-    assert " %) match, e.g. sets use" in message
+    assert " %) match: the sets hold human-style symbols" in message and "the data has mouse-style symbols" in message
     rate = float(message.split("(")[1].split(" %)")[0])
     assert rate < 25
     assert "gsea: orthologs" in message
@@ -273,8 +273,8 @@ def test_orthologs_for_an_unknown_collection(tmp_path: Path) -> None:
     gmt.write_text(GMT)
     with pytest.raises(InputError, match=r"not configured gene-set collections\.\n  where: config 'gsea: orthologs: collections'\n  found: b.gmt"):
         load_collections([str(gmt)], orthologs={"table": "o.tsv", "from": "a", "to": "b", "collections": ["b.gmt"]})
-    with pytest.raises(InputError, match="no ortholog table is given"):
-        load_collections([str(gmt)], orthologs={"table": None, "from": "a", "to": "b", "collections": ["a.gmt"]})
+    # collections to translate without a table: refused with the config, before any job
+    # (degsea.configuration.check_config_values; test_error_catalogue_held_out.py)
 
 
 def test_prepare_genesets_step_stops_before_gsea_then_runs_with_orthologs(shared_data: Path, mouse_symbols: pd.Index, tmp_path: Path) -> None:
@@ -296,9 +296,29 @@ def test_prepare_genesets_step_stops_before_gsea_then_runs_with_orthologs(shared
     with pytest.raises(InputError, match=r"no ortholog table translates this collection\.\n  file: .*h.all.v7.1.Hs.symbols.eVITTA.gmt\n  found: \d+ of \d+ genes \(0\.\d %\) match"):
         prepare_genesets(orthologs={"table": None, "from": "fromSymbol", "to": "toSymbol", "collections": []}, **args)
     assert not (tmp_path / "sets.json").exists()
-    orthologs = {"table": table, "from": "fromSymbol", "to": "toSymbol", "collections": [human]}
+    orthologs = {"from": "fromSymbol", "to": "toSymbol", "collections": [human]}  # the table is the rule's input
     with pytest.raises(InputError, match=r"Focus sets are not in the gene-set collections\.\n  where: config 'gsea: focus_sets'\n  found: HALLMARK_NOPE"):
-        prepare_genesets(orthologs=orthologs, focus_sets=["HALLMARK_NOPE"], **args)
-    prepare_genesets(orthologs=orthologs, focus_sets=["HALLMARK_INTERFERON_GAMMA_RESPONSE"], **args)
+        prepare_genesets(orthologs=orthologs, orthologs_table=table, focus_sets=["HALLMARK_NOPE"], **args)
+    prepare_genesets(orthologs=orthologs, orthologs_table=table, focus_sets=["HALLMARK_INTERFERON_GAMMA_RESPONSE"], **args)
     coverage = pd.read_csv(tmp_path / "coverage.tsv", sep="\t")
     assert coverage.loc[0, "ortholog_rate"] > 0.9 and coverage.loc[0, "coverage"] > 0.8
+
+
+def test_identifier_kinds_name_the_real_cause() -> None:
+    """Ensembl detection is not fooled by LRG_ records or _PAR_Y copies (issue 16)."""
+    from degsea.naming import gene_id_kind
+
+    human = [f"ENSG{i:011d}" for i in range(1, 300)] + [f"LRG_{i}" for i in range(425)]
+    human += ["ENSG00000182162_PAR_Y", "ENSG00000002586.20_PAR_Y", "ENSG00000000003.15"]
+    assert gene_id_kind(human) == "human Ensembl gene IDs"
+    assert gene_id_kind([f"ENSMUSG{i:011d}.2" for i in range(50)]) == "mouse Ensembl gene IDs"
+    assert gene_id_kind([str(i) for i in (7157, 672, 1956)] * 10) == "Entrez gene IDs"
+    assert gene_id_kind(["TP53", "BRCA1", "HLA-DRA"] * 10) == "human-style symbols"
+    assert gene_id_kind(["Trp53", "Cd74", "H2-Ea"] * 10) == "mouse-style symbols"
+    symbols = [f"SYM{i}" for i in range(30)]
+    sets = {"s.gmt": {f"S{k}": GeneSet(name=f"S{k}", description="", genes=tuple(symbols[k * 10 : k * 10 + 10])) for k in range(3)}}
+    with pytest.raises(InputError) as info:
+        check_coverage(sets, pd.Index(human), min_size=5, max_size=500, min_coverage=0.25)
+    message = str(info.value)
+    assert message.startswith("Few genes of a gene-set collection are in the data: the data has human Ensembl gene IDs and the sets human-style symbols.")
+    assert "counts: annotation" in message and "ortholog" not in message.split("hint:")[1]

@@ -35,7 +35,7 @@ def test_low_coverage_names_file_and_percentage() -> None:
     message = str(info.value)
     assert "file: ensembl.gmt" in message
     assert "found: 1 of 8 genes (12.5 %) match" in message
-    assert "e.g. sets use ['ENSG1', 'ENSG2', 'ENSG3'], data has ['G0', 'G1', 'G2']" in message
+    assert "e.g. ['ENSG1', 'ENSG2', 'ENSG3']; the data has" in message and "e.g. ['G0', 'G1', 'G2']" in message
     assert "allowed: at least 25 % (config 'gsea: min_coverage')" in message
 
 

@@ -242,3 +242,20 @@ def test_tail_sets_get_multilevel_pvalues(case: tuple[pd.Series, dict]) -> None:
     assert bounded["pval"].min() == 1e-6 and table["pval"].min() < 1e-6
     assert bounded.loc[bounded["pval"] == 1e-6, "log2err"].isna().all()
     pd.testing.assert_frame_equal(table[gsea_engine.COLUMNS[1:]], bounded[gsea_engine.COLUMNS[1:]])
+
+
+def test_no_negative_zero_in_the_gsea_table(case: tuple[pd.Series, dict], tmp_path) -> None:  # noqa: ANN001
+    """FWER of the strongest sets is 0 and was written as '-0' (issue 16): no column holds a negative zero."""
+    from degsea.gsea.collections import GeneSet
+    from degsea.gsea.prerank import prerank
+    from degsea.io import write_table
+
+    ranks, sets = case
+    collections = {"c.gmt": {name: GeneSet(name=name, description="", genes=tuple(g)) for name, g in sets.items()}}
+    table = prerank(ranks, collections, permutations=100, seed=1, engine="degsea")
+    assert (table["FWER"] == 0).any()
+    numbers = table.select_dtypes("number").to_numpy(dtype=float)
+    assert not (np.signbit(numbers) & (numbers == 0)).any()
+    write_table(table, tmp_path / "gsea.tsv")
+    cells = [cell for line in (tmp_path / "gsea.tsv").read_text().splitlines()[1:] for cell in line.split("\t")]
+    assert "-0" not in cells

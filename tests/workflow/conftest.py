@@ -71,7 +71,7 @@ def write_three_studies(workdir: Path, shared_data: Path) -> Path:
     gse = yaml.safe_load((workdir / "config" / "studies" / "gse96870" / "config.yaml").read_text())
     text = yaml.safe_dump(gse, sort_keys=False).replace("../shared/data", str(shared_data))
     gse = yaml.safe_load(text)
-    gse["gsea"].update(permutations=100, max_permutations=1000)
+    gse["gsea"].update(permutations=100)
     gse_path = workdir / "config" / "gse96870_small.yaml"
     gse_path.write_text(yaml.safe_dump(gse, sort_keys=False))
     sheet = workdir / "config" / "studies_test.tsv"

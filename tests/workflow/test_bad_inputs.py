@@ -82,6 +82,38 @@ def _same_contrast_twice(workdir: Path, config: dict) -> None:
     config["contrasts"]["placeholder"] = config["contrasts"]["treated_vs_ctrl"]  # renamed in the YAML text below
 
 
+def _semicolon_csv(workdir: Path, config: dict) -> None:
+    (workdir / "inputs" / "counts.csv").write_text(COUNTS.replace("\t", ";"))
+    config["counts"]["path"] = "inputs/counts.csv"
+
+
+def _bam_as_counts(workdir: Path, config: dict) -> None:
+    import gzip
+
+    (workdir / "inputs" / "c1.bam").write_bytes(gzip.compress(b"BAM\x01" + bytes(60)))
+    config["counts"]["path"] = "inputs/c1.bam"
+
+
+def _web_page_as_counts(workdir: Path, config: dict) -> None:
+    (workdir / "inputs" / "counts.tsv").write_text("<!DOCTYPE html>\n<html><head><title>GEO</title></head></html>\n")
+
+
+def _contrasts_differ_in_case(workdir: Path, config: dict) -> None:
+    config["contrasts"]["Treated_vs_ctrl"] = {"variable": "condition", "test": "ctrl", "reference": "treated"}
+
+
+def _latin1_gene_sets(workdir: Path, config: dict) -> None:
+    (workdir / "inputs" / "sets.gmt").write_bytes(GMT.replace("\ta\t", "\tpremi\u00e8re\t", 1).encode("latin-1"))
+
+
+def _decimal_comma_count(workdir: Path, config: dict) -> None:
+    (workdir / "inputs" / "counts.tsv").write_text(COUNTS.replace("\t10\t", "\t10,5\t", 1))
+
+
+def _unsafe_unicode_id(workdir: Path, config: dict) -> None:
+    (workdir / "inputs" / "samples.tsv").write_text(SHEET.replace("c1\t", "c\u200b1\t"))
+
+
 #: Edits of the config's YAML text, for mistakes a parsed config cannot hold.
 TEXT_EDITS: dict[str, Callable[[str], str]] = {
     "the same contrast name twice": lambda text: text.replace("placeholder:", "treated_vs_ctrl:"),
@@ -91,11 +123,19 @@ CASES: dict[str, tuple[Callable[[Path, dict], None], tuple[str, ...]]] = {
     "the same contrast name twice": (_same_contrast_twice, ("A config file gives the same key twice in one section.", "found: 'treated_vs_ctrl', first given on line")),
     "unknown config key": (_unknown_key, ("The config has a key that degsea does not know.", "found: 'permutation'")),
     "sheet sample not in the matrix": (_sample_not_in_matrix, ("Samples in the sample sheet are not columns of the count matrix.", "found: no column for 't4'")),
-    "sheet saved as an Excel workbook": (_excel_workbook, ("The sample sheet is a zip archive or an Excel workbook, not a text table.", "inputs/samples.xlsx")),
+    "sheet saved as an Excel workbook": (_excel_workbook, ("The sample sheet is not a text table: it is an Excel workbook (.xlsx).", "inputs/samples.xlsx")),
     "batch confounded with condition": (_confounded_batch, ("The design is not full rank", "where: config 'design': '~ batch + condition'")),
     "gene sets as CSV": (_csv_gene_sets, ("A GMT line is not a gene set.", "comma-separated")),
     "unquoted number as a level": (_unquoted_number_level, ("A config value is not allowed.", "found: 2 (a number, not text)")),
     "Salmon-like counts (job time)": (_salmon_like_counts, ("The count matrix holds a count that is not an integer.", "found: '10.337'", "Salmon")),
+    # issue 16: held-out families
+    "European semicolon CSV": (_semicolon_csv, ("The count matrix is semicolon-separated: a spreadsheet export in a European locale.", "inputs/counts.csv")),
+    "a BAM file as the count matrix": (_bam_as_counts, ("The count matrix is not a text table: it is a BAM file of aligned reads.", "featureCounts")),
+    "a web page saved as the count matrix": (_web_page_as_counts, ("The count matrix is not a text table: it is a web page (HTML)", "curl -L")),
+    "contrast names differing only in case": (_contrasts_differ_in_case, ("Contrast names differ only in upper/lower case", "'treated_vs_ctrl' and 'Treated_vs_ctrl'")),
+    "Latin-1 gene sets": (_latin1_gene_sets, ("A gene-set file is not UTF-8 text.", "iconv")),
+    "decimal comma in a count (job time)": (_decimal_comma_count, ("The count matrix holds a number written with a comma", "found: '10,5'")),
+    "an invisible character in a sample ID": (_unsafe_unicode_id, ("A sample ID cannot be used safely in file names and tables.", "c\\u200b1")),
 }
 
 

@@ -1,5 +1,6 @@
-"""Sample IDs with dashes, dots, spaces and leading digits, end to end: per-sample HTSeq files named
-after the samples, DE, GSEA; every output keeps the original spelling."""
+"""Sample IDs with dashes, dots, spaces, leading digits and letters beyond ASCII (tumör, Δ), end to
+end: per-sample HTSeq files named after the samples, DE, GSEA; every output keeps the original
+spelling."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from conftest import copy_workflow, snakemake
 
 pytestmark = pytest.mark.workflow
 
-SAMPLES = ["1-a", "s.2", "tumour 3", "4+b", "5_c_", "tumour 6.1"]  # "5_c_": reStructuredText would read "c_" as a link
+SAMPLES = ["1-a", "s.2", "tumör 3", "4+b", "5_c_", "Δ-tumour 6.1"]  # "5_c_": reStructuredText would read "c_" as a link
 GROUPS = ["ctrl", "ctrl", "ctrl", "treated", "treated", "treated"]
 N_GENES, N_UP = 600, 40
 
@@ -76,7 +77,7 @@ def test_counts_keep_sample_ids_and_map_symbols(odd_run: Path) -> None:
     assert adata.var.loc["ENSMUSG00000000001", "symbol"] == "Gene1"
     info = adata.uns["degsea_import"]
     assert info["format"] == "htseq" and info["versions_stripped"] == N_GENES and info["mapping_rate"] == 1.0
-    assert info["htseq_summary"]["tumour 3"]["__no_feature"] == 500
+    assert info["htseq_summary"]["tumör 3"]["__no_feature"] == 500
     log = (odd_run / "logs" / "import_counts.log").read_text()
     assert "gene IDs mapped to symbols with data/genes.tsv: 600 of 600 (100.0 %)" in log
 
@@ -123,13 +124,16 @@ def test_figures_label_samples_with_their_ids(odd_run: Path) -> None:
 def test_report_keeps_sample_ids(odd_run: Path) -> None:
     import base64
     import io
+    import json
     import re
 
     html = (odd_run / "results" / "report.html").read_text(encoding="utf-8")
     # The front page lists every per-sample input file as spelled ("5_c_" is no reStructuredText link).
     assert "system-message" not in html and "problematic" not in html
     for sample in SAMPLES:
-        assert f"<td>data/htseq counts/{sample}.counts.txt</td>" in html, sample
+        cell = f"<td>data/htseq counts/{sample}.counts.txt</td>"
+        # the report carries its pages as JSON strings, where letters beyond ASCII are \u escapes
+        assert cell in html or json.dumps(cell)[1:-1] in html, sample
     # The report's tables are the TSV files, embedded: their sample columns keep the spelling.
     embedded = {}
     for name in ("samples.tsv", "normalized_counts.tsv"):

@@ -15,7 +15,8 @@ os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (SCRIPTS, os.environ.get
 
 from degsea.configuration import canonical_config, check_config_files, load_schema, validate_config  # noqa: E402
 from degsea.errors import InputError  # noqa: E402
-from degsea.study import check_study  # noqa: E402
+from degsea.io import check_writable  # noqa: E402
+from degsea.study import check_study, gsea_enabled  # noqa: E402
 from degsea.resources import job_resource, study_size  # noqa: E402
 
 #: Where simulate_demo writes each experiment of the embedded demo, by config 'demo.experiment'.
@@ -48,6 +49,10 @@ try:
     config.clear()
     config.update(canonical)
     STUDY = check_study(config, demo_counts=DEMO_COUNTS)
+    # A read-only or unwritable results/ or logs/ would end in a traceback of Snakemake itself
+    # (it removes and creates outputs before each job); a full disk is caught by each job's writes.
+    for folder in ("results", "logs"):
+        check_writable(folder)
 except InputError as err:
     stop(str(err))
 
@@ -59,12 +64,22 @@ LRT_DESIGNS = {t.name: {"full": t.full, "reduced": t.reduced, "coefficient": t.c
 PROFILED = [t.name for t in STUDY.lrts if t.profiles.enabled]
 #: ... and whose clusters get an over-representation test of the gene sets.
 PROFILED_ORA = [t.name for t in STUDY.lrts if t.profiles.enabled and t.profiles.ora]
+#: The gene-set branch runs unless 'gsea: enabled: false' or no collection (GMT or MSigDB) is given.
+GSEA_ENABLED = gsea_enabled(config)
+#: Priority of the DE branch (fit, VST, sample QC, DE figures): its jobs run before the gene-set
+#: branch's whenever both are ready, so a gene-set problem found in the data (prepare_genesets)
+#: cannot stop the DE tables, even without --keep-going: Snakemake lets running jobs finish.
+DE_PRIORITY = 1
 #: MSigDB collections to download: file stem -> config entry.
 MSIGDB = {Path(c.path).name.removesuffix(".gmt"): c for c in STUDY.msigdb}
 
 
+#: Keys of 'counts:' that name files: rule import_counts takes these files as inputs, never from params.
+COUNT_PATH_KEYS = ("path", "pattern", "annotation", "tx2gene")
+
+
 def count_inputs(wildcards):
-    """The inputs of import_counts (the count files, the sheet, the ID-mapping tables)."""
+    """The inputs of import_counts: the count files the up-front check resolved, the sheet, the ID-mapping tables."""
     inputs = {"counts": STUDY.count_files, "samples": config["samples"]}
     for key in ("annotation", "tx2gene"):
         if config["counts"][key]:
@@ -90,7 +105,7 @@ wildcard_constraints:
 
 
 # Cluster resources (memory, run time) scale with the study: samples x genes, measured once here.
-COUNT_FILES = getattr(STUDY, "count_files", None) or [config["counts"]["path"]]
+COUNT_FILES = STUDY.count_files
 STUDY_SIZE = study_size(
     len(STUDY.sheet), COUNT_FILES, demo_genes=config["demo"]["n_genes"] if COUNT_FILES == [DEMO_COUNTS] else None
 )

@@ -17,6 +17,8 @@ rule import_counts:
     params:
         continuous=config["continuous"],
         extra_columns=config["counts"]["extra_columns"],
-        counts=config["counts"],
+        # the files are inputs (resolved once by the up-front check); the rest of 'counts:' here
+        per_sample=STUDY.per_sample,
+        settings={k: v for k, v in config["counts"].items() if k not in COUNT_PATH_KEYS},
     script:
         "../scripts/import_counts.py"

@@ -22,7 +22,7 @@ PLOT_GROUPS["levels"] = {
     v: config["levels"][v] for v in (PLOT_GROUPS["color_by"], PLOT_GROUPS["shape_by"]) if v in config["levels"]
 }
 DE_PADJ = PLOTS["padj"] if PLOTS["padj"] is not None else config["de"]["alpha"]
-FOCUS_SETS = list(config["gsea"]["focus_sets"])
+FOCUS_SETS = list(config["gsea"]["focus_sets"]) if GSEA_ENABLED else []
 #: Settings of the lrt_profiles job per profiled likelihood-ratio test, from config 'lrt.<test>.profiles'.
 LRT_PROFILES = {
     t.name: {
@@ -158,6 +158,18 @@ REPORT_TABLES["collection_score_tests"] = {
     "caption": "../report/collection_score_tests.rst",
     "place": {**_SCORES, "labels": {"item": "5. Collection score tests per contrast"}},
 }
+#: Outputs of the gene-set branch: their table pages are made only when the branch runs.
+GENESET_OUTPUTS = (
+    "results/gsea/",
+    "results/ora/",
+    "results/genesets/",
+    "results/summary/gsea_",
+    "results/summary/ora_",
+)
+if not GSEA_ENABLED:
+    REPORT_TABLES = {
+        key: table for key, table in REPORT_TABLES.items() if not table["path"].startswith(GENESET_OUTPUTS)
+    }
 BESIDE_REPORT = {
     "vst": {
         "path": "results/qc/vst.tsv",
@@ -176,16 +188,15 @@ BESIDE_REPORT = {
 
 def provenance_inputs():
     """Every input file of the run, by role."""
-    counts = getattr(STUDY, "count_files", None) or [config["counts"]["path"]]
     inputs = {
         "samples": [config["samples"]],
-        "counts": [str(p) for p in ([counts] if isinstance(counts, str) else counts)],
-        "genesets": list(config["gsea"]["genesets"]) + [str(e.path) for e in getattr(STUDY, "msigdb", [])],
+        "counts": list(STUDY.count_files),
+        "genesets": (list(config["gsea"]["genesets"]) + [str(e.path) for e in STUDY.msigdb]) if GSEA_ENABLED else [],
     }
     for key in ("annotation", "tx2gene"):
         if config["counts"].get(key):
             inputs[f"counts_{key}"] = [config["counts"][key]]
-    if (config["gsea"].get("orthologs") or {}).get("table"):
+    if GSEA_ENABLED and config["gsea"]["orthologs"]["table"]:
         inputs["orthologs"] = [config["gsea"]["orthologs"]["table"]]
     if DEMO_COUNTS in inputs["counts"]:
         inputs["demo_genesets"] = [config["demo"]["genesets"]]

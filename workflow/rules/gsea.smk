@@ -36,8 +36,8 @@ rule msigdb:
         "../../envs/gsea.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=estimate("msigdb", "mem_mb"),
+        runtime=estimate("msigdb", "runtime"),
     params:
         entry=lambda wildcards: {
             "collection": MSIGDB[wildcards.msigdb].collection,
@@ -61,11 +61,11 @@ rule prepare_genesets:
         "../../envs/gsea.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=10,
+        mem_mb=estimate("prepare_genesets", "mem_mb"),
+        runtime=estimate("prepare_genesets", "runtime"),
     params:
-        msigdb=config["gsea"]["msigdb"],
-        orthologs=config["gsea"]["orthologs"],
+        msigdb=config["gsea"]["msigdb"],  # names, versions, checksums; the files are inputs
+        orthologs={k: v for k, v in config["gsea"]["orthologs"].items() if k != "table"},  # the table is an input
         min_size=config["gsea"]["min_size"],
         max_size=config["gsea"]["max_size"],
         min_coverage=config["gsea"]["min_coverage"],

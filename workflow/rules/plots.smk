@@ -30,12 +30,13 @@ rule de_figures:
         ],
     log:
         "logs/plots/de_figures_{contrast}.log",
+    priority: DE_PRIORITY
     conda:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=15,
+        mem_mb=estimate("de_figures", "mem_mb"),
+        runtime=estimate("de_figures", "runtime"),
     params:
         groups=PLOT_GROUPS,
         padj=DE_PADJ,
@@ -64,12 +65,13 @@ rule de_overlap:
         ),
     log:
         "logs/plots/de_overlap.log",
+    priority: DE_PRIORITY
     conda:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=estimate("de_overlap", "mem_mb"),
+        runtime=estimate("de_overlap", "runtime"),
     params:
         contrasts=CONTRASTS,
         padj=DE_PADJ,
@@ -97,8 +99,8 @@ rule gsea_overview:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=estimate("gsea_overview", "mem_mb"),
+        runtime=estimate("gsea_overview", "runtime"),
     params:
         contrasts=CONTRASTS,
         focus_sets=FOCUS_SETS,
@@ -148,8 +150,8 @@ rule gsea_figures:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=15,
+        mem_mb=estimate("gsea_figures", "mem_mb"),
+        runtime=estimate("gsea_figures", "runtime"),
     params:
         focus_sets=FOCUS_SETS,
         groups=PLOT_GROUPS,
@@ -184,8 +186,8 @@ rule sample_scores:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=15,
+        mem_mb=estimate("sample_scores", "mem_mb"),
+        runtime=estimate("sample_scores", "runtime"),
     params:
         sets=FOCUS_SETS,
         groups=PLOT_GROUPS,

@@ -19,12 +19,13 @@ rule vst:
         vst="results/qc/vst.tsv",
     log:
         "logs/qc/vst.log",
+    priority: DE_PRIORITY
     conda:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=estimate("vst", "mem_mb"),
+        runtime=estimate("vst", "runtime"),
     params:
         fit_type=VST_FIT_TYPE,
         n_sub=PLOTS["vst_nsub"],
@@ -53,12 +54,13 @@ rule sample_qc:
         ],
     log:
         "logs/qc/sample_qc.log",
+    priority: DE_PRIORITY
     conda:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=20,
+        mem_mb=estimate("sample_qc", "mem_mb"),
+        runtime=estimate("sample_qc", "runtime"),
     params:
         groups=PLOT_GROUPS,
         pca_top_genes=PLOTS["pca_top_genes"],

@@ -13,7 +13,7 @@ rule provenance:
         **provenance_inputs(),
         # Written once the data passed every check (import, gene-set coverage): a run stopped
         # by a bad input leaves no provenance of results that were never made.
-        checked="results/gsea/coverage.tsv",
+        checked="results/gsea/coverage.tsv" if GSEA_ENABLED else "results/counts.h5ad",
     output:
         json=report(
             "results/provenance.json",
@@ -27,11 +27,11 @@ rule provenance:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=estimate("provenance", "mem_mb"),
+        runtime=estimate("provenance", "runtime"),
     params:
         # the paths as the rule reads them (a study of a many-studies run has its own folders)
-        inputs=lambda wildcards, input: {role: list(input[role]) for role in provenance_inputs()},
+        roles=list(provenance_inputs()),  # the input files are read from input, by these roles
         config=config,
     script:
         "../scripts/provenance.py"
@@ -39,11 +39,11 @@ rule provenance:
 
 rule report_front_page:
     input:
+        **({"gsea_summary": "results/gsea/summary.tsv"} if GSEA_ENABLED else {}),
         provenance="results/provenance.json",
         de_counts="results/summary/de_counts.tsv",
-        gsea_summary="results/gsea/summary.tsv",
         h5ad="results/counts.h5ad",
-        ora=expand("results/ora/{contrast}.tsv", contrast=CONTRASTS),
+        ora=expand("results/ora/{contrast}.tsv", contrast=CONTRASTS) if GSEA_ENABLED else [],
         lrt_tables=expand("results/de/lrt/{test}.tsv", test=LRTS),
     output:
         rst=FRONT_PAGE,
@@ -53,8 +53,8 @@ rule report_front_page:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=estimate("report_front_page", "mem_mb"),
+        runtime=estimate("report_front_page", "runtime"),
     params:
         config=config,
         color_by=PLOT_GROUPS["color_by"],
@@ -62,6 +62,6 @@ rule report_front_page:
         fdr_method=FDR_METHODS[config["gsea"]["fdr"]],
         fdr_floor=GSEA_FDR_FLOOR,
         beside={table["title"]: table["path"] for table in BESIDE_REPORT.values()},
-        contrasts=CONTRASTS,
+        contrasts=CONTRASTS if GSEA_ENABLED else [],  # of the ORA tables (gene-set branch)
     script:
         "../scripts/report_front_page.py"

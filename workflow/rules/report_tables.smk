@@ -21,8 +21,8 @@ rule de_table_page:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=estimate("de_table_page", "mem_mb"),
+        runtime=estimate("de_table_page", "runtime"),
     params:
         padj=DE_PADJ,
         lfc=config["plots"]["lfc"],
@@ -48,8 +48,8 @@ rule gsea_table_page:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=estimate("gsea_table_page", "mem_mb"),
+        runtime=estimate("gsea_table_page", "runtime"),
     params:
         contrasts=CONTRASTS,
     script:
@@ -71,8 +71,8 @@ rule table_pages:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=estimate("table_pages", "mem_mb"),
+        runtime=estimate("table_pages", "runtime"),
     params:
         titles={key: table["title"] for key, table in {**REPORT_TABLES, **BESIDE_REPORT}.items()},
         beside=list(BESIDE_REPORT),

@@ -5,11 +5,13 @@ from degsea.steps.counts import import_counts
 
 with rule_logging(snakemake.log[0], rule="import_counts"):
     import_counts(
-        # one count file: read it as the rule names it (a study of a many-studies run has its own demo data)
-        counts_path=snakemake.input.counts[0] if len(snakemake.input.counts) == 1 else None,
+        count_files=list(snakemake.input.counts),
         sheet_path=snakemake.input.samples,
+        annotation=snakemake.input.get("annotation"),
+        tx2gene=snakemake.input.get("tx2gene"),
         out=snakemake.output.h5ad,
+        per_sample=snakemake.params.per_sample,
+        settings=snakemake.params.settings,
         continuous=snakemake.params.continuous,
         extra_columns=snakemake.params.extra_columns,
-        counts=snakemake.params.counts,
     )

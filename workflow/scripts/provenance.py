@@ -5,7 +5,7 @@ from degsea.steps.report import write_provenance
 
 with rule_logging(snakemake.log[0], rule="provenance"):
     write_provenance(
-        inputs=snakemake.params.inputs,
+        inputs={role: list(snakemake.input[role]) for role in snakemake.params.roles},
         config=snakemake.params.config,
         out=snakemake.output.json,
     )

@@ -21,17 +21,31 @@ def load_schema(path: str | Path) -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def check_config_files(paths: Sequence[str | Path]) -> None:
-    """Stop on a key given twice in one section of a config file.
+#: Folders the workflow writes, and suffixes of the files it writes: a config file among them
+#: is a target that followed ``--configfile`` on the command line.
+OUTPUT_FOLDERS = ("results", "logs", ".snakemake")
+OUTPUT_SUFFIXES = (".tsv", ".h5ad", ".png", ".svg", ".pdf", ".rst", ".html", ".log", ".gz", ".gmt")
+#: The order of a command line with targets, for messages and the README.
+TARGET_ORDER = "snakemake --cores 2 <targets> --configfile <config.yaml>  (or: ... --configfile <config.yaml> -- <targets>)"
 
-    YAML loaders keep the last of two equal keys without a word, so a second contrast of the
-    same name (a copy-paste left unrenamed) would replace the first unnoticed.
+
+def check_config_files(paths: Sequence[str | Path]) -> None:
+    """Stop on a config file that is a target of the workflow, or gives a key twice in one section.
+
+    Snakemake reads every word after ``--configfile`` as a config file, so a target written
+    after it (``--configfile my.yaml results/de/x.tsv``) becomes a second config file: one
+    that exists and parses is merged into the config. YAML loaders keep the last of two equal
+    keys without a word, so a second contrast of the same name (a copy-paste left unrenamed)
+    would replace the first unnoticed.
 
     Raises
     ------
     InputError
-        The file, the line of the repeated key and the line of its first use.
+        The target and the right order of the command line; or the file, the line of the
+        repeated key and the line of its first use.
     """
+    for path in paths:
+        check_not_a_target(path)
     for path in paths:
         try:
             text = Path(path).read_text(encoding="utf-8")
@@ -43,6 +57,26 @@ def check_config_files(paths: Sequence[str | Path]) -> None:
             continue  # Snakemake reports syntax errors itself
         if node is not None:
             _check_mappings(node, file=str(path))
+
+
+def check_not_a_target(path: str | Path) -> None:
+    """Raise :class:`InputError` when a config file is one of the workflow's outputs (a target)."""
+    resolved = Path(path).resolve()
+    try:
+        parts = resolved.relative_to(Path.cwd().resolve()).parts
+    except ValueError:
+        parts = ()
+    name = resolved.name.lower()
+    if (parts and parts[0] in OUTPUT_FOLDERS) or name.endswith(OUTPUT_SUFFIXES):
+        raise InputError(
+            "A file given to --configfile is not a config file: it looks like a target of the workflow.",
+            file=str(path),
+            where="the snakemake command line",
+            found=f"{str(path)!r} after --configfile",
+            allowed="YAML config files after --configfile; targets before it, or after '--'",
+            hint="Snakemake reads every word after --configfile as a config file. Write targets first: "
+            + TARGET_ORDER,
+        )
 
 
 def _check_mappings(node: yaml.Node, *, file: str, section: str = "") -> None:
@@ -138,6 +172,7 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any], *, sou
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(filled))
     if error is None:
+        check_config_values(filled, source=source)
         check_report_safe(filled, source=source)
         return filled
     key = ": ".join(str(p) for p in error.absolute_path)
@@ -255,3 +290,55 @@ def _parent_description(schema: Mapping[str, Any], path: Any) -> str:
         if isinstance(node, dict):
             description = node.get("description", description)
     return description
+
+
+def check_config_values(config: Mapping[str, Any], *, source: str = "the config") -> None:
+    """Check values of a schema-valid config against each other.
+
+    Each key can be valid on its own while two keys together ask for something impossible
+    or silently ignored: an empty set-size range, shrunken fold changes as the rank metric of a run without shrinkage, an ortholog
+    table that translates nothing, or collections to translate with no table.
+
+    Raises
+    ------
+    InputError
+        The two keys, their values and which combination is allowed.
+    """
+    gsea, de = config["gsea"], config["de"]
+    if gsea["min_size"] > gsea["max_size"]:
+        raise InputError(
+            "The GSEA size range is empty.",
+            file=source,
+            where="config 'gsea: min_size', 'gsea: max_size'",
+            found=f"min_size {gsea['min_size']} > max_size {gsea['max_size']}",
+            allowed="min_size <= max_size",
+            hint="The usual range is 15-500.",
+        )
+    if gsea["rank_by"] == "log2FoldChange_shrunk" and not de["shrink"]:
+        raise InputError(
+            "GSEA ranks genes by shrunken fold changes, but shrinkage is switched off.",
+            file=source,
+            where="config 'gsea: rank_by', 'de: shrink'",
+            found="rank_by 'log2FoldChange_shrunk', shrink false",
+            allowed="'de: shrink: true' with rank_by 'log2FoldChange_shrunk', or another rank_by",
+            hint="Set 'de: shrink: true', or rank by 'stat' (the default).",
+        )
+    orthologs = gsea["orthologs"]
+    if orthologs["collections"] and not orthologs["table"]:
+        raise InputError(
+            "Collections are to be translated with orthologs, but no ortholog table is given.",
+            file=source,
+            where="config 'gsea: orthologs: table'",
+            found="no table; collections: " + ", ".join(map(str, orthologs["collections"])),
+            allowed="a TSV/CSV of ortholog pairs with the columns named in 'from' and 'to'",
+            hint="E.g. an Alliance of Genome Resources human-mouse ortholog table.",
+        )
+    if orthologs["table"] and not orthologs["collections"]:
+        raise InputError(
+            "An ortholog table is given, but no collection is named to translate with it.",
+            file=source,
+            where="config 'gsea: orthologs: collections'",
+            found=f"table {orthologs['table']!r}, collections []",
+            allowed="the collections of another species, as given in 'gsea: genesets' (path) or 'gsea: msigdb' (name)",
+            hint="List the collections to translate under 'gsea: orthologs: collections', or remove the table.",
+        )

@@ -55,3 +55,12 @@ class InputError(Exception):
             if value:
                 lines.append(f"  {label}: {value}")
         return "\n".join(lines)
+
+
+class OutputError(InputError):
+    """A result that cannot be written: a full disk, a read-only folder, no permission.
+
+    A problem of the user's machine, not of degsea, reported like an :class:`InputError`
+    (and caught with it): the file, the operating system's error, and how to fix it. The
+    file is not left half-written; rerunning the same command after the fix completes the run.
+    """

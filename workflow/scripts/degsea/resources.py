@@ -87,6 +87,25 @@ MODELS: dict[str, Model] = {
         parallel=True,
     ),
     "gsea_summary": Model(base_mb=500, base_minutes=5),
+    # Rules that used fixed requests until issue 16; their first attempts keep those requests on
+    # small and demo-sized studies and grow with the matrix (VST and figures hold a few float
+    # copies of it), so that a retry after an out-of-memory kill asks for more. Measured peaks on
+    # the small study: 315 MB (report_front_page) to 511 MB (gsea_figures).
+    "msigdb": Model(base_mb=1000, base_minutes=10),
+    "prepare_genesets": Model(base_mb=2000, mb_per_million=20, base_minutes=10, minutes_per_million=1),
+    "vst": Model(base_mb=2000, mb_per_million=200, base_minutes=10, minutes_per_million=20),
+    "sample_qc": Model(base_mb=2000, mb_per_million=200, base_minutes=10, minutes_per_million=10),
+    "de_figures": Model(base_mb=1500, mb_per_million=100, base_minutes=10, minutes_per_million=5),
+    "de_overlap": Model(base_mb=1000, mb_per_million=50, base_minutes=10, minutes_per_million=2),
+    "gsea_overview": Model(base_mb=1000, base_minutes=10),
+    "gsea_figures": Model(base_mb=1500, mb_per_million=100, base_minutes=10, minutes_per_million=5),
+    "sample_scores": Model(base_mb=1500, mb_per_million=100, base_minutes=10, minutes_per_million=5),
+    "provenance": Model(base_mb=1000, base_minutes=5),
+    "report_front_page": Model(base_mb=1000, base_minutes=5),
+    # the report's table pages (issue 15), fixed until issue 16: a page holds one table
+    "de_table_page": Model(base_mb=2000, mb_per_million=50, base_minutes=10),
+    "gsea_table_page": Model(base_mb=1000, base_minutes=10),
+    "table_pages": Model(base_mb=2000, mb_per_million=50, base_minutes=10),
     "ora": Model(base_mb=500, mb_per_million=20, base_minutes=5),
     "ora_overview": Model(base_mb=800, base_minutes=5),
     "collection_scores": Model(base_mb=1000, mb_per_million=100, base_minutes=5, minutes_per_million=5),

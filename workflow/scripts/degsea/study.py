@@ -24,7 +24,7 @@ from degsea.inputs.files import sample_files, sample_strandedness, single_file_s
 from degsea.inputs.read import read_counts
 from degsea.inputs.sheet import read_sample_sheet
 from degsea.io import describe_missing
-from degsea.naming import absent_levels
+from degsea.naming import absent_levels, case_clash, file_slug
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ class Study:
     contrasts: list[Contrast]
     #: The count files rule import_counts reads: per-sample files in sheet order, or the one file.
     count_files: list[str] = field(default_factory=list)
+    #: Whether ``count_files`` are one file per sample (in sheet order).
+    per_sample: bool = False
     #: MSigDB collections to download (degsea.gsea.msigdb.Collection).
     msigdb: list = field(default_factory=list)
     #: Likelihood-ratio tests (config 'lrt').
@@ -44,6 +46,12 @@ class Study:
     #: The sheet column that groups samples in figures unless 'plots: color_by' says otherwise:
     #: the variable of the first level-pair contrast, else the first factor of the design.
     group_by: str | None = None
+
+
+def gsea_enabled(config: Mapping[str, Any]) -> bool:
+    """Whether the gene-set branch runs: ``gsea: enabled`` and at least one collection (GMT or MSigDB)."""
+    gsea = config["gsea"]
+    return bool(gsea["enabled"] and (gsea["genesets"] or gsea["msigdb"]))
 
 
 def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) -> Study:
@@ -64,16 +72,33 @@ def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) ->
     continuous = config["continuous"]
     sheet = read_sample_sheet(sheet_file, continuous=continuous)
     contrasts = parse_contrasts(config["contrasts"])
-    lrts = check_hypotheses(config, sheet, contrasts, sheet_file=sheet_file)
-    count_files = check_counts(config, sheet, sheet_file=sheet_file, demo_counts=demo_counts)
-    gsea = config["gsea"]
-    if gsea["min_size"] > gsea["max_size"]:
+    clash = case_clash(c.name for c in contrasts)
+    if clash:
         raise InputError(
-            "The GSEA size range is empty.",
-            where="config 'gsea: min_size', 'gsea: max_size'",
-            found=f"min_size {gsea['min_size']} > max_size {gsea['max_size']}",
-            allowed="min_size <= max_size",
-            hint="The usual range is 15-500.",
+            "Contrast names differ only in upper/lower case: their result files would overwrite each other on macOS and Windows.",
+            where="config 'contrasts'",
+            found=f"{clash[0]!r} and {clash[1]!r}",
+            allowed="contrast names that differ in more than upper/lower case",
+            hint=f"Contrast names become paths such as results/de/<name>.tsv; rename one, e.g. '{clash[1]}_2'.",
+        )
+    lrts = check_hypotheses(config, sheet, contrasts, sheet_file=sheet_file)
+    count_files, per_sample = check_counts(config, sheet, sheet_file=sheet_file, demo_counts=demo_counts)
+    factors = [v for v in design_variables(config["design"]) if v not in continuous]
+    group_by = next((c.variable for c in contrasts if c.kind == "levels"), factors[0] if factors else None)
+    gsea = config["gsea"]
+    if not gsea_enabled(config):
+        log.info("the gene-set branch is off ('gsea: enabled: false', or no collection): DE, QC and figures only")
+        return Study(
+            sheet=sheet, contrasts=contrasts, count_files=count_files, per_sample=per_sample, lrts=lrts, group_by=group_by
+        )
+    clash = case_clash(gsea["focus_sets"], key=lambda name: file_slug(name).casefold())
+    if clash:
+        raise InputError(
+            "Focus sets would share figure files: their file names differ only in case or punctuation.",
+            where="config 'gsea: focus_sets'",
+            found=f"{clash[0]!r} and {clash[1]!r} (figure files ..._{file_slug(clash[0])}.png and ..._{file_slug(clash[1])}.png)",
+            allowed="focus sets whose names differ in more than upper/lower case and punctuation",
+            hint="On macOS and Windows the two figures would overwrite each other: keep one of the two sets as a focus set.",
         )
     entries = parse_entries(gsea.get("msigdb") or [])
     files = [*gsea["genesets"], *(e.path for e in entries)]
@@ -95,9 +120,10 @@ def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) ->
     else:
         check_focus_sets(gsea["focus_sets"], names, sources=files)
     log.info("study: %d samples, design %s, %d contrasts", len(sheet), config["design"], len(contrasts))
-    factors = [v for v in design_variables(config["design"]) if v not in continuous]
-    group_by = next((c.variable for c in contrasts if c.kind == "levels"), factors[0] if factors else None)
-    return Study(sheet=sheet, contrasts=contrasts, count_files=count_files, msigdb=entries, lrts=lrts, group_by=group_by)
+    return Study(
+        sheet=sheet, contrasts=contrasts, count_files=count_files, per_sample=per_sample, msigdb=entries, lrts=lrts,
+        group_by=group_by,
+    )
 
 
 def check_hypotheses(
@@ -198,8 +224,11 @@ def _collection_family(name: str) -> str:
     return re.sub(r"^m(\d)", r"c\1", name)
 
 
-def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: str, demo_counts: str | None) -> list[str]:
+def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: str, demo_counts: str | None) -> tuple[list[str], bool]:
     """Check the count inputs as far as possible without reading them; return the files to read.
+
+    Returns the files rule import_counts reads (resolved here, once) and whether they are one
+    file per sample (in sheet order) or the one matrix, featureCounts or .h5ad file.
 
     Per-sample files (sheet column ``path`` or ``counts: pattern``) must exist and be of one
     format; a single file's samples (matrix, featureCounts, .h5ad header) must match the sheet;
@@ -250,9 +279,9 @@ def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: 
             )
         if kind == "star":
             sample_strandedness(sheet, counts.get("strandedness", "none"), sheet_file=sheet_file)
-        return list(files.values())
+        return list(files.values()), True
     if counts_file == demo_counts:
-        return [counts_file]
+        return [counts_file], False
     if not Path(counts_file).is_file():
         found, extra = describe_missing(counts_file)
         raise InputError(
@@ -273,4 +302,4 @@ def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: 
         sheet_file=sheet_file,
         extra_columns=counts.get("extra_columns", "error"),
     )
-    return [counts_file]
+    return [counts_file], False

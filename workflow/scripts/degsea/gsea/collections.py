@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from degsea.errors import InputError
+from degsea.io import check_file_kind
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,9 @@ def parse_gmt(text: str, *, source: str) -> dict[str, GeneSet]:
                 hint=(
                     "The line is comma-separated (a CSV file?); GMT fields are separated by tabs."
                     if "\t" not in line and line.count(",") >= 2
+                    else "The line is semicolon-separated, as a spreadsheet in a European locale saves 'CSV'; "
+                    "GMT fields are separated by tabs: save as 'Text (Tab delimited)' and name the file .gmt."
+                    if "\t" not in line and line.count(";") >= 2
                     else "The set has a name and a description but no genes; add its genes or delete the line."
                     if len(fields) == 2
                     else "GMT files are tab-separated; check that the file was not saved with spaces."
@@ -114,7 +119,8 @@ def read_gmt(path: str | Path) -> dict[str, GeneSet]:
             hint="Convert it to GMT (GSEA's desktop tool does, or transpose it with pandas) and list the .gmt file.",
         )
     raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
+    gzipped = raw[:2] == b"\x1f\x8b"
+    if gzipped:
         try:
             raw = gzip.decompress(raw)
         except (EOFError, OSError, zlib.error) as err:
@@ -124,6 +130,19 @@ def read_gmt(path: str | Path) -> dict[str, GeneSet]:
                 found=str(err),
                 hint="The file is truncated or corrupt: check it with 'gzip -t' and copy it again.",
             ) from None
+    check_file_kind(
+        raw[:65536], gzipped=gzipped, what="gene-set file", source=str(path),
+        allowed="a plain-text GMT file: name<TAB>description<TAB>genes, one set per line",
+        note="MSigDB serves its GMT files only after a login: a download without it is a web page.",
+    )  # fmt: skip
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(
+            "A gene-set file is UTF-16 text, not UTF-8.",
+            file=str(path),
+            found="a UTF-16 byte-order mark",
+            allowed="a plain-text GMT file in UTF-8",
+            hint="Convert it with 'iconv -f UTF-16 -t UTF-8', or save it again as UTF-8 text.",
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -131,8 +150,9 @@ def read_gmt(path: str | Path) -> dict[str, GeneSet]:
             "A gene-set file is not UTF-8 text.",
             file=str(path),
             where=f"byte {err.start}",
-            allowed="a plain-text GMT file",
-            hint="Is it compressed or a spreadsheet? Export it as GMT text.",
+            found=f"the bytes {raw[err.start:err.start + 4]!r}, e.g. Latin-1 (Windows-1252) accents from an older Excel",
+            allowed="a plain-text GMT file in UTF-8",
+            hint="Convert it with 'iconv -f LATIN1 -t UTF-8', or save it again as UTF-8 text.",
         ) from None
     return parse_gmt(text, source=str(path))
 
@@ -204,7 +224,7 @@ def translate_sets(sets: dict[str, GeneSet], orthologs: dict[str, tuple[str, ...
 def load_collections(
     gmt_files: list[str],
     *,
-    msigdb: list[Any] = (),  # degsea.gsea.msigdb.Collection
+    msigdb: Sequence[tuple[Any, str]] = (),  # (degsea.gsea.msigdb.Collection, its downloaded file)
     orthologs: dict[str, Any] | None = None,
 ) -> tuple[dict[str, dict[str, GeneSet]], dict[str, float]]:
     """Read every configured collection and translate those listed under ``orthologs: collections``.
@@ -214,7 +234,7 @@ def load_collections(
     gmt_files
         GMT files of config ``gsea: genesets``.
     msigdb
-        Parsed ``gsea: msigdb`` entries; their files are read from ``resources/genesets/msigdb``.
+        Parsed ``gsea: msigdb`` entries, each with its downloaded file (the rule's input).
     orthologs
         Config ``gsea: orthologs`` ({table, from, to, collections}); a collection is translated
         when its GMT path, MSigDB collection name or MSigDB file name is in ``collections``.
@@ -228,8 +248,8 @@ def load_collections(
     labels: dict[str, set[str]] = {}
     for path in gmt_files:
         labels[str(path)] = {str(path), Path(path).name}
-    for entry in msigdb:
-        labels[entry.path] = {entry.path, entry.collection, entry.file_name}
+    for entry, path in msigdb:
+        labels[str(path)] = {str(path), entry.collection, entry.file_name}
     wanted = set((orthologs or {}).get("collections") or [])
     unknown = wanted - set().union(*labels.values()) if labels else wanted
     if unknown:
@@ -240,14 +260,6 @@ def load_collections(
             allowed="paths of 'gsea: genesets' or collection names of 'gsea: msigdb': "
             + ", ".join(sorted(labels)),
             hint="Name each collection exactly as it is given in the config.",
-        )
-    if wanted and not (orthologs or {}).get("table"):
-        raise InputError(
-            "Collections are to be translated with orthologs, but no ortholog table is given.",
-            where="config 'gsea: orthologs: table'",
-            found="no table",
-            allowed="a TSV/CSV of ortholog pairs with the columns named in 'from' and 'to'",
-            hint="E.g. an Alliance of Genome Resources human-mouse ortholog table.",
         )
     table = None
     collections: dict[str, dict[str, GeneSet]] = {}

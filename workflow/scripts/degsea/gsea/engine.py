@@ -296,4 +296,4 @@ def _fwer(nes: np.ndarray, nes_null: np.ndarray, multiplicity: np.ndarray) -> np
     p_any_neg = -np.expm1(m @ np.log1p(-np.minimum(neg_share, tiny)))
     out = np.where(finite < 0, p_any / p_any_neg if p_any_neg > 0 else np.nan, p_any)
     out[np.isnan(nes)] = np.nan
-    return np.minimum(out, 1.0)
+    return np.minimum(out, 1.0) + 0.0  # -expm1(0) is -0.0: written as "-0" without the + 0.0

@@ -11,6 +11,7 @@ import pandas as pd
 from degsea.errors import InputError
 from degsea.gsea.collections import GeneSet
 from degsea.gsea.engine import bh_adjust
+from degsea.naming import gene_id_kind
 
 log = logging.getLogger(__name__)
 
@@ -122,31 +123,14 @@ def check_coverage(
             }
         )
         if coverage < min_coverage:
-            example_set = sorted(members)[:3]
-            example_data = list(genes[:3])
-            sets_style, data_style = symbol_style(members), symbol_style(genes)
-            mismatch = sets_style and data_style and sets_style != data_style
+            sets_kind, data_kind = gene_id_kind(members), gene_id_kind(genes)
             found_text = (
-                f"{found} of {len(members)} genes ({100 * coverage:.1f} %) match, e.g. sets use {example_set}, "
-                f"data has {example_data}"
+                f"{found} of {len(members)} genes ({100 * coverage:.1f} %) match: the sets hold {sets_kind}, e.g. "
+                f"{sorted(members)[:3]}; the data has {data_kind}, e.g. {list(genes[:3])}"
             )
             if source in translated:
                 found_text += f"; after ortholog translation ({100 * translated[source]:.1f} % of genes had an ortholog)"
-            if mismatch:
-                what = (
-                    f"Few genes of a gene-set collection are in the data: the sets look like {sets_style} symbols and the data "
-                    f"like {data_style} symbols" + (", even after ortholog translation." if source in translated else ", and no ortholog table translates this collection.")
-                )
-                hint = (
-                    "Translate the collection with an ortholog table: config 'gsea: orthologs: {table, from, to, "
-                    "collections}' (e.g. an Alliance human-mouse table), or use the MSigDB collection of the data's species."
-                )
-                if source in translated:
-                    hint = "Check 'gsea: orthologs: from' / 'to': the columns may be swapped."
-            else:
-                what = "Few genes of a gene-set collection are in the data."
-                hint = "Sets and data must use the same identifiers (symbols vs Ensembl IDs) and species (human vs mouse); " \
-                    "map IDs to symbols with 'counts: annotation'."
+            what, hint = _coverage_cause(sets_kind, data_kind, symbol_style(members), symbol_style(genes), translated=source in translated)
             raise InputError(
                 what,
                 file=source,
@@ -165,9 +149,52 @@ def check_coverage(
     return pd.DataFrame(rows)
 
 
+#: Kinds of identifier that are not gene symbols (:func:`degsea.naming.gene_id_kind`).
+_ID_KINDS = ("Ensembl", "Entrez", "RefSeq")
+
+
+def _coverage_cause(sets_kind: str, data_kind: str, sets_style: str | None, data_style: str | None, *, translated: bool) -> tuple[str, str]:
+    """The message and fix of a collection that does not match the data, from the identifier kinds on each side."""
+    head = "Few genes of a gene-set collection are in the data"
+    data_ids = any(k in data_kind for k in _ID_KINDS)
+    sets_ids = any(k in sets_kind for k in _ID_KINDS)
+    if data_ids and not sets_ids:
+        return (
+            f"{head}: the data has {data_kind} and the sets {sets_kind}.",
+            "Map the data's IDs to symbols: give a GTF or an ID table of the data's species as 'counts: annotation' "
+            "(e.g. the Ensembl GTF of the genome the reads were aligned to); the import then ranks genes by symbol.",
+        )
+    if sets_ids and not data_ids:
+        return (
+            f"{head}: the sets hold {sets_kind} and the data {data_kind}.",
+            "Use a collection of gene symbols (MSigDB's *.symbols.gmt files), or map the sets' IDs to symbols.",
+        )
+    if sets_ids and data_ids and sets_kind != data_kind:
+        return (
+            f"{head}: the sets hold {sets_kind} and the data {data_kind}.",
+            "Use a collection of the data's species, or give the data's symbols ('counts: annotation') and translate "
+            "the collection with 'gsea: orthologs'.",
+        )
+    if sets_style and data_style and sets_style != data_style:
+        what = f"{head}: the sets look like {sets_style} symbols and the data like {data_style} symbols" + (
+            ", even after ortholog translation." if translated else ", and no ortholog table translates this collection."
+        )
+        if translated:
+            return what, "Check 'gsea: orthologs: from' / 'to': the columns may be swapped."
+        return what, (
+            "Translate the collection with an ortholog table: config 'gsea: orthologs: {table, from, to, "
+            "collections}' (e.g. an Alliance human-mouse table), or use the MSigDB collection of the data's species."
+        )
+    return (
+        f"{head}.",
+        f"The sets hold {sets_kind} and the data {data_kind}: both must use the same identifiers (symbols, Ensembl or "
+        "Entrez IDs) of the same species; map the data's IDs to symbols with 'counts: annotation'.",
+    )
+
+
 def symbol_style(symbols) -> str | None:  # noqa: ANN001 - any iterable of str
     """'human' when most alphabetic symbols are upper-case (TP53), 'mouse' when capitalised (Trp53), else None."""
-    words = [s for s in symbols if isinstance(s, str) and any(c.isalpha() for c in s) and not s.startswith(("ENS", "LOC"))]
+    words = [s for s in symbols if isinstance(s, str) and any(c.isalpha() for c in s) and not s.startswith(("ENS", "LOC", "LRG_"))]
     if len(words) < 20:
         return None
     upper = sum(s == s.upper() for s in words) / len(words)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from degsea.errors import InputError
-from degsea.inputs.counts import CountMatrix, parse_count_matrix
+from degsea.inputs.counts import CountMatrix, count_matrix
 from degsea.inputs.detect import FEATURECOUNTS_ANNOTATION
 
 log = logging.getLogger(__name__)
@@ -61,11 +61,13 @@ def read_featurecounts(text: str, *, source: str, sample: str | None = None) -> 
     else:
         names = dict(zip(columns, bam_sample_names(columns), strict=True))
     keep = [0, *range(len(FEATURECOUNTS_ANNOTATION), len(header))]
-    rows = ["\t".join(["gene_id", *names.values()])]
-    for line in body[1:]:
-        fields = line.split("\t")
-        rows.append("\t".join(fields[i] if i < len(fields) else "" for i in keep))
-    return parse_count_matrix("\n".join(rows) + "\n", source=source), names
+    numbered = [(number, line.split("\t")) for number, line in enumerate(lines, start=1) if line and not line.startswith("#")][1:]
+    rows = [[fields[i] if i < len(fields) else "" for i in keep] for _, fields in numbered]
+    cells = np.array([row[1:] for row in rows], dtype=object).reshape(len(rows), len(names))
+    matrix = count_matrix(
+        [row[0] for row in rows], cells, list(names.values()), source=source, lines=[n for n, _ in numbered], gene_column="Geneid"
+    )
+    return matrix, names
 
 
 def bam_sample_names(columns: Sequence[str]) -> list[str]:
@@ -87,7 +89,7 @@ def bam_sample_names(columns: Sequence[str]) -> list[str]:
 
 def read_htseq(text: str, *, source: str, sample: str) -> tuple[CountMatrix, dict[str, int]]:
     """Read one HTSeq-count file; the ``__no_feature``-style summary rows are returned apart."""
-    genes, summary = [], {}
+    genes, numbers, summary = [], [], {}
     for number, line in enumerate(text.split("\n"), start=1):
         line = line.rstrip("\r")
         if not line.strip():
@@ -105,8 +107,10 @@ def read_htseq(text: str, *, source: str, sample: str) -> tuple[CountMatrix, dic
         if fields[0].startswith("__"):
             summary[fields[0]] = _integer(fields[1], source=source, where=f"line {number}")
         else:
-            genes.append(line)
-    matrix = parse_count_matrix("gene_id\t" + sample + "\n" + "\n".join(genes) + "\n", source=source)
+            genes.append(fields)
+            numbers.append(number)
+    cells = np.array([g[1] for g in genes], dtype=object).reshape(len(genes), 1)
+    matrix = count_matrix([g[0] for g in genes], cells, [sample], source=source, lines=numbers, gene_column="gene")
     return matrix, summary
 
 
@@ -126,7 +130,7 @@ def read_star(text: str, *, source: str, sample: str, strandedness: str) -> tupl
             allowed=", ".join(STRANDEDNESS),
             hint="Set 'counts: strandedness' or the sheet's 'strandedness' column.",
         )
-    genes, summary = [], {}
+    genes, numbers, summary = [], [], {}
     for number, line in enumerate(text.split("\n"), start=1):
         line = line.rstrip("\r")
         if not line.strip():
@@ -145,9 +149,10 @@ def read_star(text: str, *, source: str, sample: str, strandedness: str) -> tupl
             summary[fields[0]] = [_integer(f, source=source, where=f"line {number}") for f in fields[1:]]
         else:
             genes.append(fields)
+            numbers.append(number)
     column = STAR_COLUMN[strandedness]
-    body = "\n".join(f"{g[0]}\t{g[column]}" for g in genes)
-    matrix = parse_count_matrix(f"gene_id\t{sample}\n{body}\n", source=source)
+    cells = np.array([g[column] for g in genes], dtype=object).reshape(len(genes), 1)
+    matrix = count_matrix([g[0] for g in genes], cells, [sample], source=source, lines=numbers, gene_column="gene")
     assigned = {}
     for name, index in STAR_COLUMN.items():
         assigned[name] = int(sum(_integer(g[index], source=source, where=f"gene {g[0]!r}") for g in genes))

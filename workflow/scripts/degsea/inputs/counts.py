@@ -6,7 +6,9 @@ import gzip
 import io
 import logging
 import re
+import unicodedata
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +18,8 @@ import pandas as pd
 
 from degsea.errors import InputError
 from degsea.inputs.sheet import check_safe_id
-from degsea.io import delimiter_for, read_text
+from degsea.io import check_not_semicolon_separated, delimiter_for, read_text
+from degsea.naming import spreadsheet_dates
 
 if TYPE_CHECKING:  # anndata is imported where an AnnData is built: Snakemake's parse-time checks do not need it
     import anndata as ad
@@ -25,6 +28,12 @@ log = logging.getLogger(__name__)
 
 #: Column names taken as gene symbols (nf-core/rnaseq writes ``gene_name``).
 SYMBOL_COLUMNS = ("symbol", "gene_name", "gene_symbol", "Symbol", "SYMBOL", "GeneSymbol")
+#: Rows that counting tools add to their per-gene counts and that are no genes: HTSeq-count's
+#: ``__no_feature``-style totals and the ``N_unmapped``-style rows of STAR's ReadsPerGene files.
+#: The per-sample readers set them apart; a merged matrix of either keeps them as rows.
+TOOL_SUMMARY_ROWS = re.compile(
+    r"__(no_feature|ambiguous|too_low_aQual|not_aligned|alignment_not_unique)|N_(unmapped|multimapping|noFeature|ambiguous)"
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,8 @@ def read_count_header(path: str | Path) -> list[str]:
         # problem precisely (and returns the samples if there is none after all).
         return list(read_count_matrix(path).counts.columns)
     delimiter = delimiter_for(path)
-    columns = [c.strip().strip('"') for c in first.split(delimiter)]
+    check_not_semicolon_separated(first, delimiter=delimiter, what="count matrix", source=str(path))
+    columns = [unicodedata.normalize("NFC", c.strip().strip('"')) for c in first.split(delimiter)]
     _check_header(columns, source=str(path), delimiter=delimiter)
     return [c for c in columns[1:] if c not in SYMBOL_COLUMNS]
 
@@ -84,7 +94,8 @@ def parse_count_matrix(text: str, *, source: str, delimiter: str = "\t", duplica
     if not text.strip():
         raise InputError("The count matrix is empty.", file=source, hint="Check the file; it holds no rows.")
     first_line = text.split("\n", 1)[0].rstrip("\r")
-    header = [c.strip().strip('"') for c in first_line.split(delimiter)]
+    check_not_semicolon_separated(first_line, delimiter=delimiter, what="count matrix", source=source)
+    header = [unicodedata.normalize("NFC", c.strip().strip('"')) for c in first_line.split(delimiter)]
     _check_header(header, source=source, delimiter=delimiter)
     gene_column = header[0]
     symbol_column = next((c for c in header[1:] if c in SYMBOL_COLUMNS), None)
@@ -134,28 +145,105 @@ def parse_count_matrix(text: str, *, source: str, delimiter: str = "\t", duplica
             allowed="a gene-ID column, optionally a symbol column, then one column per sample",
             hint="Check the delimiter: .csv files are read as comma-separated, everything else as tab-separated.",
         )
-    gene_ids = frame[gene_column].str.strip()
-    _check_gene_ids(gene_ids, source=source, column=gene_column, duplicates=duplicates)
     # int64 only: pandas reads counts beyond the int64 range as uint64, which would wrap.
-    if all(frame[c].dtype == np.int64 for c in samples) and (frame[samples] >= 0).all().all():
-        values = frame[samples].to_numpy(dtype=np.int64)
+    if all(frame[c].dtype == np.int64 for c in samples):
+        cells = frame[samples].to_numpy(dtype=np.int64)
     else:
         as_text = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
-        as_text.columns = header
-        values = _to_counts(as_text[samples], source=source, gene_ids=gene_ids)
-    counts = pd.DataFrame(values, index=pd.Index(gene_ids, name="gene_id"), columns=samples)
-    if symbol_column is None:
-        symbols = pd.Series(gene_ids.to_numpy(), index=counts.index, name="symbol")
+        cells = as_text.to_numpy()[:, [header.index(c) for c in samples]]
+    symbols = None if symbol_column is None else frame[symbol_column].to_numpy()
+    return count_matrix(
+        frame[gene_column].to_numpy(), cells, samples, source=source, symbols=symbols, gene_column=gene_column, duplicates=duplicates
+    )
+
+
+def count_matrix(
+    gene_ids: Sequence[str] | np.ndarray,
+    cells: np.ndarray,
+    samples: Sequence[str],
+    *,
+    source: str,
+    symbols: Sequence[str] | np.ndarray | None = None,
+    lines: Sequence[int] | np.ndarray | None = None,
+    gene_column: str = "gene_id",
+    duplicates: str = "error",
+) -> CountMatrix:
+    """The one validating constructor of a :class:`CountMatrix`: every reader hands it its arrays.
+
+    Parameters
+    ----------
+    gene_ids
+        One ID per row.
+    cells
+        Genes x samples: int64 counts, or the cells' text as read (checked and converted here).
+    samples
+        Sample IDs of the columns (Unicode-normalised to NFC, as the sheet's).
+    source
+        The file, for messages.
+    symbols
+        Gene symbol per row ('' or None: the gene ID); None: no symbol column.
+    lines
+        The file's line number of each row, for messages (default: a header line, then one line per row).
+    gene_column
+        The gene-ID column's name, for messages.
+    duplicates
+        ``'sum'`` adds the counts of rows with the same gene ID (config ``counts: duplicates``);
+        ``'error'`` (default) refuses them.
+
+    Rows of counting tools' totals (:data:`TOOL_SUMMARY_ROWS`) are dropped and reported in the
+    log; gene IDs or symbols that look like dates a spreadsheet made of gene names are named in
+    a warning.
+
+    Raises
+    ------
+    InputError
+        Empty or duplicate gene IDs, and any count that is missing, not a number, negative,
+        infinite or not an integer.
+    """
+    ids = pd.Series(np.asarray(gene_ids, dtype=object)).astype(str).str.strip()
+    cells = np.asarray(cells)
+    lines = np.arange(2, len(ids) + 2) if lines is None else np.asarray(lines)
+    names = np.asarray(symbols, dtype=object) if symbols is not None else None
+    summary = ids.str.fullmatch(TOOL_SUMMARY_ROWS).to_numpy()
+    if summary.any():
+        totals = cells[summary]
+        totals = totals.astype(np.int64) if totals.dtype.kind in "iu" else pd.DataFrame(totals).apply(pd.to_numeric, errors="coerce").to_numpy()
+        log.info(
+            "%s: dropped %d count-tool summary rows (not genes): %s",
+            source, int(summary.sum()),
+            ", ".join(f"{name} ({np.nansum(row):,.0f} in all samples)" for name, row in zip(ids[summary], totals, strict=True)),
+        )  # fmt: skip
+        ids, cells, lines = ids[~summary].reset_index(drop=True), cells[~summary], lines[~summary]
+        names = names[~summary] if names is not None else None
+    _check_gene_ids(ids, source=source, column=gene_column, duplicates=duplicates, lines=lines)
+    samples = [unicodedata.normalize("NFC", str(s)) for s in samples]
+    if cells.dtype.kind in "iu" and (cells >= 0).all():
+        values = cells.astype(np.int64)
     else:
-        raw = frame[symbol_column].str.strip().to_numpy()
-        symbols = pd.Series(np.where(raw == "", gene_ids.to_numpy(), raw), index=counts.index, name="symbol")
+        values = _to_counts(pd.DataFrame(cells, columns=samples).astype(str), source=source, gene_ids=ids, lines=lines)
+    counts = pd.DataFrame(values, index=pd.Index(ids, name="gene_id"), columns=samples)
+    if names is None:
+        symbol_series = pd.Series(ids.to_numpy(), index=counts.index, name="symbol")
+    else:
+        raw = pd.Series(names).fillna("").astype(str).str.strip().to_numpy()
+        symbol_series = pd.Series(np.where(raw == "", ids.to_numpy(), raw), index=counts.index, name="symbol")
+    damaged = spreadsheet_dates([*ids, *(symbol_series if names is not None else [])])
+    if damaged:
+        log.warning(
+            "%s: %d gene IDs or symbols look like dates or numbers that a spreadsheet made of gene names: %s. "
+            "Excel turns e.g. MARCHF1 (formerly MARCH1) into 1-Mar and SEPTIN2 (SEPT2) into 2-Sep, and the "
+            "original name is lost (Ziemann et al. 2016, Genome Biology 17:177). They are analysed as they are; "
+            "to keep their names, export the table again from its source without opening it in a spreadsheet "
+            "(or import it with every column as Text).",
+            source, len(damaged), _listing(damaged, limit=12),
+        )  # fmt: skip
     if duplicates == "sum" and counts.index.has_duplicates:
         repeated = counts.index[counts.index.duplicated()].unique()
         log.warning("%s: summed the rows of %d gene IDs that appear more than once (config 'counts: duplicates: sum')", source, len(repeated))
         counts = counts.groupby(level=0, sort=False).sum()
-        symbols = symbols[~symbols.index.duplicated()].reindex(counts.index)
+        symbol_series = symbol_series[~symbol_series.index.duplicated()].reindex(counts.index)
     log.info("read %d genes x %d samples from %s", counts.shape[0], counts.shape[1], source)
-    return CountMatrix(counts=counts, symbols=symbols)
+    return CountMatrix(counts=counts, symbols=symbol_series)
 
 
 def read_count_matrix(path: str | Path) -> CountMatrix:
@@ -312,13 +400,13 @@ def _quoted_header(*, source: str, header: list[str], parsed: list[str] | None) 
     )
 
 
-def _check_gene_ids(gene_ids: pd.Series, *, source: str, column: str, duplicates: str = "error") -> None:
+def _check_gene_ids(gene_ids: pd.Series, *, source: str, column: str, lines: np.ndarray, duplicates: str = "error") -> None:
     empty = np.flatnonzero(gene_ids.to_numpy() == "")
     if len(empty):
         raise InputError(
             "The count matrix has a row without a gene ID.",
             file=source,
-            where=f"line {empty[0] + 2}, column '{column}'",
+            where=f"line {lines[empty[0]]}, column '{column}'",
             found="an empty gene ID",
             allowed="a gene ID in the first column of every row",
             hint="Remove summary or blank rows from the file.",
@@ -329,14 +417,14 @@ def _check_gene_ids(gene_ids: pd.Series, *, source: str, column: str, duplicates
         raise InputError(
             "Gene IDs appear more than once in the count matrix.",
             file=source,
-            where=f"line {first + 2}, column '{column}'",
+            where=f"line {lines[first]}, column '{column}'",
             found=f"{len(duplicated)} duplicated IDs, e.g. {_listing(list(duplicated))}",
             allowed="each gene ID once",
             hint="Use unique IDs (e.g. Ensembl gene IDs) rather than symbols, or set 'counts: duplicates: sum' to add the rows.",
         )
 
 
-def _to_counts(block: pd.DataFrame, *, source: str, gene_ids: pd.Series) -> np.ndarray:
+def _to_counts(block: pd.DataFrame, *, source: str, gene_ids: pd.Series, lines: np.ndarray) -> np.ndarray:
     """Convert text cells to int64 counts, reporting the first bad cell precisely."""
     text = block.apply(lambda col: col.str.strip())
     numbers = text.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
@@ -347,7 +435,7 @@ def _to_counts(block: pd.DataFrame, *, source: str, gene_ids: pd.Series) -> np.n
         raise InputError(
             f"The count matrix holds {what}.",
             file=source,
-            where=f"line {row + 2} (gene '{gene_ids.iloc[row]}'), column '{block.columns[col]}'",
+            where=f"line {lines[row]} (gene '{gene_ids.iloc[row]}'), column '{block.columns[col]}'",
             found=repr(raw[row, col]) if raw[row, col] != "" else "an empty cell",
             allowed=allowed,
             hint=hint,
@@ -362,7 +450,24 @@ def _to_counts(block: pd.DataFrame, *, source: str, gene_ids: pd.Series) -> np.n
     if missing.any():
         fail(missing, "a missing value", "an integer count >= 0 in every cell", "Missing counts are zeros or a broken export; fill them in.")
     if np.isnan(numbers).any():
-        fail(np.isnan(numbers), "a value that is not a number", "integer counts >= 0", "Check that only gene-ID/symbol columns hold text.")
+        bad = np.isnan(numbers)
+        text_cells = pd.DataFrame(raw).astype(str)
+        comma = bad & text_cells.apply(lambda col: col.str.fullmatch(r"[+-]?\d+,\d+")).to_numpy()
+        if comma.any():
+            fail(
+                comma, "a number written with a comma (a decimal comma or a thousands separator)", "integer counts >= 0",
+                "A spreadsheet in a European locale writes decimal commas (12,0), others thousands separators (1,234). "
+                "Export the raw counts again without number formatting: in the spreadsheet, format the count cells as "
+                "'Number' with 0 decimals and no thousands separator, and save as 'Text (Tab delimited)'.",
+            )  # fmt: skip
+        grouped = bad & text_cells.apply(lambda col: col.str.fullmatch(r"\d{1,3}([.\u00a0\u202f ']\d{3})+")).to_numpy()
+        if grouped.any():
+            fail(
+                grouped, "a number written with thousands separators", "integer counts >= 0",
+                "Export the raw counts again without number formatting (no thousands separator), "
+                "e.g. format the cells as 'Number' with 0 decimals and save as 'Text (Tab delimited)'.",
+            )  # fmt: skip
+        fail(bad, "a value that is not a number", "integer counts >= 0", "Check that only gene-ID/symbol columns hold text.")
     if np.isinf(numbers).any():
         fail(np.isinf(numbers), "an infinite value", "finite integer counts >= 0", "Re-export the raw counts.")
     if (numbers < 0).any():

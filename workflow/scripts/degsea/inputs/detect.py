@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from degsea.errors import InputError
+from degsea.io import check_file_kind
 
 FORMATS = ("matrix", "featurecounts", "htseq", "star", "salmon", "kallisto", "rsem", "h5ad")
 #: Formats with one file per sample (featureCounts may be either).
@@ -72,13 +73,16 @@ def head_bytes(path: str | Path, limit: int = 65536) -> bytes:
         return handle.read(limit)
 
 
-def detect_format(path: str | Path) -> str:
+def detect_format(path: str | Path, *, what: str = "count file") -> str:
     """Return the format of a count file from its content (gzip is looked through).
+
+    ``what`` names the file in messages ("count matrix", "count file").
 
     Raises
     ------
     InputError
-        The file is missing, or not text and not HDF5.
+        The file is missing, or not text and not HDF5 (what it is, when it is a kind users
+        give by mistake: a BAM file, a spreadsheet, a web page, ...).
     """
     path = Path(path)
     if not path.is_file():
@@ -89,27 +93,25 @@ def detect_format(path: str | Path) -> str:
             hint="Check 'counts: path', 'counts: pattern' or the sheet's 'path' column "
             "(relative paths start at the directory you run snakemake in).",
         )
-    fmt = detect_format_bytes(head_bytes(path), source=str(path))
+    with open(path, "rb") as handle:
+        gzipped = handle.read(2) == b"\x1f\x8b"
+    fmt = detect_format_bytes(head_bytes(path), source=str(path), what=what, gzipped=gzipped)
     if fmt == "h5ad" and is_kallisto_h5(path):
         return "kallisto"
     return fmt
 
 
-def detect_format_bytes(head: bytes, *, source: str) -> str:
-    """Return the format of a count file from its first bytes; see :data:`FORMATS`.
+def detect_format_bytes(head: bytes, *, source: str, what: str = "count file", gzipped: bool = False) -> str:
+    """Return the format of a count file from its first bytes (gunzipped); see :data:`FORMATS`.
 
     Every HDF5 file is ``h5ad`` here; :func:`detect_format` tells kallisto's ``abundance.h5``
-    apart by its datasets.
+    apart by its datasets. A file of another kind (:func:`degsea.io.file_kind`) is named.
     """
     if head.startswith(HDF5_MAGIC):
         return "h5ad"
-    if head[:2] == b"PK":
-        raise InputError(
-            "A count file is a zip archive (or an Excel workbook), not a count table.",
-            file=source,
-            allowed=", ".join(FORMATS) + " (text files gzipped or not, or .h5ad)",
-            hint="Export the sheet as TSV, or unzip the archive.",
-        )
+    if head != b"\x1f\x8b":  # a gzip broken at its start is reported when it is read
+        allowed = ", ".join(FORMATS) + " (text files gzipped or not, or .h5ad)"
+        check_file_kind(head, gzipped=gzipped, what=what, source=source, allowed=allowed)
     text = head.decode("utf-8-sig", errors="replace")
     lines = [line.rstrip("\r") for line in text.split("\n") if line.strip()]
     if not lines:
@@ -180,7 +182,7 @@ def single_file_format(path: str, fmt: str = "auto") -> str:
         The file is of a per-sample format (HTSeq, STAR, Salmon, kallisto, RSEM).
     """
     if fmt == "auto":
-        fmt = detect_format(path)
+        fmt = detect_format(path, what="count matrix")
     if fmt in PER_SAMPLE_ONLY:
         raise InputError(
             f"'counts: path' is a {fmt} file, which holds one sample.",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from degsea.errors import InputError
-from degsea.inputs.counts import SYMBOL_COLUMNS, CountMatrix
+from degsea.inputs.counts import SYMBOL_COLUMNS, CountMatrix, count_matrix
 from degsea.inputs.sheet import check_safe_id
 
 
@@ -58,18 +58,16 @@ def read_h5ad_counts(path: str, *, layer: str | None = None) -> CountMatrix:
             allowed="finite integer counts >= 0",
             hint="Normalised or log values are in X? Name the layer of raw counts in 'counts: layer'.",
         )
-    genes = pd.Index([str(g) for g in adata.var_names], name="gene_id")
+    genes = [str(g) for g in adata.var_names]
     samples = [str(s) for s in adata.obs_names]
-    counts = pd.DataFrame(numbers.T.astype(np.int64), index=genes, columns=samples)
-    symbol_column = next((c for c in SYMBOL_COLUMNS if c in adata.var.columns), None)
-    if symbol_column is None:
-        symbols = pd.Series(genes.to_numpy(), index=genes, name="symbol")
-    else:
-        raw = adata.var[symbol_column].astype(str).to_numpy()
-        symbols = pd.Series(np.where(np.isin(raw, ["", "nan"]), genes.to_numpy(), raw), index=genes, name="symbol")
     for sample in samples:
         check_safe_id(sample, kind="sample ID", file=path, where="obs_names")
-    return CountMatrix(counts=counts, symbols=symbols)
+    symbol_column = next((c for c in SYMBOL_COLUMNS if c in adata.var.columns), None)
+    symbols = None
+    if symbol_column is not None:
+        raw = adata.var[symbol_column].astype(str).to_numpy()
+        symbols = np.where(np.isin(raw, ["", "nan"]), "", raw)
+    return count_matrix(genes, numbers.T.astype(np.int64), samples, source=path, symbols=symbols, gene_column="var_names")
 
 
 #: anndata's on-disk encodings of obs columns that :func:`read_obs` decodes itself.

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from degsea.errors import InputError
-from degsea.io import delimiter_for, read_text
+from degsea.io import check_not_semicolon_separated, delimiter_for, read_text
 
 SAMPLE_COLUMN = "sample"
 
-#: Sample IDs may hold letters, digits, dashes, dots, underscores, plus signs and inner
-#: spaces, and may start with a digit. Nothing that could change a path: no slash, no
-#: leading dot or space, no control character.
-SAFE_ID = re.compile(r"[A-Za-z0-9_+\-][A-Za-z0-9_+\-. ]*")
+#: Sample IDs may hold letters and digits of any script (``tumör_1``, ``患者_1``), dashes, dots,
+#: underscores, plus signs and inner spaces, and may start with a digit. Nothing that could
+#: change a path or hide in a table: no slash, no leading dot or space, no control, format
+#: (zero-width, right-to-left override) or combining character left after NFC normalisation.
+SAFE_ID = re.compile(r"[\w+\-][\w+\-. ]*")
 MAX_ID_LENGTH = 100
 
 
@@ -32,15 +34,15 @@ def check_safe_id(value: str, *, kind: str, file: str, where: str) -> None:
             allowed=f"a {kind} in every row",
             hint="Fill it in or delete the row.",
         )
-    if len(value) > MAX_ID_LENGTH or not SAFE_ID.fullmatch(value) or value != value.rstrip():
+    if len(value) > MAX_ID_LENGTH or not SAFE_ID.fullmatch(value) or value != value.rstrip() or value.isspace():
         raise InputError(
             f"A {kind} cannot be used safely in file names and tables.",
             file=file,
             where=where,
             found=repr(value),
             allowed=(
-                f"1-{MAX_ID_LENGTH} characters from letters, digits, '-', '_', '.', '+' and inner "
-                "spaces, not starting with '.' or a space"
+                f"1-{MAX_ID_LENGTH} characters from letters and digits (any script), '-', '_', '.', '+' and inner "
+                "spaces, not starting with '.' or a space; no invisible or control characters"
             ),
             hint=f"Rename the {kind}; the original spelling is kept in every output, so keep it plain.",
         )
@@ -80,6 +82,7 @@ def parse_sample_sheet(
     # Line numbers in the file, blank lines included, so that messages point at the right line.
     header_line, lines = numbered[0][0], [line for _, line in numbered]
     row_lines = [number for number, _ in numbered[1:]]
+    check_not_semicolon_separated(lines[0], delimiter=delimiter, what="sample sheet", source=source, line=header_line)
     header = lines[0].split(delimiter)
     _check_header(header, source=source, delimiter=delimiter, line=header_line)
     for number, line in numbered[1:]:
@@ -120,6 +123,9 @@ def parse_sample_sheet(
             hint="Remove the quote characters from the header, or rename the columns.",
         )
     sheet = sheet.apply(lambda col: col.str.strip())
+    # One spelling per ID: macOS writes accented letters decomposed (o + combining diaeresis), a
+    # keyboard composed (ö); both look alike and must match the matrix header, normalised too.
+    sheet[SAMPLE_COLUMN] = [unicodedata.normalize("NFC", v) for v in sheet[SAMPLE_COLUMN]]
     if len(sheet) == 0:
         raise InputError("The sample sheet has a header but no samples.", file=source, hint="Add one row per sample.")
     for row, value in zip(row_lines, sheet[SAMPLE_COLUMN]):
@@ -146,6 +152,17 @@ def parse_sample_sheet(
         numbers = pd.to_numeric(sheet[column], errors="coerce")
         # inf and -inf are numbers to pandas, but no covariate value: the design would break.
         bad = sheet[column][numbers.isna() | numbers.abs().eq(float("inf"))]
+        comma = bad[bad.str.fullmatch(r"[+-]?\d+,\d+")]
+        if len(comma):
+            raise InputError(
+                "A continuous covariate holds a number with a decimal comma.",
+                file=source,
+                where=f"line {row_lines[comma.index[0]]}, column '{column}'",
+                found=repr(comma.iloc[0]),
+                allowed="numbers with a decimal point (31.5)",
+                hint="A spreadsheet in a European locale writes decimal commas: write decimal points, or export the "
+                "sheet from a spreadsheet set to an English locale.",
+            )
         if len(bad):
             raise InputError(
                 "A continuous covariate holds a value that is not a number.",

@@ -16,7 +16,7 @@ import pandas as pd
 
 from degsea.errors import InputError
 from degsea.inputs.annotation import read_tx2gene, strip_ensembl_version
-from degsea.inputs.counts import CountMatrix
+from degsea.inputs.counts import CountMatrix, count_matrix
 from degsea.inputs.detect import (
     HDF5_MAGIC,
     KALLISTO_H5_DATASETS,
@@ -111,7 +111,8 @@ def read_transcript_quant(
         notes["kallisto_files"] = "abundance.h5" if suffixes == [".h5"] else "abundance.tsv"
     if kind == "rsem":
         notes["rsem_level"] = "transcript"
-    return CountMatrix(counts=frame, symbols=symbols.astype(str)), notes
+    matrix = count_matrix(frame.index, frame.to_numpy(), list(files), source=table_name, symbols=symbols.astype(str).to_numpy())
+    return matrix, notes
 
 
 def read_rsem_genes(files: Mapping[str, str]) -> tuple[CountMatrix, dict[str, Any]]:
@@ -141,7 +142,7 @@ def read_rsem_genes(files: Mapping[str, str]) -> tuple[CountMatrix, dict[str, An
         "RSEM genes.results: gene counts are the expected counts rounded (tximport's gene-level import); "
         "'counts: counts_from_abundance' applies to transcript-level files only"
     )
-    return CountMatrix(counts=frame, symbols=pd.Series(index.to_numpy(), index=index, name="symbol")), notes
+    return count_matrix(index, frame.to_numpy(), list(files), source=", ".join(map(str, files.values()))), notes
 
 
 #: The name each kind's file gets when staged for pytximport (it reads by suffix).

@@ -55,7 +55,7 @@ def front_page(
     sheet: pd.DataFrame,
     config: Mapping[str, Any],
     de_counts: pd.DataFrame,
-    gsea_summary: pd.DataFrame,
+    gsea_summary: pd.DataFrame | None,
     versions: Mapping[str, str],
     inputs: Mapping[str, Sequence[Mapping[str, Any]]],
     color_by: str,
@@ -114,11 +114,16 @@ def front_page(
         f"**Design** {_code(config['design'])} on **{len(sheet)} samples**; PyDESeq2 (DESeq2's model, "
         f"alpha {config['de']['alpha']}, {config['de']['fit_type']} dispersion trend, Cook's filtering "
         f"{'on' if config['de']['cooks_filter'] else 'off'}, independent filtering "
-        f"{'on' if config['de']['independent_filter'] else 'off'}), then preranked GSEA with the "
-        f"{engine} engine (rank by {_code(gsea_config['rank_by'])}, {gsea_config['permutations']} permutations{p_text}, "
-        f"seed {gsea_config['seed']}, set size {gsea_config['min_size']}-{gsea_config['max_size']}; FDR = {fdr_method}) on "
-        + ", ".join(_code(g) for g in config["gsea"]["genesets"])
-        + ".",
+        f"{'on' if config['de']['independent_filter'] else 'off'})"
+        + (
+            f", then preranked GSEA with the {engine} engine (rank by {_code(gsea_config['rank_by'])}, "
+            f"{gsea_config['permutations']} permutations{p_text}, seed {gsea_config['seed']}, set size "
+            f"{gsea_config['min_size']}-{gsea_config['max_size']}; FDR = {fdr_method}) on "
+            + ", ".join(_code(g) for g in config["gsea"]["genesets"])
+            + "."
+            if gsea_summary is not None
+            else "; no gene-set enrichment (config ``gsea: enabled: false``, or no collection)."
+        ),
         "",
         "Samples",
         "-------",
@@ -146,10 +151,12 @@ def front_page(
             if (table := lrt_tables.get(name)) is not None
         ]
         parts.append(_list_table(["test", "full vs reduced design", "df", "genes with padj", f"padj < {alpha:g}"], lrt_rows))
-    focus = list(config["gsea"]["focus_sets"])
+    focus = list(config["gsea"]["focus_sets"]) if gsea_summary is not None else []
     parts += ["", "Top enriched focus sets", "-" * 23, ""]
-    summary = gsea_summary.set_index("set")
-    if focus:
+    summary = gsea_summary.set_index("set") if gsea_summary is not None else None
+    if gsea_summary is None:
+        parts.append("Gene-set enrichment was not run.\n")
+    elif focus:
         rows = []
         for name in contrasts:
             hits = summary.reindex(focus)[[f"NES_{name}", f"FDR_{name}"]].dropna()
@@ -162,7 +169,8 @@ def front_page(
         parts.append(_list_table(["contrast", f"strongest focus sets at FDR < {fdr_threshold:g} (up to 3, by \\|NES\\|)"], rows))
     else:
         parts.append("No focus sets are configured (config ``gsea: focus_sets``).\n")
-    parts += _top_groups(summary, contrasts, fdr_threshold=fdr_threshold, floor=fdr_floor)
+    if summary is not None:
+        parts += _top_groups(summary, contrasts, fdr_threshold=fdr_threshold, floor=fdr_floor)
     if ora_tables is not None:
         parts += _ora_section(ora_tables, min_size=gsea_config["min_size"], max_size=gsea_config["max_size"], padj=fdr_threshold)
     if beside:

@@ -7,7 +7,7 @@ from typing import Any
 
 from degsea.de.design import parse_contrasts
 from degsea.de.hypotheses import parse_lrts
-from degsea.io import atomic_path, write_table
+from degsea.io import write_h5ad, write_table
 
 
 def differential_expression(
@@ -59,5 +59,4 @@ def differential_expression(
     for test, path in zip(tests, lrt_tables_out, strict=True):
         write_table(likelihood_ratio(fitted_for(test.full, "LRT"), test, settings=options), path)
     write_table(normalized_counts(main), normalized_out)
-    with atomic_path(fitted_out) as tmp:
-        fitted_anndata(main).write_h5ad(tmp)
+    write_h5ad(fitted_anndata(main), fitted_out)

@@ -24,7 +24,9 @@ def prepare_genesets(
     counts_h5ad: str,
     genesets: Sequence[str],
     msigdb_entries: Sequence[Mapping[str, Any]],
+    msigdb_files: Sequence[str] = (),
     orthologs: Mapping[str, Any],
+    orthologs_table: str | None = None,
     out: str,
     coverage_out: str,
     min_size: int = 15,
@@ -34,9 +36,12 @@ def prepare_genesets(
 ) -> None:
     """Rule prepare_genesets: read GMT and MSigDB collections, translate with orthologs, check coverage.
 
-    Runs right after import_counts, so a collection that does not match the data (Ensembl vs
-    symbols, human vs mouse) stops the run before any GSEA. Writes the prepared sets (JSON)
-    and one coverage row per collection.
+    Every file comes from the rule's inputs: ``genesets`` (GMT files), ``msigdb_files`` (the
+    downloaded collections, in the order of ``msigdb_entries``) and ``orthologs_table``;
+    ``orthologs`` holds the table's column names and the collections to translate. Runs right
+    after import_counts; a collection that does not match the data (Ensembl vs symbols, human
+    vs mouse) stops the gene-set branch before any GSEA, naming the identifier types found.
+    Writes the prepared sets (JSON) and one coverage row per collection.
     """
     import json
 
@@ -46,9 +51,12 @@ def prepare_genesets(
     from degsea.gsea.collections import collections_to_json, load_collections
 
     entries = msigdb.parse_entries(list(msigdb_entries))
-    for entry in entries:
-        msigdb.check_cached(entry, entry.path, record=True)  # records a hand-placed file's checksum
-    collections, rates = load_collections(list(genesets), msigdb=entries, orthologs=dict(orthologs))
+    downloaded = list(zip(entries, msigdb_files, strict=True))
+    for entry, path in downloaded:
+        msigdb.check_cached(entry, path, record=True)  # records a hand-placed file's checksum
+    collections, rates = load_collections(
+        list(genesets), msigdb=downloaded, orthologs={**orthologs, "table": orthologs_table}
+    )
     names = prerank.merge_collections(collections)
     prerank.check_focus_sets(focus_sets, names, sources=collections)  # MSigDB sets may be new here
     symbols = ad.read_h5ad(counts_h5ad, backed="r").var["symbol"].astype(str)
