@@ -461,4 +461,4 @@ def test_real_symbols_that_look_like_months_are_not_flagged(tmp_path: Path, capl
 def test_the_held_out_catalogue_covers_every_family() -> None:
     families = {c.name.split(":")[0] for c in CASES}
     assert {"europe", "encoding", "config", "collision"} <= families
-    assert len(CASES) + len(FOREIGN) >= 35
+    assert len(CASES) + len(FOREIGN) >= 34  # 35 before the retired 'max_permutations' cross-check left

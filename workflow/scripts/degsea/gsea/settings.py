@@ -32,6 +32,7 @@ class CollectionScoreSettings:
 class GSEASettings:
     """What rule gsea and the gene-set analyses after it need from config ``gsea:``."""
 
+    enabled: bool = True
     rank_by: str = "stat"
     permutations: int = 1000
     eps: float = 1e-50
