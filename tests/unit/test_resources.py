@@ -157,6 +157,9 @@ def test_the_slurm_profile_never_groups_a_local_rule() -> None:
     for path in (root / "workflow" / "rules").glob("*.smk"):
         for block in re.findall(r"^localrules:\n((?:    .*\n)+)", path.read_text(), flags=re.M):
             local.update(name.strip().rstrip(",") for name in block.split())
+        for block in re.split(r"^rule ", path.read_text(), flags=re.M)[1:]:
+            if re.search(r"^    localrule: True$", block, flags=re.M):
+                local.add(block.split(":", 1)[0].strip())
     assert "msigdb" in local
     assert not local & set(profile["groups"]), local & set(profile["groups"])
     assert profile["keep-going"] is True  # a failed gene-set branch does not stop the DE branch

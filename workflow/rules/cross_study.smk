@@ -49,8 +49,8 @@ rule cross_study:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=15,
+        mem_mb=estimate("cross_study", "mem_mb"),
+        runtime=estimate("cross_study", "runtime"),
     params:
         studies={s.name: STUDY_CONTRASTS[s.name] for s in STUDIES},
         comparisons=COMPARISONS,

@@ -300,8 +300,8 @@ rule lrt_profiles:
         "../../envs/plots.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=15,
+        mem_mb=estimate("lrt_profiles", "mem_mb"),
+        runtime=estimate("lrt_profiles", "runtime"),
     params:
         profiles=lambda wildcards: LRT_PROFILES[wildcards.test],
         dpi=config["plots"]["dpi"],
@@ -322,8 +322,8 @@ rule lrt_cluster_ora:
         "../../envs/gsea.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=estimate("lrt_cluster_ora", "mem_mb"),
+        runtime=estimate("lrt_cluster_ora", "runtime"),
     params:
         min_size=config["gsea"]["min_size"],
         max_size=config["gsea"]["max_size"],

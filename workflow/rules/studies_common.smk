@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(workflow.current_basedir).parent / "scripts"))
 from degsea.configuration import check_config_files, load_schema, validate_config  # noqa: E402
 from degsea.errors import InputError  # noqa: E402
 from degsea.inputs.studies import comparisons, read_studies_sheet, read_study_config  # noqa: E402
-from degsea.resources import study_group  # noqa: E402
+from degsea.resources import StudySize, job_resource, study_group  # noqa: E402
 
 
 def stop(message):
@@ -61,3 +61,9 @@ def cross_study_focus_sets():
         return list(config["cross_study"]["focus_sets"])
     sets = [name for s in STUDIES for name in STUDY_CONFIGS[s.name]["gsea"]["focus_sets"]]
     return list(dict.fromkeys(sets))
+
+
+def estimate(rule, resource):
+    """Callable of (threads, attempt) for the resources of the run's own rules (cross_study): they read
+    the studies' summary tables only, so the model's fixed part sizes them; it grows with the attempt."""
+    return job_resource(rule, resource, StudySize(samples=0, genes=0))

@@ -109,6 +109,11 @@ MODELS: dict[str, Model] = {
     "ora": Model(base_mb=500, mb_per_million=20, base_minutes=5),
     "ora_overview": Model(base_mb=800, base_minutes=5),
     "collection_scores": Model(base_mb=1000, mb_per_million=100, base_minutes=5, minutes_per_million=5),
+    # the VST of the profiled genes by group, a clustering and one figure (fixed 3,000 MB before)
+    "lrt_profiles": Model(base_mb=1500, mb_per_million=100, base_minutes=10, minutes_per_million=5),
+    "lrt_cluster_ora": Model(base_mb=1000, base_minutes=10),
+    # the cross-study summary of a many-studies run: the studies' summary tables only
+    "cross_study": Model(base_mb=1000, base_minutes=15),
 }
 
 
