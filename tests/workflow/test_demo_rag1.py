@@ -64,8 +64,11 @@ def test_lrt_of_the_interaction_agrees_with_the_wald_contrast(rag1_run: Path) ->
     # One-degree-of-freedom LRT and Wald test of the same coefficient call nearly the same genes.
     lrt_hits, wald_hits = set(both[lrt.loc[both, "padj"] < 0.05]), set(both[wald.loc[both, "padj"] < 0.05])
     assert len(lrt_hits & wald_hits) / len(lrt_hits | wald_hits) > 0.9
-    # The LRT's fold change is the interaction coefficient: minus the numeric contrast's.
-    assert (lrt.loc[both, "log2FoldChange"] + wald.loc[both, "log2FoldChange"]).abs().max() < 1e-8
+    # The LRT's fold change is the interaction coefficient: minus the numeric contrast's. With 7 or more
+    # replicates per group DESeq2 replaces outlier counts, and an LRT fit flags outliers from its own
+    # (dispersion-step) means, so a gene or two may be refitted in one fit only.
+    differ = (lrt.loc[both, "log2FoldChange"] + wald.loc[both, "log2FoldChange"]).abs() > 1e-8
+    assert differ.sum() <= 0.001 * len(both), lrt.loc[both][differ].index.tolist()[:10]
 
 
 def test_gsea_immune_programmes_up_on_the_interaction(rag1_run: Path) -> None:

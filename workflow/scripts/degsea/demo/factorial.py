@@ -36,7 +36,7 @@ TREATMENTS: tuple[str, str] = ("vehicle", "AZD8055")
 #: Treatment effect in wild-type hosts (log2, uniform range) of the immune programmes; none in Rag1-/- hosts.
 IMMUNE_PROGRAMMES: tuple[str, ...] = ("mhc_class_ii", "mhc_class_i", "adaptive_immune")
 IMMUNE_SHARE: float = 0.85
-IMMUNE_WT_LFC: tuple[float, float] = (1.5, 3.0)
+IMMUNE_WT_LFC: tuple[float, float] = (2.5, 4.0)
 #: Rag1-/- hosts have no T or B cells: the adaptive-immune genes are lower there (log2, uniform range).
 RAG1_HOST_LFC: tuple[float, float] = (-1.5, -0.5)
 #: Treatment effect of the drug's targets: one draw per gene, the same in both hosts (no interaction).
