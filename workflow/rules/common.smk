@@ -88,9 +88,14 @@ def count_inputs(wildcards):
 
 
 def geneset_inputs(wildcards):
-    """The inputs of prepare_genesets (GMT files, MSigDB downloads, ortholog table, imported counts)."""
+    """The inputs of prepare_genesets (GMT files, MSigDB downloads, ortholog table, imported counts).
+
+    ``de_tables``: the gene-set branch starts once the DE tables are written, so that a gene-set
+    problem found in the data can never stop them, whatever jobs the scheduler runs side by side.
+    """
     inputs = {
         "counts": "results/counts.h5ad",
+        "de_tables": expand("results/de/{contrast}.tsv", contrast=CONTRASTS),
         "gmt": list(config["gsea"]["genesets"]),
         "msigdb": [c.path for c in STUDY.msigdb],
     }
