@@ -97,6 +97,8 @@ def test_changing_permutations_reruns_only_gsea(small_run: Path, tmp_path: Path)
         "gsea_overview": 1,
         "provenance": 1,
         "report_front_page": 1,
+        "gsea_table_page": 1,  # the report's searchable GSEA tables
+        "table_pages": 1,  # ... and the summary tables' pages (gsea_summary, gsea_selected_sets)
         "all": 1,
     }, jobs
 
