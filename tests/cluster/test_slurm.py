@@ -147,7 +147,7 @@ def sacct(job_ids: list[str]) -> list[dict[str, str]]:
         ["sacct", "-n", "-X", "-P", "-j", ",".join(job_ids), "-o", ",".join(fields)],
         capture_output=True, text=True, check=True, timeout=30,
     )  # fmt: skip
-    rows = [dict(zip(fields, line.split("|"))) for line in done.stdout.splitlines() if line]
+    rows = [dict(zip(fields, line.split("|"), strict=False)) for line in done.stdout.splitlines() if line]
     return sorted(rows, key=lambda row: int(row["JobID"]))
 
 
@@ -274,7 +274,7 @@ def running_job(workdir: Path, *, seconds: float, timeout: float = RUN_TIMEOUT) 
 
 def _seconds(elapsed: str) -> int:
     parts = [int(p) for p in re.split(r"[:-]", elapsed)]
-    return sum(p * f for p, f in zip(reversed(parts), (1, 60, 3600, 86400)))
+    return sum(p * f for p, f in zip(reversed(parts), (1, 60, 3600, 86400), strict=False))
 
 
 def no_traceback(done: subprocess.CompletedProcess[str]) -> None:

@@ -35,9 +35,10 @@ import pydeseq2  # noqa: E402
 from pydeseq2.dds import DeseqDataSet  # noqa: E402
 from pydeseq2.ds import DeseqStats  # noqa: E402
 
-import parity  # noqa: E402
 from degsea.de import exact  # noqa: E402
 from degsea.de import fit as de  # noqa: E402
+
+import parity  # noqa: E402
 
 log = logging.getLogger("make_validation_table")
 
@@ -211,7 +212,7 @@ def ablation_section(scenarios: dict[str, parity.Scenario], exact_rows: list[dic
         "|---|---|---|---|---|---|---|---|",
     ]
     exact = {(r["scenario"], r["contrast"]): r for r in exact_rows}
-    for key, (description, _, _, names) in DEVIATIONS.items():
+    for key, (_description, _, _, names) in DEVIATIONS.items():
         engine = _ablated_engine(key)
         for name in names:
             scenario = scenarios.get(name)

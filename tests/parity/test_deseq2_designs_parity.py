@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import parity
 from degsea.de.exact.contrasts import ContrastSpec
 from degsea.de.exact.lrt import likelihood_ratio_test, reduced_design
 from degsea.de.exact.results import deseq2_results
+
+import parity
 
 T = {"padj_jaccard": 0.99, "stat_pearson": 0.9999, "padj_na_match": 0.999, "lfc_pearson": 0.9999}
 LOCAL = parity.LOCAL_REFERENCE

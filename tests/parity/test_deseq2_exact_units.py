@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import parity
 from degsea.de import exact
 from degsea.de import fit as de
 from degsea.de.exact import apeglm, dispersion, glm, rcompat, trend
 from degsea.errors import InputError
+
+import parity
 
 LOWESS_X = np.array([0.05, 0.11, 0.13, 0.2, 0.22, 0.31, 0.35, 0.4, 0.41, 0.5, 0.52, 0.6, 0.66, 0.7, 0.71, 0.8, 0.85, 0.9, 0.93, 1.0])
 LOWESS_Y = np.array([120, 131, 128, 150, 149, 170, 168, 181, 240, 190, 200, 214, 209, 230, 228, 236, 241, 239, 247, 250.0])

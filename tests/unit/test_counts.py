@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from degsea.errors import InputError
 from degsea.inputs.counts import (
     CountMatrix,
     match_samples,
@@ -19,7 +20,6 @@ from degsea.inputs.counts import (
     read_count_matrix,
     to_anndata,
 )
-from degsea.errors import InputError
 
 GOOD = "gene_id\ts1\ts2\ts3\nENSG1\t10\t0\t5\nENSG2\t3\t7\t100\nENSG3\t0\t0\t1\n"
 EXPECTED = np.array([[10, 0, 5], [3, 7, 100], [0, 0, 1]], dtype=np.int64)

@@ -21,12 +21,13 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+
 from degsea.configuration import SCHEMA_FILE, check_config_files, load_schema, validate_config
 from degsea.errors import InputError
-from degsea.study import check_study
 from degsea.steps.counts import import_counts
 from degsea.steps.de import differential_expression
 from degsea.steps.gsea import prepare_genesets
+from degsea.study import check_study
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +42,7 @@ SYMBOLS = [f"Gene{i}" for i in range(1, N_GENES + 1)]
 def sheet_text(rows: list[list[str]] | None = None, *, header: str = "sample\tcondition\tbatch", sep: str = "\t") -> str:
     """The valid sample sheet, or ``rows`` under ``header``."""
     if rows is None:
-        rows = [list(r) for r in zip(SAMPLES, CONDITION, BATCH)]
+        rows = [list(r) for r in zip(SAMPLES, CONDITION, BATCH, strict=False)]
     return "\n".join([header, *(sep.join(r) for r in rows)]) + "\n"
 
 
@@ -49,7 +50,7 @@ def count_rows() -> list[list[str]]:
     """Gene ID, symbol and six integer counts per gene (deterministic, every sample expressed)."""
     rng = np.random.default_rng(7)
     values = rng.negative_binomial(5, 0.05, size=(N_GENES, len(SAMPLES))) + 1
-    return [[g, s, *map(str, v)] for g, s, v in zip(GENE_IDS, SYMBOLS, values)]
+    return [[g, s, *map(str, v)] for g, s, v in zip(GENE_IDS, SYMBOLS, values, strict=False)]
 
 
 def counts_text(rows: list[list[str]] | None = None, *, header: list[str] | None = None, sep: str = "\t") -> str:
@@ -238,12 +239,12 @@ def _(study: Study) -> None:
 
 @case("sheet: the same column twice", esc("The sample sheet has two columns of the same name."), esc("where: header (line 1)"), "found: condition")
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, c] for s, c in zip(SAMPLES, CONDITION)], header="sample\tcondition\tcondition"))
+    study.sheet(sheet_text([[s, c, c] for s, c in zip(SAMPLES, CONDITION, strict=False)], header="sample\tcondition\tcondition"))
 
 
 @case("sheet: a column without a name", esc("The sample sheet has a column without a name."), esc("where: header (line 1), column 3"), "trailing separator")
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, ""] for s, c in zip(SAMPLES, CONDITION)], header="sample\tcondition\t"))
+    study.sheet(sheet_text([[s, c, ""] for s, c in zip(SAMPLES, CONDITION, strict=False)], header="sample\tcondition\t"))
 
 
 @case("sheet: header only", esc("The sample sheet has a header but no samples."), r"file: .*samples\.tsv")
@@ -273,14 +274,14 @@ def _(study: Study) -> None:
 
 @case("sheet: a sample ID that would break a path", esc("A sample ID cannot be used safely in file names and tables."), esc("where: line 3, column 'sample'"), esc("found: '../c2'"))
 def _(study: Study) -> None:
-    rows = [list(r) for r in zip(SAMPLES, CONDITION, BATCH)]
+    rows = [list(r) for r in zip(SAMPLES, CONDITION, BATCH, strict=False)]
     rows[1][0] = "../c2"
     study.sheet(sheet_text(rows))
 
 
 @case("sheet: an empty sample ID", esc("A sample ID is empty."), esc("where: line 4, column 'sample'"))
 def _(study: Study) -> None:
-    rows = [list(r) for r in zip(SAMPLES, CONDITION, BATCH)]
+    rows = [list(r) for r in zip(SAMPLES, CONDITION, BATCH, strict=False)]
     rows[2][0] = ""
     study.sheet(sheet_text(rows))
 
@@ -332,7 +333,7 @@ def _(study: Study) -> None:
 
 @case("counts: a matrix column not in the sheet", esc("Columns of the count matrix are not samples of the sample sheet."), esc("found: 't3'"), "extra_columns: drop")
 def _(study: Study) -> None:
-    study.sheet(sheet_text([list(r) for r in zip(SAMPLES, CONDITION, BATCH)][:-1]))
+    study.sheet(sheet_text([list(r) for r in zip(SAMPLES, CONDITION, BATCH, strict=False)][:-1]))
 
 
 @case("counts: Salmon-like fractional values", esc("The count matrix holds a count that is not an integer."), esc("where: line 2 (gene 'ENSMUSG00000000001'), column 'c2'"), esc("found: '12.345'"), "Salmon", stage="import_counts")
@@ -454,18 +455,18 @@ def _(study: Study) -> None:
 
 @case("design: a level with one replicate", esc("Contrast 'treated_vs_ctrl' compares a level with too few replicates."), esc("found: test level 'treated' has 1 sample(s)"))
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, "treated" if s == "t1" else "ctrl", b] for s, b in zip(SAMPLES, BATCH)]))
+    study.sheet(sheet_text([[s, "treated" if s == "t1" else "ctrl", b] for s, b in zip(SAMPLES, BATCH, strict=False)]))
 
 
 @case("design: batch confounded with condition", esc("The design is not full rank: some of its terms cannot be told apart."), esc("where: config 'design': '~ batch + condition'"), "rank 2")
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, "early" if c == "ctrl" else "late"] for s, c in zip(SAMPLES, CONDITION)]))
+    study.sheet(sheet_text([[s, c, "early" if c == "ctrl" else "late"] for s, c in zip(SAMPLES, CONDITION, strict=False)]))
     study.config["design"] = "~ batch + condition"
 
 
 @case("design: as many coefficients as samples", esc("The design has as many coefficients as there are samples"), "found: 6 samples, 6 coefficients")
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, b] for s, c, b in zip(SAMPLES, CONDITION, ["x1", "x2", "x3", "x4", "x5", "x5"])]))
+    study.sheet(sheet_text([[s, c, b] for s, c, b in zip(SAMPLES, CONDITION, ["x1", "x2", "x3", "x4", "x5", "x5"], strict=False)]))
     study.config["design"] = "~ batch + condition"
 
 
@@ -486,7 +487,7 @@ def _(study: Study) -> None:
 
 @case("contrast: on a continuous covariate", esc("Contrast 'by_age' compares levels of a continuous covariate."))
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, str(i)] for i, (s, c) in enumerate(zip(SAMPLES, CONDITION))], header="sample\tcondition\tage"))
+    study.sheet(sheet_text([[s, c, str(i)] for i, (s, c) in enumerate(zip(SAMPLES, CONDITION, strict=False))], header="sample\tcondition\tage"))
     study.config.update(design="~ age + condition", continuous=["age"])
     study.config["contrasts"] = {"by_age": {"variable": "age", "test": "1", "reference": "2"}}
 
@@ -609,7 +610,7 @@ def _(study: Study) -> None:
 
 @case("config: a level written as an unquoted YAML number", esc("A config value is not allowed."), esc("where: config 'contrasts: treated_vs_ctrl: test'"), esc("found: 2 (a number, not text)"), "in quotes")
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, "1" if c == "ctrl" else "2", b] for s, c, b in zip(SAMPLES, CONDITION, BATCH)]))
+    study.sheet(sheet_text([[s, "1" if c == "ctrl" else "2", b] for s, c, b in zip(SAMPLES, CONDITION, BATCH, strict=False)]))
     study.config["contrasts"]["treated_vs_ctrl"].update(test=2, reference=1)
 
 
@@ -620,7 +621,7 @@ def _(study: Study) -> None:
 
 @case("gmt: a GMX file", esc("A gene-set file is a GMX file; degsea reads GMT files."), r"file: .*sets\.gmx", "Convert it to GMT")
 def _(study: Study) -> None:
-    lines = ["SET_A\tSET_B\tSET_C", "na\tna\tna", *(f"{a}\t{b}\t{a}" for a, b in zip(SYMBOLS[:20], SYMBOLS[20:40]))]
+    lines = ["SET_A\tSET_B\tSET_C", "na\tna\tna", *(f"{a}\t{b}\t{a}" for a, b in zip(SYMBOLS[:20], SYMBOLS[20:40], strict=False))]
     study.gmt("\n".join(lines) + "\n", name="sets.gmx")
 
 
@@ -730,19 +731,19 @@ def _(study: Study) -> None:
 
 @case("sheet: an infinite continuous covariate", esc("A continuous covariate holds a value that is not a number."), esc("where: line 2, column 'age'"), esc("found: 'inf'"), "a finite number")
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, str(i) if i else "inf"] for i, (s, c) in enumerate(zip(SAMPLES, CONDITION))], header="sample\tcondition\tage"))
+    study.sheet(sheet_text([[s, c, str(i) if i else "inf"] for i, (s, c) in enumerate(zip(SAMPLES, CONDITION, strict=False))], header="sample\tcondition\tage"))
     study.config.update(continuous=["age"], design="~ age + condition")
 
 
 @case("design: a covariate with one value", esc("A design variable has the same value in every sample."), esc("where: column 'batch'"), esc("found: 'b1' in all 6 samples"))
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, "b1"] for s, c in zip(SAMPLES, CONDITION)]))
+    study.sheet(sheet_text([[s, c, "b1"] for s, c in zip(SAMPLES, CONDITION, strict=False)]))
     study.config["design"] = "~ batch + condition"
 
 
 @case("design: an empty cell of an interaction", esc("The design is not full rank"), "rank 3")
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, b] for s, c, b in zip(SAMPLES, CONDITION, ["x", "x", "y", "x", "x", "x"])]))
+    study.sheet(sheet_text([[s, c, b] for s, c, b in zip(SAMPLES, CONDITION, ["x", "x", "y", "x", "x", "x"], strict=False)]))
     study.config["design"] = "~ batch + condition + batch:condition"
 
 
@@ -755,7 +756,7 @@ def _(study: Study) -> None:
 )
 def _(study: Study) -> None:
     mice = ["ma", "ma", "mb", "mc", "mc", "md"]
-    study.sheet(sheet_text([[s, c, m] for s, c, m in zip(SAMPLES, CONDITION, mice)], header="sample\tcondition\tmouse"))
+    study.sheet(sheet_text([[s, c, m] for s, c, m in zip(SAMPLES, CONDITION, mice, strict=False)], header="sample\tcondition\tmouse"))
     study.config["design"] = "~ condition + mouse"
 
 

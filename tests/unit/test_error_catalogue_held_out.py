@@ -96,7 +96,7 @@ def _(study: Study) -> None:
 
 @case("europe: decimal comma in a continuous covariate", esc("A continuous covariate holds a number with a decimal comma."), esc("where: line 2, column 'age'"), esc("found: '30,5'"))
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, f"{30 + i},5"] for i, (s, c) in enumerate(zip(SAMPLES, ["ctrl"] * 3 + ["treated"] * 3))], header="sample\tcondition\tage"))
+    study.sheet(sheet_text([[s, c, f"{30 + i},5"] for i, (s, c) in enumerate(zip(SAMPLES, ["ctrl"] * 3 + ["treated"] * 3, strict=False))], header="sample\tcondition\tage"))
     study.config["continuous"] = ["age"]
 
 
@@ -366,7 +366,7 @@ def test_unicode_sample_ids_give_the_clean_tables(tmp_path: Path, clean_tables: 
     names = {"c1": "tumör_1", "c2": "Probe_α", "t1": "患者_1", "t2": "Ünal-2"}
     renamed = [names.get(s, s) for s in SAMPLES]
     study = valid_study(tmp_path / "study")
-    study.sheet(sheet_text([[s, c, b] for s, c, b in zip(renamed, ["ctrl"] * 3 + ["treated"] * 3, ["b1", "b2", "b3"] * 2)]))
+    study.sheet(sheet_text([[s, c, b] for s, c, b in zip(renamed, ["ctrl"] * 3 + ["treated"] * 3, ["b1", "b2", "b3"] * 2, strict=False)]))
     study.counts(counts_text(header=["gene_id", "symbol", *renamed]))
     tables = _tables(study, tmp_path)
     assert tables.keys() == clean_tables.keys()

@@ -7,7 +7,6 @@ invariants) or raises :class:`degsea.errors.InputError`; never another exception
 from __future__ import annotations
 
 import unicodedata
-
 from pathlib import Path
 
 import numpy as np
@@ -92,7 +91,7 @@ def integer_matrices(draw):
     genes = draw(st.lists(st.from_regex(r"G[0-9]{1,6}", fullmatch=True), min_size=1, max_size=8, unique=True))
     values = draw(st.lists(st.lists(st.integers(0, 10**9), min_size=n_samples, max_size=n_samples), min_size=len(genes), max_size=len(genes)))
     delimiter = draw(st.sampled_from(["\t", ","]))
-    lines = [delimiter.join(["gene_id", *samples])] + [delimiter.join([g, *map(str, v)]) for g, v in zip(genes, values)]
+    lines = [delimiter.join(["gene_id", *samples])] + [delimiter.join([g, *map(str, v)]) for g, v in zip(genes, values, strict=False)]
     return "\n".join(lines) + "\n", delimiter, samples, genes, values
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-import logging
 import http.server
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -15,7 +15,6 @@ import pytest
 
 from degsea.errors import InputError
 from degsea.gsea.collections import GeneSet, load_collections, read_gmt, read_orthologs, translate_sets
-from degsea.gsea.prerank import check_coverage, symbol_style
 from degsea.gsea.msigdb import (
     Collection,
     check_cached,
@@ -25,6 +24,7 @@ from degsea.gsea.msigdb import (
     recorded_checksum_file,
     sha256_of,
 )
+from degsea.gsea.prerank import check_coverage, symbol_style
 
 GMT = "MH_ONE\tdesc\tActb\tGapdh\tCd74\nMH_TWO\tdesc\tH2-Aa\tH2-Ab1\tCd74\n"
 

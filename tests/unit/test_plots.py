@@ -12,11 +12,11 @@ from degsea.de import qc
 from degsea.de.summary import de_counts, intersections, membership
 from degsea.gsea.running_sum import running_sum
 from degsea.gsea.selection import select_sets
-from degsea.tables import zscore_rows
 from degsea.plots import de as plots_de
 from degsea.plots import gsea as plots_gsea
 from degsea.plots import qc as plots_qc
 from degsea.plots import style
+from degsea.tables import zscore_rows
 
 COLORS = {"untreated": "#E69F00", "responsive": "#009E73", "resistant": "#CC79A7"}
 LEVELS = ("untreated", "responsive", "resistant")

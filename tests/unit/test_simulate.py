@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from dev.fit_demo_constants import fit_demo_parameters, tcga_tumour_counts
 
 from degsea.demo import simulate
 from degsea.demo.simulate import DemoStudy, simulate_demo
 from degsea.errors import InputError
-from dev.fit_demo_constants import fit_demo_parameters, tcga_tumour_counts
 
 N_GENES = 2000
 

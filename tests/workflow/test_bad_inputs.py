@@ -19,7 +19,7 @@ pytestmark = pytest.mark.workflow
 
 SAMPLES = ["c1", "c2", "c3", "t1", "t2", "t3"]
 SHEET = "sample\tcondition\tbatch\n" + "".join(
-    f"{s}\t{c}\t{b}\n" for s, c, b in zip(SAMPLES, ["ctrl"] * 3 + ["treated"] * 3, ["b1", "b2", "b3"] * 2)
+    f"{s}\t{c}\t{b}\n" for s, c, b in zip(SAMPLES, ["ctrl"] * 3 + ["treated"] * 3, ["b1", "b2", "b3"] * 2, strict=False)
 )
 GENES = [f"Gene{i}" for i in range(1, 61)]
 COUNTS = "gene_id\tsymbol\t" + "\t".join(SAMPLES) + "\n" + "".join(

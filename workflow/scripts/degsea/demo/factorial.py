@@ -156,7 +156,7 @@ def _check_sheet(sheet: pd.DataFrame) -> np.ndarray:
                 allowed="sample, host, treatment",
                 hint="Use the demo's own sheet, config/studies/demo_rag1/samples.tsv.",
             )
-    pairs = list(zip(sheet["host"].astype(str), sheet["treatment"].astype(str)))
+    pairs = list(zip(sheet["host"].astype(str), sheet["treatment"].astype(str), strict=False))
     cells = _cells()
     unknown = sorted({f"{h}/{t}" for h, t in pairs if (h, t) not in cells})
     sizes = pd.Series([cells.index(p) for p in pairs if p in cells]).value_counts()

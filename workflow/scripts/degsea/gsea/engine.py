@@ -41,11 +41,11 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from degsea.gsea.multilevel import DEFAULT_EPS, set_pvalues
+from degsea.gsea.ruler import null_extremes
 from degsea.gsea.running_sum import extreme as _extreme
 from degsea.gsea.running_sum import leading_edge as _leading_edge
 from degsea.gsea.running_sum import walk as _walk
-from degsea.gsea.multilevel import DEFAULT_EPS, set_pvalues
-from degsea.gsea.ruler import null_extremes
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ def prerank(
     weights = np.abs(scores) ** weight if weight != 0 else np.ones(n_genes)
     if not genes.is_unique:
         raise ValueError("ranks must not contain duplicated genes")
-    position = dict(zip(genes, range(n_genes)))
+    position = dict(zip(genes, range(n_genes), strict=False))
 
     names, hits = [], []
     for name, members in gene_sets.items():

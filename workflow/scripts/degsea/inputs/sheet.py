@@ -128,7 +128,7 @@ def parse_sample_sheet(
     sheet[SAMPLE_COLUMN] = [unicodedata.normalize("NFC", v) for v in sheet[SAMPLE_COLUMN]]
     if len(sheet) == 0:
         raise InputError("The sample sheet has a header but no samples.", file=source, hint="Add one row per sample.")
-    for row, value in zip(row_lines, sheet[SAMPLE_COLUMN]):
+    for row, value in zip(row_lines, sheet[SAMPLE_COLUMN], strict=False):
         check_safe_id(value, kind="sample ID", file=source, where=f"line {row}, column '{SAMPLE_COLUMN}'")
     duplicated = sheet[SAMPLE_COLUMN][sheet[SAMPLE_COLUMN].duplicated()].unique().tolist()
     if duplicated:

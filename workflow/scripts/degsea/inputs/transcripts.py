@@ -190,7 +190,7 @@ def _check_same_transcripts(ids: Sequence[pd.Series], files: Sequence[str], *, w
     """pytximport joins samples by position: every file must list the same IDs in the same order."""
     for series, path in zip(ids[1:], files[1:], strict=True):
         if len(series) != len(ids[0]) or not (series.to_numpy() == ids[0].to_numpy()).all():
-            differ = next((i for i, (a, b) in enumerate(zip(series, ids[0])) if a != b), min(len(series), len(ids[0])))
+            differ = next((i for i, (a, b) in enumerate(zip(series, ids[0], strict=False)) if a != b), min(len(series), len(ids[0])))
             raise InputError(
                 f"Per-sample quantification files list different {what}.",
                 file=path,

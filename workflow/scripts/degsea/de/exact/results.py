@@ -24,10 +24,10 @@ from scipy.stats import false_discovery_control, norm
 from degsea.de.exact import seam
 from degsea.de.exact.contrasts import ContrastSpec, coefficient_names, contrast_vector, zero_count_genes
 from degsea.de.exact.cooks import cooks_outliers
-from degsea.de.exact.lrt import LRTResult
-from degsea.de.exact.threshold import check_threshold, threshold_test
 from degsea.de.exact.glm import RIDGE_NAT, cr_matrix
+from degsea.de.exact.lrt import LRTResult
 from degsea.de.exact.rcompat import r_lowess
+from degsea.de.exact.threshold import check_threshold, threshold_test
 from degsea.errors import InputError
 
 #: Columns of :func:`deseq2_results`.
