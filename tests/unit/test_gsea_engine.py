@@ -7,33 +7,9 @@ import pandas as pd
 import pytest
 
 from degsea.gsea import engine as gsea_engine
+from degsea.gsea.running_sum import extreme, walk
 
-
-# numpy reference of the running sum (the engine walks in numba: degsea.gsea.ruler)
-def walk(positions: np.ndarray, weights: np.ndarray, n_genes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Running sum just before (``bottoms``) and just after (``tops``) every hit.
-
-    ``positions`` (..., k) are sorted hit positions (0-based), ``weights`` their ``|r|^p``.
-    A set whose weights are all zero steps up uniformly (fgsea's convention).
-    """
-    k = positions.shape[-1]
-    total = weights.sum(axis=-1, keepdims=True)
-    zero = total == 0
-    if zero.any():
-        weights = np.where(zero, 1.0, weights)
-        total = np.where(zero, float(k), total)
-    step = weights / total
-    tops = np.cumsum(step, axis=-1) - (positions - np.arange(k)) / (n_genes - k)
-    return tops - step, tops
-
-
-def extreme(bottoms: np.ndarray, tops: np.ndarray) -> np.ndarray:
-    """The signed largest deviation, the first one on ties (gseapy's ``fast_random_walk``)."""
-    values = np.empty(bottoms.shape[:-1] + (2 * bottoms.shape[-1],))
-    values[..., 0::2] = bottoms
-    values[..., 1::2] = tops
-    index = np.abs(values).argmax(axis=-1)
-    return np.take_along_axis(values, index[..., None], axis=-1)[..., 0]
+# The numpy running sum (degsea.gsea.running_sum) is the reference of the numba walks (degsea.gsea.ruler).
 
 
 @pytest.fixture(scope="module")
