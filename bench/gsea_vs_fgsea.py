@@ -76,15 +76,28 @@ def main() -> None:
     if args.worker:
         worker(*args.worker[:3], int(args.worker[3]))
         return
-    env = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               PYTHONPATH=str(REPO / "workflow/scripts") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(
+        os.environ,
+        NUMBA_NUM_THREADS="1",
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        PYTHONPATH=str(REPO / "workflow/scripts") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
     pin = ["taskset", "-c", str(args.cpu)]
     with tempfile.TemporaryDirectory() as tmp:
         ranks_tsv = Path(tmp) / "ranks.tsv"
         subprocess.run(["sh", "-c", f"zcat {RANKS} > {ranks_tsv}"], check=True)
         ours = [*pin, sys.executable, __file__, "--worker", str(RANKS), str(GMT), f"{tmp}/degsea.tsv", str(args.seed)]
-        theirs = [*pin, "Rscript", str(FGSEA_SCRIPT), str(ranks_tsv), str(GMT), f"{tmp}/fgsea.tsv", "--nproc=1",
-                  f"--seed={args.seed}"]
+        theirs = [
+            *pin,
+            "Rscript",
+            str(FGSEA_SCRIPT),
+            str(ranks_tsv),
+            str(GMT),
+            f"{tmp}/fgsea.tsv",
+            "--nproc=1",
+            f"--seed={args.seed}",
+        ]
         run(ours, env)  # warm the numba cache and the file cache; not counted
         results: dict[str, list[dict[str, float]]] = {"degsea": [], "fgsea": []}
         for rep in range(args.reps):
@@ -93,12 +106,16 @@ def main() -> None:
                 r = results[name][-1]
                 line = f"wall {r['wall']:.2f} s, cpu {r['cpu']:.2f} s, peak {r['peak_gib']:.3f} GiB"
                 print(f"rep {rep + 1} {name}: {line}", flush=True)
-    med = {name: {key: statistics.median(r[key] for r in rows) for key in ("wall", "cpu", "peak_gib")}
-           for name, rows in results.items()}
+    med = {
+        name: {key: statistics.median(r[key] for r in rows) for key in ("wall", "cpu", "peak_gib")}
+        for name, rows in results.items()
+    }
     for name, m in med.items():
         print(f"{name}: median wall {m['wall']:.2f} s, cpu {m['cpu']:.2f} s, peak {m['peak_gib']:.3f} GiB")
-    print(f"ratio degsea / fgsea: wall {med['degsea']['wall'] / med['fgsea']['wall']:.3f}, "
-          f"cpu {med['degsea']['cpu'] / med['fgsea']['cpu']:.3f}; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"ratio degsea / fgsea: wall {med['degsea']['wall'] / med['fgsea']['wall']:.3f}, "
+        f"cpu {med['degsea']['cpu'] / med['fgsea']['cpu']:.3f}; load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

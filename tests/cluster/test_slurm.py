@@ -182,7 +182,9 @@ def slurm_run(tmp_path_factory: pytest.TempPathFactory, cluster: None) -> tuple[
     """The same tables, computed on the cluster."""
     workdir, config = small_copy(tmp_path_factory.mktemp("slurm"))
     done = slurm_snakemake(workdir, "--configfile", str(config), "--", *TABLES)
-    assert done.returncode == 0, f"rc {done.returncode} (124/137: timed out)\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+    assert done.returncode == 0, (
+        f"rc {done.returncode} (124/137: timed out)\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+    )
     return workdir, done
 
 
@@ -211,7 +213,9 @@ def check_every_job_ran_through_slurm(workdir: Path, done: subprocess.CompletedP
 
 
 @pytest.mark.parametrize("table", TABLES)
-def test_tables_equal_local_run(slurm_run: tuple[Path, subprocess.CompletedProcess[str]], local_run: Path, table: str) -> None:
+def test_tables_equal_local_run(
+    slurm_run: tuple[Path, subprocess.CompletedProcess[str]], local_run: Path, table: str
+) -> None:
     workdir, _ = slurm_run
     assert (workdir / table).read_bytes() == (local_run / table).read_bytes()
 
@@ -247,7 +251,14 @@ def start_run(workdir: Path, config: Path, *targets: str, extra: tuple[str, ...]
         *extra, "--configfile", str(config), "--", *targets,
     ]  # fmt: skip
     log = open(workdir / "run.log", "w")  # noqa: SIM115 - closed when the run ends (wait_run)
-    return subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    return subprocess.Popen(
+        command,
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
 
 
 def wait_run(run: subprocess.Popen[str], workdir: Path) -> subprocess.CompletedProcess[str]:
@@ -263,7 +274,9 @@ def running_job(workdir: Path, *, seconds: float, timeout: float = RUN_TIMEOUT) 
     """The ID of a job of this run (its work directory) once it has run ``seconds``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        listing = subprocess.run(["squeue", "-h", "-t", "RUNNING", "-o", "%i|%M|%Z"], capture_output=True, text=True).stdout
+        listing = subprocess.run(
+            ["squeue", "-h", "-t", "RUNNING", "-o", "%i|%M|%Z"], capture_output=True, text=True
+        ).stdout
         for line in listing.splitlines():
             job_id, elapsed, directory = line.split("|")
             if Path(directory).resolve() == workdir.resolve() and _seconds(elapsed) >= seconds:
@@ -291,7 +304,9 @@ def test_a_cancelled_job_is_resubmitted_and_the_run_gives_the_same_tables(tmp_pa
     states = {r["JobID"]: r["State"] for r in sacct(submitted_jobs(done))}
     assert states[cancelled].startswith("CANCELLED"), states
     if done.returncode != 0:  # not resubmitted: the message names the cancelled job, the rerun completes
-        assert re.search(rf"SLURM-job '?{cancelled}'? failed, SLURM status is: '?CANCELLED", done.stderr), done.stderr[-4000:]
+        assert re.search(rf"SLURM-job '?{cancelled}'? failed, SLURM status is: '?CANCELLED", done.stderr), done.stderr[
+            -4000:
+        ]
         rerun = slurm_snakemake(workdir, "--configfile", str(config), "--", *DE_TABLES)
         assert rerun.returncode == 0, rerun.stderr[-4000:]
     else:  # resubmitted by the profile's retries: a later job of the run completed the same group
@@ -300,11 +315,15 @@ def test_a_cancelled_job_is_resubmitted_and_the_run_gives_the_same_tables(tmp_pa
         assert (workdir / table).read_bytes() == (local_run / table).read_bytes(), table
 
 
-def test_every_job_killed_for_memory_is_retried_with_more_and_the_whole_run_completes(tmp_path: Path, cluster: None) -> None:
+def test_every_job_killed_for_memory_is_retried_with_more_and_the_whole_run_completes(
+    tmp_path: Path, cluster: None
+) -> None:
     """First attempts of every rule ask for 100 MB (test knob): each group job is killed, then resubmitted with its estimate x2."""
     workdir, config = small_copy(tmp_path)
     # every target of rule all, each group job twice: the whole small run, twice the time of one
-    done = slurm_snakemake(workdir, "--configfile", str(config), env={FIRST_ATTEMPT_ENV: "100"}, timeout=3 * RUN_TIMEOUT)
+    done = slurm_snakemake(
+        workdir, "--configfile", str(config), env={FIRST_ATTEMPT_ENV: "100"}, timeout=3 * RUN_TIMEOUT
+    )
     assert done.returncode == 0, f"rc {done.returncode}\n{done.stderr[-4000:]}"
     no_traceback(done)
     assert (workdir / "results" / "report" / "front_page.rst").is_file()
@@ -314,10 +333,17 @@ def test_every_job_killed_for_memory_is_retried_with_more_and_the_whole_run_comp
     folders = {p.stem: p.parent.name for p in (workdir / ".snakemake" / "slurm_logs").rglob("*.log")}
     for record in records:
         by_group.setdefault(folders[record["JobID"]], []).append(record)
-    assert {name.split("_")[1] for name in by_group if name.startswith("group_")} == {"de", "figures", "genesets", "report"}, sorted(by_group)
+    assert {name.split("_")[1] for name in by_group if name.startswith("group_")} == {
+        "de",
+        "figures",
+        "genesets",
+        "report",
+    }, sorted(by_group)
     size = StudySize(samples=9, genes=2000)
     de_first = max(mem_mb(rule, size) for rule in ("simulate_demo", "import_counts"))
-    assert req_mem_mb(by_group["group_de_deseq2_import_counts_simulate_demo_vst"][-1]["ReqMem"]) >= 2 * de_first, by_group
+    assert req_mem_mb(by_group["group_de_deseq2_import_counts_simulate_demo_vst"][-1]["ReqMem"]) >= 2 * de_first, (
+        by_group
+    )
     for name, attempts in by_group.items():
         first, *later = attempts
         # 100 MB per job (test knob); a group job asks for the sum of the jobs it runs side by side (2 CPUs)
@@ -335,7 +361,9 @@ def test_slurmctld_restart_during_a_run_gives_the_same_tables(tmp_path: Path, lo
     workdir, config = small_copy(tmp_path)
     run = start_run(workdir, config, *DE_TABLES)
     running_job(workdir, seconds=3)
-    restart = subprocess.run(["bash", str(LOCAL_SLURM), "restart-ctld", "10"], capture_output=True, text=True, timeout=180)
+    restart = subprocess.run(
+        ["bash", str(LOCAL_SLURM), "restart-ctld", "10"], capture_output=True, text=True, timeout=180
+    )
     assert restart.returncode == 0, restart.stderr
     done = wait_run(run, workdir)
     no_traceback(done)
@@ -354,14 +382,18 @@ def test_msigdb_downloads_run_on_the_submitting_host(tmp_path: Path, cluster: No
     served.mkdir(parents=True)
     (served / "mh.all.v2024.1.Mm.symbols.gmt").write_bytes(gmt)
     config = yaml.safe_load(config_path.read_text())
-    config["gsea"]["msigdb"] = [{"collection": "mh.all", "version": "2024.1.Mm", "sha256": hashlib.sha256(gmt).hexdigest()}]
+    config["gsea"]["msigdb"] = [
+        {"collection": "mh.all", "version": "2024.1.Mm", "sha256": hashlib.sha256(gmt).hexdigest()}
+    ]
     config["gsea"]["genesets"] = []
     config["gsea"]["msigdb_url"] = f"file://{tmp_path / 'served'}/{{version}}/{{collection}}.v{{version}}.symbols.gmt"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
     done = slurm_snakemake(workdir, "--configfile", str(config_path), "--", "results/gsea/genesets.json")
     assert done.returncode == 0, done.stderr[-4000:]
     # the download ran in the submitting snakemake (its log lines are in the run's own output) ...
-    assert "rule msigdb mh.all.v2024.1.Mm.symbols started" in done.stdout + done.stderr, (done.stdout + done.stderr)[-3000:]
+    assert "rule msigdb mh.all.v2024.1.Mm.symbols started" in done.stdout + done.stderr, (done.stdout + done.stderr)[
+        -3000:
+    ]
     # ... and in no SLURM job: no job's folder or log names it, while prepare_genesets ran in one
     folders = {p.parent.name for p in (workdir / ".snakemake" / "slurm_logs").rglob("*.log")}
     assert folders and not [f for f in folders if "msigdb" in f], folders

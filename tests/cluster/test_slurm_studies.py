@@ -49,7 +49,9 @@ def studies_slurm_run(
     workdir = slurm.copy_workflow(tmp_path_factory.mktemp("studies_slurm"))
     run = slurm.helpers.write_three_studies(workdir, shared_data)
     done = slurm.slurm_snakemake(workdir, "--configfile", str(run), "--", *TARGETS)
-    assert done.returncode == 0, f"rc {done.returncode} (124/137: timed out)\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+    assert done.returncode == 0, (
+        f"rc {done.returncode} (124/137: timed out)\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+    )
     return workdir, done
 
 

@@ -49,33 +49,45 @@ DEVIATIONS = {
         "Dispersion trend fitted only on genes with gene-wise dispersion > 100 x minDisp, outliers "
         "re-selected at every iteration, Gamma GLM started at (0.1, 1) (DESeq2 `parametricDispersionFit`); "
         "PyDESeq2 fits all genes and only ever drops genes.",
-        ["fit_dispersion_trend"], [], ["pasilla_type_condition", "gse96870", "sim_factor3_batch"],
+        ["fit_dispersion_trend"],
+        [],
+        ["pasilla_type_condition", "gse96870", "sim_factor3_batch"],
     ),
     "prior_variance": (
         "Dispersion prior variance with <= 3 residual degrees of freedom estimated by simulation, from "
         "R's own random numbers (DESeq2 `estimateDispersionsPriorVar`); PyDESeq2 falls back to the 0.25 floor.",
-        ["fit_dispersion_prior"], [], ["sim_factor3_small"],
+        ["fit_dispersion_prior"],
+        [],
+        ["sim_factor3_small"],
     ),
     "dispersion_optimiser": (
         "Gene-wise and MAP dispersions by DESeq2's line search (`fitDisp`) with its grid fallback, means "
         "clipped at minmu for non-group designs, moments estimate kept when the likelihood does not rise, "
         "MAP started at the gene-wise estimate; PyDESeq2 uses L-BFGS-B from the trend.",
-        ["fit_genewise_dispersions", "fit_MAP_dispersions"], [], ["pasilla_type_condition", "sim_factor3_batch"],
+        ["fit_genewise_dispersions", "fit_MAP_dispersions"],
+        [],
+        ["pasilla_type_condition", "sim_factor3_batch"],
     ),
     "wald_se": (
         "Wald standard errors from means clipped at minmu (DESeq2 `fitBeta`); genes whose compared groups "
         "are all zero get LFC 0, p = 1 (DESeq2 `cleanContrast`).",
-        [], ["run_wald_test", "summary"], ["pasilla_condition", "sim_factor3_batch"],
+        [],
+        ["run_wald_test", "summary"],
+        ["pasilla_condition", "sim_factor3_batch"],
     ),
     "independent_filtering": (
         "Independent filtering threshold from R's `lowess` (PyDESeq2's lowess differs).",
-        [], ["_independent_filtering"], ["pasilla_type_condition"],
+        [],
+        ["_independent_filtering"],
+        ["pasilla_type_condition"],
     ),
     "apeglm": (
         "apeglm shrinkage: apeglm's prior-scale estimate and apeglm's search path replayed for every "
         "gene (LBFGS++ L-BFGS with its strong-Wolfe line search from two starts, R's BFGS where they "
         "differ); PyDESeq2's L-BFGS-B leaves genes at a non-apeglm mode.",
-        [], ["lfc_shrink"], ["pasilla_condition", "gse96870"],
+        [],
+        ["lfc_shrink"],
+        ["pasilla_condition", "gse96870"],
     ),
 }
 
@@ -83,10 +95,12 @@ DEVIATIONS = {
 def _ablated_engine(key: str) -> str:
     """Register an engine equal to deseq2_exact with one deviation reverted; return its name."""
     _, dds_methods, stats_methods, _ = DEVIATIONS[key]
-    dds_cls = type(f"Without_{key}_DataSet", (exact.DESeq2ExactDataSet,),
-                   {m: getattr(DeseqDataSet, m) for m in dds_methods})
-    stats_cls = type(f"Without_{key}_Stats", (exact.DESeq2ExactStats,),
-                     {m: getattr(DeseqStats, m) for m in stats_methods})
+    dds_cls = type(
+        f"Without_{key}_DataSet", (exact.DESeq2ExactDataSet,), {m: getattr(DeseqDataSet, m) for m in dds_methods}
+    )
+    stats_cls = type(
+        f"Without_{key}_Stats", (exact.DESeq2ExactStats,), {m: getattr(DeseqStats, m) for m in stats_methods}
+    )
     name = f"without_{key}"
     exact.ENGINES[name] = (dds_cls, stats_cls)
     return name
@@ -100,9 +114,16 @@ def _scenario_figures(scenario: parity.Scenario, engine: str, *, shrink: bool) -
         table = run.tables[contrast.name]
         figures = parity.de_figures(table, parity.read_reference(scenario.reference_file(contrast.name)))
         if settings.shrink:
-            figures.update(parity.shrink_figures(table, parity.read_reference(scenario.reference_file(contrast.name, "apeglm"))))
-        figures.update(scenario=scenario.name, contrast=contrast.name, engine=engine, origin=scenario.origin,
-                       prior_disp_var=float(run.fit.dds.uns["prior_disp_var"]))
+            figures.update(
+                parity.shrink_figures(table, parity.read_reference(scenario.reference_file(contrast.name, "apeglm")))
+            )
+        figures.update(
+            scenario=scenario.name,
+            contrast=contrast.name,
+            engine=engine,
+            origin=scenario.origin,
+            prior_disp_var=float(run.fit.dds.uns["prior_disp_var"]),
+        )
         rows.append(figures)
     return rows, run.seconds
 
@@ -197,8 +218,11 @@ def gsea_section() -> tuple[list[str], list[dict]]:
     ours = [v for r in rows for v in r["tail"][0]]
     theirs = [v for r in rows for v in r["tail"][1]]
     pooled = float(np.corrcoef(ours, theirs)[0, 1])
-    out += ["", f"log10 p r over every set with fgsea p < 1e-3, all cases pooled: {pooled:.4f} ({len(ours)} sets)"
-            f"{_mark(pooled >= t['gsea_log10p_pearson'])}."]
+    out += [
+        "",
+        f"log10 p r over every set with fgsea p < 1e-3, all cases pooled: {pooled:.4f} ({len(ours)} sets)"
+        f"{_mark(pooled >= t['gsea_log10p_pearson'])}.",
+    ]
     return out, rows
 
 
@@ -221,9 +245,18 @@ def ablation_section(scenarios: dict[str, parity.Scenario], exact_rows: list[dic
             rows, _ = _scenario_figures(scenario, engine, shrink=key == "apeglm")
             for r in rows:
                 e = exact[(r["scenario"], r["contrast"])]
-                meta = (parity.read_meta(scenario.reference_dir / f"{scenario.stems[scenario.contrasts[0].name]}.dispersions.tsv.meta")
-                        if scenario.origin == "real" else parity.read_meta(scenario.reference_dir / "meta.tsv"))
-                shrunk = (f"{r['shrunk_pearson']:.6f} -> {e['shrunk_pearson']:.6f}" if "shrunk_pearson" in r and "shrunk_pearson" in e else "-")
+                meta = (
+                    parity.read_meta(
+                        scenario.reference_dir / f"{scenario.stems[scenario.contrasts[0].name]}.dispersions.tsv.meta"
+                    )
+                    if scenario.origin == "real"
+                    else parity.read_meta(scenario.reference_dir / "meta.tsv")
+                )
+                shrunk = (
+                    f"{r['shrunk_pearson']:.6f} -> {e['shrunk_pearson']:.6f}"
+                    if "shrunk_pearson" in r and "shrunk_pearson" in e
+                    else "-"
+                )
                 out.append(
                     f"| {key} | {r['scenario']} | {r['contrast']} | {r['padj_jaccard']:.4f} -> {e['padj_jaccard']:.4f} "
                     f"| {100 * r['padj_na_mismatch_share']:.2f} -> {100 * e['padj_na_mismatch_share']:.2f} "
@@ -241,18 +274,22 @@ GSEA_HEADER = "## GSEA vs fgsea (GSE96870 ranks, 1000 permutations, seed 1)"
 def gsea_block() -> list[str]:
     """The GSEA section: header, table and its note."""
     gsea_lines, _ = gsea_section()
-    return [GSEA_HEADER, ""] + gsea_lines + [
-        "",
-        "'our FDR' is the default: Benjamini-Hochberg over the engine's p-values (`padj`; fgsea's: "
-        "permutation p-values, and multilevel splitting down to eps = 1e-50 for sets in the tail, see "
-        "`degsea/gsea/multilevel.py`). 'same with GSEA's q-value' gives the same two shares for GSEA's NES-based "
-        "q-value (`fdr_gsea`, config `gsea: fdr: gsea_nes`), the previous default. 'log10 p r' (threshold 0.99): Pearson "
-        "correlation of log10 p-values with fgsea's (mean over its seeds), over all sets and over those with "
-        "fgsea p < 1e-3 (per case; the threshold applies to them pooled, below the table: some cases have only "
-        "3 such sets). 'fgsea padj<1e-6' / 'fgsea padj>0.5': sets with that padj in all three fgsea seeds, "
-        "counted when our padj >= 1e-5 / our FDR < 0.05 (both must be 0). 'seconds': wall time of the run as "
-        "measured, on a machine shared with other jobs (bench/ has the controlled timings).",
-    ]
+    return (
+        [GSEA_HEADER, ""]
+        + gsea_lines
+        + [
+            "",
+            "'our FDR' is the default: Benjamini-Hochberg over the engine's p-values (`padj`; fgsea's: "
+            "permutation p-values, and multilevel splitting down to eps = 1e-50 for sets in the tail, see "
+            "`degsea/gsea/multilevel.py`). 'same with GSEA's q-value' gives the same two shares for GSEA's NES-based "
+            "q-value (`fdr_gsea`, config `gsea: fdr: gsea_nes`), the previous default. 'log10 p r' (threshold 0.99): Pearson "
+            "correlation of log10 p-values with fgsea's (mean over its seeds), over all sets and over those with "
+            "fgsea p < 1e-3 (per case; the threshold applies to them pooled, below the table: some cases have only "
+            "3 such sets). 'fgsea padj<1e-6' / 'fgsea padj>0.5': sets with that padj in all three fgsea seeds, "
+            "counted when our padj >= 1e-5 / our FDR < 0.05 (both must be 0). 'seconds': wall time of the run as "
+            "measured, on a machine shared with other jobs (bench/ has the controlled timings).",
+        ]
+    )
 
 
 def replace_gsea_section(path: Path) -> None:
@@ -273,12 +310,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-stock", action="store_true", help="do not run the stock PyDESeq2 engine")
     parser.add_argument("--skip-ablation", action="store_true")
     parser.add_argument(
-        "--gsea-only", action="store_true",
+        "--gsea-only",
+        action="store_true",
         help="recompute the GSEA section only and put it into the existing output file (the rest is kept)",
     )
-    parser.add_argument("--skip-workflow-designs", action="store_true", help="leave out the snakemake LRT/interaction section")
     parser.add_argument(
-        "--workflow-designs-only", action="store_true",
+        "--skip-workflow-designs", action="store_true", help="leave out the snakemake LRT/interaction section"
+    )
+    parser.add_argument(
+        "--workflow-designs-only",
+        action="store_true",
         help="run the LRT / interaction / list-contrast scenarios through snakemake and replace their section only",
     )
     args = parser.parse_args(argv)
@@ -340,7 +381,9 @@ def main(argv: list[str] | None = None) -> None:
         cont = f" (continuous: {', '.join(s.continuous)})" if s.continuous else ""
         lines.append(f"| {s.name} | {data} | `{s.design}`{cont} | {n} | {', '.join(c.name for c in s.contrasts)} |")
     lines += ["", "## Differential expression vs DESeq2", ""] + de_table(exact_rows + stock_rows)
-    lines += ["", "## Shrunken log2 fold changes vs apeglm (`lfcShrink(type='apeglm')`)", ""] + shrink_table(exact_rows + stock_rows)
+    lines += ["", "## Shrunken log2 fold changes vs apeglm (`lfcShrink(type='apeglm')`)", ""] + shrink_table(
+        exact_rows + stock_rows
+    )
     lines += [
         "",
         "Where the apeglm posterior has two modes (one near 0, one near the MLE; common when the adaptive "
@@ -374,7 +417,13 @@ def main(argv: list[str] | None = None) -> None:
     ]
     if not args.skip_ablation:
         lines += ["", "## Corrected deviations and the figures they move", ""] + ablation_section(scenarios, exact_rows)
-    lines += ["", "## Run times (this machine, 2 threads)", "", "| scenario | engine | seconds (fit + all contrasts) |", "|---|---|---:|"]
+    lines += [
+        "",
+        "## Run times (this machine, 2 threads)",
+        "",
+        "| scenario | engine | seconds (fit + all contrasts) |",
+        "|---|---|---:|",
+    ]
     lines += [f"| {name} | {engine} | {seconds:.1f} |" for name, engine, seconds in timings]
     if not args.skip_workflow_designs:
         import tempfile

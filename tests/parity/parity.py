@@ -79,7 +79,9 @@ def real_scenarios() -> list[Scenario]:
     ref = SHARED_REFERENCE / "deseq2"
     pasilla = SHARED_DATA / "pasilla" / "pasilla_gene_counts.tsv"
     gse = SHARED_DATA / "mouse_GSE96870" / "GSE96870_counts_cerebellum.csv"
-    treated = parse_contrasts({"treated_vs_untreated": {"variable": "condition", "test": "treated", "reference": "untreated"}})
+    treated = parse_contrasts(
+        {"treated_vs_untreated": {"variable": "condition", "test": "treated", "reference": "untreated"}}
+    )
     times = parse_contrasts(
         {
             "Day4_vs_Day0": {"variable": "time", "test": "Day4", "reference": "Day0"},
@@ -88,12 +90,36 @@ def real_scenarios() -> list[Scenario]:
         }
     )
     return [
-        Scenario("pasilla_condition", pasilla, ref / "pasilla_samples.tsv", "~ condition", tuple(treated), ref,
-                 {"treated_vs_untreated": "pasilla_condition"}, apeglm=True),
-        Scenario("pasilla_type_condition", pasilla, ref / "pasilla_samples.tsv", "~ type + condition", tuple(treated), ref,
-                 {"treated_vs_untreated": "pasilla_type_condition"}, apeglm=True),
-        Scenario("gse96870", gse, ref / "gse96870_samples.tsv", "~ sex + time", tuple(times), ref,
-                 {c.name: f"gse96870_{c.name}" for c in times}, apeglm=True),
+        Scenario(
+            "pasilla_condition",
+            pasilla,
+            ref / "pasilla_samples.tsv",
+            "~ condition",
+            tuple(treated),
+            ref,
+            {"treated_vs_untreated": "pasilla_condition"},
+            apeglm=True,
+        ),
+        Scenario(
+            "pasilla_type_condition",
+            pasilla,
+            ref / "pasilla_samples.tsv",
+            "~ type + condition",
+            tuple(treated),
+            ref,
+            {"treated_vs_untreated": "pasilla_type_condition"},
+            apeglm=True,
+        ),
+        Scenario(
+            "gse96870",
+            gse,
+            ref / "gse96870_samples.tsv",
+            "~ sex + time",
+            tuple(times),
+            ref,
+            {c.name: f"gse96870_{c.name}" for c in times},
+            apeglm=True,
+        ),
     ]
 
 
@@ -109,8 +135,16 @@ def simulated_scenarios() -> list[Scenario]:
             name, variable, test, reference = value.split(",")
             contrasts[name] = {"variable": variable, "test": test, "reference": reference}
         out.append(
-            Scenario(directory.name, directory / "counts.tsv.gz", directory / "samples.tsv", design,
-                     tuple(parse_contrasts(contrasts)), directory, continuous=continuous, origin="simulated")
+            Scenario(
+                directory.name,
+                directory / "counts.tsv.gz",
+                directory / "samples.tsv",
+                design,
+                tuple(parse_contrasts(contrasts)),
+                directory,
+                continuous=continuous,
+                origin="simulated",
+            )
         )
     return out
 
@@ -132,15 +166,27 @@ def run_scenario(scenario: Scenario, *, settings: de.DESettings | None = None, t
     matrix = read_count_matrix(scenario.counts)
     sheet = read_sample_sheet(scenario.samples, continuous=scenario.continuous)
     adata = to_anndata(matrix, sheet)
-    fitted = de.fit(adata, formula=scenario.design, contrasts=scenario.contrasts, continuous=scenario.continuous,
-                    settings=settings, threads=threads)
+    fitted = de.fit(
+        adata,
+        formula=scenario.design,
+        contrasts=scenario.contrasts,
+        continuous=scenario.continuous,
+        settings=settings,
+        threads=threads,
+    )
     tables = {c.name: de.test_contrast(fitted, c, settings=settings) for c in scenario.contrasts}
     return ScenarioRun(scenario, fitted, tables, time.perf_counter() - start)
 
 
 def fit_dataset(
-    counts: Path, samples: Path, references: dict[str, str], *, formula: str, fit_type: str = "parametric",
-    test: str = "Wald", threads: int = 2,
+    counts: Path,
+    samples: Path,
+    references: dict[str, str],
+    *,
+    formula: str,
+    fit_type: str = "parametric",
+    test: str = "Wald",
+    threads: int = 2,
 ):  # noqa: ANN201 - a DESeq2ExactDataSet
     """Fit the DESeq2-exact engine directly (library level): ``DESeq(dds, fitType=, test=)``.
 
@@ -155,8 +201,12 @@ def fit_dataset(
     frame = model_frame(adata.obs, design_variables(formula), references=references)
     dds = DESeq2ExactDataSet(
         counts=pd.DataFrame(np.asarray(adata.X), index=adata.obs_names, columns=adata.var_names),
-        metadata=frame, design=formula, fit_type=fit_type, test=test,
-        inference=DefaultInference(n_cpus=threads), quiet=True,
+        metadata=frame,
+        design=formula,
+        fit_type=fit_type,
+        test=test,
+        inference=DefaultInference(n_cpus=threads),
+        quiet=True,
     )
     with de.single_threaded_blas():
         dds.deseq2()
@@ -196,7 +246,9 @@ def de_figures(ours: pd.DataFrame, reference: pd.DataFrame, *, alpha: float = 0.
     figures["lfc_pearson"] = _pearson(a, b)
     figures["lfc_max_abs_diff"] = float(np.nanmax(np.abs(a - b)))
     tiny = np.finfo(float).tiny
-    figures["mlog10p_pearson"] = _pearson(-np.log10(o.pvalue.clip(lower=tiny)), -np.log10(reference.pvalue.clip(lower=tiny)))
+    figures["mlog10p_pearson"] = _pearson(
+        -np.log10(o.pvalue.clip(lower=tiny)), -np.log10(reference.pvalue.clip(lower=tiny))
+    )
     ours_called = set(o.index[o.padj < alpha])
     theirs_called = set(reference.index[reference.padj < alpha])
     union = ours_called | theirs_called
@@ -223,7 +275,11 @@ def dispersion_figures(run: ScenarioRun, dispersions: pd.DataFrame) -> dict[str,
     """Largest |log ratio| of our gene-wise, trend and final dispersions to DESeq2's."""
     var = run.fit.dds.var.reindex(dispersions.index)
     out = {}
-    for ours, theirs in (("genewise_dispersions", "dispGeneEst"), ("fitted_dispersions", "dispFit"), ("dispersions", "dispersion")):
+    for ours, theirs in (
+        ("genewise_dispersions", "dispGeneEst"),
+        ("fitted_dispersions", "dispFit"),
+        ("dispersions", "dispersion"),
+    ):
         ratio = np.log(var[ours].astype(float)) - np.log(dispersions[theirs].astype(float))
         out[f"{theirs}_max_abs_log_ratio"] = float(np.nanmax(np.abs(ratio)))
     return out
@@ -246,13 +302,17 @@ FGSEA_COLLECTIONS = {
 FGSEA_SEEDS = (1, 2, 3)
 
 
-def run_gsea(contrast: str, collection: str, *, permutations: int = 1000, seed: int = 1, threads: int = 2) -> pd.DataFrame:
+def run_gsea(
+    contrast: str, collection: str, *, permutations: int = 1000, seed: int = 1, threads: int = 2
+) -> pd.DataFrame:
     """degsea's preranked GSEA on fgsea's ranks of a GSE96870 contrast."""
     from degsea.gsea.collections import read_gmt
     from degsea.gsea.prerank import prerank
 
     table = pd.read_csv(SHARED_REFERENCE / "fgsea" / f"gse96870_{contrast}.ranks.tsv.gz", sep="\t")
-    ranks = pd.Series(table["stat"].to_numpy(dtype=float), index=table["gene_id"].astype(str)).sort_values(ascending=False)
+    ranks = pd.Series(table["stat"].to_numpy(dtype=float), index=table["gene_id"].astype(str)).sort_values(
+        ascending=False
+    )
     sets = read_gmt(SHARED_DATA / "genesets" / FGSEA_COLLECTIONS[collection])
     return prerank(ranks, {collection: sets}, permutations=permutations, seed=seed, threads=threads)
 

@@ -25,13 +25,22 @@ T = {"padj_jaccard": 0.99, "stat_pearson": 0.9999, "padj_na_match": 0.999, "lfc_
 LOCAL = parity.LOCAL_REFERENCE
 LRT_REF = parity.SHARED_REFERENCE / "deseq2_lrt"
 DATA = {
-    "pasilla": (parity.SHARED_DATA / "pasilla" / "pasilla_gene_counts.tsv", parity.SHARED_REFERENCE / "deseq2" / "pasilla_samples.tsv",
-                {"condition": "untreated"}),
-    "gse96870": (parity.SHARED_DATA / "mouse_GSE96870" / "GSE96870_counts_cerebellum.csv",
-                 parity.SHARED_REFERENCE / "deseq2" / "gse96870_samples.tsv", {"time": "Day0", "sex": "Female"}),
+    "pasilla": (
+        parity.SHARED_DATA / "pasilla" / "pasilla_gene_counts.tsv",
+        parity.SHARED_REFERENCE / "deseq2" / "pasilla_samples.tsv",
+        {"condition": "untreated"},
+    ),
+    "gse96870": (
+        parity.SHARED_DATA / "mouse_GSE96870" / "GSE96870_counts_cerebellum.csv",
+        parity.SHARED_REFERENCE / "deseq2" / "gse96870_samples.tsv",
+        {"time": "Day0", "sex": "Female"},
+    ),
     "gaps": (LOCAL / "deseq2_gaps" / "counts.tsv.gz", LOCAL / "deseq2_gaps" / "samples.tsv", {"group": "A"}),
-    "fallback": (LOCAL / "deseq2_gaps" / "trend_fallback_counts.tsv.gz", LOCAL / "deseq2_gaps" / "trend_fallback_samples.tsv",
-                 {"group": "A"}),
+    "fallback": (
+        LOCAL / "deseq2_gaps" / "trend_fallback_counts.tsv.gz",
+        LOCAL / "deseq2_gaps" / "trend_fallback_samples.tsv",
+        {"group": "A"},
+    ),
 }
 
 
@@ -98,7 +107,13 @@ def real(shared_data, shared_reference) -> None:  # noqa: ANN001, PT004
 LRT_CASES = [
     pytest.param("gse96870", "~ sex + time", "~ sex", "gse96870_time.lrt.tsv.gz", id="gse96870-time"),
     pytest.param("pasilla", "~ type + condition", "~ type", "pasilla_condition.lrt.tsv.gz", id="pasilla-condition"),
-    pytest.param("gse96870", "~ sex + time + sex:time", "~ sex + time", "gse96870_sex_x_time.lrt.tsv.gz", id="gse96870-sex_x_time"),
+    pytest.param(
+        "gse96870",
+        "~ sex + time + sex:time",
+        "~ sex + time",
+        "gse96870_sex_x_time.lrt.tsv.gz",
+        id="gse96870-sex_x_time",
+    ),
 ]
 
 
@@ -112,18 +127,35 @@ def test_lrt(real, fits, data, full, reduced, reference):
     assert f["pvalue_na_mismatch"] == 0, f
     assert table.attrs["test"] == "LRT"
     # DESeq2 reports the last coefficient of the full design with an LRT
-    assert table.attrs["coefficient"] == {"~ sex + time": "time_Day8_vs_Day0", "~ type + condition": "condition_treated_vs_untreated",
-                                          "~ sex + time + sex:time": "sexMale.timeDay8"}[full]
+    assert (
+        table.attrs["coefficient"]
+        == {
+            "~ sex + time": "time_Day8_vs_Day0",
+            "~ type + condition": "condition_treated_vs_untreated",
+            "~ sex + time + sex:time": "sexMale.timeDay8",
+        }[full]
+    )
     assert table.attrs["lrt_df"] == 2 if data == "gse96870" else 1
 
 
 # --- interaction coefficients and a group-specific effect -------------------------------------
 
 WALD_CASES = [
-    pytest.param(ContrastSpec.coefficient("sexMale.timeDay4"), "gse96870_sex_x_time.sexMale.timeDay4.tsv.gz", id="sexMale.timeDay4"),
-    pytest.param(ContrastSpec.coefficient("sexMale.timeDay8"), "gse96870_sex_x_time.sexMale.timeDay8.tsv.gz", id="sexMale.timeDay8"),
-    pytest.param(ContrastSpec.coefficients(["time_Day8_vs_Day0", "sexMale.timeDay8"]),
-                 "gse96870_sex_x_time.Day8_vs_Day0_in_Male.tsv.gz", id="Day8_vs_Day0_in_Male"),
+    pytest.param(
+        ContrastSpec.coefficient("sexMale.timeDay4"),
+        "gse96870_sex_x_time.sexMale.timeDay4.tsv.gz",
+        id="sexMale.timeDay4",
+    ),
+    pytest.param(
+        ContrastSpec.coefficient("sexMale.timeDay8"),
+        "gse96870_sex_x_time.sexMale.timeDay8.tsv.gz",
+        id="sexMale.timeDay8",
+    ),
+    pytest.param(
+        ContrastSpec.coefficients(["time_Day8_vs_Day0", "sexMale.timeDay8"]),
+        "gse96870_sex_x_time.Day8_vs_Day0_in_Male.tsv.gz",
+        id="Day8_vs_Day0_in_Male",
+    ),
 ]
 
 
@@ -151,7 +183,9 @@ THRESHOLD_CASES = [
 @pytest.mark.parametrize(("data", "formula", "stem", "variable", "test", "ref", "alt"), THRESHOLD_CASES)
 def test_threshold(real, fits, data, formula, stem, variable, test, ref, alt):
     dds = fits.get(data, formula)
-    table = deseq2_results(dds, contrast=ContrastSpec.levels(variable, test, ref), lfc_threshold=1.0, alt_hypothesis=alt)
+    table = deseq2_results(
+        dds, contrast=ContrastSpec.levels(variable, test, ref), lfc_threshold=1.0, alt_hypothesis=alt
+    )
     wide = parity.read_reference(LOCAL / "deseq2_threshold" / f"{stem}.threshold.tsv.gz")
     reference = wide[[f"stat_{alt}", f"pvalue_{alt}", f"padj_{alt}"]].set_axis(["stat", "pvalue", "padj"], axis=1)
     f = assert_parity(table, reference)
@@ -161,10 +195,23 @@ def test_threshold(real, fits, data, formula, stem, variable, test, ref, alt):
 # --- local and mean dispersion trends -----------------------------------------------------------
 
 TREND_CASES = [
-    pytest.param("pasilla", "~ condition", "pasilla_condition", ("condition", "treated", "untreated"), "local", id="pasilla-local"),
-    pytest.param("pasilla", "~ condition", "pasilla_condition", ("condition", "treated", "untreated"), "mean", id="pasilla-mean"),
-    pytest.param("gse96870", "~ sex + time", "gse96870_Day8_vs_Day0", ("time", "Day8", "Day0"), "local", id="gse96870-local"),
-    pytest.param("gse96870", "~ sex + time", "gse96870_Day8_vs_Day0", ("time", "Day8", "Day0"), "mean", id="gse96870-mean"),
+    pytest.param(
+        "pasilla",
+        "~ condition",
+        "pasilla_condition",
+        ("condition", "treated", "untreated"),
+        "local",
+        id="pasilla-local",
+    ),
+    pytest.param(
+        "pasilla", "~ condition", "pasilla_condition", ("condition", "treated", "untreated"), "mean", id="pasilla-mean"
+    ),
+    pytest.param(
+        "gse96870", "~ sex + time", "gse96870_Day8_vs_Day0", ("time", "Day8", "Day0"), "local", id="gse96870-local"
+    ),
+    pytest.param(
+        "gse96870", "~ sex + time", "gse96870_Day8_vs_Day0", ("time", "Day8", "Day0"), "mean", id="gse96870-mean"
+    ),
 ]
 
 
@@ -188,8 +235,12 @@ GAP_CASES = [
     pytest.param(ContrastSpec.numeric([0, 1, -1]), {}, "numeric_B_vs_C", id="numeric"),
     pytest.param(ContrastSpec.coefficients(["group_B_vs_A"], ["group_C_vs_A"]), {}, "list_B_vs_C", id="list"),
     pytest.param(ContrastSpec.coefficient("group_C_vs_A"), {}, "name_group_C_vs_A", id="name"),
-    pytest.param(ContrastSpec.levels("group", "B", "A"), {"lfc_threshold": 0.5, "alt_hypothesis": "lessAbs"},
-                 "threshold_lessAbs_B_vs_A", id="threshold-lessAbs"),
+    pytest.param(
+        ContrastSpec.levels("group", "B", "A"),
+        {"lfc_threshold": 0.5, "alt_hypothesis": "lessAbs"},
+        "threshold_lessAbs_B_vs_A",
+        id="threshold-lessAbs",
+    ),
 ]
 
 
@@ -233,7 +284,6 @@ def test_gaps_max_cooks(fits):
     ours = cooks.to_numpy()
     regular = ~reference.index.str.startswith("O")  # fits at the coefficient bound (flat likelihood) excluded
     np.testing.assert_allclose(ours[regular], theirs[regular], rtol=1e-5)
-
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,11 @@ def test_table_matches_deseq2(workflow_run, scenario: str, table: str) -> None: 
     if f["n_called_deseq2"] >= 10:
         assert f["padj_jaccard"] >= t["padj_jaccard"], f
     else:
-        assert abs(f["n_called"] - f["n_called_deseq2"]) <= 1 and f["padj_jaccard"] >= 0.5 or f["n_called_deseq2"] == f["n_called"] == 0, f
+        assert (
+            abs(f["n_called"] - f["n_called_deseq2"]) <= 1
+            and f["padj_jaccard"] >= 0.5
+            or f["n_called_deseq2"] == f["n_called"] == 0
+        ), f
     if wald:
         assert f["lfc_pearson"] >= t["lfc_pearson"], f
     if suffix:  # a threshold test: the table says which

@@ -52,20 +52,27 @@ def scenarios() -> list[WorkflowScenario]:
     return [
         WorkflowScenario(
             "gse96870_time",
-            {**gse, "design": "~ sex + time",
-             "contrasts": {"Day8_vs_Day0": {"variable": "time", "test": "Day8", "reference": "Day0"}},
-             "lrt": {"time": {"reduced": "~ sex"}}},
+            {
+                **gse,
+                "design": "~ sex + time",
+                "contrasts": {"Day8_vs_Day0": {"variable": "time", "test": "Day8", "reference": "Day0"}},
+                "lrt": {"time": {"reduced": "~ sex"}},
+            },
             {"results/de/lrt/time.tsv": ("gse96870_time.lrt.tsv.gz", False)},
         ),
         WorkflowScenario(
             "gse96870_sex_x_time",
-            {**gse, "design": "~ sex + time + sex:time", "reference_levels": {"sex": "Female", "time": "Day0"},
-             "contrasts": {
-                 "sexMale.timeDay4": {"coefficient": "sexMale.timeDay4"},
-                 "sexMale.timeDay8": {"coefficient": "sexMale.timeDay8"},
-                 "Day8_vs_Day0_in_Male": {"numerator": ["time_Day8_vs_Day0", "sexMale.timeDay8"]},
-             },
-             "lrt": {"sex_by_time": {"reduced": "~ sex + time"}}},
+            {
+                **gse,
+                "design": "~ sex + time + sex:time",
+                "reference_levels": {"sex": "Female", "time": "Day0"},
+                "contrasts": {
+                    "sexMale.timeDay4": {"coefficient": "sexMale.timeDay4"},
+                    "sexMale.timeDay8": {"coefficient": "sexMale.timeDay8"},
+                    "Day8_vs_Day0_in_Male": {"numerator": ["time_Day8_vs_Day0", "sexMale.timeDay8"]},
+                },
+                "lrt": {"sex_by_time": {"reduced": "~ sex + time"}},
+            },
             {
                 "results/de/lrt/sex_by_time.tsv": ("gse96870_sex_x_time.lrt.tsv.gz", False),
                 "results/de/sexMale.timeDay4.tsv": ("gse96870_sex_x_time.sexMale.timeDay4.tsv.gz", True),
@@ -75,7 +82,11 @@ def scenarios() -> list[WorkflowScenario]:
         ),
         WorkflowScenario(
             "pasilla_threshold",
-            {**pasilla, "design": "~ condition", "contrasts": _threshold_contrasts("condition", "treated", "untreated")},
+            {
+                **pasilla,
+                "design": "~ condition",
+                "contrasts": _threshold_contrasts("condition", "treated", "untreated"),
+            },
             _threshold_tables("pasilla_condition"),
         ),
         WorkflowScenario(
@@ -85,16 +96,26 @@ def scenarios() -> list[WorkflowScenario]:
         ),
         WorkflowScenario(
             "pasilla_local_trend",
-            {**pasilla, "design": "~ condition",
-             "contrasts": {"treated_vs_untreated": {"variable": "condition", "test": "treated", "reference": "untreated"}}},
+            {
+                **pasilla,
+                "design": "~ condition",
+                "contrasts": {
+                    "treated_vs_untreated": {"variable": "condition", "test": "treated", "reference": "untreated"}
+                },
+            },
             {"results/de/treated_vs_untreated.tsv": (THRESHOLD_REFERENCE / "pasilla_condition.local.tsv.gz", True)},
             de={"fit_type": "local"},
         ),
         WorkflowScenario(
             "pasilla_condition",
-            {**pasilla, "design": "~ type + condition",
-             "contrasts": {"treated_vs_untreated": {"variable": "condition", "test": "treated", "reference": "untreated"}},
-             "lrt": {"condition": {"reduced": "~ type"}}},
+            {
+                **pasilla,
+                "design": "~ type + condition",
+                "contrasts": {
+                    "treated_vs_untreated": {"variable": "condition", "test": "treated", "reference": "untreated"}
+                },
+                "lrt": {"condition": {"reduced": "~ type"}},
+            },
             {"results/de/lrt/condition.tsv": ("pasilla_condition.lrt.tsv.gz", False)},
         ),
     ]
@@ -103,7 +124,13 @@ def scenarios() -> list[WorkflowScenario]:
 def _threshold_contrasts(variable: str, test: str, reference: str) -> dict:
     """One contrast per alternative hypothesis at lfc_threshold 1."""
     return {
-        f"{test}_vs_{reference}_{alt}": {"variable": variable, "test": test, "reference": reference, "lfc_threshold": 1, "alt_hypothesis": alt}
+        f"{test}_vs_{reference}_{alt}": {
+            "variable": variable,
+            "test": test,
+            "reference": reference,
+            "lfc_threshold": 1,
+            "alt_hypothesis": alt,
+        }
         for alt in ALTERNATIVES
     }
 
@@ -120,7 +147,19 @@ def run_scenario(scenario: WorkflowScenario, workdir: Path) -> Path:
     config = {**scenario.config, "de": {"shrink": False, **(scenario.de or {})}, "gsea": {"focus_sets": []}}
     path = workdir / "config" / f"{scenario.name}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
-    command = [sys.executable, "-m", "snakemake", "--cores", "2", "--quiet", "rules", "--configfile", str(path), "--", *scenario.tables]
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--cores",
+        "2",
+        "--quiet",
+        "rules",
+        "--configfile",
+        str(path),
+        "--",
+        *scenario.tables,
+    ]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=1800, env=env)
     if done.returncode != 0:
@@ -167,7 +206,9 @@ def read_pair(run: Path, ours: str, reference: str | Path, suffix: str = "") -> 
     return mine, theirs
 
 
-SECTION_HEADER = "## LRT, interactions, list contrasts, threshold tests and the local trend through `snakemake` vs DESeq2"
+SECTION_HEADER = (
+    "## LRT, interactions, list contrasts, threshold tests and the local trend through `snakemake` vs DESeq2"
+)
 
 
 def section_lines(workdir: Path) -> list[str]:

@@ -55,7 +55,13 @@ def test_strong_wolfe_search_brackets_and_zooms():
 
     x0 = np.zeros((1, 1))
     x, fx, grad, failed = optim.strong_wolfe_search(
-        fun, x0, np.array([100.0]), np.array([[-20.0]]), np.ones((1, 1)), np.array([1.0]), np.array([0]),
+        fun,
+        x0,
+        np.array([100.0]),
+        np.array([[-20.0]]),
+        np.ones((1, 1)),
+        np.array([1.0]),
+        np.array([0]),
         wolfe=0.1,
     )
     assert seen == [1.0, 2.0, 4.0, 8.0, 16.0, 10.0]

@@ -165,10 +165,7 @@ def test_no_duplicate_members_in_file() -> None:
 
 
 def test_member_symbols_are_well_formed(bundled: dict[str, GeneSet]) -> None:
-    bad = {
-        name: [gene for gene in gene_set.genes if not SYMBOL.match(gene)]
-        for name, gene_set in bundled.items()
-    }
+    bad = {name: [gene for gene in gene_set.genes if not SYMBOL.match(gene)] for name, gene_set in bundled.items()}
     bad = {name: genes for name, genes in bad.items() if genes}
     assert not bad, f"members that are not plain gene symbols: {bad}"
 
@@ -183,13 +180,8 @@ def test_sets_are_distinct(bundled: dict[str, GeneSet]) -> None:
     assert not too_similar, f"set pairs with Jaccard index above {MAX_JACCARD}: {too_similar}"
 
 
-def test_members_are_current_mgi_symbols(
-    bundled: dict[str, GeneSet], mgi_symbols: frozenset[str]
-) -> None:
-    unknown = {
-        name: [gene for gene in gene_set.genes if gene not in mgi_symbols]
-        for name, gene_set in bundled.items()
-    }
+def test_members_are_current_mgi_symbols(bundled: dict[str, GeneSet], mgi_symbols: frozenset[str]) -> None:
+    unknown = {name: [gene for gene in gene_set.genes if gene not in mgi_symbols] for name, gene_set in bundled.items()}
     unknown = {name: genes for name, genes in unknown.items() if genes}
     assert not unknown, f"members that are not an mgi_symbol in {ANNOTATION_TSV}: {unknown}"
 
@@ -208,8 +200,7 @@ def test_members_follow_the_cited_reference(
     share = _share_in(genes, reference)
     outside = [gene for gene in genes if gene not in reference]
     assert share >= minimum, (
-        f"{name}: {share:.1%} of members in {' + '.join(references)}, expected >= {minimum:.0%}; "
-        f"outside: {outside}"
+        f"{name}: {share:.1%} of members in {' + '.join(references)}, expected >= {minimum:.0%}; outside: {outside}"
     )
 
 

@@ -46,7 +46,9 @@ def test_collapse_needs_every_set_in_order() -> None:
 
 
 def test_significance_order() -> None:
-    table = pd.DataFrame({"set": ["x", "y", "z", "w"], "pvalue": [0.01, 0.01, 0.001, np.nan], "NES": [1.5, -2.0, 1.0, 3.0]})
+    table = pd.DataFrame(
+        {"set": ["x", "y", "z", "w"], "pvalue": [0.01, 0.01, 0.001, np.nan], "NES": [1.5, -2.0, 1.0, 3.0]}
+    )
     assert significance_order(table) == ["z", "y", "x", "w"]
 
 
@@ -70,7 +72,9 @@ def test_collection_scores_and_welch_test(method: str) -> None:
     tests = contrast_tests(scores, sheet, [GroupContrast("b_vs_a", "group", "b", "a")]).set_index("set")
     assert tests.loc["UP", "pvalue"] < 1e-4
     assert tests.loc["UP", "difference"] > 0
-    expected = ttest_ind(scores.loc[sheet["group"] == "b", "NULL"], scores.loc[sheet["group"] == "a", "NULL"], equal_var=False)
+    expected = ttest_ind(
+        scores.loc[sheet["group"] == "b", "NULL"], scores.loc[sheet["group"] == "a", "NULL"], equal_var=False
+    )
     assert tests.loc["NULL", "pvalue"] == pytest.approx(expected.pvalue, rel=1e-12)
     assert tests.loc["NULL", "t"] == pytest.approx(expected.statistic, rel=1e-12)
     assert top_variable(scores, n=1) == ["UP"]
@@ -151,9 +155,13 @@ def test_heatmap_sets_the_other_groups_apart() -> None:
     from degsea.plots.style import make_groups
 
     sheet = pd.DataFrame({"condition": ["u", "u", "r", "r", "p", "p"]}, index=list("abcdef"))
-    z = pd.DataFrame(np.random.default_rng(1).normal(size=(5, 6)), columns=list("abcdef"), index=[f"g{i}" for i in range(5)])
+    z = pd.DataFrame(
+        np.random.default_rng(1).normal(size=(5, 6)), columns=list("abcdef"), index=[f"g{i}" for i in range(5)]
+    )
     groups = make_groups(sheet, color_by="condition")
-    fig = plots_de.expression_heatmap(z, sheet, groups, samples=list("abcdef"), title="t", gap_after=4, gap_label="not in the contrast")
+    fig = plots_de.expression_heatmap(
+        z, sheet, groups, samples=list("abcdef"), title="t", gap_after=4, gap_label="not in the contrast"
+    )
     heat = fig.axes[1]
     image = heat.images[0].get_array()
     assert image.shape == (5, 7) and np.ma.getmaskarray(image)[:, 4].all() or np.isnan(np.asarray(image)[:, 4]).all()

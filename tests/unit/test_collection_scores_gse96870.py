@@ -38,7 +38,10 @@ def test_full_hallmark_collection_on_gse96870(gse96870: tuple, method: str) -> N
     assert scores.shape == (22, 50)  # every sample, every hallmark set
     assert set(scores.columns) == set(sets)
     assert np.isfinite(scores.to_numpy()).all()
-    contrasts = [GroupContrast("Day4_vs_Day0", "time", "Day4", "Day0"), GroupContrast("Day8_vs_Day0", "time", "Day8", "Day0")]
+    contrasts = [
+        GroupContrast("Day4_vs_Day0", "time", "Day4", "Day0"),
+        GroupContrast("Day8_vs_Day0", "time", "Day8", "Day0"),
+    ]
     tests = contrast_tests(scores, sheet, contrasts).set_index(["contrast", "set"])
     assert len(tests) == 100
     assert tests.loc[("Day4_vs_Day0", "HALLMARK_INTERFERON_ALPHA_RESPONSE"), "n_test"] == 8

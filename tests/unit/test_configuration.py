@@ -123,7 +123,10 @@ def test_unknown_top_level_key(schema: dict[str, Any]) -> None:
     assert f"file: {SOURCE}" in message
     assert "where: top level of the config" in message
     assert "found: 'sampels'" in message
-    assert "allowed: continuous, contrasts, counts, de, demo, design, gsea, levels, lrt, plots, reference_levels, samples" in message
+    assert (
+        "allowed: continuous, contrasts, counts, de, demo, design, gsea, levels, lrt, plots, reference_levels, samples"
+        in message
+    )
 
 
 def test_unknown_nested_key(schema: dict[str, Any]) -> None:
@@ -216,7 +219,9 @@ def test_no_collection_or_enabled_false_switches_the_gene_set_branch_off(schema:
     assert gsea_enabled(validate({}, schema))
     assert not gsea_enabled(validate({"gsea": {"genesets": []}}, schema))
     assert not gsea_enabled(validate({"gsea": {"enabled": False}}, schema))
-    assert gsea_enabled(validate({"gsea": {"genesets": [], "msigdb": [{"collection": "mh.all", "version": "2024.1.Mm"}]}}, schema))
+    assert gsea_enabled(
+        validate({"gsea": {"genesets": [], "msigdb": [{"collection": "mh.all", "version": "2024.1.Mm"}]}}, schema)
+    )
 
 
 def test_empty_contrasts(schema: dict[str, Any]) -> None:
@@ -250,7 +255,11 @@ def test_values_that_end_a_report_script_are_refused(
     with pytest.raises(InputError, match="cannot be shown safely in the HTML report") as info:
         validate(config, schema)
     message = str(info.value)
-    assert f"where: config '{where}'" in message and value in message and "allowed: text without '</', '<!--' and '{%'" in message
+    assert (
+        f"where: config '{where}'" in message
+        and value in message
+        and "allowed: text without '</', '<!--' and '{%'" in message
+    )
 
 
 def test_other_markup_characters_are_allowed(schema: dict[str, Any], default_config: dict[str, Any]) -> None:
@@ -275,7 +284,9 @@ def _reversed_keys(value: Any) -> Any:
     return value
 
 
-def test_same_settings_in_another_order_give_identical_params(schema: dict[str, Any], default_config: dict[str, Any]) -> None:
+def test_same_settings_in_another_order_give_identical_params(
+    schema: dict[str, Any], default_config: dict[str, Any]
+) -> None:
     # Snakemake compares rule params by repr: equal settings must give equal reprs.
     first = canonical_config(validate_config(default_config, schema), schema)
     shuffled = _reversed_keys(copy.deepcopy(default_config))
@@ -289,7 +300,9 @@ def test_same_settings_in_another_order_give_identical_params(schema: dict[str, 
     assert list(first) == sorted(first)
 
 
-def test_canonical_form_keeps_the_order_that_means_something(schema: dict[str, Any], default_config: dict[str, Any]) -> None:
+def test_canonical_form_keeps_the_order_that_means_something(
+    schema: dict[str, Any], default_config: dict[str, Any]
+) -> None:
     config = copy.deepcopy(default_config)
     config["contrasts"] = dict(reversed(list(config["contrasts"].items())))
     config["plots"]["colors"] = dict(reversed(list(config["plots"]["colors"].items())))
@@ -318,4 +331,7 @@ def test_every_schema_key_has_a_description_and_a_default(schema: dict[str, Any]
             walk(sub, f"{path}{key}.")
 
     walk(schema, "")
-    assert not missing, "schema keys without a description or default (a study config that leaves them out breaks): " + ", ".join(missing)
+    assert not missing, (
+        "schema keys without a description or default (a study config that leaves them out breaks): "
+        + ", ".join(missing)
+    )

@@ -312,7 +312,7 @@ def test_count_beyond_int64_is_rejected_not_wrapped() -> None:
 
 
 def test_read_count_header_plain_and_gz(tmp_path: Path) -> None:
-    text = "\ufeffgene_id\tgene_name\ts1\t\"s2\"\r\nENSG1\tA\t1\t2\r\n"
+    text = '\ufeffgene_id\tgene_name\ts1\t"s2"\r\nENSG1\tA\t1\t2\r\n'
     plain = write(tmp_path, "c.tsv", text)
     packed = write(tmp_path, "c.tsv.gz", gzip.compress(text.encode()))
     as_csv = write(tmp_path, "c.csv", text.replace("\t", ","))

@@ -226,7 +226,10 @@ def test_confounded_batch_is_not_full_rank() -> None:
     message = str(info.value)
     assert f"file: {SHEET_FILE}" in message
     assert "where: config 'design': '~ batch + condition'" in message
-    assert "found: 3 coefficients but rank 2; linear combinations of each other: {batch_B_vs_A, condition_t_vs_c}" in message
+    assert (
+        "found: 3 coefficients but rank 2; linear combinations of each other: {batch_B_vs_A, condition_t_vs_c}"
+        in message
+    )
     assert "batch that coincides with a condition" in message
 
 
@@ -242,8 +245,11 @@ def test_paired_design_is_accepted() -> None:
 
 
 def test_nested_block_points_to_deseq2_recipe() -> None:
-    sheet = make_sheet(["c", "c", "c", "c", "t", "t", "t", "t"], host=["w", "w", "k", "k", "w", "w", "k", "k"],
-                       mouse=["m1", "m2", "m3", "m4", "m1", "m2", "m3", "m4"])
+    sheet = make_sheet(
+        ["c", "c", "c", "c", "t", "t", "t", "t"],
+        host=["w", "w", "k", "k", "w", "w", "k", "k"],
+        mouse=["m1", "m2", "m3", "m4", "m1", "m2", "m3", "m4"],
+    )
     with pytest.raises(InputError, match="not full rank") as info:
         check(sheet, "~ host + mouse + condition")
     message = str(info.value)
@@ -310,7 +316,9 @@ def test_parse_contrasts_of_every_kind() -> None:
 def test_lrt_profile_groups_default_to_the_dropped_variables() -> None:
     from degsea.de.hypotheses import parse_lrts
 
-    (test,) = parse_lrts({"time": {"reduced": "~ treatment", "profiles": {"enabled": True}}}, design="~ treatment * time")
+    (test,) = parse_lrts(
+        {"time": {"reduced": "~ treatment", "profiles": {"enabled": True}}}, design="~ treatment * time"
+    )
     assert test.full == "~ treatment * time" and test.profile_groups() == ("time",)
     (test,) = parse_lrts({"time": {"reduced": "~ 1", "profiles": {"groups": ["time", "treatment"]}}}, design="~ time")
     assert test.profile_groups() == ("time", "treatment") and not test.profiles.enabled
@@ -322,10 +330,20 @@ def test_nested_and_identical_lrt_designs() -> None:
     from degsea.de.hypotheses import check_lrts, parse_lrts
 
     sheet = make_sheet(["c", "t"] * 4, time=["0", "0", "1", "1", "2", "2", "0", "1"])
-    good = parse_lrts({"a": {"reduced": "~ condition"}, "b": {"reduced": "~ 1"}, "c": {"reduced": "~ condition + time"}},
-                      design="~ condition * time")
+    good = parse_lrts(
+        {"a": {"reduced": "~ condition"}, "b": {"reduced": "~ 1"}, "c": {"reduced": "~ condition + time"}},
+        design="~ condition * time",
+    )
     check_lrts(sheet, good, sheet_file=SHEET_FILE)
     with pytest.raises(InputError, match="compares a design with itself"):
-        check_lrts(sheet, parse_lrts({"x": {"reduced": "~ time * condition"}}, design="~ condition * time"), sheet_file=SHEET_FILE)
+        check_lrts(
+            sheet,
+            parse_lrts({"x": {"reduced": "~ time * condition"}}, design="~ condition * time"),
+            sheet_file=SHEET_FILE,
+        )
     with pytest.raises(InputError, match="coefficient the design does not have"):
-        check_lrts(sheet, parse_lrts({"x": {"reduced": "~ 1", "coefficient": "nope"}}, design="~ condition"), sheet_file=SHEET_FILE)
+        check_lrts(
+            sheet,
+            parse_lrts({"x": {"reduced": "~ 1", "coefficient": "nope"}}, design="~ condition"),
+            sheet_file=SHEET_FILE,
+        )

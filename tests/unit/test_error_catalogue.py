@@ -39,7 +39,9 @@ GENE_IDS = [f"ENSMUSG{i:011d}" for i in range(1, N_GENES + 1)]
 SYMBOLS = [f"Gene{i}" for i in range(1, N_GENES + 1)]
 
 
-def sheet_text(rows: list[list[str]] | None = None, *, header: str = "sample\tcondition\tbatch", sep: str = "\t") -> str:
+def sheet_text(
+    rows: list[list[str]] | None = None, *, header: str = "sample\tcondition\tbatch", sep: str = "\t"
+) -> str:
     """The valid sample sheet, or ``rows`` under ``header``."""
     if rows is None:
         rows = [list(r) for r in zip(SAMPLES, CONDITION, BATCH, strict=False)]
@@ -227,24 +229,49 @@ def set_cell(study: Study, row: int, column: int, value: str) -> None:
 # --- the sample sheet --------------------------------------------------------------------------
 
 
-@case("sheet: comma-separated but named .tsv", esc("The sample sheet has no 'sample' column."), r"file: .*samples\.tsv", esc("header (line 1)"), "comma-separated")
+@case(
+    "sheet: comma-separated but named .tsv",
+    esc("The sample sheet has no 'sample' column."),
+    r"file: .*samples\.tsv",
+    esc("header (line 1)"),
+    "comma-separated",
+)
 def _(study: Study) -> None:
     study.sheet(sheet_text(header="sample,condition,batch", sep=","))
 
 
-@case("sheet: tab-separated but named .csv", esc("The sample sheet has no 'sample' column."), r"file: .*samples\.csv", "tab-separated")
+@case(
+    "sheet: tab-separated but named .csv",
+    esc("The sample sheet has no 'sample' column."),
+    r"file: .*samples\.csv",
+    "tab-separated",
+)
 def _(study: Study) -> None:
     study.sheet(sheet_text(), name="samples.csv")
 
 
-@case("sheet: the same column twice", esc("The sample sheet has two columns of the same name."), esc("where: header (line 1)"), "found: condition")
+@case(
+    "sheet: the same column twice",
+    esc("The sample sheet has two columns of the same name."),
+    esc("where: header (line 1)"),
+    "found: condition",
+)
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, c] for s, c in zip(SAMPLES, CONDITION, strict=False)], header="sample\tcondition\tcondition"))
+    study.sheet(
+        sheet_text([[s, c, c] for s, c in zip(SAMPLES, CONDITION, strict=False)], header="sample\tcondition\tcondition")
+    )
 
 
-@case("sheet: a column without a name", esc("The sample sheet has a column without a name."), esc("where: header (line 1), column 3"), "trailing separator")
+@case(
+    "sheet: a column without a name",
+    esc("The sample sheet has a column without a name."),
+    esc("where: header (line 1), column 3"),
+    "trailing separator",
+)
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, ""] for s, c in zip(SAMPLES, CONDITION, strict=False)], header="sample\tcondition\t"))
+    study.sheet(
+        sheet_text([[s, c, ""] for s, c in zip(SAMPLES, CONDITION, strict=False)], header="sample\tcondition\t")
+    )
 
 
 @case("sheet: header only", esc("The sample sheet has a header but no samples."), r"file: .*samples\.tsv")
@@ -257,7 +284,13 @@ def _(study: Study) -> None:
     study.sheet(b"")
 
 
-@case("sheet: path does not exist", esc("The sample sheet does not exist."), r"file: .*nowhere\.tsv", "found: no such file", "hint: Check 'samples'")
+@case(
+    "sheet: path does not exist",
+    esc("The sample sheet does not exist."),
+    r"file: .*nowhere\.tsv",
+    "found: no such file",
+    "hint: Check 'samples'",
+)
 def _(study: Study) -> None:
     study.config["samples"] = str(study.root / "nowhere.tsv")
 
@@ -267,12 +300,22 @@ def _(study: Study) -> None:
     study.config["samples"] = str(study.root)
 
 
-@case("sheet: a sample twice", esc("Sample IDs appear more than once in the sample sheet."), esc("where: column 'sample'"), "found: c1")
+@case(
+    "sheet: a sample twice",
+    esc("Sample IDs appear more than once in the sample sheet."),
+    esc("where: column 'sample'"),
+    "found: c1",
+)
 def _(study: Study) -> None:
     study.sheet(sheet_text() + "c1\tctrl\tb1\n")
 
 
-@case("sheet: a sample ID that would break a path", esc("A sample ID cannot be used safely in file names and tables."), esc("where: line 3, column 'sample'"), esc("found: '../c2'"))
+@case(
+    "sheet: a sample ID that would break a path",
+    esc("A sample ID cannot be used safely in file names and tables."),
+    esc("where: line 3, column 'sample'"),
+    esc("found: '../c2'"),
+)
 def _(study: Study) -> None:
     rows = [list(r) for r in zip(SAMPLES, CONDITION, BATCH, strict=False)]
     rows[1][0] = "../c2"
@@ -286,12 +329,22 @@ def _(study: Study) -> None:
     study.sheet(sheet_text(rows))
 
 
-@case("sheet: a row with a missing field", esc("A sample-sheet row has a different number of fields than the header."), esc("where: line 5"), "found: 2 fields", "allowed: 3 fields")
+@case(
+    "sheet: a row with a missing field",
+    esc("A sample-sheet row has a different number of fields than the header."),
+    esc("where: line 5"),
+    "found: 2 fields",
+    "allowed: 3 fields",
+)
 def _(study: Study) -> None:
     study.sheet(sheet_text().replace("t1\ttreated\tb1", "t1\ttreated"))
 
 
-@case("sheet: a stray quote", esc("The sample sheet has quote characters that make its rows unreadable."), r"file: .*samples\.tsv")
+@case(
+    "sheet: a stray quote",
+    esc("The sample sheet has quote characters that make its rows unreadable."),
+    r"file: .*samples\.tsv",
+)
 def _(study: Study) -> None:
     study.sheet(sheet_text().replace("t1\ttreated", 't1\t"treated'))
 
@@ -301,17 +354,31 @@ def _(study: Study) -> None:
     study.sheet(sheet_text().replace("ctrl", "contr\u00f4le").encode("latin-1"))
 
 
-@case("sheet: truncated gzip", esc("The sample sheet is a gzip file that cannot be read to its end."), r"file: .*samples\.tsv\.gz", "gzip -t")
+@case(
+    "sheet: truncated gzip",
+    esc("The sample sheet is a gzip file that cannot be read to its end."),
+    r"file: .*samples\.tsv\.gz",
+    "gzip -t",
+)
 def _(study: Study) -> None:
     study.sheet(gzipped(sheet_text())[:-12], name="samples.tsv.gz")
 
 
-@case("sheet: a continuous covariate with text", esc("A continuous covariate holds a value that is not a number."), esc("where: line 2, column 'batch'"), esc("found: 'b1'"))
+@case(
+    "sheet: a continuous covariate with text",
+    esc("A continuous covariate holds a value that is not a number."),
+    esc("where: line 2, column 'batch'"),
+    esc("found: 'b1'"),
+)
 def _(study: Study) -> None:
     study.config["continuous"] = ["batch"]
 
 
-@case("sheet: 'continuous' names a missing column", esc("A column named in config 'continuous' is not a covariate of the sample sheet."), "found: age")
+@case(
+    "sheet: 'continuous' names a missing column",
+    esc("A column named in config 'continuous' is not a covariate of the sample sheet."),
+    "found: age",
+)
 def _(study: Study) -> None:
     study.config["continuous"] = ["age"]
 
@@ -319,34 +386,70 @@ def _(study: Study) -> None:
 # --- the count matrix --------------------------------------------------------------------------
 
 
-@case("counts: gene IDs duplicated", esc("Gene IDs appear more than once in the count matrix."), esc("where: line 4, column 'gene_id'"), "ENSMUSG00000000001", "duplicates: sum", stage="import_counts")
+@case(
+    "counts: gene IDs duplicated",
+    esc("Gene IDs appear more than once in the count matrix."),
+    esc("where: line 4, column 'gene_id'"),
+    "ENSMUSG00000000001",
+    "duplicates: sum",
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     rows = count_rows()
     rows[2][0] = rows[0][0]
     study.counts(counts_text(rows))
 
 
-@case("counts: a sheet sample not in the matrix", esc("Samples in the sample sheet are not columns of the count matrix."), r"file: .*counts\.tsv", esc("found: no column for 't3'"))
+@case(
+    "counts: a sheet sample not in the matrix",
+    esc("Samples in the sample sheet are not columns of the count matrix."),
+    r"file: .*counts\.tsv",
+    esc("found: no column for 't3'"),
+)
 def _(study: Study) -> None:
     study.counts(counts_text([r[:-1] for r in count_rows()], header=["gene_id", "symbol", *SAMPLES[:-1]]))
 
 
-@case("counts: a matrix column not in the sheet", esc("Columns of the count matrix are not samples of the sample sheet."), esc("found: 't3'"), "extra_columns: drop")
+@case(
+    "counts: a matrix column not in the sheet",
+    esc("Columns of the count matrix are not samples of the sample sheet."),
+    esc("found: 't3'"),
+    "extra_columns: drop",
+)
 def _(study: Study) -> None:
     study.sheet(sheet_text([list(r) for r in zip(SAMPLES, CONDITION, BATCH, strict=False)][:-1]))
 
 
-@case("counts: Salmon-like fractional values", esc("The count matrix holds a count that is not an integer."), esc("where: line 2 (gene 'ENSMUSG00000000001'), column 'c2'"), esc("found: '12.345'"), "Salmon", stage="import_counts")
+@case(
+    "counts: Salmon-like fractional values",
+    esc("The count matrix holds a count that is not an integer."),
+    esc("where: line 2 (gene 'ENSMUSG00000000001'), column 'c2'"),
+    esc("found: '12.345'"),
+    "Salmon",
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     set_cell(study, 0, 1, "12.345")
 
 
-@case("counts: a negative value", esc("The count matrix holds a negative count."), esc("where: line 5 (gene 'ENSMUSG00000000004'), column 't1'"), esc("found: '-3'"), stage="import_counts")
+@case(
+    "counts: a negative value",
+    esc("The count matrix holds a negative count."),
+    esc("where: line 5 (gene 'ENSMUSG00000000004'), column 't1'"),
+    esc("found: '-3'"),
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     set_cell(study, 3, 3, "-3")
 
 
-@case("counts: NA", esc("The count matrix holds a missing value."), esc("column 'c1'"), esc("found: 'NA'"), stage="import_counts")
+@case(
+    "counts: NA",
+    esc("The count matrix holds a missing value."),
+    esc("column 'c1'"),
+    esc("found: 'NA'"),
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     set_cell(study, 5, 0, "NA")
 
@@ -356,7 +459,12 @@ def _(study: Study) -> None:
     set_cell(study, 5, 0, "NaN")
 
 
-@case("counts: an empty cell", esc("The count matrix holds a missing value."), "found: an empty cell", stage="import_counts")
+@case(
+    "counts: an empty cell",
+    esc("The count matrix holds a missing value."),
+    "found: an empty cell",
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     set_cell(study, 5, 0, "")
 
@@ -366,17 +474,32 @@ def _(study: Study) -> None:
     set_cell(study, 7, 2, "inf")
 
 
-@case("counts: text in a count column", esc("The count matrix holds a value that is not a number."), esc("found: 'twelve'"), stage="import_counts")
+@case(
+    "counts: text in a count column",
+    esc("The count matrix holds a value that is not a number."),
+    esc("found: 'twelve'"),
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     set_cell(study, 7, 2, "twelve")
 
 
-@case("counts: a count beyond int64", esc("The count matrix holds a count too large to be a read count."), esc("found: '99999999999999999999999'"), stage="import_counts")
+@case(
+    "counts: a count beyond int64",
+    esc("The count matrix holds a count too large to be a read count."),
+    esc("found: '99999999999999999999999'"),
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     set_cell(study, 1, 1, "99999999999999999999999")
 
 
-@case("counts: a row without a gene ID", esc("The count matrix has a row without a gene ID."), esc("where: line 3, column 'gene_id'"), stage="import_counts")
+@case(
+    "counts: a row without a gene ID",
+    esc("The count matrix has a row without a gene ID."),
+    esc("where: line 3, column 'gene_id'"),
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     rows = count_rows()
     rows[1][0] = ""
@@ -388,12 +511,23 @@ def _(study: Study) -> None:
     study.counts(b"")
 
 
-@case("counts: truncated gzip", esc("The count matrix is a gzip file that cannot be read to its end."), r"file: .*counts\.tsv\.gz", stage="import_counts")
+@case(
+    "counts: truncated gzip",
+    esc("The count matrix is a gzip file that cannot be read to its end."),
+    r"file: .*counts\.tsv\.gz",
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     study.counts(gzipped(counts_text())[:-40], name="counts.tsv.gz")
 
 
-@case("counts: path does not exist", esc("The count matrix does not exist."), r"file: .*absent\.tsv", "found: no such file", esc("Check 'counts: path'"))
+@case(
+    "counts: path does not exist",
+    esc("The count matrix does not exist."),
+    r"file: .*absent\.tsv",
+    "found: no such file",
+    esc("Check 'counts: path'"),
+)
 def _(study: Study) -> None:
     study.config["counts"]["path"] = str(study.root / "absent.tsv")
 
@@ -403,7 +537,12 @@ def _(study: Study) -> None:
     study.counts(counts_text([]))
 
 
-@case("counts: a sample without any count", esc("Samples have no counts at all."), esc("found: 'c2'"), stage="import_counts")
+@case(
+    "counts: a sample without any count",
+    esc("Samples have no counts at all."),
+    esc("found: 'c2'"),
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     rows = count_rows()
     for row in rows:
@@ -411,12 +550,22 @@ def _(study: Study) -> None:
     study.counts(counts_text(rows))
 
 
-@case("counts: every gene zero", esc("Samples have no counts at all."), esc("found: 'c1', 'c2', 'c3', 't1', 't2', 't3'"), stage="import_counts")
+@case(
+    "counts: every gene zero",
+    esc("Samples have no counts at all."),
+    esc("found: 'c1', 'c2', 'c3', 't1', 't2', 't3'"),
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     study.counts(counts_text([[*r[:2], *["0"] * 6] for r in count_rows()]))
 
 
-@case("counts: comma-separated but named .tsv", esc("The count matrix header has a single column."), esc("where: header (line 1)"), "comma-separated")
+@case(
+    "counts: comma-separated but named .tsv",
+    esc("The count matrix header has a single column."),
+    esc("where: header (line 1)"),
+    "comma-separated",
+)
 def _(study: Study) -> None:
     study.counts(counts_text(sep=","))
 
@@ -426,12 +575,22 @@ def _(study: Study) -> None:
     study.counts(counts_text(header=["gene_id", "symbol", "c1", "c1", *SAMPLES[2:]]))
 
 
-@case("counts: a sample column without a name", esc("The count matrix has a column without a name."), esc("where: header (line 1), column 4"))
+@case(
+    "counts: a sample column without a name",
+    esc("The count matrix has a column without a name."),
+    esc("where: header (line 1), column 4"),
+)
 def _(study: Study) -> None:
     study.counts(counts_text(header=["gene_id", "symbol", "c1", "", *SAMPLES[2:]]))
 
 
-@case("counts: a row with an extra field", esc("A count-matrix row has more fields than the header."), esc("where: line 4"), "found: 9 fields", stage="import_counts")
+@case(
+    "counts: a row with an extra field",
+    esc("A count-matrix row has more fields than the header."),
+    esc("where: line 4"),
+    "found: 9 fields",
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     rows = count_rows()
     rows[2].append("5")
@@ -445,7 +604,12 @@ def _(study: Study) -> None:
     study.counts(counts_text(rows))
 
 
-@case("counts: annotation file does not exist", esc("The file of 'counts: annotation' does not exist."), r"file: .*genes\.gtf", esc("where: config 'counts: annotation'"))
+@case(
+    "counts: annotation file does not exist",
+    esc("The file of 'counts: annotation' does not exist."),
+    r"file: .*genes\.gtf",
+    esc("where: config 'counts: annotation'"),
+)
 def _(study: Study) -> None:
     study.config["counts"]["annotation"] = str(study.root / "genes.gtf")
 
@@ -453,51 +617,97 @@ def _(study: Study) -> None:
 # --- design and contrasts ----------------------------------------------------------------------
 
 
-@case("design: a level with one replicate", esc("Contrast 'treated_vs_ctrl' compares a level with too few replicates."), esc("found: test level 'treated' has 1 sample(s)"))
+@case(
+    "design: a level with one replicate",
+    esc("Contrast 'treated_vs_ctrl' compares a level with too few replicates."),
+    esc("found: test level 'treated' has 1 sample(s)"),
+)
 def _(study: Study) -> None:
     study.sheet(sheet_text([[s, "treated" if s == "t1" else "ctrl", b] for s, b in zip(SAMPLES, BATCH, strict=False)]))
 
 
-@case("design: batch confounded with condition", esc("The design is not full rank: some of its terms cannot be told apart."), esc("where: config 'design': '~ batch + condition'"), "rank 2")
+@case(
+    "design: batch confounded with condition",
+    esc("The design is not full rank: some of its terms cannot be told apart."),
+    esc("where: config 'design': '~ batch + condition'"),
+    "rank 2",
+)
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, "early" if c == "ctrl" else "late"] for s, c in zip(SAMPLES, CONDITION, strict=False)]))
+    study.sheet(
+        sheet_text([[s, c, "early" if c == "ctrl" else "late"] for s, c in zip(SAMPLES, CONDITION, strict=False)])
+    )
     study.config["design"] = "~ batch + condition"
 
 
-@case("design: as many coefficients as samples", esc("The design has as many coefficients as there are samples"), "found: 6 samples, 6 coefficients")
+@case(
+    "design: as many coefficients as samples",
+    esc("The design has as many coefficients as there are samples"),
+    "found: 6 samples, 6 coefficients",
+)
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, b] for s, c, b in zip(SAMPLES, CONDITION, ["x1", "x2", "x3", "x4", "x5", "x5"], strict=False)]))
+    study.sheet(
+        sheet_text(
+            [[s, c, b] for s, c, b in zip(SAMPLES, CONDITION, ["x1", "x2", "x3", "x4", "x5", "x5"], strict=False)]
+        )
+    )
     study.config["design"] = "~ batch + condition"
 
 
-@case("contrast: a level not in the sheet", esc("Contrast 'treated_vs_ctrl' names a level that is not in the sample sheet."), esc("found: reference level 'control' is missing"), esc("'ctrl' (3), 'treated' (3)"))
+@case(
+    "contrast: a level not in the sheet",
+    esc("Contrast 'treated_vs_ctrl' names a level that is not in the sample sheet."),
+    esc("found: reference level 'control' is missing"),
+    esc("'ctrl' (3), 'treated' (3)"),
+)
 def _(study: Study) -> None:
     study.config["contrasts"]["treated_vs_ctrl"]["reference"] = "control"
 
 
-@case("contrast: a variable not in the design", esc("Contrast 'treated_vs_ctrl' tests a variable that is not in the design."), esc("found: variable 'genotype'"))
+@case(
+    "contrast: a variable not in the design",
+    esc("Contrast 'treated_vs_ctrl' tests a variable that is not in the design."),
+    esc("found: variable 'genotype'"),
+)
 def _(study: Study) -> None:
     study.config["contrasts"]["treated_vs_ctrl"]["variable"] = "genotype"
 
 
-@case("contrast: a level against itself", esc("Contrast 'treated_vs_ctrl' compares a level with itself."), esc("found: test and reference both 'ctrl'"))
+@case(
+    "contrast: a level against itself",
+    esc("Contrast 'treated_vs_ctrl' compares a level with itself."),
+    esc("found: test and reference both 'ctrl'"),
+)
 def _(study: Study) -> None:
     study.config["contrasts"]["treated_vs_ctrl"]["test"] = "ctrl"
 
 
 @case("contrast: on a continuous covariate", esc("Contrast 'by_age' compares levels of a continuous covariate."))
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, str(i)] for i, (s, c) in enumerate(zip(SAMPLES, CONDITION, strict=False))], header="sample\tcondition\tage"))
+    study.sheet(
+        sheet_text(
+            [[s, c, str(i)] for i, (s, c) in enumerate(zip(SAMPLES, CONDITION, strict=False))],
+            header="sample\tcondition\tage",
+        )
+    )
     study.config.update(design="~ age + condition", continuous=["age"])
     study.config["contrasts"] = {"by_age": {"variable": "age", "test": "1", "reference": "2"}}
 
 
-@case("contrast: a name that would break a path", esc("A contrast name cannot be used as a file name."), esc("found: '../treated'"))
+@case(
+    "contrast: a name that would break a path",
+    esc("A contrast name cannot be used as a file name."),
+    esc("found: '../treated'"),
+)
 def _(study: Study) -> None:
     study.config["contrasts"] = {"../treated": study.config["contrasts"]["treated_vs_ctrl"]}
 
 
-@case("design: a variable not in the sheet", esc("A design variable is not a column of the sample sheet."), "found: genotype", "allowed: condition, batch")
+@case(
+    "design: a variable not in the sheet",
+    esc("A design variable is not a column of the sample sheet."),
+    "found: genotype",
+    "allowed: condition, batch",
+)
 def _(study: Study) -> None:
     study.config["design"] = "~ genotype + condition"
 
@@ -507,7 +717,9 @@ def _(study: Study) -> None:
     study.config["design"] = "~ condition - batch"
 
 
-@case("design: an empty level", esc("A design variable has empty values."), esc("where: column 'condition'"), esc("'t2'"))
+@case(
+    "design: an empty level", esc("A design variable has empty values."), esc("where: column 'condition'"), esc("'t2'")
+)
 def _(study: Study) -> None:
     study.sheet(sheet_text().replace("t2\ttreated", "t2\t"))
 
@@ -515,32 +727,63 @@ def _(study: Study) -> None:
 # --- the config --------------------------------------------------------------------------------
 
 
-@case("config: an unknown top-level key", esc("The config has a key that degsea does not know."), r"file: .*config\.yaml", esc("found: 'contrast'"))
+@case(
+    "config: an unknown top-level key",
+    esc("The config has a key that degsea does not know."),
+    r"file: .*config\.yaml",
+    esc("found: 'contrast'"),
+)
 def _(study: Study) -> None:
     study.config["contrast"] = study.config["contrasts"]
 
 
-@case("config: an unknown gsea key", esc("The config has a key that degsea does not know."), esc("where: config 'gsea'"), esc("found: 'permutation'"))
+@case(
+    "config: an unknown gsea key",
+    esc("The config has a key that degsea does not know."),
+    esc("where: config 'gsea'"),
+    esc("found: 'permutation'"),
+)
 def _(study: Study) -> None:
     study.config["gsea"]["permutation"] = 100
 
 
-@case("config: a number given as text", esc("A config value is not allowed."), esc("where: config 'gsea: permutations'"), esc("found: '1000'"), "allowed: a value of type integer")
+@case(
+    "config: a number given as text",
+    esc("A config value is not allowed."),
+    esc("where: config 'gsea: permutations'"),
+    esc("found: '1000'"),
+    "allowed: a value of type integer",
+)
 def _(study: Study) -> None:
     study.config["gsea"]["permutations"] = "1000"
 
 
-@case("config: a value outside the enum", esc("A config value is not allowed."), esc("where: config 'de: fit_type'"), esc("found: 'loess'"))
+@case(
+    "config: a value outside the enum",
+    esc("A config value is not allowed."),
+    esc("where: config 'de: fit_type'"),
+    esc("found: 'loess'"),
+)
 def _(study: Study) -> None:
     study.config["de"] = {"fit_type": "loess"}
 
 
-@case("config: a contrast without reference", esc("Contrast 'treated_vs_ctrl' lacks a key of a level pair."), esc("where: config 'contrasts: treated_vs_ctrl'"), esc("found: no 'reference'"))
+@case(
+    "config: a contrast without reference",
+    esc("Contrast 'treated_vs_ctrl' lacks a key of a level pair."),
+    esc("where: config 'contrasts: treated_vs_ctrl'"),
+    esc("found: no 'reference'"),
+)
 def _(study: Study) -> None:
     del study.config["contrasts"]["treated_vs_ctrl"]["reference"]
 
 
-@case("config: min_size above max_size", esc("The GSEA size range is empty."), esc("where: config 'gsea: min_size', 'gsea: max_size'"), "found: min_size 50 > max_size 20")
+@case(
+    "config: min_size above max_size",
+    esc("The GSEA size range is empty."),
+    esc("where: config 'gsea: min_size', 'gsea: max_size'"),
+    "found: min_size 50 > max_size 20",
+)
 def _(study: Study) -> None:
     study.config["gsea"].update(min_size=50, max_size=20)
 
@@ -548,7 +791,13 @@ def _(study: Study) -> None:
 # --- gene sets ---------------------------------------------------------------------------------
 
 
-@case("gmt: no overlap with the data", esc("Few genes of a gene-set collection are in the data"), r"file: .*sets\.gmt", esc("found: 0 of 40 genes (0.0 %) match"), stage="prepare_genesets")
+@case(
+    "gmt: no overlap with the data",
+    esc("Few genes of a gene-set collection are in the data"),
+    r"file: .*sets\.gmt",
+    esc("found: 0 of 40 genes (0.0 %) match"),
+    stage="prepare_genesets",
+)
 def _(study: Study) -> None:
     study.gmt(GMT.replace("Gene", "GENE_HUMAN"))
 
@@ -563,7 +812,9 @@ def _(study: Study) -> None:
     study.gmt(GMT.replace("\t", " "))
 
 
-@case("gmt: a set name twice", esc("A gene-set name appears twice in a GMT file."), esc("where: line 3"), "found: SET_A")
+@case(
+    "gmt: a set name twice", esc("A gene-set name appears twice in a GMT file."), esc("where: line 3"), "found: SET_A"
+)
 def _(study: Study) -> None:
     study.gmt(GMT + GMT.splitlines()[0] + "\n")
 
@@ -601,36 +852,70 @@ def h5ad_counts(study: Study, *, keep: int | None = None) -> str:
     return str(path)
 
 
-@case("sheet: a column name with a space used in the design", esc("A design variable is a sample-sheet column whose name is not a plain identifier."), esc("where: header, column 'treatment group'"), esc("e.g. to 'treatment_group'"))
+@case(
+    "sheet: a column name with a space used in the design",
+    esc("A design variable is a sample-sheet column whose name is not a plain identifier."),
+    esc("where: header, column 'treatment group'"),
+    esc("e.g. to 'treatment_group'"),
+)
 def _(study: Study) -> None:
     study.sheet(sheet_text(header="sample\ttreatment group\tbatch"))
     study.config["design"] = "~ treatment group"
     study.config["contrasts"]["treated_vs_ctrl"]["variable"] = "treatment group"
 
 
-@case("config: a level written as an unquoted YAML number", esc("A config value is not allowed."), esc("where: config 'contrasts: treated_vs_ctrl: test'"), esc("found: 2 (a number, not text)"), "in quotes")
+@case(
+    "config: a level written as an unquoted YAML number",
+    esc("A config value is not allowed."),
+    esc("where: config 'contrasts: treated_vs_ctrl: test'"),
+    esc("found: 2 (a number, not text)"),
+    "in quotes",
+)
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, "1" if c == "ctrl" else "2", b] for s, c, b in zip(SAMPLES, CONDITION, BATCH, strict=False)]))
+    study.sheet(
+        sheet_text([[s, "1" if c == "ctrl" else "2", b] for s, c, b in zip(SAMPLES, CONDITION, BATCH, strict=False)])
+    )
     study.config["contrasts"]["treated_vs_ctrl"].update(test=2, reference=1)
 
 
-@case("config: a level written as YAML yes", esc("A config value is not allowed."), esc("found: True (a yes/no value, not text)"), "in quotes")
+@case(
+    "config: a level written as YAML yes",
+    esc("A config value is not allowed."),
+    esc("found: True (a yes/no value, not text)"),
+    "in quotes",
+)
 def _(study: Study) -> None:
     study.config["contrasts"]["treated_vs_ctrl"]["test"] = True
 
 
-@case("gmt: a GMX file", esc("A gene-set file is a GMX file; degsea reads GMT files."), r"file: .*sets\.gmx", "Convert it to GMT")
+@case(
+    "gmt: a GMX file",
+    esc("A gene-set file is a GMX file; degsea reads GMT files."),
+    r"file: .*sets\.gmx",
+    "Convert it to GMT",
+)
 def _(study: Study) -> None:
-    lines = ["SET_A\tSET_B\tSET_C", "na\tna\tna", *(f"{a}\t{b}\t{a}" for a, b in zip(SYMBOLS[:20], SYMBOLS[20:40], strict=False))]
+    lines = [
+        "SET_A\tSET_B\tSET_C",
+        "na\tna\tna",
+        *(f"{a}\t{b}\t{a}" for a, b in zip(SYMBOLS[:20], SYMBOLS[20:40], strict=False)),
+    ]
     study.gmt("\n".join(lines) + "\n", name="sets.gmx")
 
 
-@case("gmt: a CSV file", esc("A GMT line is not a gene set."), esc("where: line 1"), esc("comma-separated (a CSV file?)"))
+@case(
+    "gmt: a CSV file", esc("A GMT line is not a gene set."), esc("where: line 1"), esc("comma-separated (a CSV file?)")
+)
 def _(study: Study) -> None:
     study.gmt(GMT.replace("\t", ","), name="sets.csv")
 
 
-@case("gmt: a set without genes", esc("A GMT line is not a gene set."), esc("where: line 3"), "has a name and a description but no genes")
+@case(
+    "gmt: a set without genes",
+    esc("A GMT line is not a gene set."),
+    esc("where: line 3"),
+    "has a name and a description but no genes",
+)
 def _(study: Study) -> None:
     study.gmt(GMT + "SET_EMPTY\tnothing here\n")
 
@@ -640,24 +925,42 @@ def _(study: Study) -> None:
     study.gmt(GMT.replace("first", "premi\u00e8re").encode("latin-1"))
 
 
-@case("gmt: truncated gzip", esc("A gene-set file is a gzip file that cannot be read to its end."), r"file: .*sets\.gmt\.gz")
+@case(
+    "gmt: truncated gzip",
+    esc("A gene-set file is a gzip file that cannot be read to its end."),
+    r"file: .*sets\.gmt\.gz",
+)
 def _(study: Study) -> None:
     study.gmt(gzipped(GMT)[:-30], name="sets.gmt.gz")
 
 
-@case("config: a path starting with ~", esc("The sample sheet does not exist."), esc("file: ~/degsea-no-such-dir/samples.tsv"), esc("'~' is not expanded"))
+@case(
+    "config: a path starting with ~",
+    esc("The sample sheet does not exist."),
+    esc("file: ~/degsea-no-such-dir/samples.tsv"),
+    esc("'~' is not expanded"),
+)
 def _(study: Study) -> None:
     study.config["samples"] = "~/degsea-no-such-dir/samples.tsv"
 
 
-@case("sheet: a symbolic link to itself", esc("The sample sheet does not exist."), esc("found: a symbolic link that leads to no file (broken, or a loop)"))
+@case(
+    "sheet: a symbolic link to itself",
+    esc("The sample sheet does not exist."),
+    esc("found: a symbolic link that leads to no file (broken, or a loop)"),
+)
 def _(study: Study) -> None:
     link = study.root / "inputs" / "loop.tsv"
     link.symlink_to(link)
     study.config["samples"] = str(link)
 
 
-@case("counts: a broken symbolic link", esc("The count matrix does not exist."), r"file: .*broken\.tsv", esc("found: a symbolic link that leads to no file"))
+@case(
+    "counts: a broken symbolic link",
+    esc("The count matrix does not exist."),
+    r"file: .*broken\.tsv",
+    esc("found: a symbolic link that leads to no file"),
+)
 def _(study: Study) -> None:
     link = study.root / "inputs" / "broken.tsv"
     link.symlink_to(study.root / "moved_away.tsv")
@@ -674,17 +977,33 @@ def _(study: Study) -> None:
     study.config["gsea"]["genesets"] = [str(study.root / "inputs")]
 
 
-@case("config: an enormous number of permutations", esc("A config value is not allowed."), esc("where: config 'gsea: permutations'"), "allowed: at most 1000000")
+@case(
+    "config: an enormous number of permutations",
+    esc("A config value is not allowed."),
+    esc("where: config 'gsea: permutations'"),
+    "allowed: at most 1000000",
+)
 def _(study: Study) -> None:
     study.config["gsea"]["permutations"] = 10**30
 
 
-@case("config: a negative seed", esc("A config value is not allowed."), esc("where: config 'gsea: seed'"), "allowed: at least 0")
+@case(
+    "config: a negative seed",
+    esc("A config value is not allowed."),
+    esc("where: config 'gsea: seed'"),
+    "allowed: at least 0",
+)
 def _(study: Study) -> None:
     study.config["gsea"]["seed"] = -1
 
 
-@case("config: min_size .inf", esc("A config value is not allowed."), esc("where: config 'gsea: min_size'"), "found: inf", "type integer")
+@case(
+    "config: min_size .inf",
+    esc("A config value is not allowed."),
+    esc("where: config 'gsea: min_size'"),
+    "found: inf",
+    "type integer",
+)
 def _(study: Study) -> None:
     study.config["gsea"]["min_size"] = float("inf")
 
@@ -694,7 +1013,11 @@ def _(study: Study) -> None:
     study.sheet(sheet_text().encode("utf-16"))
 
 
-@case("sheet: an Excel workbook", esc("The sample sheet is not a text table: it is an Excel workbook (.xlsx)."), r"file: .*samples\.xlsx")
+@case(
+    "sheet: an Excel workbook",
+    esc("The sample sheet is not a text table: it is an Excel workbook (.xlsx)."),
+    r"file: .*samples\.xlsx",
+)
 def _(study: Study) -> None:
     import zipfile
 
@@ -714,28 +1037,55 @@ def _(study: Study) -> None:
     study.counts(bytes(range(256)) * 8)
 
 
-@case("sheet: 'Sample' capitalised", esc("The sample sheet has no 'sample' column."), esc("rename 'Sample' to 'sample'"))
+@case(
+    "sheet: 'Sample' capitalised", esc("The sample sheet has no 'sample' column."), esc("rename 'Sample' to 'sample'")
+)
 def _(study: Study) -> None:
     study.sheet(sheet_text(header="Sample\tcondition\tbatch"))
 
 
-@case("sheet: a comment line above the header", esc("The sample sheet has no 'sample' column."), esc("found: '# my samples'"))
+@case(
+    "sheet: a comment line above the header",
+    esc("The sample sheet has no 'sample' column."),
+    esc("found: '# my samples'"),
+)
 def _(study: Study) -> None:
     study.sheet("# my samples\n" + sheet_text())
 
 
-@case("sheet: a quoted tab inside a field", esc("A sample-sheet row has a different number of fields than the header."), esc("where: line 5"), "found: 4 fields")
+@case(
+    "sheet: a quoted tab inside a field",
+    esc("A sample-sheet row has a different number of fields than the header."),
+    esc("where: line 5"),
+    "found: 4 fields",
+)
 def _(study: Study) -> None:
     study.sheet(sheet_text().replace("t1\ttreated", 't1\t"trea\tted"'))
 
 
-@case("sheet: an infinite continuous covariate", esc("A continuous covariate holds a value that is not a number."), esc("where: line 2, column 'age'"), esc("found: 'inf'"), "a finite number")
+@case(
+    "sheet: an infinite continuous covariate",
+    esc("A continuous covariate holds a value that is not a number."),
+    esc("where: line 2, column 'age'"),
+    esc("found: 'inf'"),
+    "a finite number",
+)
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, str(i) if i else "inf"] for i, (s, c) in enumerate(zip(SAMPLES, CONDITION, strict=False))], header="sample\tcondition\tage"))
+    study.sheet(
+        sheet_text(
+            [[s, c, str(i) if i else "inf"] for i, (s, c) in enumerate(zip(SAMPLES, CONDITION, strict=False))],
+            header="sample\tcondition\tage",
+        )
+    )
     study.config.update(continuous=["age"], design="~ age + condition")
 
 
-@case("design: a covariate with one value", esc("A design variable has the same value in every sample."), esc("where: column 'batch'"), esc("found: 'b1' in all 6 samples"))
+@case(
+    "design: a covariate with one value",
+    esc("A design variable has the same value in every sample."),
+    esc("where: column 'batch'"),
+    esc("found: 'b1' in all 6 samples"),
+)
 def _(study: Study) -> None:
     study.sheet(sheet_text([[s, c, "b1"] for s, c in zip(SAMPLES, CONDITION, strict=False)]))
     study.config["design"] = "~ batch + condition"
@@ -743,7 +1093,9 @@ def _(study: Study) -> None:
 
 @case("design: an empty cell of an interaction", esc("The design is not full rank"), "rank 3")
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, b] for s, c, b in zip(SAMPLES, CONDITION, ["x", "x", "y", "x", "x", "x"], strict=False)]))
+    study.sheet(
+        sheet_text([[s, c, b] for s, c, b in zip(SAMPLES, CONDITION, ["x", "x", "y", "x", "x", "x"], strict=False)])
+    )
     study.config["design"] = "~ batch + condition + batch:condition"
 
 
@@ -756,42 +1108,76 @@ def _(study: Study) -> None:
 )
 def _(study: Study) -> None:
     mice = ["ma", "ma", "mb", "mc", "mc", "md"]
-    study.sheet(sheet_text([[s, c, m] for s, c, m in zip(SAMPLES, CONDITION, mice, strict=False)], header="sample\tcondition\tmouse"))
+    study.sheet(
+        sheet_text(
+            [[s, c, m] for s, c, m in zip(SAMPLES, CONDITION, mice, strict=False)], header="sample\tcondition\tmouse"
+        )
+    )
     study.config["design"] = "~ condition + mouse"
 
 
-@case("contrast: an unknown coefficient name", esc("A contrast names a coefficient the design does not have."), esc("found: 'condition_treated_vs_control'"), esc("allowed: Intercept, condition_treated_vs_ctrl"))
+@case(
+    "contrast: an unknown coefficient name",
+    esc("A contrast names a coefficient the design does not have."),
+    esc("found: 'condition_treated_vs_control'"),
+    esc("allowed: Intercept, condition_treated_vs_ctrl"),
+)
 def _(study: Study) -> None:
     study.config["contrasts"] = {"treated": {"coefficient": "condition_treated_vs_control"}}
 
 
-@case("contrast: a numeric vector of the wrong length", esc("A numeric contrast has the wrong length."), esc("found: 3 values"), esc("2 values, one per coefficient: Intercept, condition_treated_vs_ctrl"))
+@case(
+    "contrast: a numeric vector of the wrong length",
+    esc("A numeric contrast has the wrong length."),
+    esc("found: 3 values"),
+    esc("2 values, one per coefficient: Intercept, condition_treated_vs_ctrl"),
+)
 def _(study: Study) -> None:
     study.config["contrasts"] = {"treated": {"vector": [0, 1, 0]}}
 
 
-@case("contrast: keys of two kinds", esc("Contrast 'treated_vs_ctrl' is not one kind of contrast."), esc("found: keys coefficient, reference, test, variable"))
+@case(
+    "contrast: keys of two kinds",
+    esc("Contrast 'treated_vs_ctrl' is not one kind of contrast."),
+    esc("found: keys coefficient, reference, test, variable"),
+)
 def _(study: Study) -> None:
     study.config["contrasts"]["treated_vs_ctrl"]["coefficient"] = "condition_treated_vs_ctrl"
 
 
-@case("lrt: reduced design not nested in the full one", esc("Likelihood-ratio test 'cells': the reduced design is not nested in the full design."), esc("where: config 'lrt: cells': full '~ batch + condition', reduced '~ batch:condition'"))
+@case(
+    "lrt: reduced design not nested in the full one",
+    esc("Likelihood-ratio test 'cells': the reduced design is not nested in the full design."),
+    esc("where: config 'lrt: cells': full '~ batch + condition', reduced '~ batch:condition'"),
+)
 def _(study: Study) -> None:
     study.config["design"] = "~ batch + condition"
     study.config["lrt"] = {"cells": {"reduced": "~ batch:condition"}}
 
 
-@case("lrt: reduced design with a variable the full one lacks", esc("Likelihood-ratio test 'batch': the reduced design uses a variable the full design does not."), "found: batch")
+@case(
+    "lrt: reduced design with a variable the full one lacks",
+    esc("Likelihood-ratio test 'batch': the reduced design uses a variable the full design does not."),
+    "found: batch",
+)
 def _(study: Study) -> None:
     study.config["lrt"] = {"batch": {"reduced": "~ batch"}}
 
 
-@case("lrt: the same design twice", esc("Likelihood-ratio test 'same' compares a design with itself."), esc("full '~ condition', reduced '~condition'"))
+@case(
+    "lrt: the same design twice",
+    esc("Likelihood-ratio test 'same' compares a design with itself."),
+    esc("full '~ condition', reduced '~condition'"),
+)
 def _(study: Study) -> None:
     study.config["lrt"] = {"same": {"reduced": "~condition"}}
 
 
-@case("lrt: with the stock PyDESeq2 engine", esc("This test needs the DESeq2-exact engine."), esc("found: engine 'pydeseq2' with likelihood-ratio test 'condition'"))
+@case(
+    "lrt: with the stock PyDESeq2 engine",
+    esc("This test needs the DESeq2-exact engine."),
+    esc("found: engine 'pydeseq2' with likelihood-ratio test 'condition'"),
+)
 def _(study: Study) -> None:
     study.config["lrt"] = {"condition": {"reduced": "~ 1"}}
     study.config["de"] = {"engine": "pydeseq2"}
@@ -802,12 +1188,20 @@ def _(study: Study) -> None:
     study.config["design"] = "condition"
 
 
-@case("counts: format featurecounts for a plain matrix", esc("The featureCounts file does not have featureCounts' columns."), esc("found: gene_id, symbol, c1"))
+@case(
+    "counts: format featurecounts for a plain matrix",
+    esc("The featureCounts file does not have featureCounts' columns."),
+    esc("found: gene_id, symbol, c1"),
+)
 def _(study: Study) -> None:
     study.config["counts"]["format"] = "featurecounts"
 
 
-@case("counts: format h5ad for a text matrix", esc("The .h5ad file cannot be read as AnnData."), "file signature not found")
+@case(
+    "counts: format h5ad for a text matrix",
+    esc("The .h5ad file cannot be read as AnnData."),
+    "file signature not found",
+)
 def _(study: Study) -> None:
     study.config["counts"]["format"] = "h5ad"
 
@@ -817,32 +1211,61 @@ def _(study: Study) -> None:
     study.config["counts"]["format"] = "star"
 
 
-@case("counts: a separator at the end of every line", esc("The count matrix has a column without a name."), esc("where: header (line 1), column 9"))
+@case(
+    "counts: a separator at the end of every line",
+    esc("The count matrix has a column without a name."),
+    esc("where: header (line 1), column 9"),
+)
 def _(study: Study) -> None:
     study.counts(counts_text().replace("\n", "\t\n"))
 
 
-@case("counts: a thousands separator", esc("The count matrix holds a number written with a comma (a decimal comma or a thousands separator)."), esc("found: '1,000'"), stage="import_counts")
+@case(
+    "counts: a thousands separator",
+    esc("The count matrix holds a number written with a comma (a decimal comma or a thousands separator)."),
+    esc("found: '1,000'"),
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     set_cell(study, 2, 2, "1,000")
 
 
-@case("counts: a hexadecimal number", esc("The count matrix holds a value that is not a number."), esc("found: '0x10'"), stage="import_counts")
+@case(
+    "counts: a hexadecimal number",
+    esc("The count matrix holds a value that is not a number."),
+    esc("found: '0x10'"),
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     set_cell(study, 2, 2, "0x10")
 
 
-@case("counts: 1e30", esc("The count matrix holds a count too large to be a read count."), esc("found: '1e30'"), stage="import_counts")
+@case(
+    "counts: 1e30",
+    esc("The count matrix holds a count too large to be a read count."),
+    esc("found: '1e30'"),
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     set_cell(study, 0, 0, "1e30")
 
 
-@case("counts: sample IDs with a .bam suffix", esc("Samples in the sample sheet are not columns of the count matrix."), esc("'c1.bam'"), "suffixes such as '.bam'")
+@case(
+    "counts: sample IDs with a .bam suffix",
+    esc("Samples in the sample sheet are not columns of the count matrix."),
+    esc("'c1.bam'"),
+    "suffixes such as '.bam'",
+)
 def _(study: Study) -> None:
     study.counts(counts_text(header=["gene_id", "symbol", *(f"{s}.bam" for s in SAMPLES)]))
 
 
-@case("counts: .h5ad without the configured layer", esc("The .h5ad file has no layer of that name."), esc("found: 'raw'"), stage="import_counts")
+@case(
+    "counts: .h5ad without the configured layer",
+    esc("The .h5ad file has no layer of that name."),
+    esc("found: 'raw'"),
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     h5ad_counts(study)
     study.config["counts"]["layer"] = "raw"
@@ -853,22 +1276,43 @@ def _(study: Study) -> None:
     h5ad_counts(study, keep=4000)
 
 
-@case("config: no contrasts", esc("A config value is not allowed."), esc("where: config 'contrasts'"), "found: {}", esc("at least 1 entry(ies)"))
+@case(
+    "config: no contrasts",
+    esc("A config value is not allowed."),
+    esc("where: config 'contrasts'"),
+    "found: {}",
+    esc("at least 1 entry(ies)"),
+)
 def _(study: Study) -> None:
     study.config["contrasts"] = {}
 
 
-@case("config: contrasts as a list", esc("A config value is not allowed."), esc("where: config 'contrasts'"), "type object")
+@case(
+    "config: contrasts as a list",
+    esc("A config value is not allowed."),
+    esc("where: config 'contrasts'"),
+    "type object",
+)
 def _(study: Study) -> None:
     study.config["contrasts"] = [study.config["contrasts"]["treated_vs_ctrl"]]
 
 
-@case("config: a contrast as text", esc("A config value is not allowed."), esc("where: config 'contrasts: treated_vs_ctrl'"), esc("found: 'treated'"))
+@case(
+    "config: a contrast as text",
+    esc("A config value is not allowed."),
+    esc("where: config 'contrasts: treated_vs_ctrl'"),
+    esc("found: 'treated'"),
+)
 def _(study: Study) -> None:
     study.config["contrasts"]["treated_vs_ctrl"] = "treated"
 
 
-@case("config: samples left empty", esc("A config value is not allowed."), esc("where: config 'samples'"), "found: an empty value")
+@case(
+    "config: samples left empty",
+    esc("A config value is not allowed."),
+    esc("where: config 'samples'"),
+    "found: an empty value",
+)
 def _(study: Study) -> None:
     study.config["samples"] = None
 
@@ -878,48 +1322,94 @@ def _(study: Study) -> None:
     study.config["de"] = {"alpha": 0}
 
 
-@case("config: min_coverage above 1", esc("A config value is not allowed."), esc("where: config 'gsea: min_coverage'"), "at most 1")
+@case(
+    "config: min_coverage above 1",
+    esc("A config value is not allowed."),
+    esc("where: config 'gsea: min_coverage'"),
+    "at most 1",
+)
 def _(study: Study) -> None:
     study.config["gsea"]["min_coverage"] = 2
 
 
-@case("config: genesets as one string", esc("A config value is not allowed."), esc("where: config 'gsea: genesets'"), "type array")
+@case(
+    "config: genesets as one string",
+    esc("A config value is not allowed."),
+    esc("where: config 'gsea: genesets'"),
+    "type array",
+)
 def _(study: Study) -> None:
     study.config["gsea"]["genesets"] = study.config["gsea"]["genesets"][0]
 
 
-@case("config: continuous as one string", esc("A config value is not allowed."), esc("where: config 'continuous'"), "type array")
+@case(
+    "config: continuous as one string",
+    esc("A config value is not allowed."),
+    esc("where: config 'continuous'"),
+    "type array",
+)
 def _(study: Study) -> None:
     study.config["continuous"] = "batch"
 
 
-@case("gmt: no set of a testable size", esc("No gene set has a testable size after matching to the data."), "allowed: sets with 100-200 genes", stage="prepare_genesets")
+@case(
+    "gmt: no set of a testable size",
+    esc("No gene set has a testable size after matching to the data."),
+    "allowed: sets with 100-200 genes",
+    stage="prepare_genesets",
+)
 def _(study: Study) -> None:
     study.config["gsea"].update(min_size=100, max_size=200)
 
 
-@case("counts: a single gene", esc("Few genes of a gene-set collection are in the data."), esc("found: 1 of 40 genes (2.5 %) match"), stage="prepare_genesets")
+@case(
+    "counts: a single gene",
+    esc("Few genes of a gene-set collection are in the data."),
+    esc("found: 1 of 40 genes (2.5 %) match"),
+    stage="prepare_genesets",
+)
 def _(study: Study) -> None:
     study.counts(counts_text(count_rows()[:1]))
 
 
-@case("counts: every sample a copy of one", esc("The counts vary too little between samples to fit DESeq2's dispersion trend."), r"file: .*counts\.h5ad", esc("found: 60 of 60 genes with counts"), stage="deseq2")
+@case(
+    "counts: every sample a copy of one",
+    esc("The counts vary too little between samples to fit DESeq2's dispersion trend."),
+    r"file: .*counts\.h5ad",
+    esc("found: 60 of 60 genes with counts"),
+    stage="deseq2",
+)
 def _(study: Study) -> None:
     study.counts(counts_text([[*r[:2], *[r[2]] * 6] for r in count_rows()]))
 
 
-@case("counts: a single expressed gene", esc("The counts vary too little between samples to fit DESeq2's dispersion trend."), esc("found: 1 of 60 genes with counts"), stage="deseq2")
+@case(
+    "counts: a single expressed gene",
+    esc("The counts vary too little between samples to fit DESeq2's dispersion trend."),
+    esc("found: 1 of 60 genes with counts"),
+    stage="deseq2",
+)
 def _(study: Study) -> None:
     study.counts(counts_text([[*r[:2], *([r[2]] * 6 if i == 0 else ["0"] * 6)] for i, r in enumerate(count_rows())]))
     study.config["gsea"]["min_coverage"] = 0
 
 
-@case("contrast: a level with a trailing space", esc("names a level that is not in the sample sheet."), esc("found: test level 'treated ' is missing"), esc("spaces around it: write 'treated'"))
+@case(
+    "contrast: a level with a trailing space",
+    esc("names a level that is not in the sample sheet."),
+    esc("found: test level 'treated ' is missing"),
+    esc("spaces around it: write 'treated'"),
+)
 def _(study: Study) -> None:
     study.config["contrasts"]["treated_vs_ctrl"]["test"] = "treated "
 
 
-@case("contrast: a level in the wrong case", esc("names a level that is not in the sample sheet."), esc("found: test level 'Treated' is missing"), esc("case-sensitive: the sheet writes 'treated'"))
+@case(
+    "contrast: a level in the wrong case",
+    esc("names a level that is not in the sample sheet."),
+    esc("found: test level 'Treated' is missing"),
+    esc("case-sensitive: the sheet writes 'treated'"),
+)
 def _(study: Study) -> None:
     study.config["contrasts"]["treated_vs_ctrl"]["test"] = "Treated"
 
@@ -936,34 +1426,66 @@ def htseq_study(study: Study, *, skip: str | None = None) -> dict[str, Path]:
     return files
 
 
-@case("per-sample: a file missing", esc("Count files of samples do not exist."), r"file: .*htseq/t2\.txt", esc("where: sample 't2'"))
+@case(
+    "per-sample: a file missing",
+    esc("Count files of samples do not exist."),
+    r"file: .*htseq/t2\.txt",
+    esc("where: sample 't2'"),
+)
 def _(study: Study) -> None:
     htseq_study(study, skip="t2")
 
 
-@case("per-sample: a file of 0 bytes", esc("A per-sample count file is empty (0 bytes)."), r"file: .*htseq/c3\.txt", esc("where: sample 'c3'"))
+@case(
+    "per-sample: a file of 0 bytes",
+    esc("A per-sample count file is empty (0 bytes)."),
+    r"file: .*htseq/c3\.txt",
+    esc("where: sample 'c3'"),
+)
 def _(study: Study) -> None:
     htseq_study(study)["c3"].write_text("")
 
 
-@case("per-sample: one file from another tool", esc("Per-sample count files are of different formats."), esc("where: sample 't1'"), esc("htseq: 5 file(s)"), esc("matrix: 1 file(s), e.g. sample 't1'"))
+@case(
+    "per-sample: one file from another tool",
+    esc("Per-sample count files are of different formats."),
+    esc("where: sample 't1'"),
+    esc("htseq: 5 file(s)"),
+    esc("matrix: 1 file(s), e.g. sample 't1'"),
+)
 def _(study: Study) -> None:
     htseq_study(study)["t1"].write_text(counts_text())
 
 
-@case("per-sample: a fractional HTSeq count", esc("holds a count that is not an integer."), r"file: .*htseq/c2\.txt", esc("found: '4.5'"), stage="import_counts")
+@case(
+    "per-sample: a fractional HTSeq count",
+    esc("holds a count that is not an integer."),
+    r"file: .*htseq/c2\.txt",
+    esc("found: '4.5'"),
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     path = htseq_study(study)["c2"]
     path.write_text(re.sub(rf"(?m)^{GENE_IDS[3]}\t\d+$", f"{GENE_IDS[3]}\t4.5", path.read_text()))
 
 
-@case("per-sample: files of different genes", esc("Per-sample count files list different genes."), esc("where: sample 'c3'"), "ENSMUSG99999999999", stage="import_counts")
+@case(
+    "per-sample: files of different genes",
+    esc("Per-sample count files list different genes."),
+    esc("where: sample 'c3'"),
+    "ENSMUSG99999999999",
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     path = htseq_study(study)["c3"]
     path.write_text(path.read_text().replace(GENE_IDS[5], "ENSMUSG99999999999"))
 
 
-@case("per-sample: a pattern without {sample}", esc("The per-sample count pattern has no '{sample}' placeholder."), esc("where: config 'counts: pattern'"))
+@case(
+    "per-sample: a pattern without {sample}",
+    esc("The per-sample count pattern has no '{sample}' placeholder."),
+    esc("where: config 'counts: pattern'"),
+)
 def _(study: Study) -> None:
     htseq_study(study)
     study.config["counts"]["pattern"] = str(study.root / "inputs" / "htseq" / "c1.txt")
@@ -975,13 +1497,32 @@ def _(study: Study) -> None:
 #: name -> (mutation, the count the first cell (gene 1, sample c1) must be read as, or None
 #: for the unchanged value).
 ACCEPTED: dict[str, tuple[Callable[[Study], Any], int | None]] = {
-    "sheet and matrix with a UTF-8 byte-order mark": (lambda s: (s.sheet("\ufeff" + sheet_text()), s.counts("\ufeff" + counts_text())), None),
-    "Windows line ends everywhere": (lambda s: (s.sheet(sheet_text().replace("\n", "\r\n")), s.counts(counts_text().replace("\n", "\r\n")), s.gmt(GMT.replace("\n", "\r\n"))), None),
-    "old-Mac line ends (CR only)": (lambda s: (s.sheet(sheet_text().replace("\n", "\r")), s.counts(counts_text().replace("\n", "\r"))), None),
-    "blank and tab-only lines at the end (Excel)": (lambda s: (s.sheet(sheet_text() + "\t\t\n\n"), s.gmt(GMT + "\t\t\t\n")), None),
+    "sheet and matrix with a UTF-8 byte-order mark": (
+        lambda s: (s.sheet("\ufeff" + sheet_text()), s.counts("\ufeff" + counts_text())),
+        None,
+    ),
+    "Windows line ends everywhere": (
+        lambda s: (
+            s.sheet(sheet_text().replace("\n", "\r\n")),
+            s.counts(counts_text().replace("\n", "\r\n")),
+            s.gmt(GMT.replace("\n", "\r\n")),
+        ),
+        None,
+    ),
+    "old-Mac line ends (CR only)": (
+        lambda s: (s.sheet(sheet_text().replace("\n", "\r")), s.counts(counts_text().replace("\n", "\r"))),
+        None,
+    ),
+    "blank and tab-only lines at the end (Excel)": (
+        lambda s: (s.sheet(sheet_text() + "\t\t\n\n"), s.gmt(GMT + "\t\t\t\n")),
+        None,
+    ),
     "quoted header names": (lambda s: s.sheet(sheet_text(header='"sample"\t"condition"\t"batch"')), None),
     "gzipped GMT": (lambda s: s.gmt(gzipped(GMT), name="sets.gmt.gz"), None),
-    "GMT with repeated genes and a one-gene set": (lambda s: s.gmt(GMT + "ONE\td\tGene1\nDUP\td\tGene2\tGene2\tGene3\n"), None),
+    "GMT with repeated genes and a one-gene set": (
+        lambda s: s.gmt(GMT + "ONE\td\tGene1\nDUP\td\tGene2\tGene2\tGene3\n"),
+        None,
+    ),
     "count written 1e3": (lambda s: set_cell(s, 0, 0, "1e3"), 1000),
     "count written 12.0": (lambda s: set_cell(s, 0, 0, "12.0"), 12),
     "count written +5": (lambda s: set_cell(s, 0, 0, "+5"), 5),
@@ -1009,13 +1550,23 @@ def test_odd_but_valid_inputs_are_read_as_meant(name: str, tmp_path: Path) -> No
     assert _files(tmp_path / "results") == ["gsea/coverage.tsv", "gsea/genesets.json"]
 
 
-@case("config: the same contrast name twice", esc("A config file gives the same key twice in one section."), r"file: .*config\.yaml", esc("where: line 7, in 'contrasts'"), esc("found: 'treated_vs_ctrl', first given on line 6"))
+@case(
+    "config: the same contrast name twice",
+    esc("A config file gives the same key twice in one section."),
+    r"file: .*config\.yaml",
+    esc("where: line 7, in 'contrasts'"),
+    esc("found: 'treated_vs_ctrl', first given on line 6"),
+)
 def _(study: Study) -> None:
     text = yaml.safe_dump(study.config, sort_keys=False)
     entry = "  treated_vs_ctrl:\n    variable: condition\n    test: treated\n    reference: ctrl\n"
     one_line = "  treated_vs_ctrl: {variable: condition, test: treated, reference: ctrl}\n"
     assert entry in text
-    Path(study.config_file).write_text(text.replace(entry, one_line + one_line.replace("test: treated, reference: ctrl", "test: ctrl, reference: treated")))
+    Path(study.config_file).write_text(
+        text.replace(
+            entry, one_line + one_line.replace("test: treated, reference: ctrl", "test: ctrl, reference: treated")
+        )
+    )
     study.raw_config = True
 
 

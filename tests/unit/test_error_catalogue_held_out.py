@@ -59,44 +59,86 @@ def case(name: str, *match: str, stage: str = "check"):  # noqa: ANN201 - a deco
 
 
 def _files(directory: Path) -> list[str]:
-    return sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if not p.is_dir()) if directory.exists() else []
+    return (
+        sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if not p.is_dir())
+        if directory.exists()
+        else []
+    )
 
 
 # --- spreadsheet damage and European-locale exports ---------------------------------------------
 
 
-@case("europe: count matrix saved as semicolon CSV", esc("The count matrix is semicolon-separated: a spreadsheet export in a European locale."), r"file: .*counts\.csv", "Text \\(Tab delimited\\)")
+@case(
+    "europe: count matrix saved as semicolon CSV",
+    esc("The count matrix is semicolon-separated: a spreadsheet export in a European locale."),
+    r"file: .*counts\.csv",
+    "Text \\(Tab delimited\\)",
+)
 def _(study: Study) -> None:
     study.counts(counts_text(sep=";"), name="counts.csv")
 
 
-@case("europe: semicolon matrix named .tsv", esc("The count matrix is semicolon-separated: a spreadsheet export in a European locale."), r"file: .*counts\.tsv")
+@case(
+    "europe: semicolon matrix named .tsv",
+    esc("The count matrix is semicolon-separated: a spreadsheet export in a European locale."),
+    r"file: .*counts\.tsv",
+)
 def _(study: Study) -> None:
     study.counts(counts_text(sep=";"))
 
 
-@case("europe: sample sheet saved as semicolon CSV", esc("The sample sheet is semicolon-separated: a spreadsheet export in a European locale."), r"file: .*samples\.csv", esc("header (line 1)"))
+@case(
+    "europe: sample sheet saved as semicolon CSV",
+    esc("The sample sheet is semicolon-separated: a spreadsheet export in a European locale."),
+    r"file: .*samples\.csv",
+    esc("header (line 1)"),
+)
 def _(study: Study) -> None:
     study.sheet(sheet_text(header="sample;condition;batch", sep=";"), name="samples.csv")
 
 
-@case("europe: decimal comma in a count", esc("The count matrix holds a number written with a comma (a decimal comma or a thousands separator)."), esc("column 'c2'"), esc("found: '12,0'"), stage="import_counts")
+@case(
+    "europe: decimal comma in a count",
+    esc("The count matrix holds a number written with a comma (a decimal comma or a thousands separator)."),
+    esc("column 'c2'"),
+    esc("found: '12,0'"),
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     rows = count_rows()
     rows[0][3] = "12,0"
     study.counts(counts_text(rows))
 
 
-@case("europe: thousands separators in a count", esc("The count matrix holds a number written with thousands separators."), esc("found: '1.234.567'"), stage="import_counts")
+@case(
+    "europe: thousands separators in a count",
+    esc("The count matrix holds a number written with thousands separators."),
+    esc("found: '1.234.567'"),
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     rows = count_rows()
     rows[4][2] = "1.234.567"
     study.counts(counts_text(rows))
 
 
-@case("europe: decimal comma in a continuous covariate", esc("A continuous covariate holds a number with a decimal comma."), esc("where: line 2, column 'age'"), esc("found: '30,5'"))
+@case(
+    "europe: decimal comma in a continuous covariate",
+    esc("A continuous covariate holds a number with a decimal comma."),
+    esc("where: line 2, column 'age'"),
+    esc("found: '30,5'"),
+)
 def _(study: Study) -> None:
-    study.sheet(sheet_text([[s, c, f"{30 + i},5"] for i, (s, c) in enumerate(zip(SAMPLES, ["ctrl"] * 3 + ["treated"] * 3, strict=False))], header="sample\tcondition\tage"))
+    study.sheet(
+        sheet_text(
+            [
+                [s, c, f"{30 + i},5"]
+                for i, (s, c) in enumerate(zip(SAMPLES, ["ctrl"] * 3 + ["treated"] * 3, strict=False))
+            ],
+            header="sample\tcondition\tage",
+        )
+    )
     study.config["continuous"] = ["age"]
 
 
@@ -105,7 +147,13 @@ def _(study: Study) -> None:
     study.gmt(GMT.replace("\t", ";"))
 
 
-@case("encoding: count matrix in Latin-1 (Windows-1252)", esc("The count matrix is not UTF-8 text."), "Latin-1", "iconv", stage="import_counts")
+@case(
+    "encoding: count matrix in Latin-1 (Windows-1252)",
+    esc("The count matrix is not UTF-8 text."),
+    "Latin-1",
+    "iconv",
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     rows = count_rows()
     rows[0][1] = "G\u00e8ne1"
@@ -117,7 +165,12 @@ def _(study: Study) -> None:
     study.gmt(GMT.replace("first", "premi\u00e8re").encode("latin-1"))
 
 
-@case("encoding: count matrix in UTF-16 (Excel 'Unicode Text')", esc("The count matrix is UTF-16 text, not UTF-8."), "iconv", stage="import_counts")
+@case(
+    "encoding: count matrix in UTF-16 (Excel 'Unicode Text')",
+    esc("The count matrix is UTF-16 text, not UTF-8."),
+    "iconv",
+    stage="import_counts",
+)
 def _(study: Study) -> None:
     study.counts(counts_text().encode("utf-16"))
 
@@ -150,21 +203,91 @@ def _zip(entries: dict[str, str]) -> bytes:
 #: name -> (file name, content, what the message calls it, a fragment of the fix)
 FOREIGN: dict[str, tuple[str, bytes, str, str]] = {
     "BAM": ("sample1.bam", gzip.compress(b"BAM\x01" + bytes(60)), "a BAM file of aligned reads", "featureCounts"),
-    "BAM named .tsv": ("counts.tsv", gzip.compress(b"BAM\x01" + bytes(60)), "a BAM file of aligned reads", "featureCounts"),
-    "SAM": ("counts.tsv", b"@HD\tVN:1.6\n@SQ\tSN:chr1\tLN:1000\nr1\t0\tchr1\t1\t60\t4M\t*\t0\t0\tACGT\tIIII\n", "a SAM file of aligned reads", "featureCounts"),
-    "FASTQ (gzipped)": ("counts.tsv.gz", gzip.compress(b"@r1\nACGT\n+\nIIII\n@r2\nACGT\n+\nIIII\n"), "a FASTQ file of sequencing reads", "Salmon"),
-    "tar.gz of the count files": ("counts.tar.gz", _tar_gz("counts.tsv", b"gene_id\tc1\n"), "a tar archive (.tar.gz)", "tar -xf"),
-    "Excel workbook": ("counts.xlsx", _zip({"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<workbook/>"}), "an Excel workbook (.xlsx)", "Text (Tab delimited)"),
-    "LibreOffice spreadsheet": ("counts.ods", _zip({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"}), "an OpenDocument spreadsheet (.ods)", "Text CSV"),
-    "old Excel (.xls)": ("counts.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200), "an old Excel workbook (.xls)", "Text (Tab delimited)"),
-    "web page saved instead of the file": ("GSE1_counts.txt.gz", b"<!DOCTYPE html>\n<html><head><title>GEO Accession viewer</title></head></html>\n", "a web page (HTML)", "curl -L"),
-    "PDF supplement": ("counts.tsv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "a PDF document", "download the table itself"),
-    "R object (.rds)": ("counts.rds", gzip.compress(b"X\n\x00\x00\x00\x03\x00\x04\x03\x00"), "an R data file (.rds or .RData)", "write.table"),
+    "BAM named .tsv": (
+        "counts.tsv",
+        gzip.compress(b"BAM\x01" + bytes(60)),
+        "a BAM file of aligned reads",
+        "featureCounts",
+    ),
+    "SAM": (
+        "counts.tsv",
+        b"@HD\tVN:1.6\n@SQ\tSN:chr1\tLN:1000\nr1\t0\tchr1\t1\t60\t4M\t*\t0\t0\tACGT\tIIII\n",
+        "a SAM file of aligned reads",
+        "featureCounts",
+    ),
+    "FASTQ (gzipped)": (
+        "counts.tsv.gz",
+        gzip.compress(b"@r1\nACGT\n+\nIIII\n@r2\nACGT\n+\nIIII\n"),
+        "a FASTQ file of sequencing reads",
+        "Salmon",
+    ),
+    "tar.gz of the count files": (
+        "counts.tar.gz",
+        _tar_gz("counts.tsv", b"gene_id\tc1\n"),
+        "a tar archive (.tar.gz)",
+        "tar -xf",
+    ),
+    "Excel workbook": (
+        "counts.xlsx",
+        _zip({"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<workbook/>"}),
+        "an Excel workbook (.xlsx)",
+        "Text (Tab delimited)",
+    ),
+    "LibreOffice spreadsheet": (
+        "counts.ods",
+        _zip({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"}),
+        "an OpenDocument spreadsheet (.ods)",
+        "Text CSV",
+    ),
+    "old Excel (.xls)": (
+        "counts.xls",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200),
+        "an old Excel workbook (.xls)",
+        "Text (Tab delimited)",
+    ),
+    "web page saved instead of the file": (
+        "GSE1_counts.txt.gz",
+        b"<!DOCTYPE html>\n<html><head><title>GEO Accession viewer</title></head></html>\n",
+        "a web page (HTML)",
+        "curl -L",
+    ),
+    "PDF supplement": (
+        "counts.tsv",
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n",
+        "a PDF document",
+        "download the table itself",
+    ),
+    "R object (.rds)": (
+        "counts.rds",
+        gzip.compress(b"X\n\x00\x00\x00\x03\x00\x04\x03\x00"),
+        "an R data file (.rds or .RData)",
+        "write.table",
+    ),
     "Parquet": ("counts.parquet", b"PAR1" + bytes(40) + b"PAR1", "an Apache Parquet file", "read_parquet"),
-    "bzip2": ("counts.tsv.bz2", b"BZh91AY&SY" + bytes(40), "a file compressed with bzip2, which degsea does not read", "bunzip2"),
-    "xz": ("counts.tsv.xz", b"\xfd7zXZ\x00" + bytes(40), "a file compressed with xz, which degsea does not read", "unxz"),
-    "zstd": ("counts.tsv.zst", b"\x28\xb5\x2f\xfd" + bytes(40), "a file compressed with zstd, which degsea does not read", "unzstd"),
-    "gzipped twice": ("counts.tsv.gz.gz", gzip.compress(gzip.compress(b"gene_id\tc1\n")), "a gzip file compressed twice", "gunzip"),
+    "bzip2": (
+        "counts.tsv.bz2",
+        b"BZh91AY&SY" + bytes(40),
+        "a file compressed with bzip2, which degsea does not read",
+        "bunzip2",
+    ),
+    "xz": (
+        "counts.tsv.xz",
+        b"\xfd7zXZ\x00" + bytes(40),
+        "a file compressed with xz, which degsea does not read",
+        "unxz",
+    ),
+    "zstd": (
+        "counts.tsv.zst",
+        b"\x28\xb5\x2f\xfd" + bytes(40),
+        "a file compressed with zstd, which degsea does not read",
+        "unzstd",
+    ),
+    "gzipped twice": (
+        "counts.tsv.gz.gz",
+        gzip.compress(gzip.compress(b"gene_id\tc1\n")),
+        "a gzip file compressed twice",
+        "gunzip",
+    ),
     "FASTA": ("counts.fa", b">ENSMUST0001\nACGTACGT\n", "a FASTA file of sequences", "count"),
     "JSON": ("counts.json", b'{"genes": ["Gene1"]}\n', "a JSON document", "TSV"),
 }
@@ -201,18 +324,30 @@ def test_a_file_of_another_kind_as_the_sheet_or_gene_sets_is_named(kind: str, tm
 # --- checks between config values --------------------------------------------------------------
 
 
-@case("config: ranked by shrunken LFC without shrinkage", esc("GSEA ranks genes by shrunken fold changes, but shrinkage is switched off."), esc("where: config 'gsea: rank_by', 'de: shrink'"))
+@case(
+    "config: ranked by shrunken LFC without shrinkage",
+    esc("GSEA ranks genes by shrunken fold changes, but shrinkage is switched off."),
+    esc("where: config 'gsea: rank_by', 'de: shrink'"),
+)
 def _(study: Study) -> None:
     study.config["gsea"]["rank_by"] = "log2FoldChange_shrunk"
     study.config["de"] = {"shrink": False}
 
 
-@case("config: ortholog collections without a table", esc("Collections are to be translated with orthologs, but no ortholog table is given."), esc("where: config 'gsea: orthologs: table'"))
+@case(
+    "config: ortholog collections without a table",
+    esc("Collections are to be translated with orthologs, but no ortholog table is given."),
+    esc("where: config 'gsea: orthologs: table'"),
+)
 def _(study: Study) -> None:
     study.config["gsea"]["orthologs"] = {"collections": [study.config["gsea"]["genesets"][0]]}
 
 
-@case("config: an ortholog table that translates nothing", esc("An ortholog table is given, but no collection is named to translate with it."), esc("where: config 'gsea: orthologs: collections'"))
+@case(
+    "config: an ortholog table that translates nothing",
+    esc("An ortholog table is given, but no collection is named to translate with it."),
+    esc("where: config 'gsea: orthologs: collections'"),
+)
 def _(study: Study) -> None:
     study.config["gsea"]["orthologs"] = {"table": study.write("orthologs.tsv", "fromSymbol\ttoSymbol\nTP53\tTrp53\n")}
 
@@ -220,12 +355,24 @@ def _(study: Study) -> None:
 # --- output names that collide on case-insensitive file systems (macOS, Windows) ---------------
 
 
-@case("collision: contrast names that differ only in case", esc("Contrast names differ only in upper/lower case: their result files would overwrite each other on macOS and Windows."), esc("found: 'treated_vs_ctrl' and 'Treated_vs_ctrl'"), esc("where: config 'contrasts'"))
+@case(
+    "collision: contrast names that differ only in case",
+    esc(
+        "Contrast names differ only in upper/lower case: their result files would overwrite each other on macOS and Windows."
+    ),
+    esc("found: 'treated_vs_ctrl' and 'Treated_vs_ctrl'"),
+    esc("where: config 'contrasts'"),
+)
 def _(study: Study) -> None:
     study.config["contrasts"]["Treated_vs_ctrl"] = {"variable": "condition", "test": "ctrl", "reference": "treated"}
 
 
-@case("collision: focus sets whose figure files differ only in case", esc("Focus sets would share figure files: their file names differ only in case or punctuation."), esc("found: 'SET_A' and 'set_a'"), esc("where: config 'gsea: focus_sets'"))
+@case(
+    "collision: focus sets whose figure files differ only in case",
+    esc("Focus sets would share figure files: their file names differ only in case or punctuation."),
+    esc("found: 'SET_A' and 'set_a'"),
+    esc("where: config 'gsea: focus_sets'"),
+)
 def _(study: Study) -> None:
     study.gmt(GMT + "set_a\tlower\t" + "\t".join(SYMBOLS[40:60]) + "\n")
     study.config["gsea"]["focus_sets"] = ["SET_A", "set_a"]
@@ -242,9 +389,19 @@ def test_held_out_bad_input_stops_with_its_message_and_writes_nothing(bad: Case,
 # --- a full disk, a read-only results folder ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("code", "what"), [(errno.ENOSPC, "the disk is full"), (errno.EDQUOT, "the disk quota is used up"), (errno.EROFS, "read-only file system"), (errno.EACCES, "permission denied")])
+@pytest.mark.parametrize(
+    ("code", "what"),
+    [
+        (errno.ENOSPC, "the disk is full"),
+        (errno.EDQUOT, "the disk quota is used up"),
+        (errno.EROFS, "read-only file system"),
+        (errno.EACCES, "permission denied"),
+    ],
+)
 @pytest.mark.parametrize("stage", ["import_counts", "prepare_genesets", "deseq2"])
-def test_a_failed_write_names_the_file_and_the_os_error(stage: str, code: int, what: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_write_names_the_file_and_the_os_error(
+    stage: str, code: int, what: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """OSError at the write edge (every job writes through degsea.io.atomic_path): one message, no file."""
     study = valid_study(tmp_path / "study")
     results, work = tmp_path / "results", tmp_path / "work"
@@ -276,7 +433,10 @@ def test_an_unwritable_results_folder_is_named_before_any_job(tmp_path: Path, mo
         raise OSError(errno.EROFS, "Read-only file system")
 
     monkeypatch.setattr("degsea.io.tempfile.TemporaryFile", read_only)
-    with pytest.raises(OutputError, match=re.escape(f"The folder '{results}' cannot be written to: the folder is on a read-only file system.")) as info:
+    with pytest.raises(
+        OutputError,
+        match=re.escape(f"The folder '{results}' cannot be written to: the folder is on a read-only file system."),
+    ) as info:
         check_writable(results)
     assert "[Errno 30] Read-only file system" in str(info.value)
     assert not results.exists()
@@ -356,7 +516,11 @@ def test_merged_htseq_summary_rows_are_dropped_and_reported(tmp_path: Path, capl
     assert not any(g.startswith("__") for g in adata.var_names)
     report = [r.getMessage() for r in caplog.records if "summary rows" in r.getMessage()]
     assert report, caplog.text
-    assert "__no_feature" in report[0] and "__alignment_not_unique" in report[0] and "5 count-tool summary rows" in report[0]
+    assert (
+        "__no_feature" in report[0]
+        and "__alignment_not_unique" in report[0]
+        and "5 count-tool summary rows" in report[0]
+    )
 
 
 def test_unicode_sample_ids_give_the_clean_tables(tmp_path: Path, clean_tables: dict[str, bytes]) -> None:
@@ -366,7 +530,14 @@ def test_unicode_sample_ids_give_the_clean_tables(tmp_path: Path, clean_tables: 
     names = {"c1": "tumör_1", "c2": "Probe_α", "t1": "患者_1", "t2": "Ünal-2"}
     renamed = [names.get(s, s) for s in SAMPLES]
     study = valid_study(tmp_path / "study")
-    study.sheet(sheet_text([[s, c, b] for s, c, b in zip(renamed, ["ctrl"] * 3 + ["treated"] * 3, ["b1", "b2", "b3"] * 2, strict=False)]))
+    study.sheet(
+        sheet_text(
+            [
+                [s, c, b]
+                for s, c, b in zip(renamed, ["ctrl"] * 3 + ["treated"] * 3, ["b1", "b2", "b3"] * 2, strict=False)
+            ]
+        )
+    )
     study.counts(counts_text(header=["gene_id", "symbol", *renamed]))
     tables = _tables(study, tmp_path)
     assert tables.keys() == clean_tables.keys()

@@ -19,12 +19,26 @@ from degsea.de.exact.local_fit import LocalTrend, fit_locfit
 from degsea.de.exact.threshold import check_threshold, threshold_test
 from degsea.errors import InputError
 
-NAMES = ["Intercept", "sex_Male_vs_Female", "time_Day4_vs_Day0", "time_Day8_vs_Day0", "sexMale.timeDay4", "sexMale.timeDay8"]
+NAMES = [
+    "Intercept",
+    "sex_Male_vs_Female",
+    "time_Day4_vs_Day0",
+    "time_Day8_vs_Day0",
+    "sexMale.timeDay4",
+    "sexMale.timeDay8",
+]
 
 
 def test_coefficient_names_are_deseq2_results_names():
-    columns = ["Intercept", "sex[T.Male]", "time[T.Day4]", "time[T.Day8]", "sex[T.Male]:time[T.Day4]",
-               "sex[T.Male]:time[T.Day8]", "rin"]
+    columns = [
+        "Intercept",
+        "sex[T.Male]",
+        "time[T.Day4]",
+        "time[T.Day8]",
+        "sex[T.Male]:time[T.Day4]",
+        "sex[T.Male]:time[T.Day8]",
+        "rin",
+    ]
     assert coefficient_names(columns, reference_levels={"sex": "Female", "time": "Day0"}) == [*NAMES, "rin"]
     assert make_names("group_2h_vs_0h") == "group_2h_vs_0h"
     assert make_names("dose-1") == "dose.1"
@@ -35,9 +49,13 @@ def test_contrast_vectors():
     refs, levels = {"sex": "Female", "time": "Day0"}, {"sex": ["Female", "Male"], "time": ["Day0", "Day4", "Day8"]}
     male_day8 = contrast_vector(ContrastSpec.coefficients(["time_Day8_vs_Day0", "sexMale.timeDay8"]), NAMES)
     assert male_day8.tolist() == [0, 0, 0, 1, 0, 1]
-    day8_vs_day4 = contrast_vector(ContrastSpec.levels("time", "Day8", "Day4"), NAMES, reference_levels=refs, levels=levels)
+    day8_vs_day4 = contrast_vector(
+        ContrastSpec.levels("time", "Day8", "Day4"), NAMES, reference_levels=refs, levels=levels
+    )
     assert day8_vs_day4.tolist() == [0, 0, -1, 1, 0, 0]
-    halves = contrast_vector(ContrastSpec.coefficients(["sexMale.timeDay4"], ["sexMale.timeDay8"], list_values=(0.5, -0.5)), NAMES)
+    halves = contrast_vector(
+        ContrastSpec.coefficients(["sexMale.timeDay4"], ["sexMale.timeDay8"], list_values=(0.5, -0.5)), NAMES
+    )
     assert halves.tolist() == [0, 0, 0, 0, 0.5, -0.5]
     assert contrast_vector(ContrastSpec.coefficient("sexMale.timeDay8"), NAMES).tolist() == [0, 0, 0, 0, 0, 1]
 
@@ -46,7 +64,10 @@ def test_contrast_vectors():
     ("spec", "message"),
     [
         (ContrastSpec.coefficient("sexMale:timeDay8"), "coefficient the design does not have"),
-        (ContrastSpec.coefficients(["time_Day8_vs_Day0"], ["time_Day8_vs_Day0"]), "both the numerator and the denominator"),
+        (
+            ContrastSpec.coefficients(["time_Day8_vs_Day0"], ["time_Day8_vs_Day0"]),
+            "both the numerator and the denominator",
+        ),
         (ContrastSpec.numeric([0, 1, -1]), "wrong length"),
         (ContrastSpec.numeric([0] * 6), "all weights zero"),
         (ContrastSpec.coefficients([], []), "names no coefficient"),
@@ -69,18 +90,33 @@ def test_zero_count_genes_follows_clean_contrast():
     groups = pd.Series(["A", "A", "B", "B", "C", "C"])
     b_vs_c = np.array([0, 1, -1.0])
     # gene 0: zero in B and C -> zeroed; gene 2: zero everywhere -> stays NA, not zeroed
-    assert zero_count_genes(counts, design, b_vs_c, ContrastSpec.numeric(b_vs_c)).tolist() == [True, False, False, False]
+    assert zero_count_genes(counts, design, b_vs_c, ContrastSpec.numeric(b_vs_c)).tolist() == [
+        True,
+        False,
+        False,
+        False,
+    ]
     assert zero_count_genes(counts, design, b_vs_c, ContrastSpec.levels("g", "B", "C"), groups=groups).tolist() == [
-        True, False, False, False]
+        True,
+        False,
+        False,
+        False,
+    ]
     one_signed = np.array([0, 1, 1.0])
     assert not zero_count_genes(counts, design, one_signed, ContrastSpec.numeric(one_signed)).any()
     assert not zero_count_genes(counts, design, b_vs_c, ContrastSpec.coefficient("x")).any()
 
 
 def test_shrinkage_rule():
-    assert shrinkage_for(ContrastSpec.coefficient("sexMale.timeDay8"), NAMES, np.eye(6)[5]) == ("apeglm", "sexMale.timeDay8")
+    assert shrinkage_for(ContrastSpec.coefficient("sexMale.timeDay8"), NAMES, np.eye(6)[5]) == (
+        "apeglm",
+        "sexMale.timeDay8",
+    )
     both = contrast_vector(ContrastSpec.coefficients(["time_Day8_vs_Day0", "sexMale.timeDay8"]), NAMES)
-    assert shrinkage_for(ContrastSpec.coefficients(["time_Day8_vs_Day0", "sexMale.timeDay8"]), NAMES, both) == ("none", None)
+    assert shrinkage_for(ContrastSpec.coefficients(["time_Day8_vs_Day0", "sexMale.timeDay8"]), NAMES, both) == (
+        "none",
+        None,
+    )
 
 
 def test_threshold_formulas():
@@ -99,7 +135,11 @@ def test_threshold_formulas():
 
 @pytest.mark.parametrize(
     ("threshold", "alt", "message"),
-    [(1.0, "two.sided", "Unknown alternative"), (-1.0, "greater", ">= 0"), (0.0, "lessAbs", "positive log2 fold-change threshold")],
+    [
+        (1.0, "two.sided", "Unknown alternative"),
+        (-1.0, "greater", ">= 0"),
+        (0.0, "lessAbs", "positive log2 fold-change threshold"),
+    ],
 )
 def test_threshold_errors(threshold, alt, message):
     with pytest.raises(InputError, match=message):

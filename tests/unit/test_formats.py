@@ -52,7 +52,9 @@ def sheet(directory: Path, *, paths: dict[str, Path] | None = None, strandedness
 
 
 def annotation(directory: Path) -> Path:
-    rows = ["ensembl_gene_id\tmgi_symbol\tentrez_gene_id"] + [f"{g}\t{s}\t{i}" for i, (g, s) in enumerate(zip(GENES, SYMBOLS, strict=True))]
+    rows = ["ensembl_gene_id\tmgi_symbol\tentrez_gene_id"] + [
+        f"{g}\t{s}\t{i}" for i, (g, s) in enumerate(zip(GENES, SYMBOLS, strict=True))
+    ]
     return write(directory / "annotation.tsv", "\n".join(rows) + "\n")
 
 
@@ -60,7 +62,9 @@ def annotation(directory: Path) -> Path:
 
 
 def matrix_file(directory: Path, *, gz: bool = False) -> Path:
-    rows = ["gene_id\t" + "\t".join(SAMPLES)] + [g + "\t" + "\t".join(map(str, c)) for g, c in zip(GENES, COUNTS, strict=True)]
+    rows = ["gene_id\t" + "\t".join(SAMPLES)] + [
+        g + "\t" + "\t".join(map(str, c)) for g, c in zip(GENES, COUNTS, strict=True)
+    ]
     return write(directory / ("counts.tsv.gz" if gz else "counts.tsv"), "\n".join(rows) + "\n", gz=gz)
 
 
@@ -96,7 +100,12 @@ def star_files(directory: Path, *, strand_column: int = 3) -> dict[str, Path]:
     """ReadsPerGene.out.tab with the true counts in ``strand_column`` (2 forward, 3 reverse)."""
     files = {}
     for j, sample in enumerate(SAMPLES):
-        lines = ["N_unmapped\t1000\t1000\t1000", "N_multimapping\t500\t500\t500", "N_noFeature\t90\t4000\t80", "N_ambiguous\t30\t2\t3"]
+        lines = [
+            "N_unmapped\t1000\t1000\t1000",
+            "N_multimapping\t500\t500\t500",
+            "N_noFeature\t90\t4000\t80",
+            "N_ambiguous\t30\t2\t3",
+        ]
         for g, c in zip(GENES, COUNTS[:, j], strict=True):
             columns = {1: c + c // 20, 2: c // 20, 3: c}
             if strand_column == 2:
@@ -140,9 +149,15 @@ def quant_files(directory: Path, kind: str) -> tuple[dict[str, Path], Path]:
             header, name = "Name\tLength\tEffectiveLength\tTPM\tNumReads", "quant.sf"
             lines = [f"{r.id}\t{r.length}\t{r.eff}\t{r.tpm}\t{r.reads}" for r in frame.itertuples()]
         elif kind == "rsem":
-            header, name = "transcript_id\tgene_id\tlength\teffective_length\texpected_count\tTPM\tFPKM\tIsoPct", f"{sample}.isoforms.results"
+            header, name = (
+                "transcript_id\tgene_id\tlength\teffective_length\texpected_count\tTPM\tFPKM\tIsoPct",
+                f"{sample}.isoforms.results",
+            )
             genes = [g for _, g, _ in layout]
-            lines = [f"{r.id}\t{g}\t{r.length}\t{r.eff}\t{r.reads:.2f}\t{r.tpm:.2f}\t{r.tpm / 2:.2f}\t100.00" for r, g in zip(frame.itertuples(), genes, strict=True)]
+            lines = [
+                f"{r.id}\t{g}\t{r.length}\t{r.eff}\t{r.reads:.2f}\t{r.tpm:.2f}\t{r.tpm / 2:.2f}\t100.00"
+                for r, g in zip(frame.itertuples(), genes, strict=True)
+            ]
         else:
             header, name = "target_id\tlength\teff_length\test_counts\ttpm", "abundance.tsv"
             lines = [f"{r.id}\t{r.length}\t{r.eff}\t{r.reads}\t{r.tpm}" for r in frame.itertuples()]
@@ -173,7 +188,9 @@ def rsem_gene_files(directory: Path, *, gz: bool = False) -> dict[str, Path]:
         for i, g in enumerate(VERSIONED):
             count = COUNTS[i, j]
             expected = count + (0.31 if count else 0.0) - (0.4 if i == 1 and count else 0.0)
-            lines.append(f"{g}\tENSMUST{i:011d}1.1\t{1000 + i}\t{800.0 + i:.2f}\t{expected:.2f}\t{expected * 3:.2f}\t{expected:.2f}")
+            lines.append(
+                f"{g}\tENSMUST{i:011d}1.1\t{1000 + i}\t{800.0 + i:.2f}\t{expected:.2f}\t{expected * 3:.2f}\t{expected:.2f}"
+            )
         name = f"{sample}.genes.results" + (".gz" if gz else "")
         files[sample] = write(directory / "rsem" / name, "\n".join(lines) + "\n", gz=gz)
     return files
@@ -234,11 +251,21 @@ def test_detection_rejects_missing_and_zip(tmp_path: Path) -> None:
 # --- the same counts through every format -------------------------------------------------------
 
 
-def run_import(directory: Path, counts: dict, *, paths: dict[str, Path] | None = None, strandedness: list[str] | None = None) -> ad.AnnData:
+def run_import(
+    directory: Path, counts: dict, *, paths: dict[str, Path] | None = None, strandedness: list[str] | None = None
+) -> ad.AnnData:
     settings = {
-        "path": "resources/demo/counts.tsv.gz", "format": "auto", "pattern": None, "strandedness": "none",
-        "tx2gene": None, "counts_from_abundance": "length_scaled_tpm", "layer": None,
-        "annotation": str(annotation(directory)), "min_mapped": 0.5, "strip_version": True, "duplicates": "error",
+        "path": "resources/demo/counts.tsv.gz",
+        "format": "auto",
+        "pattern": None,
+        "strandedness": "none",
+        "tx2gene": None,
+        "counts_from_abundance": "length_scaled_tpm",
+        "layer": None,
+        "annotation": str(annotation(directory)),
+        "min_mapped": 0.5,
+        "strip_version": True,
+        "duplicates": "error",
     } | counts
     out = directory / "counts.h5ad"
     sheet_path = str(sheet(directory, paths=paths, strandedness=strandedness))
@@ -293,12 +320,17 @@ def test_featurecounts_one_file(tmp_path: Path, reference: ad.AnnData, gz: bool)
 
 
 def test_featurecounts_per_sample_with_path_column(tmp_path: Path, reference: ad.AnnData) -> None:
-    paths = {s: write(tmp_path / "fc" / f"{s}.txt", featurecounts_text([f"{s}.bam"], COUNTS[:, [j]])) for j, s in enumerate(SAMPLES)}
+    paths = {
+        s: write(tmp_path / "fc" / f"{s}.txt", featurecounts_text([f"{s}.bam"], COUNTS[:, [j]]))
+        for j, s in enumerate(SAMPLES)
+    }
     assert_same(run_import(tmp_path, {}, paths=paths), reference)
 
 
 @pytest.mark.parametrize("gz", [False, True])
-def test_htseq_per_sample_by_pattern(tmp_path: Path, reference: ad.AnnData, gz: bool, caplog: pytest.LogCaptureFixture) -> None:
+def test_htseq_per_sample_by_pattern(
+    tmp_path: Path, reference: ad.AnnData, gz: bool, caplog: pytest.LogCaptureFixture
+) -> None:
     htseq_files(tmp_path, gz=gz)
     with caplog.at_level(logging.INFO):
         adata = run_import(tmp_path, {"pattern": str(tmp_path / "htseq" / "{sample}.counts*")})
@@ -311,7 +343,10 @@ def test_htseq_per_sample_by_pattern(tmp_path: Path, reference: ad.AnnData, gz: 
 def test_star_reverse_global(tmp_path: Path, reference: ad.AnnData, caplog: pytest.LogCaptureFixture) -> None:
     star_files(tmp_path, strand_column=3)
     with caplog.at_level(logging.WARNING):
-        adata = run_import(tmp_path, {"pattern": str(tmp_path / "star" / "{sample}" / "ReadsPerGene.out.tab"), "strandedness": "reverse"})
+        adata = run_import(
+            tmp_path,
+            {"pattern": str(tmp_path / "star" / "{sample}" / "ReadsPerGene.out.tab"), "strandedness": "reverse"},
+        )
     assert_same(adata, reference)
     assert "strandedness" not in caplog.text
     star = adata.uns["degsea_import"]["star"]["s.2"]
@@ -327,7 +362,10 @@ def test_star_per_sample_strandedness_from_sheet(tmp_path: Path, reference: ad.A
 def test_star_wrong_strand_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     star_files(tmp_path, strand_column=3)
     with caplog.at_level(logging.WARNING):
-        run_import(tmp_path, {"pattern": str(tmp_path / "star" / "{sample}" / "ReadsPerGene.out.tab"), "strandedness": "forward"})
+        run_import(
+            tmp_path,
+            {"pattern": str(tmp_path / "star" / "{sample}" / "ReadsPerGene.out.tab"), "strandedness": "forward"},
+        )
     assert "strandedness 'forward' was chosen, but the counts look reverse" in caplog.text
 
 
@@ -361,7 +399,9 @@ def test_kallisto_h5_and_tsv_give_the_same_length_scaled_counts(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("gz", [False, True])
-def test_rsem_genes_results_expected_counts_rounded(tmp_path: Path, reference: ad.AnnData, gz: bool, caplog: pytest.LogCaptureFixture) -> None:
+def test_rsem_genes_results_expected_counts_rounded(
+    tmp_path: Path, reference: ad.AnnData, gz: bool, caplog: pytest.LogCaptureFixture
+) -> None:
     rsem_gene_files(tmp_path, gz=gz)
     with caplog.at_level(logging.INFO):
         adata = run_import(tmp_path, {"pattern": str(tmp_path / "rsem" / "{sample}.genes.results*")})
@@ -383,21 +423,30 @@ def test_rsem_isoforms_take_genes_from_their_own_column(tmp_path: Path, referenc
 def test_rsem_genes_and_isoforms_mixed(tmp_path: Path) -> None:
     files = rsem_gene_files(tmp_path)
     files["s.2"] = quant_files(tmp_path, "rsem")[0]["s.2"]
-    with pytest.raises(InputError, match=r"RSEM files of genes and of isoforms are mixed\.\n  where: .*\n  found: gene level \(e\.g\. .*1-a\.genes\.results\), transcript level \(e\.g\. .*s\.2\.isoforms\.results\)"):
+    with pytest.raises(
+        InputError,
+        match=r"RSEM files of genes and of isoforms are mixed\.\n  where: .*\n  found: gene level \(e\.g\. .*1-a\.genes\.results\), transcript level \(e\.g\. .*s\.2\.isoforms\.results\)",
+    ):
         run_import(tmp_path, {}, paths=files)
 
 
 def test_kallisto_h5_and_tsv_mixed(tmp_path: Path) -> None:
     files, tx2gene = quant_files(tmp_path, "kallisto_h5")
     files["s.2"] = quant_files(tmp_path, "kallisto")[0]["s.2"]
-    with pytest.raises(InputError, match=r"kallisto files are given both as abundance\.h5 and as abundance\.tsv\.\n.*\n  found: 2 abundance\.h5 and 1 abundance\.tsv files"):
+    with pytest.raises(
+        InputError,
+        match=r"kallisto files are given both as abundance\.h5 and as abundance\.tsv\.\n.*\n  found: 2 abundance\.h5 and 1 abundance\.tsv files",
+    ):
         run_import(tmp_path, {"tx2gene": str(tx2gene)}, paths=files)
 
 
 def test_h5ad_given_as_kallisto(tmp_path: Path) -> None:
     files, tx2gene = quant_files(tmp_path, "kallisto_h5")
     files["tumour 3"] = h5ad_file(tmp_path)
-    with pytest.raises(InputError, match=r"An HDF5 file given as kallisto output is not kallisto's abundance\.h5\.\n  file: .*expression\.h5ad\n  found: an HDF5 file without aux/ids"):
+    with pytest.raises(
+        InputError,
+        match=r"An HDF5 file given as kallisto output is not kallisto's abundance\.h5\.\n  file: .*expression\.h5ad\n  found: an HDF5 file without aux/ids",
+    ):
         run_import(tmp_path, {"tx2gene": str(tx2gene), "format": "kallisto"}, paths=files)
 
 
@@ -406,14 +455,20 @@ def test_quantifications_of_different_transcripts(tmp_path: Path, kind: str) -> 
     files, tx2gene = quant_files(tmp_path, kind)
     lines = files["tumour 3"].read_text().splitlines()
     files["tumour 3"].write_text("\n".join([lines[0], lines[2], lines[1], *lines[3:]]) + "\n")  # two rows swapped
-    with pytest.raises(InputError, match=r"Per-sample quantification files list different transcripts\.\n  file: .*tumour 3.*\n  where: compared with .*1-a.*, row 2\n  found: 7 transcripts vs 7"):
+    with pytest.raises(
+        InputError,
+        match=r"Per-sample quantification files list different transcripts\.\n  file: .*tumour 3.*\n  where: compared with .*1-a.*, row 2\n  found: 7 transcripts vs 7",
+    ):
         run_import(tmp_path, {"tx2gene": str(tx2gene)}, paths=files)
 
 
 def test_rsem_file_without_rsem_columns(tmp_path: Path) -> None:
     files = rsem_gene_files(tmp_path)
     files["s.2"].write_text(files["s.2"].read_text().replace("expected_count", "counts"))
-    with pytest.raises(InputError, match=r"An RSEM file does not have RSEM's columns\.\n  file: .*s\.2\.genes\.results\n  where: header \(line 1\)"):
+    with pytest.raises(
+        InputError,
+        match=r"An RSEM file does not have RSEM's columns\.\n  file: .*s\.2\.genes\.results\n  where: header \(line 1\)",
+    ):
         run_import(tmp_path, {"format": "rsem"}, paths=files)
 
 
@@ -427,16 +482,23 @@ def test_salmon_length_scaled_tpm_gives_integer_counts(tmp_path: Path) -> None:
 
 def test_salmon_needs_tx2gene(tmp_path: Path) -> None:
     files, _ = quant_files(tmp_path, "salmon")
-    with pytest.raises(InputError, match=r"salmon files need a transcript-to-gene table\.\n  where: config 'counts: tx2gene'"):
+    with pytest.raises(
+        InputError, match=r"salmon files need a transcript-to-gene table\.\n  where: config 'counts: tx2gene'"
+    ):
         run_import(tmp_path, {}, paths=files)
 
 
 def test_h5ad_layer_and_x(tmp_path: Path, reference: ad.AnnData) -> None:
     path = h5ad_file(tmp_path)
     assert_same(run_import(tmp_path, {"path": str(path), "layer": "counts"}), reference)
-    with pytest.raises(InputError, match=r"The .h5ad counts are not raw integer counts\.\n.*\n  where: X, sample '1-a'"):
+    with pytest.raises(
+        InputError, match=r"The .h5ad counts are not raw integer counts\.\n.*\n  where: X, sample '1-a'"
+    ):
         run_import(tmp_path, {"path": str(path)})
-    with pytest.raises(InputError, match=r"no layer of that name\.\n.*\n  where: config 'counts: layer'\n  found: 'raw'\n  allowed: 'counts'"):
+    with pytest.raises(
+        InputError,
+        match=r"no layer of that name\.\n.*\n  where: config 'counts: layer'\n  found: 'raw'\n  allowed: 'counts'",
+    ):
         run_import(tmp_path, {"path": str(path), "layer": "raw"})
 
 
@@ -451,13 +513,19 @@ def test_rsem_file_given_as_matrix(tmp_path: Path) -> None:
 
 def test_per_sample_file_given_as_matrix(tmp_path: Path) -> None:
     files = htseq_files(tmp_path)
-    with pytest.raises(InputError, match=r"'counts: path' is a htseq file, which holds one sample\.\n  file: .*1-a.counts\n  where: config 'counts: path'"):
+    with pytest.raises(
+        InputError,
+        match=r"'counts: path' is a htseq file, which holds one sample\.\n  file: .*1-a.counts\n  where: config 'counts: path'",
+    ):
         run_import(tmp_path, {"path": str(files["1-a"])})
 
 
 def test_pattern_matching_no_file(tmp_path: Path) -> None:
     htseq_files(tmp_path)
-    with pytest.raises(InputError, match=r"does not match exactly one file\.\n  where: config 'counts: pattern', sample '1-a'\n  found: 0 files"):
+    with pytest.raises(
+        InputError,
+        match=r"does not match exactly one file\.\n  where: config 'counts: pattern', sample '1-a'\n  found: 0 files",
+    ):
         run_import(tmp_path, {"pattern": str(tmp_path / "htseq" / "{sample}.txt*")})
 
 
@@ -468,7 +536,9 @@ def test_pattern_without_placeholder(tmp_path: Path) -> None:
 
 def test_missing_per_sample_file(tmp_path: Path) -> None:
     paths = {s: tmp_path / f"{s}.tab" for s in SAMPLES}
-    with pytest.raises(InputError, match=r"Count files of samples do not exist\.\n  file: .*1-a.tab\n  where: sample '1-a' and 2 more"):
+    with pytest.raises(
+        InputError, match=r"Count files of samples do not exist\.\n  file: .*1-a.tab\n  where: sample '1-a' and 2 more"
+    ):
         run_import(tmp_path, {}, paths=paths)
 
 
@@ -476,26 +546,38 @@ def test_per_sample_files_of_different_genes(tmp_path: Path) -> None:
     files = htseq_files(tmp_path)
     text = files["s.2"].read_text().replace(VERSIONED[0], "ENSMUSG99999999999.1")
     files["s.2"].write_text(text)
-    with pytest.raises(InputError, match=r"Per-sample count files list different genes\.\n  file: .*s\.2\.counts\n  where: sample 's.2'"):
+    with pytest.raises(
+        InputError,
+        match=r"Per-sample count files list different genes\.\n  file: .*s\.2\.counts\n  where: sample 's.2'",
+    ):
         run_import(tmp_path, {}, paths=files)
 
 
 def test_mixed_formats(tmp_path: Path) -> None:
     files = htseq_files(tmp_path)
     files["s.2"] = star_files(tmp_path)["s.2"]
-    with pytest.raises(InputError, match=r"Per-sample count files are of different formats\.\n.*\n  where: sample 's\.2'\n  found: htseq: \d+ file\(s\), .*; star: 1 file\(s\), e\.g\. sample 's\.2'"):
+    with pytest.raises(
+        InputError,
+        match=r"Per-sample count files are of different formats\.\n.*\n  where: sample 's\.2'\n  found: htseq: \d+ file\(s\), .*; star: 1 file\(s\), e\.g\. sample 's\.2'",
+    ):
         run_import(tmp_path, {}, paths=files)
 
 
 def test_bad_strandedness_in_sheet(tmp_path: Path) -> None:
     files = star_files(tmp_path)
-    with pytest.raises(InputError, match=r"A sample's strandedness is not known\.\n.*\n  where: sample 's.2', column 'strandedness'\n  found: 'sideways'"):
+    with pytest.raises(
+        InputError,
+        match=r"A sample's strandedness is not known\.\n.*\n  where: sample 's.2', column 'strandedness'\n  found: 'sideways'",
+    ):
         run_import(tmp_path, {}, paths=files, strandedness=["reverse", "sideways", "reverse"])
 
 
 def test_bam_sample_names() -> None:
     assert bam_sample_names(["/a/b/s1.sorted.bam", "/a/b/s2.sorted.bam"]) == ["s1", "s2"]
-    assert bam_sample_names(["x/s1_Aligned.sortedByCoord.out.bam", "x/s2_Aligned.sortedByCoord.out.bam"]) == ["s1", "s2"]
+    assert bam_sample_names(["x/s1_Aligned.sortedByCoord.out.bam", "x/s2_Aligned.sortedByCoord.out.bam"]) == [
+        "s1",
+        "s2",
+    ]
     assert bam_sample_names(["s1", "s2"]) == ["s1", "s2"]
     assert bam_sample_names(["tumour 3.bam"]) == ["tumour 3"]
 
@@ -518,7 +600,9 @@ def matrix_of(ids: list[str], rows: list[list[int]]) -> CountMatrix:
 
 def test_duplicates_after_version_stripping() -> None:
     matrix = matrix_of(["ENSG00000000001.1", "ENSG00000000001.2", "ENSG00000000002.1"], [[1, 2], [3, 4], [5, 6]])
-    with pytest.raises(InputError, match=r"Gene IDs appear more than once .*\n  file: m.tsv\n  found: 1 IDs, e.g. 'ENSG00000000001'"):
+    with pytest.raises(
+        InputError, match=r"Gene IDs appear more than once .*\n  file: m.tsv\n  found: 1 IDs, e.g. 'ENSG00000000001'"
+    ):
         map_gene_ids(matrix, duplicates="error", source="m.tsv")
     summed, notes = map_gene_ids(matrix, duplicates="sum", source="m.tsv")
     assert list(summed.counts.index) == ["ENSG00000000001", "ENSG00000000002"]
@@ -537,19 +621,27 @@ def test_duplicate_ids_in_matrix_summed_when_asked(tmp_path: Path) -> None:
 
 
 def test_mapping_from_gtf(tmp_path: Path) -> None:
-    gtf = "\n".join(
-        [
-            "#!genome-build GRCm39",
-            '1\tensembl\tgene\t100\t900\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; gene_version "5"; gene_name "Gnai3"; gene_biotype "protein_coding";',
-            '1\tensembl\ttranscript\t100\t900\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; transcript_id "ENSMUST00000000001.4"; gene_name "Gnai3";',
-            '1\tensembl\texon\t100\t300\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; transcript_id "ENSMUST00000000001.4"; gene_name "Gnai3";',
-            '2\tensembl\tgene\t100\t900\t.\t-\t.\tgene_id "ENSMUSG00000000003.2"; gene_name "Pbsn";',
-        ]
-    ) + "\n"
+    gtf = (
+        "\n".join(
+            [
+                "#!genome-build GRCm39",
+                '1\tensembl\tgene\t100\t900\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; gene_version "5"; gene_name "Gnai3"; gene_biotype "protein_coding";',
+                '1\tensembl\ttranscript\t100\t900\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; transcript_id "ENSMUST00000000001.4"; gene_name "Gnai3";',
+                '1\tensembl\texon\t100\t300\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; transcript_id "ENSMUST00000000001.4"; gene_name "Gnai3";',
+                '2\tensembl\tgene\t100\t900\t.\t-\t.\tgene_id "ENSMUSG00000000003.2"; gene_name "Pbsn";',
+            ]
+        )
+        + "\n"
+    )
     path = write(tmp_path / "genes.gtf.gz", gtf, gz=True)
-    assert read_gtf(path).to_dict("list") == {"gene_id": ["ENSMUSG00000000001.5", "ENSMUSG00000000003.2"], "symbol": ["Gnai3", "Pbsn"]}
+    assert read_gtf(path).to_dict("list") == {
+        "gene_id": ["ENSMUSG00000000001.5", "ENSMUSG00000000003.2"],
+        "symbol": ["Gnai3", "Pbsn"],
+    }
     assert read_gtf(path, level="transcript")["transcript_id"].tolist() == ["ENSMUST00000000001.4"]
-    matrix = matrix_of(["ENSMUSG00000000001.5", "ENSMUSG00000000003.1", "ENSMUSG00000000099.1"], [[1, 2], [3, 4], [5, 6]])
+    matrix = matrix_of(
+        ["ENSMUSG00000000001.5", "ENSMUSG00000000003.1", "ENSMUSG00000000099.1"], [[1, 2], [3, 4], [5, 6]]
+    )
     mapped, notes = map_gene_ids(matrix, annotation=str(path), source="m.tsv")
     assert mapped.symbols.tolist() == ["Gnai3", "Pbsn", "ENSMUSG00000000099"]
     assert notes["mapping_rate"] == pytest.approx(2 / 3)
@@ -558,7 +650,10 @@ def test_mapping_from_gtf(tmp_path: Path) -> None:
 def test_low_mapping_rate_stops(tmp_path: Path) -> None:
     table = write(tmp_path / "human.tsv", "gene\tsymbol\nENSG00000141510\tTP53\nENSG00000012048\tBRCA1\n")
     matrix = matrix_of(["ENSMUSG00000000001", "ENSMUSG00000000003"], [[1, 2], [3, 4]])
-    with pytest.raises(InputError, match=r"Few gene IDs of the count matrix are in the annotation\.\n.*\n.*\n  found: 0 of 2 IDs \(0\.0 %\) mapped"):
+    with pytest.raises(
+        InputError,
+        match=r"Few gene IDs of the count matrix are in the annotation\.\n.*\n.*\n  found: 0 of 2 IDs \(0\.0 %\) mapped",
+    ):
         map_gene_ids(matrix, annotation=str(table), source="m.tsv")
 
 

@@ -27,13 +27,39 @@ from degsea.inputs.sheet import SAMPLE_COLUMN, parse_sample_sheet
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = load_schema(REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml")
 
-FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-FEW = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+FEW = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 # --- strategies ----------------------------------------------------------------------------------
 
 #: Characters that stress parsers: separators, quotes, line ends, BOM, NUL, unicode.
-ODD = st.sampled_from(["\t", ",", '"', "'", "\r", "\n", "\r\n", "\ufeff", "\x00", " ", "#", "/", "..", "é", "中", "\u2028", "\x85", "\\", ";"])
+ODD = st.sampled_from(
+    [
+        "\t",
+        ",",
+        '"',
+        "'",
+        "\r",
+        "\n",
+        "\r\n",
+        "\ufeff",
+        "\x00",
+        " ",
+        "#",
+        "/",
+        "..",
+        "é",
+        "中",
+        "\u2028",
+        "\x85",
+        "\\",
+        ";",
+    ]
+)
 TEXT = st.lists(st.one_of(st.text(max_size=8), ODD), max_size=60).map("".join)
 
 NAME = st.one_of(
@@ -45,7 +71,30 @@ CELL = st.one_of(
     st.integers(min_value=0, max_value=10**6).map(str),
     st.integers(min_value=-(10**20), max_value=10**20).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.sampled_from(["", "NA", "NaN", "nan", "inf", "-inf", "Infinity", "-1", "1.5", "1e3", "1e30", "0x10", " 7 ", '"3"', "1,000", "null", ".", "+5", "1_000", "TRUE"]),
+    st.sampled_from(
+        [
+            "",
+            "NA",
+            "NaN",
+            "nan",
+            "inf",
+            "-inf",
+            "Infinity",
+            "-1",
+            "1.5",
+            "1e3",
+            "1e30",
+            "0x10",
+            " 7 ",
+            '"3"',
+            "1,000",
+            "null",
+            ".",
+            "+5",
+            "1_000",
+            "TRUE",
+        ]
+    ),
     st.text(max_size=6),
 )
 
@@ -55,7 +104,10 @@ def tables(draw, cell=CELL, first_names=()):
     """A delimited table as text: random header, random cells, optional ragged rows, BOM, CRLF."""
     delimiter = draw(st.sampled_from(["\t", ","]))
     n_cols = draw(st.integers(min_value=1, max_value=5))
-    header = [draw(st.sampled_from(first_names)) if first_names and i == 0 and draw(st.booleans()) else draw(NAME) for i in range(n_cols)]
+    header = [
+        draw(st.sampled_from(first_names)) if first_names and i == 0 and draw(st.booleans()) else draw(NAME)
+        for i in range(n_cols)
+    ]
     if n_cols > 1 and draw(st.booleans()):
         header[draw(st.integers(1, n_cols - 1))] = draw(st.sampled_from(SYMBOL_COLUMNS))
     rows = []
@@ -87,11 +139,26 @@ def tables(draw, cell=CELL, first_names=()):
 def integer_matrices(draw):
     """A well-formed count matrix, which must load."""
     n_samples = draw(st.integers(1, 4))
-    samples = draw(st.lists(st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,6}", fullmatch=True), min_size=n_samples, max_size=n_samples, unique=True).filter(lambda s: not set(s) & {"gene_id", *SYMBOL_COLUMNS}))
+    samples = draw(
+        st.lists(
+            st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,6}", fullmatch=True),
+            min_size=n_samples,
+            max_size=n_samples,
+            unique=True,
+        ).filter(lambda s: not set(s) & {"gene_id", *SYMBOL_COLUMNS})
+    )
     genes = draw(st.lists(st.from_regex(r"G[0-9]{1,6}", fullmatch=True), min_size=1, max_size=8, unique=True))
-    values = draw(st.lists(st.lists(st.integers(0, 10**9), min_size=n_samples, max_size=n_samples), min_size=len(genes), max_size=len(genes)))
+    values = draw(
+        st.lists(
+            st.lists(st.integers(0, 10**9), min_size=n_samples, max_size=n_samples),
+            min_size=len(genes),
+            max_size=len(genes),
+        )
+    )
     delimiter = draw(st.sampled_from(["\t", ","]))
-    lines = [delimiter.join(["gene_id", *samples])] + [delimiter.join([g, *map(str, v)]) for g, v in zip(genes, values, strict=False)]
+    lines = [delimiter.join(["gene_id", *samples])] + [
+        delimiter.join([g, *map(str, v)]) for g, v in zip(genes, values, strict=False)
+    ]
     return "\n".join(lines) + "\n", delimiter, samples, genes, values
 
 
@@ -173,7 +240,10 @@ def test_sample_sheet_random_text(text, delimiter, continuous):
 
 
 @FUZZ
-@given(table=tables(first_names=("sample",)), continuous=st.lists(st.sampled_from(["age", "condition", "x", "sample"]), max_size=2))
+@given(
+    table=tables(first_names=("sample",)),
+    continuous=st.lists(st.sampled_from(["age", "condition", "x", "sample"]), max_size=2),
+)
 @example(table=('"sample\tc"\ns1\tx\n', "\t"), continuous=[])  # was KeyError 'sample'
 @example(table=('"sample', "\t"), continuous=[])  # was pandas ParserError
 @example(table=('sample\tc\ns1\t"x\n', "\t"), continuous=[])
@@ -193,7 +263,9 @@ GMT_LINE = st.lists(st.one_of(NAME, st.text(max_size=8)), max_size=6).map("\t".j
 
 
 @FUZZ
-@given(text=st.one_of(TEXT, st.lists(GMT_LINE, max_size=6).map("\n".join), st.lists(GMT_LINE, max_size=6).map("\r\n".join)))
+@given(
+    text=st.one_of(TEXT, st.lists(GMT_LINE, max_size=6).map("\n".join), st.lists(GMT_LINE, max_size=6).map("\r\n".join))
+)
 @example(text="S1\tdesc\tA\tB\n")
 def test_gmt(text):
     try:
@@ -209,9 +281,19 @@ def test_gmt(text):
 # --- config --------------------------------------------------------------------------------------
 
 SCALAR = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=10))
-JSON = st.recursive(SCALAR, lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(st.text(max_size=8), children, max_size=3)), max_leaves=10)
+JSON = st.recursive(
+    SCALAR,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=10,
+)
 KEYS = st.sampled_from([*SCHEMA["properties"], "unknown", ""])
-SUBKEYS = st.sampled_from(sorted({k for sub in SCHEMA["properties"].values() if isinstance(sub, dict) for k in sub.get("properties", {})} | {"x"}))
+SUBKEYS = st.sampled_from(
+    sorted(
+        {k for sub in SCHEMA["properties"].values() if isinstance(sub, dict) for k in sub.get("properties", {})} | {"x"}
+    )
+)
 VALUE = st.one_of(JSON, st.dictionaries(SUBKEYS, JSON, max_size=4))
 
 
@@ -253,19 +335,34 @@ def test_detect_format_bytes(head):
 
 
 HTSEQ_LINE = st.tuples(st.one_of(NAME, st.sampled_from(["__no_feature", "__ambiguous", "__"])), CELL).map("\t".join)
-STAR_LINE = st.tuples(st.one_of(NAME, st.sampled_from(["N_unmapped", "N_multimapping", "N_"])), CELL, CELL, CELL).map("\t".join)
-FC_TEXT = st.lists(st.one_of(st.just("# Program:featureCounts"), st.just("Geneid\tChr\tStart\tEnd\tStrand\tLength\ts1.bam\ts2.bam"), st.tuples(NAME, *[CELL] * 7).map("\t".join), GMT_LINE), max_size=6).map("\n".join)
+STAR_LINE = st.tuples(st.one_of(NAME, st.sampled_from(["N_unmapped", "N_multimapping", "N_"])), CELL, CELL, CELL).map(
+    "\t".join
+)
+FC_TEXT = st.lists(
+    st.one_of(
+        st.just("# Program:featureCounts"),
+        st.just("Geneid\tChr\tStart\tEnd\tStrand\tLength\ts1.bam\ts2.bam"),
+        st.tuples(NAME, *[CELL] * 7).map("\t".join),
+        GMT_LINE,
+    ),
+    max_size=6,
+).map("\n".join)
 
 
 @FUZZ
-@given(text=st.one_of(TEXT, st.lists(st.one_of(HTSEQ_LINE, GMT_LINE), max_size=6).map("\n".join)), sample=st.one_of(st.just("s1"), NAME))
+@given(
+    text=st.one_of(TEXT, st.lists(st.one_of(HTSEQ_LINE, GMT_LINE), max_size=6).map("\n".join)),
+    sample=st.one_of(st.just("s1"), NAME),
+)
 @example(text="G1\t5\n__no_feature\t3\n", sample="s1")
 def test_read_htseq(text, sample):
     try:
         matrix, summary = read_htseq(text, source="s1.htseq", sample=sample)
     except InputError:
         return
-    assert list(matrix.counts.columns) == [unicodedata.normalize("NFC", sample)]  # the sheet's ID, as the sheet normalises it
+    assert list(matrix.counts.columns) == [
+        unicodedata.normalize("NFC", sample)
+    ]  # the sheet's ID, as the sheet normalises it
     assert all(isinstance(v, int) and v >= 0 for v in summary.values())
 
 
@@ -287,7 +384,9 @@ def test_read_star(text, sample, strandedness):
 
 @FUZZ
 @given(text=st.one_of(TEXT, FC_TEXT), sample=st.one_of(st.none(), st.just("s1"), NAME))
-@example(text="# Program:featureCounts\nGeneid\tChr\tStart\tEnd\tStrand\tLength\ta.bam\nG1\t1\t1\t2\t+\t2\t7\n", sample=None)
+@example(
+    text="# Program:featureCounts\nGeneid\tChr\tStart\tEnd\tStrand\tLength\ta.bam\nG1\t1\t1\t2\t+\t2\t7\n", sample=None
+)
 def test_read_featurecounts(text, sample):
     try:
         matrix, names = read_featurecounts(text, source="counts.txt", sample=sample)
@@ -299,7 +398,14 @@ def test_read_featurecounts(text, sample):
 
 # --- design --------------------------------------------------------------------------------------
 
-FORMULA = st.lists(st.one_of(st.sampled_from(["~", "+", ":", "*", "-", "0", "1", " ", "(", ")", "__import__('os')", "C(", "I(", "\n", "\\"]), st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,5}", fullmatch=True), st.text(max_size=3)), max_size=8).map("".join)
+FORMULA = st.lists(
+    st.one_of(
+        st.sampled_from(["~", "+", ":", "*", "-", "0", "1", " ", "(", ")", "__import__('os')", "C(", "I(", "\n", "\\"]),
+        st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,5}", fullmatch=True),
+        st.text(max_size=3),
+    ),
+    max_size=8,
+).map("".join)
 
 
 @FUZZ
@@ -327,7 +433,11 @@ FILE_BYTES = st.one_of(
     st.binary(max_size=300),
     TEXT.map(lambda t: t.encode("utf-8", "surrogatepass")),
     TEXT.map(lambda t: t.encode("utf-16")),
-    st.builds(lambda head, tail: head + tail, st.sampled_from([b"\x1f\x8b", b"PK\x03\x04", b"\xff\xfe", b"\xef\xbb\xbf"]), st.binary(max_size=100)),
+    st.builds(
+        lambda head, tail: head + tail,
+        st.sampled_from([b"\x1f\x8b", b"PK\x03\x04", b"\xff\xfe", b"\xef\xbb\xbf"]),
+        st.binary(max_size=100),
+    ),
 )
 
 
@@ -351,7 +461,26 @@ def test_any_file_bytes_end_in_data_or_an_input_error(tmp_path_factory, data, su
 
 YAML_TEXT = st.lists(
     st.one_of(
-        st.sampled_from(["contrasts:", "  a: {variable: c, test: x, reference: y}", "  a: 1", "a: 1", "b:", "  - x", "  - {k: 1, k: 2}", "? a", ": b", "&x a: 1", "*x", "<<: *x", "- 1", "'a': 2", "a: [1, 2", "\t"]),
+        st.sampled_from(
+            [
+                "contrasts:",
+                "  a: {variable: c, test: x, reference: y}",
+                "  a: 1",
+                "a: 1",
+                "b:",
+                "  - x",
+                "  - {k: 1, k: 2}",
+                "? a",
+                ": b",
+                "&x a: 1",
+                "*x",
+                "<<: *x",
+                "- 1",
+                "'a': 2",
+                "a: [1, 2",
+                "\t",
+            ]
+        ),
         TEXT,
     ),
     max_size=8,

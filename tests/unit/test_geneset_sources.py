@@ -63,17 +63,27 @@ MH = Collection(collection="mh.all", version="2024.1.Mm")
 
 
 def test_parse_entries() -> None:
-    (a, b) = parse_entries([{"collection": "mh.all", "version": "2024.1.Mm"}, {"collection": "h.all", "version": "2024.1", "species": "human"}])
+    (a, b) = parse_entries(
+        [
+            {"collection": "mh.all", "version": "2024.1.Mm"},
+            {"collection": "h.all", "version": "2024.1", "species": "human"},
+        ]
+    )
     assert a.file_name == "mh.all.v2024.1.Mm.symbols.gmt" and a.species == "mouse"
     assert a.path == "resources/genesets/msigdb/mh.all.v2024.1.Mm.symbols.gmt"
     assert b.version == "2024.1.Hs" and b.species == "human"
-    assert a.url() == "https://data.broadinstitute.org/gsea-msigdb/msigdb/release/2024.1.Mm/mh.all.v2024.1.Mm.symbols.gmt"
+    assert (
+        a.url() == "https://data.broadinstitute.org/gsea-msigdb/msigdb/release/2024.1.Mm/mh.all.v2024.1.Mm.symbols.gmt"
+    )
 
 
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"collection": "mh.all", "version": "2024.1"}, r"An MSigDB version does not say the species\.\n  where: config 'gsea: msigdb', entry 1 \('mh.all'\)\n  found: '2024.1'"),
+        (
+            {"collection": "mh.all", "version": "2024.1"},
+            r"An MSigDB version does not say the species\.\n  where: config 'gsea: msigdb', entry 1 \('mh.all'\)\n  found: '2024.1'",
+        ),
         ({"collection": "mh.all", "version": "2024.1.Mm", "species": "human"}, "contradicts its version"),
         ({"collection": "mh.all", "version": "7.5.1", "species": "mouse"}, "not of MSigDB's form"),
         ({"collection": "../etc", "version": "2024.1.Mm"}, "collection name is not valid"),
@@ -100,7 +110,10 @@ def test_download_records_checksum_then_reuses_offline(server: tuple[str, Path],
     # Offline reuse: the stored file is checked against the recorded checksum, no server needed.
     assert check_cached(MH, out, registry=registry) == digest
     out.write_text(GMT + "EXTRA\tx\tActb\n")
-    with pytest.raises(InputError, match=r"does not have the expected SHA-256\.\n  file: .*mh.all.v2024.1.Mm.symbols.gmt\n  where: checksum from .*\.sha256"):
+    with pytest.raises(
+        InputError,
+        match=r"does not have the expected SHA-256\.\n  file: .*mh.all.v2024.1.Mm.symbols.gmt\n  where: checksum from .*\.sha256",
+    ):
         check_cached(MH, out, registry=registry)
 
 
@@ -119,7 +132,10 @@ def test_checksum_mismatch_keeps_no_file(server: tuple[str, Path], tmp_path: Pat
     registry = tmp_path / "registry.sha256"
     registry.write_text("# known\n" + "0" * 64 + f"  {MH.file_name}\n")
     out = tmp_path / "cache" / MH.file_name
-    with pytest.raises(InputError, match=r"does not have the expected SHA-256\.\n.*\n  where: checksum from .*registry.sha256, downloaded from http://127.0.0.1:\d+/2024.1.Mm/mh.all.v2024.1.Mm.symbols.gmt\n  found: [0-9a-f]{64}\n  allowed: 0{64}"):
+    with pytest.raises(
+        InputError,
+        match=r"does not have the expected SHA-256\.\n.*\n  where: checksum from .*registry.sha256, downloaded from http://127.0.0.1:\d+/2024.1.Mm/mh.all.v2024.1.Mm.symbols.gmt\n  found: [0-9a-f]{64}\n  allowed: 0{64}",
+    ):
         download(MH, out, url_template=url, registry=registry)
     assert list(out.parent.iterdir()) == []  # neither the file nor a part of it is left
 
@@ -140,7 +156,10 @@ def test_pinned_config_checksum_mismatch(server: tuple[str, Path], tmp_path: Pat
     # A stored file is checked against the pin too, before any job runs.
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(GMT)
-    with pytest.raises(InputError, match=r"A stored MSigDB collection does not have the expected SHA-256\.\n.*\n  where: checksum from config\n"):
+    with pytest.raises(
+        InputError,
+        match=r"A stored MSigDB collection does not have the expected SHA-256\.\n.*\n  where: checksum from config\n",
+    ):
         check_cached(pinned, out, registry=tmp_path / "none", record=True)
 
 
@@ -168,11 +187,16 @@ def test_hand_placed_collection_recorded_at_first_use(tmp_path: Path, caplog: py
     out.parent.mkdir()
     out.write_text(GMT)  # copied there by hand, offline
     lock = recorded_checksum_file(out)
-    assert check_cached(MH, out, registry=tmp_path / "none") is None and not lock.exists()  # the up-front check only reads
+    assert (
+        check_cached(MH, out, registry=tmp_path / "none") is None and not lock.exists()
+    )  # the up-front check only reads
     with caplog.at_level(logging.WARNING):
         digest = check_cached(MH, out, registry=tmp_path / "none", record=True)
     assert digest == sha256_of(out) and lock.read_text() == f"{digest}  {MH.file_name}\n"
-    assert f"was not downloaded by degsea and no checksum is known for it: recorded its SHA-256 {digest} in {lock}" in caplog.text
+    assert (
+        f"was not downloaded by degsea and no checksum is known for it: recorded its SHA-256 {digest} in {lock}"
+        in caplog.text
+    )
     assert f"add 'sha256: {digest}'" in caplog.text
     assert check_cached(MH, out, registry=tmp_path / "none") == digest
     out.write_text(GMT + "MH_THREE\td\tActb\n")
@@ -186,7 +210,10 @@ def test_hand_placed_collection_recorded_at_first_use(tmp_path: Path, caplog: py
 
 def test_missing_collection_on_server(server: tuple[str, Path], tmp_path: Path) -> None:
     url, _ = server
-    with pytest.raises(InputError, match=r"the server answered with an error\.\n  where: config 'gsea: msigdb' \(mh.all 2024.1.Mm\)\n  found: HTTP 404"):
+    with pytest.raises(
+        InputError,
+        match=r"the server answered with an error\.\n  where: config 'gsea: msigdb' \(mh.all 2024.1.Mm\)\n  found: HTTP 404",
+    ):
         download(MH, tmp_path / MH.file_name, url_template=url, registry=tmp_path / "none")
 
 
@@ -195,7 +222,10 @@ def test_unreachable_server(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}/{{version}}/{{collection}}.gmt"
-    with pytest.raises(InputError, match=r"the server cannot be reached\.\n.*\n  found: .*refused.* for http://127.0.0.1:\d+/2024.1.Mm/mh.all.gmt\n.*\n  hint: Run once with network access, or copy the GMT file to"):
+    with pytest.raises(
+        InputError,
+        match=r"the server cannot be reached\.\n.*\n  found: .*refused.* for http://127.0.0.1:\d+/2024.1.Mm/mh.all.gmt\n.*\n  hint: Run once with network access, or copy the GMT file to",
+    ):
         download(MH, tmp_path / MH.file_name, url_template=url, registry=tmp_path / "none", timeout=5)
     assert not (tmp_path / MH.file_name).exists()
 
@@ -203,7 +233,9 @@ def test_unreachable_server(tmp_path: Path) -> None:
 def test_web_page_instead_of_gmt(server: tuple[str, Path], tmp_path: Path) -> None:
     url, root = server
     publish(root, MH, "<!DOCTYPE html><html><body>Please log in</body></html>\n")
-    with pytest.raises(InputError, match=r"The downloaded file is not a GMT gene-set file\.\n  where: http://127.0.0.1"):
+    with pytest.raises(
+        InputError, match=r"The downloaded file is not a GMT gene-set file\.\n  where: http://127.0.0.1"
+    ):
         download(MH, tmp_path / MH.file_name, url_template=url, registry=tmp_path / "none")
 
 
@@ -221,7 +253,10 @@ def test_translate_sets_one_to_many_and_missing() -> None:
 def test_ortholog_table_column_missing(tmp_path: Path) -> None:
     table = tmp_path / "o.tsv"
     table.write_text("human\tmouse\nTP53\tTrp53\n")
-    with pytest.raises(InputError, match=r"lacks a configured column\.\n.*\n.*\n  found: no column 'fromSymbol'; the table has 'human', 'mouse'"):
+    with pytest.raises(
+        InputError,
+        match=r"lacks a configured column\.\n.*\n.*\n  found: no column 'fromSymbol'; the table has 'human', 'mouse'",
+    ):
         read_orthologs(table, source_column="fromSymbol", target_column="mouse")
 
 
@@ -237,7 +272,9 @@ def mouse_symbols(shared_data: Path) -> pd.Index:
     return pd.Index(counts.iloc[:, 0].astype(str))
 
 
-def test_human_gmt_against_mouse_symbols_fails_then_runs_with_orthologs(shared_data: Path, mouse_symbols: pd.Index, tmp_path: Path) -> None:
+def test_human_gmt_against_mouse_symbols_fails_then_runs_with_orthologs(
+    shared_data: Path, mouse_symbols: pd.Index, tmp_path: Path
+) -> None:
     human = str(shared_data / "genesets" / "h.all.v7.1.Hs.symbols.eVITTA.gmt")
     collections, rates = load_collections([human])
     with pytest.raises(InputError) as info:
@@ -256,10 +293,15 @@ def test_human_gmt_against_mouse_symbols_fails_then_runs_with_orthologs(shared_d
     collections, rates = load_collections(
         [human], orthologs={"table": table, "from": "fromSymbol", "to": "toSymbol", "collections": [human]}
     )
-    coverage = check_coverage(collections, mouse_symbols, min_size=15, max_size=500, min_coverage=0.25, translated=rates)
+    coverage = check_coverage(
+        collections, mouse_symbols, min_size=15, max_size=500, min_coverage=0.25, translated=rates
+    )
     row = coverage.iloc[0]
     assert row["ortholog_rate"] > 0.9 and row["coverage"] > 0.8 and row["testable_sets"] == 50
-    assert "H2-Aa" in collections[human]["HALLMARK_INTERFERON_GAMMA_RESPONSE"].genes or "Cd74" in collections[human]["HALLMARK_INTERFERON_GAMMA_RESPONSE"].genes
+    assert (
+        "H2-Aa" in collections[human]["HALLMARK_INTERFERON_GAMMA_RESPONSE"].genes
+        or "Cd74" in collections[human]["HALLMARK_INTERFERON_GAMMA_RESPONSE"].genes
+    )
 
 
 def test_mouse_gmt_needs_no_translation(shared_data: Path, mouse_symbols: pd.Index) -> None:
@@ -271,13 +313,18 @@ def test_mouse_gmt_needs_no_translation(shared_data: Path, mouse_symbols: pd.Ind
 def test_orthologs_for_an_unknown_collection(tmp_path: Path) -> None:
     gmt = tmp_path / "a.gmt"
     gmt.write_text(GMT)
-    with pytest.raises(InputError, match=r"not configured gene-set collections\.\n  where: config 'gsea: orthologs: collections'\n  found: b.gmt"):
+    with pytest.raises(
+        InputError,
+        match=r"not configured gene-set collections\.\n  where: config 'gsea: orthologs: collections'\n  found: b.gmt",
+    ):
         load_collections([str(gmt)], orthologs={"table": "o.tsv", "from": "a", "to": "b", "collections": ["b.gmt"]})
     # collections to translate without a table: refused with the config, before any job
     # (degsea.configuration.check_config_values; test_error_catalogue_held_out.py)
 
 
-def test_prepare_genesets_step_stops_before_gsea_then_runs_with_orthologs(shared_data: Path, mouse_symbols: pd.Index, tmp_path: Path) -> None:
+def test_prepare_genesets_step_stops_before_gsea_then_runs_with_orthologs(
+    shared_data: Path, mouse_symbols: pd.Index, tmp_path: Path
+) -> None:
     import anndata as ad
     import numpy as np
 
@@ -292,14 +339,28 @@ def test_prepare_genesets_step_stops_before_gsea_then_runs_with_orthologs(shared
     ).write_h5ad(counts)
     human = str(shared_data / "genesets" / "h.all.v7.1.Hs.symbols.eVITTA.gmt")
     table = str(shared_data / "orthologs" / "human2MouseOrthologs.MouseGEM.tsv")
-    args = dict(counts_h5ad=str(counts), genesets=[human], msigdb_entries=[], out=str(tmp_path / "sets.json"), coverage_out=str(tmp_path / "coverage.tsv"))
-    with pytest.raises(InputError, match=r"no ortholog table translates this collection\.\n  file: .*h.all.v7.1.Hs.symbols.eVITTA.gmt\n  found: \d+ of \d+ genes \(0\.\d %\) match"):
+    args = dict(
+        counts_h5ad=str(counts),
+        genesets=[human],
+        msigdb_entries=[],
+        out=str(tmp_path / "sets.json"),
+        coverage_out=str(tmp_path / "coverage.tsv"),
+    )
+    with pytest.raises(
+        InputError,
+        match=r"no ortholog table translates this collection\.\n  file: .*h.all.v7.1.Hs.symbols.eVITTA.gmt\n  found: \d+ of \d+ genes \(0\.\d %\) match",
+    ):
         prepare_genesets(orthologs={"table": None, "from": "fromSymbol", "to": "toSymbol", "collections": []}, **args)
     assert not (tmp_path / "sets.json").exists()
     orthologs = {"from": "fromSymbol", "to": "toSymbol", "collections": [human]}  # the table is the rule's input
-    with pytest.raises(InputError, match=r"Focus sets are not in the gene-set collections\.\n  where: config 'gsea: focus_sets'\n  found: HALLMARK_NOPE"):
+    with pytest.raises(
+        InputError,
+        match=r"Focus sets are not in the gene-set collections\.\n  where: config 'gsea: focus_sets'\n  found: HALLMARK_NOPE",
+    ):
         prepare_genesets(orthologs=orthologs, orthologs_table=table, focus_sets=["HALLMARK_NOPE"], **args)
-    prepare_genesets(orthologs=orthologs, orthologs_table=table, focus_sets=["HALLMARK_INTERFERON_GAMMA_RESPONSE"], **args)
+    prepare_genesets(
+        orthologs=orthologs, orthologs_table=table, focus_sets=["HALLMARK_INTERFERON_GAMMA_RESPONSE"], **args
+    )
     coverage = pd.read_csv(tmp_path / "coverage.tsv", sep="\t")
     assert coverage.loc[0, "ortholog_rate"] > 0.9 and coverage.loc[0, "coverage"] > 0.8
 
@@ -316,9 +377,15 @@ def test_identifier_kinds_name_the_real_cause() -> None:
     assert gene_id_kind(["TP53", "BRCA1", "HLA-DRA"] * 10) == "human-style symbols"
     assert gene_id_kind(["Trp53", "Cd74", "H2-Ea"] * 10) == "mouse-style symbols"
     symbols = [f"SYM{i}" for i in range(30)]
-    sets = {"s.gmt": {f"S{k}": GeneSet(name=f"S{k}", description="", genes=tuple(symbols[k * 10 : k * 10 + 10])) for k in range(3)}}
+    sets = {
+        "s.gmt": {
+            f"S{k}": GeneSet(name=f"S{k}", description="", genes=tuple(symbols[k * 10 : k * 10 + 10])) for k in range(3)
+        }
+    }
     with pytest.raises(InputError) as info:
         check_coverage(sets, pd.Index(human), min_size=5, max_size=500, min_coverage=0.25)
     message = str(info.value)
-    assert message.startswith("Few genes of a gene-set collection are in the data: the data has human Ensembl gene IDs and the sets human-style symbols.")
+    assert message.startswith(
+        "Few genes of a gene-set collection are in the data: the data has human Ensembl gene IDs and the sets human-style symbols."
+    )
     assert "counts: annotation" in message and "ortholog" not in message.split("hint:")[1]

@@ -117,7 +117,11 @@ def test_summarise_one_row_per_set_two_columns_per_contrast() -> None:
     assert list(summary.columns) == ["set", "collection", "NES_t_vs_c", "FDR_t_vs_c", "NES_u_vs_c", "FDR_u_vs_c"]
     assert summary.shape == (3, 6)
     # Sorted by collection, then set.
-    assert list(zip(summary["collection"], summary["set"], strict=False)) == [("a.gmt", "S1"), ("a.gmt", "S3"), ("b.gmt", "S2")]
+    assert list(zip(summary["collection"], summary["set"], strict=False)) == [
+        ("a.gmt", "S1"),
+        ("a.gmt", "S3"),
+        ("b.gmt", "S2"),
+    ]
     row = summary.set_index("set").loc["S1"]
     assert (row["NES_t_vs_c"], row["FDR_t_vs_c"], row["NES_u_vs_c"], row["FDR_u_vs_c"]) == (-1.5, 0.2, 1.0, 0.5)
     # A set not tested in a contrast is NA there.

@@ -36,9 +36,7 @@ def case() -> tuple[pd.Series, dict[str, list[str]]]:
 
 def run_gseapy(ranks: pd.Series, sets: dict, **kwargs) -> pd.DataFrame:
     gseapy = pytest.importorskip("gseapy")
-    result = gseapy.prerank(
-        rnk=ranks, gene_sets=sets, threads=1, outdir=None, no_plot=True, verbose=False, **kwargs
-    )
+    result = gseapy.prerank(rnk=ranks, gene_sets=sets, threads=1, outdir=None, no_plot=True, verbose=False, **kwargs)
     return result.res2d.set_index("Term")
 
 
@@ -79,7 +77,9 @@ def test_chunking_gives_identical_results(case: tuple[pd.Series, dict]) -> None:
     ranks, sets = case
     whole = gsea_engine.prerank(ranks, sets, permutations=300, seed=9, chunk_size=300)
     for chunk in (1, 7, 64):
-        pd.testing.assert_frame_equal(whole, gsea_engine.prerank(ranks, sets, permutations=300, seed=9, chunk_size=chunk))
+        pd.testing.assert_frame_equal(
+            whole, gsea_engine.prerank(ranks, sets, permutations=300, seed=9, chunk_size=chunk)
+        )
 
 
 def test_set_with_all_genes_at_the_top() -> None:
@@ -104,7 +104,9 @@ def test_ties_and_zero_scores() -> None:
     sets = {"TIED_TOP": genes[:30], "ZERO": genes[120:150], "MIXED": genes[::10]}
     ours = gsea_engine.prerank(ranks, sets, permutations=200, min_size=5, seed=2).set_index("Term")
     assert np.isfinite(ours["ES"]).all() and np.isfinite(ours["NES"]).all()
-    reference = run_gseapy(ranks, {k: v for k, v in sets.items() if k != "ZERO"}, permutation_num=200, min_size=5, max_size=500, seed=2)
+    reference = run_gseapy(
+        ranks, {k: v for k, v in sets.items() if k != "ZERO"}, permutation_num=200, min_size=5, max_size=500, seed=2
+    )
     for name in reference.index:
         assert ours.loc[name, "ES"] == pytest.approx(float(reference.loc[name, "ES"]), abs=1e-12)
 
@@ -143,7 +145,9 @@ def test_numba_walks_match_the_numpy_reference(case: tuple[pd.Series, dict]) -> 
     draws = np.stack([rng.choice(len(weights), sizes.max(), replace=False) for _ in range(50)])
     for i, k in enumerate(sizes):
         positions = np.sort(draws[:, :k], axis=1)
-        np.testing.assert_allclose(null[i], extreme(*walk(positions, weights[positions], len(weights))), rtol=0, atol=1e-14)
+        np.testing.assert_allclose(
+            null[i], extreme(*walk(positions, weights[positions], len(weights))), rtol=0, atol=1e-14
+        )
     table = gsea_engine.prerank(ranks, sets, permutations=0).set_index("Term")
     genes = list(ranks.index)
     for name, members in sets.items():
@@ -151,7 +155,7 @@ def test_numba_walks_match_the_numpy_reference(case: tuple[pd.Series, dict]) -> 
         bottoms, tops = walk(hits, weights[hits], len(weights))
         assert table.loc[name, "ES"] == pytest.approx(float(extreme(bottoms, tops)), abs=1e-14)
         lead = table.loc[name, "Lead_genes"].split(";")
-        edge = hits[: int(np.argmax(tops)) + 1] if table.loc[name, "ES"] >= 0 else hits[int(np.argmin(bottoms)):][::-1]
+        edge = hits[: int(np.argmax(tops)) + 1] if table.loc[name, "ES"] >= 0 else hits[int(np.argmin(bottoms)) :][::-1]
         assert lead == [genes[j] for j in edge]
 
 
@@ -187,7 +191,11 @@ def test_multilevel_pvalues_reach_the_exact_tail() -> None:
     genes = [f"g{i:02d}" for i in range(40)]
     scores = np.sort(rng.normal(size=40))[::-1] * 2
     ranks = pd.Series(scores, index=genes)
-    sets = {"TOP": [genes[i] for i in (0, 1, 2, 5)], "BOTTOM": [genes[i] for i in (39, 37, 34, 30)], "MID": genes[10:40:8]}
+    sets = {
+        "TOP": [genes[i] for i in (0, 1, 2, 5)],
+        "BOTTOM": [genes[i] for i in (39, 37, 34, 30)],
+        "MID": genes[10:40:8],
+    }
     weights = np.abs(scores)
     table = gsea_engine.prerank(ranks, sets, permutations=1000, min_size=4, seed=4).set_index("Term")
     for name, members in sets.items():

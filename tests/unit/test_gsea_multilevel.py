@@ -81,10 +81,14 @@ def test_pvalue_falls_as_es_rises(weights):
 
 def test_eps_floor(weights):
     es_max = 1.0  # the 30 top genes: p = 1 / choose(4000, 30), about 1e-80
-    got = multilevel.tail_pvalues(weights, np.array([30, 30]), np.array([es_max, 0.4]), np.full(2, 0.5), seed=1, eps=1e-10)
+    got = multilevel.tail_pvalues(
+        weights, np.array([30, 30]), np.array([es_max, 0.4]), np.full(2, 0.5), seed=1, eps=1e-10
+    )
     assert got.pvalue[0] == 1e-10 and got.at_eps[0] and np.isnan(got.log2err[0])
     assert got.pvalue[1] > 1e-10 and not got.at_eps[1] and np.isfinite(got.log2err[1])
-    deeper = multilevel.tail_pvalues(weights, np.array([30]), np.array([es_max * 0.97]), np.array([0.5]), seed=1, eps=1e-50)
+    deeper = multilevel.tail_pvalues(
+        weights, np.array([30]), np.array([es_max * 0.97]), np.array([0.5]), seed=1, eps=1e-50
+    )
     assert deeper.pvalue[0] < 1e-10 and not deeper.at_eps[0]
 
 

@@ -25,7 +25,12 @@ def test_defaults_equal_the_schema() -> None:
 
 
 def test_from_config_keeps_known_keys_and_reads_its_dict_back() -> None:
-    section = {"permutations": 200, "genesets": ["x.gmt"], "ora": {"padj": 0.1}, "collection_scores": {"method": "ssgsea"}}
+    section = {
+        "permutations": 200,
+        "genesets": ["x.gmt"],
+        "ora": {"padj": 0.1},
+        "collection_scores": {"method": "ssgsea"},
+    }
     settings = GSEASettings.from_config(section)
     assert settings.permutations == 200
     assert settings.ora.padj == 0.1 and settings.ora.lfc is None

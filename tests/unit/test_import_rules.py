@@ -74,7 +74,9 @@ def test_every_import_follows_the_layout() -> None:
         if have == want or want == "errors" or (want in NEUTRAL and have not in NEUTRAL):
             continue
         if want not in ALLOWED[have] and (source, target) not in KNOWN_LEAKS:
-            wrong.append(f"{source} imports {target} ({have} may import {sorted(ALLOWED[have] | NEUTRAL) or 'errors only'})")
+            wrong.append(
+                f"{source} imports {target} ({have} may import {sorted(ALLOWED[have] | NEUTRAL) or 'errors only'})"
+            )
     assert not wrong, "imports against the layout:\n" + "\n".join(wrong)
     mended = KNOWN_LEAKS - edges
     assert not mended, f"remove mended leaks from KNOWN_LEAKS: {sorted(mended)}"

@@ -90,7 +90,9 @@ def test_ruff_lets_rule_scripts_use_the_injected_snakemake_name_only(project: Pa
 
 def test_snakemake_lint_exits_non_zero_on_a_finding(tmp_path: Path) -> None:
     # .ci/run relies on the exit code: a rule with no log: and no conda: must fail the gate
-    (tmp_path / "Snakefile").write_text('rule bare:\n    output:\n        "x.txt",\n    shell:\n        "touch {output}"\n')
+    (tmp_path / "Snakefile").write_text(
+        'rule bare:\n    output:\n        "x.txt",\n    shell:\n        "touch {output}"\n'
+    )
     done = run(sys.executable, "-m", "snakemake", "--lint", cwd=tmp_path)
     assert done.returncode != 0
     assert "No log directive defined" in done.stdout + done.stderr

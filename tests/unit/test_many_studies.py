@@ -20,7 +20,11 @@ SHEET = "study\tconfig\tcomparable\na\tconfig/a.yaml\tmtor=resp_vs_ctrl, shared_
 
 def test_sheet_parsed_with_labels_and_bare_contrasts() -> None:
     a, b = parse_studies_sheet(SHEET, source="s.tsv")
-    assert (a.name, a.config, dict(a.comparable)) == ("a", "config/a.yaml", {"mtor": "resp_vs_ctrl", "shared_name": "shared_name"})
+    assert (a.name, a.config, dict(a.comparable)) == (
+        "a",
+        "config/a.yaml",
+        {"mtor": "resp_vs_ctrl", "shared_name": "shared_name"},
+    )
     assert (b.name, dict(b.comparable)) == ("b", {})
     (only,) = parse_studies_sheet("study,config\nx,c.yaml\n", source="s.csv", delimiter=",")
     assert only.comparable == {}
@@ -74,7 +78,9 @@ def test_comparisons_checked_against_the_studies_contrasts() -> None:
 def test_nes_across_studies_marks_untested_sets() -> None:
     summaries = {
         "a": pd.DataFrame({"set": ["S1", "S2"], "collection": ["c", "c"], "NES_x": [1.5, -1.0], "FDR_x": [0.01, 0.2]}),
-        "b": pd.DataFrame({"set": ["S1"], "collection": ["d"], "NES_y": [2.0], "FDR_y": [0.001], "NES_z": [0.5], "FDR_z": [0.9]}),
+        "b": pd.DataFrame(
+            {"set": ["S1"], "collection": ["d"], "NES_y": [2.0], "FDR_y": [0.001], "NES_z": [0.5], "FDR_z": [0.9]}
+        ),
     }
     table = nes_across_studies(summaries, {"a": ["x"], "b": ["y", "z"]}, sets=["S2", "S1"])
     assert list(table.columns) == ["set", "collection", "study", "contrast", "NES", "FDR"]
@@ -91,7 +97,9 @@ def _de(genes: list[str], lfc: list[float], padj: list[float], symbols: list[str
 
 
 def test_de_genes_by_symbol_with_thresholds() -> None:
-    table = _de(["E1", "E2", "E3", "E4"], [2.0, -3.0, 0.5, 2.0], [0.01, 0.001, 0.001, 0.2], symbols=["Cd74", "", "Low", "Ns"])
+    table = _de(
+        ["E1", "E2", "E3", "E4"], [2.0, -3.0, 0.5, 2.0], [0.01, 0.001, 0.001, 0.2], symbols=["Cd74", "", "Low", "Ns"]
+    )
     hits = de_genes(table, padj=0.05, lfc=1)
     assert hits.index.tolist() == ["E2", "Cd74"]  # by padj; no symbol: the gene ID
 
@@ -107,7 +115,14 @@ def test_shared_de_genes_and_upset_counts() -> None:
     assert shared.loc[0, ["log2FC_a", "log2FC_b", "log2FC_c"]].tolist() == [2.0, 1.5, 3.0]
     assert np.isnan(shared.loc[1, "log2FC_c"])
     got = {(r.comparison, r.studies): r.genes for r in counts.itertuples()}
-    assert got == {("cmp", "a;b"): 2, ("cmp", "a;b;c"): 1, ("cmp", "a"): 1, ("cmp", "b"): 1, ("cmp", "c"): 1, ("solo", "a"): 4}
+    assert got == {
+        ("cmp", "a;b"): 2,
+        ("cmp", "a;b;c"): 1,
+        ("cmp", "a"): 1,
+        ("cmp", "b"): 1,
+        ("cmp", "c"): 1,
+        ("solo", "a"): 4,
+    }
 
 
 def test_study_group_follows_the_profile_within_the_study() -> None:

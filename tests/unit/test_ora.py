@@ -75,10 +75,17 @@ def test_no_de_genes_gives_an_empty_table_and_a_log_line(caplog: pytest.LogCaptu
 
 def test_one_direction_without_de_genes_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     de = pd.DataFrame(
-        {"gene_id": list("abcdef"), "symbol": list("ABCDEF"), "padj": [0.01, 0.01, 0.9, 0.9, 0.9, 0.9], "log2FoldChange": [2.0] * 6}
+        {
+            "gene_id": list("abcdef"),
+            "symbol": list("ABCDEF"),
+            "padj": [0.01, 0.01, 0.9, 0.9, 0.9, 0.9],
+            "log2FoldChange": [2.0] * 6,
+        }
     )
     with caplog.at_level(logging.INFO, logger="degsea.gsea.ora"):
-        table = over_representation(de_universe(de, padj=0.05), {"S": list("ABC"), "T": list("DEF")}, min_size=2, contrast="c")
+        table = over_representation(
+            de_universe(de, padj=0.05), {"S": list("ABC"), "T": list("DEF")}, min_size=2, contrast="c"
+        )
     assert set(table["direction"]) == {"up"}
     assert table.set_index("set").loc["S", "overlap"] == 2
     assert table.set_index("set").loc["S", "genes"] == "A;B"
@@ -88,8 +95,15 @@ def test_one_direction_without_de_genes_is_logged(caplog: pytest.LogCaptureFixtu
 def test_select_ora_sets_shows_representatives_with_de_genes() -> None:
     from degsea.gsea.ora import select_ora_sets
 
-    a = pd.DataFrame({"set": ["S1", "S2", "S3", "S4"], "overlap": [5, 4, 0, 3], "padj": [1e-5, 1e-6, 1e-9, 0.2],
-                      "pvalue": [1e-6, 1e-7, 1e-10, 0.1], "representative": [True, False, True, True]})
+    a = pd.DataFrame(
+        {
+            "set": ["S1", "S2", "S3", "S4"],
+            "overlap": [5, 4, 0, 3],
+            "padj": [1e-5, 1e-6, 1e-9, 0.2],
+            "pvalue": [1e-6, 1e-7, 1e-10, 0.1],
+            "representative": [True, False, True, True],
+        }
+    )
     b = pd.DataFrame({"set": ["S4"], "overlap": [2], "padj": [1e-3], "pvalue": [1e-4], "representative": [True]})
     assert select_ora_sets({"c1": a, "c2": b}, top_n=2) == ["S1", "S4"]
     assert select_ora_sets({"c1": a, "c2": b}, focus=["S3", "NOPE"], top_n=1) == ["S3", "S1"]
@@ -117,6 +131,9 @@ def test_selected_rows_in_set_then_contrast_order() -> None:
     b = pd.DataFrame({"set": ["S2"], "direction": ["down"], "padj": [0.4]})
     rows = selected_rows({"c2": a, "c1": b}, ["S2", "S1"], focus=["S1"])
     assert list(zip(rows["set"], rows["contrast"], rows["direction"], strict=True)) == [
-        ("S2", "c2", "up"), ("S2", "c1", "down"), ("S1", "c2", "up"), ("S1", "c2", "down")
+        ("S2", "c2", "up"),
+        ("S2", "c1", "down"),
+        ("S1", "c2", "up"),
+        ("S1", "c2", "down"),
     ]
     assert list(rows.columns[:2]) == ["contrast", "focus"] and rows["focus"].tolist() == [False, False, True, True]

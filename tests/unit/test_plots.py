@@ -26,7 +26,8 @@ LEVELS = ("untreated", "responsive", "resistant")
 def sheet() -> pd.DataFrame:
     samples = [f"{g}_{i}" for g in LEVELS for i in (1, 2, 3)]
     frame = pd.DataFrame(
-        {"condition": [s.split("_")[0] for s in samples], "batch": ["a", "b", "a"] * 3}, index=pd.Index(samples, name="sample")
+        {"condition": [s.split("_")[0] for s in samples], "batch": ["a", "b", "a"] * 3},
+        index=pd.Index(samples, name="sample"),
     )
     return frame
 
@@ -141,7 +142,11 @@ def test_pca_variance_and_signs_are_reproducible(expression) -> None:
 
 def test_qc_figures_have_titles_axis_labels_and_group_colours(sheet, groups, expression) -> None:
     library = pd.DataFrame(
-        {"library_size": np.arange(9) * 1e6 + 2e7, "detected_genes": np.arange(9) + 12000, "size_factor": np.linspace(0.8, 1.2, 9)},
+        {
+            "library_size": np.arange(9) * 1e6 + 2e7,
+            "detected_genes": np.arange(9) + 12000,
+            "size_factor": np.linspace(0.8, 1.2, 9),
+        },
         index=sheet.index,
     )
     order = qc.order_samples(sheet, by="condition", levels=groups.levels)
@@ -164,15 +169,24 @@ def test_dispersion_plot_draws_three_kinds_of_estimate() -> None:
     mean = rng.lognormal(4, 2, 500)
     trend = 0.01 + 1 / mean
     table = pd.DataFrame(
-        {"mean": mean, "genewise": trend * rng.lognormal(0, 0.5, 500), "trend": trend, "final": trend * rng.lognormal(0, 0.2, 500),
-         "outlier": np.arange(500) < 5}
+        {
+            "mean": mean,
+            "genewise": trend * rng.lognormal(0, 0.5, 500),
+            "trend": trend,
+            "final": trend * rng.lognormal(0, 0.2, 500),
+            "outlier": np.arange(500) < 5,
+        }
     )
     fig = plots_qc.dispersion_plot(table)
     assert_labelled(fig)
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
-    assert any("gene-wise" in t for t in labels) and any("trend" in t for t in labels) and any("final" in t for t in labels)
+    assert (
+        any("gene-wise" in t for t in labels)
+        and any("trend" in t for t in labels)
+        and any("final" in t for t in labels)
+    )
 
 
 def test_dispersion_axis_leaves_out_the_floor_and_counts_the_genes_at_it() -> None:
@@ -192,7 +206,9 @@ def test_dispersion_axis_leaves_out_the_floor_and_counts_the_genes_at_it() -> No
 
 def test_volcano_labels_do_not_overlap_and_include_genes_of_interest() -> None:
     table = de_table()
-    fig = plots_de.volcano(table, contrast="responsive_vs_untreated", padj=0.05, lfc=1.0, top_n=15, genes_of_interest=["Gene700"])
+    fig = plots_de.volcano(
+        table, contrast="responsive_vs_untreated", padj=0.05, lfc=1.0, top_n=15, genes_of_interest=["Gene700"]
+    )
     assert_labelled(fig)
     ax = fig.axes[0]
     assert "responsive / untreated" in ax.get_xlabel()
@@ -306,11 +322,17 @@ def test_running_sum_matches_a_direct_computation() -> None:
 def test_running_enrichment_plot_marks_the_leading_edge() -> None:
     ranks = pd.Series(np.linspace(3, -3, 200), index=[f"g{i}" for i in range(200)])
     run = running_sum(ranks, [f"g{i}" for i in range(0, 60, 3)])
-    fig = plots_gsea.running_enrichment(run, set_name="HALLMARK_TEST_SET", contrast="a_vs_b", nes=1.8, fdr=0.0, fdr_floor=0.001)
+    fig = plots_gsea.running_enrichment(
+        run, set_name="HALLMARK_TEST_SET", contrast="a_vs_b", nes=1.8, fdr=0.0, fdr_floor=0.001
+    )
     assert len([ax for ax in fig.axes if ax.get_ylabel()]) == 3
     assert fig.axes[-1].get_xlabel().startswith("Gene rank")
     assert "TEST SET" in fig.axes[0].get_title() and "FDR < 0.001" in fig.axes[0].get_title()
-    assert any(f"leading edge ({len(run.leading_edge)} genes)" in t.get_text() for legend in fig.legends for t in legend.get_texts())
+    assert any(
+        f"leading edge ({len(run.leading_edge)} genes)" in t.get_text()
+        for legend in fig.legends
+        for t in legend.get_texts()
+    )
 
 
 def test_es_label_stays_clear_of_the_curve() -> None:
@@ -323,7 +345,9 @@ def test_es_label_stays_clear_of_the_curve() -> None:
         label = next(t for t in ax.texts if t.get_text().startswith("ES ="))
         box = label.get_window_extent()
         points = ax.transData.transform(np.column_stack([np.arange(len(run.curve)), run.curve]))
-        inside = (points[:, 0] >= box.x0) & (points[:, 0] <= box.x1) & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)
+        inside = (
+            (points[:, 0] >= box.x0) & (points[:, 0] <= box.x1) & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)
+        )
         assert not inside.any()
         assert ax.bbox.x0 <= box.x0 and box.x1 <= ax.bbox.x1 and ax.bbox.y0 <= box.y0 and box.y1 <= ax.bbox.y1
 
@@ -341,8 +365,14 @@ def test_nes_dotplot_size_key_reads_in_fdr_beside_the_plot() -> None:
 
 def test_nes_dotplot_rows_and_colours() -> None:
     summary = pd.DataFrame(
-        {"set": ["S1", "S2", "S3"], "collection": "x", "NES_c1": [2.0, -1.5, 0.2], "FDR_c1": [0.0, 0.01, 0.9],
-         "NES_c2": [1.0, np.nan, -0.3], "FDR_c2": [0.2, np.nan, 0.8]}
+        {
+            "set": ["S1", "S2", "S3"],
+            "collection": "x",
+            "NES_c1": [2.0, -1.5, 0.2],
+            "FDR_c1": [0.0, 0.01, 0.9],
+            "NES_c2": [1.0, np.nan, -0.3],
+            "FDR_c2": [0.2, np.nan, 0.8],
+        }
     )
     sets = select_sets(summary, focus=["S3"], top_n=1)
     assert sets == ["S3", "S1"]
@@ -357,7 +387,11 @@ def test_nes_dotplot_rows_and_colours() -> None:
 
 def test_score_boxplots_one_panel_per_set_in_group_colours(sheet, groups) -> None:
     scores = pd.DataFrame(
-        [{"sample": s, "set": name, "genes": 10, "score": float(i)} for name in ("A_SET", "B_SET") for i, s in enumerate(sheet.index)]
+        [
+            {"sample": s, "set": name, "genes": 10, "score": float(i)}
+            for name in ("A_SET", "B_SET")
+            for i, s in enumerate(sheet.index)
+        ]
     )
     fig = plots_gsea.score_boxplots(scores, sheet, groups, method_label="score (a.u.)")
     panels = [ax for ax in fig.axes if ax.axison]

@@ -47,7 +47,9 @@ def test_groups_in_sheet_order() -> None:
 @pytest.mark.parametrize("method", ["hierarchical", "kmeans"])
 def test_planted_shapes_become_clusters(method: str) -> None:
     sheet, vst, lrt = time_course()
-    table, groups = profile_table(lrt, vst, sheet, columns=["time", "treatment"], padj=0.05, clusters=3, method=method, seed=1)
+    table, groups = profile_table(
+        lrt, vst, sheet, columns=["time", "treatment"], padj=0.05, clusters=3, method=method, seed=1
+    )
     assert len(table) == 90 and not table["gene_id"].str.startswith("flat").any()
     kind = table["gene_id"].str.rsplit("_", n=1).str[0]
     # every planted shape is one cluster, and each cluster one shape
@@ -77,8 +79,15 @@ def test_step_writes_table_and_figure(tmp_path: Path) -> None:
     lrt.to_csv(tmp_path / "lrt.tsv", sep="\t", index=False)
     figures = [str(tmp_path / "profiles.png"), str(tmp_path / "profiles.svg")]
     lrt_profiles(
-        lrt_table=str(tmp_path / "lrt.tsv"), vst_table=str(tmp_path / "vst.tsv"), counts_h5ad=str(h5ad), test="time",
-        columns=["time", "treatment"], padj=0.05, clusters=3, table_out=str(tmp_path / "clusters.tsv"), figures=figures,
+        lrt_table=str(tmp_path / "lrt.tsv"),
+        vst_table=str(tmp_path / "vst.tsv"),
+        counts_h5ad=str(h5ad),
+        test="time",
+        columns=["time", "treatment"],
+        padj=0.05,
+        clusters=3,
+        table_out=str(tmp_path / "clusters.tsv"),
+        figures=figures,
     )
     table = pd.read_csv(tmp_path / "clusters.tsv", sep="\t")
     assert sorted(table["cluster"].unique()) == [1, 2, 3] and len(table) == 90
@@ -97,7 +106,10 @@ def test_cluster_ora_runs_with_the_ora_module_or_stops_up_front(tmp_path: Path) 
     if importlib.util.find_spec("degsea.gsea.ora") is None:
         sheet, _, _ = time_course()
         config = {
-            "continuous": [], "de": {}, "design": "~ treatment + time", "reference_levels": {},
+            "continuous": [],
+            "de": {},
+            "design": "~ treatment + time",
+            "reference_levels": {},
             "lrt": {"time": {"reduced": "~ treatment", "profiles": {"enabled": True, "ora": True}}},
         }
         with pytest.raises(InputError, match="needs degsea's ORA module") as info:
@@ -114,8 +126,11 @@ def test_cluster_ora_runs_with_the_ora_module_or_stops_up_front(tmp_path: Path) 
     sets = {"RISE": {"description": "", "genes": [f"rise_{i}" for i in range(20)]}}
     (tmp_path / "sets.json").write_text(json.dumps({"collections": {"c.gmt": sets}}))
     cluster_over_representation(
-        clusters_table=str(tmp_path / "clusters.tsv"), lrt_table=str(tmp_path / "lrt.tsv"),
-        genesets_json=str(tmp_path / "sets.json"), out=str(tmp_path / "ora.tsv"), min_size=5,
+        clusters_table=str(tmp_path / "clusters.tsv"),
+        lrt_table=str(tmp_path / "lrt.tsv"),
+        genesets_json=str(tmp_path / "sets.json"),
+        out=str(tmp_path / "ora.tsv"),
+        min_size=5,
     )
     ora = pd.read_csv(tmp_path / "ora.tsv", sep="\t")
     rise_cluster = table.loc[table["gene_id"] == "rise_0", "cluster"].item()

@@ -37,13 +37,21 @@ def stock() -> dict[str, object]:
     meta = pd.DataFrame({"group": groups}, index=frame.index)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        dds = DeseqDataSet(counts=frame, metadata=meta, design="~group", inference=DefaultInference(n_cpus=1), quiet=True)
+        dds = DeseqDataSet(
+            counts=frame, metadata=meta, design="~group", inference=DefaultInference(n_cpus=1), quiet=True
+        )
         dds.deseq2()
         stats = DeseqStats(dds, contrast=["group", "B", "A"], inference=DefaultInference(n_cpus=1), quiet=True)
         stats.summary()
         stats.lfc_shrink(coeff=dds.varm["LFC"].columns[1])
-        mean = DeseqDataSet(counts=frame, metadata=meta, design="~group", fit_type="mean",
-                            inference=DefaultInference(n_cpus=1), quiet=True)
+        mean = DeseqDataSet(
+            counts=frame,
+            metadata=meta,
+            design="~group",
+            fit_type="mean",
+            inference=DefaultInference(n_cpus=1),
+            quiet=True,
+        )
         mean.fit_size_factors()
         mean.fit_genewise_dispersions()
         mean.fit_dispersion_trend()
@@ -81,8 +89,13 @@ def test_the_check_catches_a_missing_internal(stock):
 
 def test_registry_lists_the_private_names():
     private = {i.name for i in seam.REGISTRY if i.private}
-    assert {"_refit_without_outliers", "_independent_filtering", "_normed_means",
-            "_mu_hat", "_squared_logres"} <= private
+    assert {
+        "_refit_without_outliers",
+        "_independent_filtering",
+        "_normed_means",
+        "_mu_hat",
+        "_squared_logres",
+    } <= private
     assert all(i.why for i in seam.REGISTRY)
 
 
@@ -114,8 +127,13 @@ def test_the_supported_version_passes(monkeypatch):
 
 def test_importing_the_engine_under_another_version_fails_clearly():
     code = "import pydeseq2; pydeseq2.__version__ = '0.6.0'; import degsea.de.exact"
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={"PYTHONPATH": str(LIBRARY.parent), "PATH": ""}, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(LIBRARY.parent), "PATH": ""},
+        check=False,
+    )
     assert run.returncode != 0
     assert "InputError: The DESeq2-exact engine does not support this PyDESeq2 version." in run.stderr
     assert "pip install pydeseq2==0.5.4" in run.stderr

@@ -59,10 +59,16 @@ def test_library_stats_and_sample_distances(counts: ad.AnnData) -> None:
 def test_cooks_outliers_use_deseq2s_f_cutoff() -> None:
     from scipy.stats import f
 
-    design = pd.DataFrame({"Intercept": 1.0, "condition[T.b]": [0.0] * 4 + [1.0] * 4}, index=[f"s{i}" for i in range(8)])
+    design = pd.DataFrame(
+        {"Intercept": 1.0, "condition[T.b]": [0.0] * 4 + [1.0] * 4}, index=[f"s{i}" for i in range(8)]
+    )
     cooks = np.full((8, 5), 0.1)
     cooks[2, 1] = 50.0  # an outlier
-    fitted = ad.AnnData(X=np.ones((8, 5)), obs=pd.DataFrame(index=design.index), var=pd.DataFrame({"_normed_means": [1.0] * 5}, index=list("abcde")))
+    fitted = ad.AnnData(
+        X=np.ones((8, 5)),
+        obs=pd.DataFrame(index=design.index),
+        var=pd.DataFrame({"_normed_means": [1.0] * 5}, index=list("abcde")),
+    )
     fitted.obsm["design_matrix"] = design
     fitted.layers["cooks"] = cooks
     result = qc.cooks_outliers(fitted)
@@ -73,7 +79,11 @@ def test_cooks_outliers_use_deseq2s_f_cutoff() -> None:
 
 def test_sample_scores_rank_the_up_group_higher(counts: ad.AnnData) -> None:
     expression = expression_by_symbol(qc.variance_stabilise(counts))
-    sets = {"UP_IN_B": [f"G{i}" for i in range(30)], "RANDOM": [f"G{i}" for i in range(100, 140)], "TINY": ["G1", "nope"]}
+    sets = {
+        "UP_IN_B": [f"G{i}" for i in range(30)],
+        "RANDOM": [f"G{i}" for i in range(100, 140)],
+        "TINY": ["G1", "nope"],
+    }
     for method in ("ssgsea", "zscore"):
         scores = sample_scores(expression, sets, method=method)
         assert set(scores["set"]) == {"UP_IN_B", "RANDOM"}  # TINY has too few genes
@@ -107,17 +117,57 @@ def test_front_page_states_design_counts_focus_sets_and_checksums() -> None:
         "design": "~ condition",
         "contrasts": {"r_vs_u": {"variable": "condition", "test": "r", "reference": "u"}},
         "de": {"alpha": 0.05, "fit_type": "parametric", "cooks_filter": True, "independent_filter": True},
-        "gsea": {"rank_by": "stat", "permutations": 1000, "seed": 42, "min_size": 15, "max_size": 500,
-                 "genesets": ["sets.gmt"], "focus_sets": ["S1", "S2"]},
+        "gsea": {
+            "rank_by": "stat",
+            "permutations": 1000,
+            "seed": 42,
+            "min_size": 15,
+            "max_size": 500,
+            "genesets": ["sets.gmt"],
+            "focus_sets": ["S1", "S2"],
+        },
     }
-    counts = pd.DataFrame([{"contrast": "r_vs_u", "genes": 100, "tested": 90, "with_padj": 80, "significant": 12, "up": 5, "down": 7,
-                            "padj_threshold": 0.05, "lfc_threshold": 1.0}])
-    summary = pd.DataFrame({"set": ["S1", "S2"], "collection": "sets.gmt", "NES_r_vs_u": [2.1, -0.4], "FDR_r_vs_u": [0.0, 0.7]})
-    text = front_page(sheet=sheet, config=config, de_counts=counts, gsea_summary=summary, versions={"pydeseq2": "0.5.4"},
-                      inputs={"counts": [{"path": "c.tsv", "sha256": "ab" * 32, "bytes": 10}]}, color_by="condition", fdr_method="padj", fdr_floor=0.001)
+    counts = pd.DataFrame(
+        [
+            {
+                "contrast": "r_vs_u",
+                "genes": 100,
+                "tested": 90,
+                "with_padj": 80,
+                "significant": 12,
+                "up": 5,
+                "down": 7,
+                "padj_threshold": 0.05,
+                "lfc_threshold": 1.0,
+            }
+        ]
+    )
+    summary = pd.DataFrame(
+        {"set": ["S1", "S2"], "collection": "sets.gmt", "NES_r_vs_u": [2.1, -0.4], "FDR_r_vs_u": [0.0, 0.7]}
+    )
+    text = front_page(
+        sheet=sheet,
+        config=config,
+        de_counts=counts,
+        gsea_summary=summary,
+        versions={"pydeseq2": "0.5.4"},
+        inputs={"counts": [{"path": "c.tsv", "sha256": "ab" * 32, "bytes": 10}]},
+        color_by="condition",
+        fdr_method="padj",
+        fdr_floor=0.001,
+    )
     assert text.startswith("{% raw %}") and text.rstrip().endswith("{% endraw %}")
-    for expected in ("``~ condition``", "4 samples", "r (n=2) vs u (n=2)", "12", "S1 (NES +2.10, FDR < 0.001)", "ab" * 32, "pydeseq2", "0.5.4",
-                     "``gsea.seed`` = 42"):
+    for expected in (
+        "``~ condition``",
+        "4 samples",
+        "r (n=2) vs u (n=2)",
+        "12",
+        "S1 (NES +2.10, FDR < 0.001)",
+        "ab" * 32,
+        "pydeseq2",
+        "0.5.4",
+        "``gsea.seed`` = 42",
+    ):
         assert expected in text, expected
     assert "S2 (NES" not in text  # not significant
     from docutils.core import publish_parts

@@ -11,7 +11,11 @@ from docutils.core import publish_parts
 
 from degsea.report.front_page import front_page
 
-PAYLOADS = ("<script>window.pwned=1</script>", '"><img src=x onerror="window.pwned=1">', "{% endraw %}{{ 7 * 7 }}{% raw %}")
+PAYLOADS = (
+    "<script>window.pwned=1</script>",
+    '"><img src=x onerror="window.pwned=1">',
+    "{% endraw %}{{ 7 * 7 }}{% raw %}",
+)
 
 
 def rendered(text: str) -> str:
@@ -25,20 +29,50 @@ def study(level_a: str = "ctrl", level_b: str = "treated", column: str = "group"
         "design": "~ group",
         "contrasts": {"t_vs_c": {"variable": column, "test": level_b, "reference": level_a}},
         "de": {"alpha": 0.1, "fit_type": "parametric", "cooks_filter": True, "independent_filter": True},
-        "gsea": {"rank_by": "stat", "permutations": 100, "seed": 1, "min_size": 15, "max_size": 500,
-                 "genesets": ["sets.gmt"], "focus_sets": [f"SET_{level_b}"]},
+        "gsea": {
+            "rank_by": "stat",
+            "permutations": 100,
+            "seed": 1,
+            "min_size": 15,
+            "max_size": 500,
+            "genesets": ["sets.gmt"],
+            "focus_sets": [f"SET_{level_b}"],
+        },
     }
-    counts = pd.DataFrame([{"contrast": "t_vs_c", "genes": 10, "tested": 9, "with_padj": 8, "significant": 2, "up": 1,
-                            "down": 1, "padj_threshold": 0.1, "lfc_threshold": 0.0}])
+    counts = pd.DataFrame(
+        [
+            {
+                "contrast": "t_vs_c",
+                "genes": 10,
+                "tested": 9,
+                "with_padj": 8,
+                "significant": 2,
+                "up": 1,
+                "down": 1,
+                "padj_threshold": 0.1,
+                "lfc_threshold": 0.0,
+            }
+        ]
+    )
     summary = pd.DataFrame({"set": [f"SET_{level_b}"], "NES_t_vs_c": [2.0], "FDR_t_vs_c": [0.001]})
-    return {"sheet": sheet, "config": config, "de_counts": counts, "gsea_summary": summary, "versions": {"pydeseq2": "0.5.4"},
-            "inputs": {"counts": [{"path": f"data/{level_a}.tsv", "sha256": "ab" * 32, "bytes": 1}]}, "color_by": column,
-            "fdr_method": "padj", "fdr_floor": 0.01}
+    return {
+        "sheet": sheet,
+        "config": config,
+        "de_counts": counts,
+        "gsea_summary": summary,
+        "versions": {"pydeseq2": "0.5.4"},
+        "inputs": {"counts": [{"path": f"data/{level_a}.tsv", "sha256": "ab" * 32, "bytes": 1}]},
+        "color_by": column,
+        "fdr_method": "padj",
+        "fdr_floor": 0.01,
+    }
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_user_text_reaches_the_front_page_as_text(payload: str) -> None:
-    html = rendered(front_page(**study(level_a=f"a{payload}", level_b=f"b{payload}", column=f"g{payload}"), fdr_threshold=0.05))
+    html = rendered(
+        front_page(**study(level_a=f"a{payload}", level_b=f"b{payload}", column=f"g{payload}"), fdr_threshold=0.05)
+    )
     assert "system-message" not in html
     assert not re.search(r"<script>window|<img src=x|\b49\b", html)  # no markup from the payload, no template evaluated
     assert html.count("window.pwned=1") >= 3 or "7 * 7" in html  # the payload is shown, as text
@@ -58,14 +92,43 @@ def test_odd_ids_and_levels_are_not_read_as_markup() -> None:
         "design": "~ group",
         "contrasts": {"t_vs_ctrl_": {"variable": "group", "test": "t|1", "reference": "ctrl_"}},
         "de": {"alpha": 0.1, "fit_type": "parametric", "cooks_filter": True, "independent_filter": True},
-        "gsea": {"rank_by": "stat", "permutations": 100, "seed": 1, "min_size": 15, "max_size": 500,
-                 "genesets": ["sets.gmt"], "focus_sets": []},
+        "gsea": {
+            "rank_by": "stat",
+            "permutations": 100,
+            "seed": 1,
+            "min_size": 15,
+            "max_size": 500,
+            "genesets": ["sets.gmt"],
+            "focus_sets": [],
+        },
     }
-    counts = pd.DataFrame([{"contrast": "t_vs_ctrl_", "genes": 10, "tested": 9, "with_padj": 8, "significant": 2, "up": 1,
-                            "down": 1, "padj_threshold": 0.1, "lfc_threshold": 0.0}])
+    counts = pd.DataFrame(
+        [
+            {
+                "contrast": "t_vs_ctrl_",
+                "genes": 10,
+                "tested": 9,
+                "with_padj": 8,
+                "significant": 2,
+                "up": 1,
+                "down": 1,
+                "padj_threshold": 0.1,
+                "lfc_threshold": 0.0,
+            }
+        ]
+    )
     inputs = [{"path": f"data/htseq counts/{s}.counts.txt", "sha256": "ab" * 32, "bytes": 1} for s in samples]
-    text = front_page(sheet=sheet, config=config, de_counts=counts, gsea_summary=pd.DataFrame({"set": []}),
-                      versions={"pydeseq2": "0.5.4"}, inputs={"counts": inputs}, color_by="group", fdr_method="padj", fdr_floor=0.01)
+    text = front_page(
+        sheet=sheet,
+        config=config,
+        de_counts=counts,
+        gsea_summary=pd.DataFrame({"set": []}),
+        versions={"pydeseq2": "0.5.4"},
+        inputs={"counts": inputs},
+        color_by="group",
+        fdr_method="padj",
+        fdr_floor=0.01,
+    )
     html = publish_parts(text.replace("{% raw %}", "").replace("{% endraw %}", ""), writer_name="html")["body"]
     assert "system-message" not in html and "problematic" not in html
     for sample in samples:
@@ -79,17 +142,53 @@ def test_ora_section_with_and_without_de_genes() -> None:
     sheet = pd.DataFrame({"group": ["a", "a", "b", "b"]}, index=["s1", "s2", "s3", "s4"])
     config = {
         "design": "~ group",
-        "contrasts": {"b_vs_a": {"variable": "group", "test": "b", "reference": "a"}, "a_vs_b": {"variable": "group", "test": "a", "reference": "b"}},
+        "contrasts": {
+            "b_vs_a": {"variable": "group", "test": "b", "reference": "a"},
+            "a_vs_b": {"variable": "group", "test": "a", "reference": "b"},
+        },
         "de": {"alpha": 0.1, "fit_type": "parametric", "cooks_filter": True, "independent_filter": True},
-        "gsea": {"rank_by": "stat", "permutations": 100, "seed": 1, "min_size": 15, "max_size": 500, "genesets": ["x.gmt"], "focus_sets": []},
+        "gsea": {
+            "rank_by": "stat",
+            "permutations": 100,
+            "seed": 1,
+            "min_size": 15,
+            "max_size": 500,
+            "genesets": ["x.gmt"],
+            "focus_sets": [],
+        },
     }
-    counts = pd.DataFrame([{"contrast": c, "genes": 10, "tested": 9, "with_padj": 8, "significant": 2, "up": 1, "down": 1,
-                            "padj_threshold": 0.1, "lfc_threshold": 0.0} for c in config["contrasts"]])
-    hit = pd.DataFrame([["HALLMARK_X_Y", "x.gmt", "up", 20, 5, 30, 9000, 0.07, 75.0, 1e-9, 2e-8, "A;B", "HALLMARK_X_Y", True, 1]],
-                       columns=[*COLUMNS, "group", "representative", "group_size"])
-    text = front_page(sheet=sheet, config=config, de_counts=counts, gsea_summary=pd.DataFrame({"set": []}),
-                      versions={"gseapy": "1.3.1"}, inputs={"counts": [{"path": "c.tsv", "sha256": "ab" * 32, "bytes": 1}]},
-                      color_by="group", fdr_method="padj", fdr_floor=1e-10, ora_tables={"b_vs_a": hit, "a_vs_b": pd.DataFrame(columns=COLUMNS)})
+    counts = pd.DataFrame(
+        [
+            {
+                "contrast": c,
+                "genes": 10,
+                "tested": 9,
+                "with_padj": 8,
+                "significant": 2,
+                "up": 1,
+                "down": 1,
+                "padj_threshold": 0.1,
+                "lfc_threshold": 0.0,
+            }
+            for c in config["contrasts"]
+        ]
+    )
+    hit = pd.DataFrame(
+        [["HALLMARK_X_Y", "x.gmt", "up", 20, 5, 30, 9000, 0.07, 75.0, 1e-9, 2e-8, "A;B", "HALLMARK_X_Y", True, 1]],
+        columns=[*COLUMNS, "group", "representative", "group_size"],
+    )
+    text = front_page(
+        sheet=sheet,
+        config=config,
+        de_counts=counts,
+        gsea_summary=pd.DataFrame({"set": []}),
+        versions={"gseapy": "1.3.1"},
+        inputs={"counts": [{"path": "c.tsv", "sha256": "ab" * 32, "bytes": 1}]},
+        color_by="group",
+        fdr_method="padj",
+        fdr_floor=1e-10,
+        ora_tables={"b_vs_a": hit, "a_vs_b": pd.DataFrame(columns=COLUMNS)},
+    )
     html = publish_parts(text.replace("{% raw %}", "").replace("{% endraw %}", ""), writer_name="html")["body"]
     assert "system-message" not in html
     assert "X Y (5/20, padj 2e-08)" in html and "<td>9,000</td>" in html
@@ -97,7 +196,9 @@ def test_ora_section_with_and_without_de_genes() -> None:
 
 
 def test_contrasts_of_every_kind_and_lrts_on_the_front_page() -> None:
-    sheet = pd.DataFrame({"host": ["WT", "WT", "KO", "KO"] * 2, "drug": ["veh"] * 4 + ["azd"] * 4}, index=[f"s{i}" for i in range(8)])
+    sheet = pd.DataFrame(
+        {"host": ["WT", "WT", "KO", "KO"] * 2, "drug": ["veh"] * 4 + ["azd"] * 4}, index=[f"s{i}" for i in range(8)]
+    )
     config = {
         "design": "~ host * drug",
         "contrasts": {
@@ -107,16 +208,46 @@ def test_contrasts_of_every_kind_and_lrts_on_the_front_page() -> None:
         },
         "lrt": {"interaction": {"full": None, "reduced": "~ host + drug"}},
         "de": {"alpha": 0.05, "fit_type": "parametric", "cooks_filter": True, "independent_filter": True},
-        "gsea": {"rank_by": "stat", "permutations": 100, "seed": 1, "min_size": 15, "max_size": 500,
-                 "genesets": ["sets.gmt"], "focus_sets": []},
+        "gsea": {
+            "rank_by": "stat",
+            "permutations": 100,
+            "seed": 1,
+            "min_size": 15,
+            "max_size": 500,
+            "genesets": ["sets.gmt"],
+            "focus_sets": [],
+        },
     }
-    counts = pd.DataFrame([{"contrast": c, "genes": 10, "tested": 9, "with_padj": 8, "significant": 2, "up": 1, "down": 1,
-                            "padj_threshold": 0.05, "lfc_threshold": 0.0} for c in config["contrasts"]])
+    counts = pd.DataFrame(
+        [
+            {
+                "contrast": c,
+                "genes": 10,
+                "tested": 9,
+                "with_padj": 8,
+                "significant": 2,
+                "up": 1,
+                "down": 1,
+                "padj_threshold": 0.05,
+                "lfc_threshold": 0.0,
+            }
+            for c in config["contrasts"]
+        ]
+    )
     lrt = pd.DataFrame({"padj": [0.01, 0.2, None], "df": [1, 1, 1]})
     inputs = {"counts": [{"path": "counts.tsv", "sha256": "ab" * 32, "bytes": 1}]}
-    text = front_page(sheet=sheet, config=config, de_counts=counts, gsea_summary=pd.DataFrame({"set": []}),
-                      versions={"pydeseq2": "0.5.4"}, inputs=inputs, color_by="host", fdr_method="padj", fdr_floor=1e-10,
-                      lrt_tables={"interaction": lrt})
+    text = front_page(
+        sheet=sheet,
+        config=config,
+        de_counts=counts,
+        gsea_summary=pd.DataFrame({"set": []}),
+        versions={"pydeseq2": "0.5.4"},
+        inputs=inputs,
+        color_by="host",
+        fdr_method="padj",
+        fdr_floor=1e-10,
+        lrt_tables={"interaction": lrt},
+    )
     html = publish_parts(text.replace("{% raw %}", "").replace("{% endraw %}", ""), writer_name="html")["body"]
     assert "system-message" not in html and "problematic" not in html
     assert "<td>coefficient drug_azd_vs_veh</td>" in html and "<td>weights 0, 0, 0, -1</td>" in html

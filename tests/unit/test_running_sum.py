@@ -15,7 +15,11 @@ def test_engine_and_figure_share_es_and_leading_edge(weight: float) -> None:
     rng = np.random.default_rng(7)
     genes = [f"g{i}" for i in range(400)]
     ranks = pd.Series(np.sort(rng.normal(size=400))[::-1], index=genes)
-    sets = {"top": genes[:10] + genes[200:215], "bottom": genes[-12:] + genes[100:110], "random": list(rng.choice(genes, 30, replace=False))}
+    sets = {
+        "top": genes[:10] + genes[200:215],
+        "bottom": genes[-12:] + genes[100:110],
+        "random": list(rng.choice(genes, 30, replace=False)),
+    }
     table = engine.prerank(ranks, sets, permutations=0, min_size=5, weight=weight).set_index("Term")
     for name, members in sets.items():
         run = running_sum(ranks, members, weight=weight)

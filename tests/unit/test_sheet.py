@@ -206,7 +206,9 @@ def test_unsafe_sample_ids_are_rejected(bad: str) -> None:
 
 
 def test_empty_sample_id_is_rejected() -> None:
-    with pytest.raises(InputError, match=r"A sample ID is empty.\n.*\n  where: line 2, column 'sample'\n  found: an empty value"):
+    with pytest.raises(
+        InputError, match=r"A sample ID is empty.\n.*\n  where: line 2, column 'sample'\n  found: an empty value"
+    ):
         parse_sample_sheet("sample\tcondition\n\tx\nb\ty\n", source="s.tsv")
 
 
@@ -263,5 +265,8 @@ def test_returned_frame_is_plain_dataframe() -> None:
 def test_the_sample_column_cannot_be_continuous() -> None:
     from degsea.inputs.sheet import parse_sample_sheet
 
-    with pytest.raises(InputError, match=r"A column named in config 'continuous' is not a covariate of the sample sheet\.\n  file: s.tsv\n  found: sample"):
+    with pytest.raises(
+        InputError,
+        match=r"A column named in config 'continuous' is not a covariate of the sample sheet\.\n  file: s.tsv\n  found: sample",
+    ):
         parse_sample_sheet("sample\tA\n0\t0\n", source="s.tsv", continuous=["sample"])

@@ -211,9 +211,7 @@ def test_random_de_genes_are_fillers_with_both_signs(demo: DemoStudy) -> None:
 def test_contrast_columns_are_consistent(demo: DemoStudy) -> None:
     truth = demo.truth
     assert (truth["log2fc_untreated"] == 0).all()
-    np.testing.assert_allclose(
-        truth["log2fc_responsive_vs_untreated"], truth["log2fc_responsive"]
-    )
+    np.testing.assert_allclose(truth["log2fc_responsive_vs_untreated"], truth["log2fc_responsive"])
     np.testing.assert_allclose(truth["log2fc_resistant_vs_untreated"], truth["log2fc_resistant"])
     np.testing.assert_allclose(
         truth["log2fc_resistant_vs_responsive"],
@@ -263,10 +261,7 @@ def test_counts_follow_the_truth(demo: DemoStudy) -> None:
     observed = np.log(normalised.loc[expressed, untreated].mean(axis=1))
     assert np.corrcoef(observed, np.log(truth.loc[expressed, "base_mean"]))[0, 1] > 0.95
     planted = expressed & (truth["log2fc_responsive"].abs() >= 1)
-    ratio = np.log2(
-        normalised.loc[planted, responsive].mean(axis=1)
-        / normalised.loc[planted, untreated].mean(axis=1)
-    )
+    ratio = np.log2(normalised.loc[planted, responsive].mean(axis=1) / normalised.loc[planted, untreated].mean(axis=1))
     assert np.corrcoef(ratio, truth.loc[planted, "log2fc_responsive"])[0, 1] > 0.9
 
 
@@ -365,9 +360,7 @@ def test_tcga_mode_refuses_tables_without_tumours() -> None:
 def test_fit_recovers_simulated_parameters() -> None:
     # Simulated untreated samples only (no planted effect): the fit must find the trend
     # and scatter the simulator used.
-    sheet = pd.DataFrame(
-        {"sample": [f"s{i}" for i in range(24)], "condition": np.repeat(LEVELS, 8)}
-    )
+    sheet = pd.DataFrame({"sample": [f"s{i}" for i in range(24)], "condition": np.repeat(LEVELS, 8)})
     demo = simulate_demo(sheet, {}, seed=5, n_genes=20000, n_random_de=0)
     counts = demo.counts.drop(columns="symbol")
     fitted = fit_demo_parameters(counts, groups=sheet["condition"])
@@ -382,9 +375,9 @@ def test_fit_recovers_simulated_parameters() -> None:
     def median_dispersion(asympt: float, extra: float, offset: float) -> np.ndarray:
         return (asympt + extra / np.array([10.0, 100.0, 1000.0, 10000.0])) * np.exp(offset)
 
-    ratio = median_dispersion(fitted["dispersion_asympt"], fitted["dispersion_extra"], fitted["dispersion_log_offset"]) / (
-        median_dispersion(simulate.DISPERSION_ASYMPT, simulate.DISPERSION_EXTRA, simulate.DISPERSION_LOG_OFFSET)
-    )
+    ratio = median_dispersion(
+        fitted["dispersion_asympt"], fitted["dispersion_extra"], fitted["dispersion_log_offset"]
+    ) / (median_dispersion(simulate.DISPERSION_ASYMPT, simulate.DISPERSION_EXTRA, simulate.DISPERSION_LOG_OFFSET))
     np.testing.assert_allclose(ratio[2:], 1.0, rtol=0.1)
     assert 0.85 < ratio[1] < 1.1 and 0.8 < ratio[0] < 1.1
     assert fitted["size_factor_log_sd"] < 0.3

@@ -17,9 +17,7 @@ from degsea.study import check_study
 ROOT = Path(__file__).resolve().parents[2]
 
 SHEET = (
-    "sample\tcondition\tbatch\n"
-    "c1\tctrl\t1\nc2\tctrl\t2\nc3\tctrl\t3\n"
-    "t1\ttreated\t1\nt2\ttreated\t2\nt3\ttreated\t3\n"
+    "sample\tcondition\tbatch\nc1\tctrl\t1\nc2\tctrl\t2\nc3\tctrl\t3\nt1\ttreated\t1\nt2\ttreated\t2\nt3\ttreated\t3\n"
 )
 COUNTS = "gene_id\tgene_name\tc1\tc2\tc3\tt1\tt2\tt3\nENSG1\tA\t1\t2\t3\t4\t5\t6\n"
 GMT = "SET_ONE\td\tA\tB\tC\nSET_TWO\td\tD\tE\n"
@@ -144,21 +142,39 @@ def cached_hallmark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_focus_sets_of_a_cached_msigdb_collection_checked_up_front(
     schema: dict[str, Any], study_files: dict[str, Path], cached_hallmark: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    msigdb = [{"collection": "mh.all", "version": "2024.1.Mm"}, {"collection": "m2.cp.reactome", "version": "2024.1.Mm"}]
+    msigdb = [
+        {"collection": "mh.all", "version": "2024.1.Mm"},
+        {"collection": "m2.cp.reactome", "version": "2024.1.Mm"},
+    ]
     # Reactome is still to be downloaded: its sets cannot be checked yet, but hallmark's can.
     with pytest.raises(
         InputError,
         match=r"Focus sets are not in the gene-set collections\.\n  where: config 'gsea: focus_sets'\n  found: HALLMARK_INTERFERON_GAMA_RESPONSE\n"
         r"  allowed: set names of resources/genesets/msigdb/mh\.all\.v2024\.1\.Mm\.symbols\.gmt\n",
     ):
-        check_study(make_config(schema, study_files, gsea_msigdb=msigdb, gsea_focus_sets=["HALLMARK_INTERFERON_GAMA_RESPONSE", "REACTOME_X"]))
+        check_study(
+            make_config(
+                schema,
+                study_files,
+                gsea_msigdb=msigdb,
+                gsea_focus_sets=["HALLMARK_INTERFERON_GAMA_RESPONSE", "REACTOME_X"],
+            )
+        )
     focus = ["HALLMARK_INTERFERON_GAMMA_RESPONSE", "SET_ONE", "REACTOME_MHC_CLASS_II_ANTIGEN_PRESENTATION"]
     with caplog.at_level("INFO"):
         study = check_study(make_config(schema, study_files, gsea_msigdb=msigdb, gsea_focus_sets=focus))
-    assert [c.file_name for c in study.msigdb] == ["mh.all.v2024.1.Mm.symbols.gmt", "m2.cp.reactome.v2024.1.Mm.symbols.gmt"]
-    assert "focus sets REACTOME_MHC_CLASS_II_ANTIGEN_PRESENTATION are checked once the MSigDB collections m2.cp.reactome" in caplog.text
+    assert [c.file_name for c in study.msigdb] == [
+        "mh.all.v2024.1.Mm.symbols.gmt",
+        "m2.cp.reactome.v2024.1.Mm.symbols.gmt",
+    ]
+    assert (
+        "focus sets REACTOME_MHC_CLASS_II_ANTIGEN_PRESENTATION are checked once the MSigDB collections m2.cp.reactome"
+        in caplog.text
+    )
     # Everything cached: every focus set is checked, whatever its name.
-    with pytest.raises(InputError, match=r"found: REACTOME_X\n  allowed: set names of .*sets\.gmt, resources/genesets/msigdb/mh\.all"):
+    with pytest.raises(
+        InputError, match=r"found: REACTOME_X\n  allowed: set names of .*sets\.gmt, resources/genesets/msigdb/mh\.all"
+    ):
         check_study(make_config(schema, study_files, gsea_msigdb=msigdb[:1], gsea_focus_sets=["REACTOME_X"]))
 
 
@@ -175,5 +191,8 @@ def test_cached_msigdb_collection_checked_against_its_pinned_checksum(
     schema: dict[str, Any], study_files: dict[str, Path], cached_hallmark: Path
 ) -> None:
     msigdb = [{"collection": "mh.all", "version": "2024.1.Mm", "sha256": "0" * 64}]
-    with pytest.raises(InputError, match=r"A stored MSigDB collection does not have the expected SHA-256\.\n  file: resources/genesets/msigdb/mh\.all"):
+    with pytest.raises(
+        InputError,
+        match=r"A stored MSigDB collection does not have the expected SHA-256\.\n  file: resources/genesets/msigdb/mh\.all",
+    ):
         check_study(make_config(schema, study_files, gsea_msigdb=msigdb, gsea_focus_sets=[]))

@@ -31,7 +31,11 @@ def test_study_config_on_stand_in_matrix(tmp_path: Path, monkeypatch: pytest.Mon
     config["counts"]["path"] = str(stand_in)
     validated = validate_config(config, load_schema(REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"))
     study = check_study(validated)
-    assert [c.name for c in study.contrasts] == ["responsive_vs_untreated", "resistant_vs_untreated", "resistant_vs_responsive"]
+    assert [c.name for c in study.contrasts] == [
+        "responsive_vs_untreated",
+        "resistant_vs_untreated",
+        "resistant_vs_responsive",
+    ]
     assert study.count_files == [str(stand_in)]
     assert [c.file_name for c in parse_entries(validated["gsea"]["msigdb"])] == [
         "mh.all.v2024.1.Mm.symbols.gmt",

@@ -36,7 +36,11 @@ FORMATS = {
     "nf-core matrix": lambda d: ({"path": str(formats.nfcore_file(d))}, None),
     "featureCounts": lambda d: ({"path": str(formats.featurecounts_file(d))}, None),
     "HTSeq-count": lambda d: (formats.htseq_files(d) and {"pattern": str(d / "htseq" / "{sample}.counts")}, None),
-    "STAR": lambda d: (formats.star_files(d) and {"pattern": str(d / "star" / "{sample}" / "ReadsPerGene.out.tab"), "strandedness": "reverse"}, None),
+    "STAR": lambda d: (
+        formats.star_files(d)
+        and {"pattern": str(d / "star" / "{sample}" / "ReadsPerGene.out.tab"), "strandedness": "reverse"},
+        None,
+    ),
     "RSEM genes": lambda d: ({}, formats.rsem_gene_files(d)),
     "Salmon": lambda d: _quant(d, "salmon"),
     "kallisto": lambda d: _quant(d, "kallisto"),
@@ -54,7 +58,9 @@ def _import(directory: Path, name: str) -> ad.AnnData:
 
 
 @pytest.mark.parametrize("name", list(FORMATS))
-def test_every_count_format_reads_the_same_with_windows_line_ends(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_count_format_reads_the_same_with_windows_line_ends(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lf = _import(tmp_path / "lf", name)
     monkeypatch.setattr(formats, "write", crlf_write)  # the sheet, the annotation and every count file
     crlf = _import(tmp_path / "crlf", name)
@@ -62,7 +68,9 @@ def test_every_count_format_reads_the_same_with_windows_line_ends(name: str, tmp
     assert list(crlf.obs_names) == list(lf.obs_names) == formats.SAMPLES
     np.testing.assert_array_equal(np.asarray(crlf.X), np.asarray(lf.X))
     pd.testing.assert_frame_equal(crlf.var, lf.var)
-    pd.testing.assert_frame_equal(crlf.obs.drop(columns="path", errors="ignore"), lf.obs.drop(columns="path", errors="ignore"))
+    pd.testing.assert_frame_equal(
+        crlf.obs.drop(columns="path", errors="ignore"), lf.obs.drop(columns="path", errors="ignore")
+    )
 
 
 GTF = (
@@ -86,7 +94,9 @@ TX2GENE = "transcript_id\tgene_id\nENSMUST00000000001.4\tENSMUSG00000000001.5\n"
         ("tx2gene.tsv", TX2GENE, lambda p: read_tx2gene(str(p)).to_dict("list")),
     ],
 )
-def test_annotation_gene_sets_and_orthologs_read_the_same_with_windows_line_ends(name: str, text: str, read, tmp_path: Path) -> None:  # noqa: ANN001
+def test_annotation_gene_sets_and_orthologs_read_the_same_with_windows_line_ends(
+    name: str, text: str, read, tmp_path: Path
+) -> None:  # noqa: ANN001
     gz = name.endswith(".gz")
     lf = formats.write(tmp_path / "lf" / name, text, gz=gz)
     crlf = crlf_write(tmp_path / "crlf" / name, text, gz=gz)

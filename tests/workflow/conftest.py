@@ -82,7 +82,9 @@ def write_three_studies(workdir: Path, shared_data: Path) -> Path:
         f"gse96870\t{gse_path.relative_to(workdir)}\tinfection=Day8_vs_Day0\n"
     )
     run = workdir / "config" / "studies_test.yaml"
-    run.write_text(yaml.safe_dump({"studies": str(sheet.relative_to(workdir)), "cross_study": {"lfc": 0.5, "formats": ["png"]}}))
+    run.write_text(
+        yaml.safe_dump({"studies": str(sheet.relative_to(workdir)), "cross_study": {"lfc": 0.5, "formats": ["png"]}})
+    )
     return run
 
 

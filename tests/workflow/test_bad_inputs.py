@@ -22,9 +22,14 @@ SHEET = "sample\tcondition\tbatch\n" + "".join(
     f"{s}\t{c}\t{b}\n" for s, c, b in zip(SAMPLES, ["ctrl"] * 3 + ["treated"] * 3, ["b1", "b2", "b3"] * 2, strict=False)
 )
 GENES = [f"Gene{i}" for i in range(1, 61)]
-COUNTS = "gene_id\tsymbol\t" + "\t".join(SAMPLES) + "\n" + "".join(
-    f"ENSMUSG{i:011d}\t{g}\t" + "\t".join(str(10 + (i * 7 + j * 13) % 90) for j in range(6)) + "\n"
-    for i, g in enumerate(GENES, start=1)
+COUNTS = (
+    "gene_id\tsymbol\t"
+    + "\t".join(SAMPLES)
+    + "\n"
+    + "".join(
+        f"ENSMUSG{i:011d}\t{g}\t" + "\t".join(str(10 + (i * 7 + j * 13) % 90) for j in range(6)) + "\n"
+        for i, g in enumerate(GENES, start=1)
+    )
 )
 GMT = "SET_A\ta\t" + "\t".join(GENES[:20]) + "\nSET_B\tb\t" + "\t".join(GENES[20:40]) + "\n"
 
@@ -61,7 +66,9 @@ def _excel_workbook(workdir: Path, config: dict) -> None:
 
 
 def _confounded_batch(workdir: Path, config: dict) -> None:
-    (workdir / "inputs" / "samples.tsv").write_text(SHEET.replace("\tb2", "\tb1").replace("ctrl\tb3", "ctrl\tb1").replace("treated\tb1", "treated\tb3"))
+    (workdir / "inputs" / "samples.tsv").write_text(
+        SHEET.replace("\tb2", "\tb1").replace("ctrl\tb3", "ctrl\tb1").replace("treated\tb1", "treated\tb3")
+    )
     config["design"] = "~ batch + condition"
 
 
@@ -120,22 +127,58 @@ TEXT_EDITS: dict[str, Callable[[str], str]] = {
 }
 
 CASES: dict[str, tuple[Callable[[Path, dict], None], tuple[str, ...]]] = {
-    "the same contrast name twice": (_same_contrast_twice, ("A config file gives the same key twice in one section.", "found: 'treated_vs_ctrl', first given on line")),
+    "the same contrast name twice": (
+        _same_contrast_twice,
+        ("A config file gives the same key twice in one section.", "found: 'treated_vs_ctrl', first given on line"),
+    ),
     "unknown config key": (_unknown_key, ("The config has a key that degsea does not know.", "found: 'permutation'")),
-    "sheet sample not in the matrix": (_sample_not_in_matrix, ("Samples in the sample sheet are not columns of the count matrix.", "found: no column for 't4'")),
-    "sheet saved as an Excel workbook": (_excel_workbook, ("The sample sheet is not a text table: it is an Excel workbook (.xlsx).", "inputs/samples.xlsx")),
-    "batch confounded with condition": (_confounded_batch, ("The design is not full rank", "where: config 'design': '~ batch + condition'")),
+    "sheet sample not in the matrix": (
+        _sample_not_in_matrix,
+        ("Samples in the sample sheet are not columns of the count matrix.", "found: no column for 't4'"),
+    ),
+    "sheet saved as an Excel workbook": (
+        _excel_workbook,
+        ("The sample sheet is not a text table: it is an Excel workbook (.xlsx).", "inputs/samples.xlsx"),
+    ),
+    "batch confounded with condition": (
+        _confounded_batch,
+        ("The design is not full rank", "where: config 'design': '~ batch + condition'"),
+    ),
     "gene sets as CSV": (_csv_gene_sets, ("A GMT line is not a gene set.", "comma-separated")),
-    "unquoted number as a level": (_unquoted_number_level, ("A config value is not allowed.", "found: 2 (a number, not text)")),
-    "Salmon-like counts (job time)": (_salmon_like_counts, ("The count matrix holds a count that is not an integer.", "found: '10.337'", "Salmon")),
+    "unquoted number as a level": (
+        _unquoted_number_level,
+        ("A config value is not allowed.", "found: 2 (a number, not text)"),
+    ),
+    "Salmon-like counts (job time)": (
+        _salmon_like_counts,
+        ("The count matrix holds a count that is not an integer.", "found: '10.337'", "Salmon"),
+    ),
     # issue 16: held-out families
-    "European semicolon CSV": (_semicolon_csv, ("The count matrix is semicolon-separated: a spreadsheet export in a European locale.", "inputs/counts.csv")),
-    "a BAM file as the count matrix": (_bam_as_counts, ("The count matrix is not a text table: it is a BAM file of aligned reads.", "featureCounts")),
-    "a web page saved as the count matrix": (_web_page_as_counts, ("The count matrix is not a text table: it is a web page (HTML)", "curl -L")),
-    "contrast names differing only in case": (_contrasts_differ_in_case, ("Contrast names differ only in upper/lower case", "'treated_vs_ctrl' and 'Treated_vs_ctrl'")),
+    "European semicolon CSV": (
+        _semicolon_csv,
+        ("The count matrix is semicolon-separated: a spreadsheet export in a European locale.", "inputs/counts.csv"),
+    ),
+    "a BAM file as the count matrix": (
+        _bam_as_counts,
+        ("The count matrix is not a text table: it is a BAM file of aligned reads.", "featureCounts"),
+    ),
+    "a web page saved as the count matrix": (
+        _web_page_as_counts,
+        ("The count matrix is not a text table: it is a web page (HTML)", "curl -L"),
+    ),
+    "contrast names differing only in case": (
+        _contrasts_differ_in_case,
+        ("Contrast names differ only in upper/lower case", "'treated_vs_ctrl' and 'Treated_vs_ctrl'"),
+    ),
     "Latin-1 gene sets": (_latin1_gene_sets, ("A gene-set file is not UTF-8 text.", "iconv")),
-    "decimal comma in a count (job time)": (_decimal_comma_count, ("The count matrix holds a number written with a comma", "found: '10,5'")),
-    "an invisible character in a sample ID": (_unsafe_unicode_id, ("A sample ID cannot be used safely in file names and tables.", "c\\u200b1")),
+    "decimal comma in a count (job time)": (
+        _decimal_comma_count,
+        ("The count matrix holds a number written with a comma", "found: '10,5'"),
+    ),
+    "an invisible character in a sample ID": (
+        _unsafe_unicode_id,
+        ("A sample ID cannot be used safely in file names and tables.", "c\\u200b1"),
+    ),
 }
 
 

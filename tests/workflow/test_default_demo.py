@@ -51,7 +51,9 @@ def test_tumours_look_like_tumours(demo: Path) -> None:
         table = pd.read_csv(demo / "results" / "de" / f"{contrast}.tsv", sep="\t")
         pvalues = table["pvalue"].dropna()
         assert pvalues.min() > 0 and -np.log10(pvalues.min()) < 100, contrast
-    strength = pd.read_csv(demo / "resources" / "demo" / "samples.tsv", sep="\t").groupby("condition")["response_strength"]
+    strength = pd.read_csv(demo / "resources" / "demo" / "samples.tsv", sep="\t").groupby("condition")[
+        "response_strength"
+    ]
     assert strength.std()["responsive"] > 0.1  # some tumours respond more than others
 
 
@@ -70,7 +72,9 @@ def test_collection_scores_separate_mhc_ii_responders(demo: Path) -> None:
     scores = pd.read_csv(demo / "results" / "genesets" / "collection_scores.tsv", sep="\t", index_col="sample")
     samples = pd.read_csv(demo / "config" / "samples.tsv", sep="\t")["sample"]
     assert sorted(scores.index) == sorted(samples) and "DEGSEA_MHC_CLASS_II_ANTIGEN_PRESENTATION" in scores
-    tests = pd.read_csv(demo / "results" / "genesets" / "collection_score_tests.tsv", sep="\t").set_index(["contrast", "set"])
+    tests = pd.read_csv(demo / "results" / "genesets" / "collection_score_tests.tsv", sep="\t").set_index(
+        ["contrast", "set"]
+    )
     mhc = tests.loc[("responsive_vs_untreated", "DEGSEA_MHC_CLASS_II_ANTIGEN_PRESENTATION")]
     assert mhc["difference"] > 0 and mhc["pvalue"] < 0.01
 
@@ -82,6 +86,10 @@ def test_ora_finds_the_immune_sets_among_up_genes(demo: Path) -> None:
         assert up.loc[name, "padj"] < 0.05, name
     assert table[table["direction"] == "down"].set_index("set").loc["DEGSEA_MTORC1_SIGNALING", "padj"] < 0.05
     de = pd.read_csv(demo / "results" / "de" / "responsive_vs_untreated.tsv", sep="\t")
-    universe = [line for line in (demo / "results" / "ora" / "responsive_vs_untreated.universe.txt").read_text().splitlines() if not line.startswith("#")]
+    universe = [
+        line
+        for line in (demo / "results" / "ora" / "responsive_vs_untreated.universe.txt").read_text().splitlines()
+        if not line.startswith("#")
+    ]
     assert universe == sorted(set(de.loc[de["padj"].notna(), "symbol"].astype(str)))
     assert (table["universe"] == len(universe)).all()

@@ -21,7 +21,12 @@ from conftest import copy_workflow, snakemake
 
 pytestmark = pytest.mark.workflow
 
-TARGETS = ("results/gsea/summary.tsv", "results/gsea/coverage.tsv", "results/genesets/collection_scores.tsv", "results/ora/Day8_vs_Day0.tsv")
+TARGETS = (
+    "results/gsea/summary.tsv",
+    "results/gsea/coverage.tsv",
+    "results/genesets/collection_scores.tsv",
+    "results/ora/Day8_vs_Day0.tsv",
+)
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -149,7 +154,9 @@ def test_collection_scores_cover_the_full_hallmark_collection(gse96870_run: Path
     scores = pd.read_csv(gse96870_run / "results" / "genesets" / "collection_scores.tsv", sep="\t", index_col="sample")
     hallmark = set(read_gmt(shared_data / "genesets" / "mh.all.v2022.1.Mm.symbols.gmt"))
     assert scores.shape[0] == 22 and hallmark <= set(scores.columns)
-    tests = pd.read_csv(gse96870_run / "results" / "genesets" / "collection_score_tests.tsv", sep="\t").set_index(["contrast", "set"])
+    tests = pd.read_csv(gse96870_run / "results" / "genesets" / "collection_score_tests.tsv", sep="\t").set_index(
+        ["contrast", "set"]
+    )
     ifn = tests.loc[("Day4_vs_Day0", "HALLMARK_INTERFERON_ALPHA_RESPONSE")]
     assert ifn["difference"] > 0 and ifn["pvalue"] < 0.05
 

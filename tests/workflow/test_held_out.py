@@ -36,7 +36,9 @@ def _write_config(workdir: Path, config: dict, name: str = "study.yaml") -> str:
 
 
 def _files(directory: Path) -> list[str]:
-    return sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file()) if directory.exists() else []
+    return (
+        sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file()) if directory.exists() else []
+    )
 
 
 def _no_traceback(done: subprocess.CompletedProcess[str]) -> None:
@@ -61,7 +63,13 @@ def test_gsea_switched_off_runs_de_qc_and_figures(tmp_path: Path) -> None:
     assert not [f for f in made if f.startswith(("gsea/", "genesets/", "figures/gsea/"))], made
 
 
-HUMAN_IDS = [f"ENSG{i:011d}" for i in range(1, 56)] + ["LRG_1", "LRG_12", "LRG_123", "ENSG00000182162_PAR_Y", "ENSG00000002586.20_PAR_Y"]
+HUMAN_IDS = [f"ENSG{i:011d}" for i in range(1, 56)] + [
+    "LRG_1",
+    "LRG_12",
+    "LRG_123",
+    "ENSG00000182162_PAR_Y",
+    "ENSG00000002586.20_PAR_Y",
+]
 HUMAN_SYMBOLS = ["TP53", "BRCA1", "EGFR", "MYC", "KRAS", "PTEN", "CDKN2A", "GAPDH", "ACTB", "VIM", "CD74", "HLA-DRA"]
 
 
@@ -72,7 +80,9 @@ def test_a_collection_that_cannot_match_stops_only_the_gene_set_branch(tmp_path:
     lines = COUNTS.splitlines()
     body = ["\t".join([gene, *line.split("\t")[2:]]) for gene, line in zip(HUMAN_IDS, lines[1:], strict=True)]
     (workdir / "inputs" / "counts.tsv").write_text("\n".join(["gene_id\t" + "\t".join(SAMPLES), *body]) + "\n")
-    (workdir / "inputs" / "sets.gmt").write_text("".join(f"HUMAN_{k}\tx\t" + "\t".join(HUMAN_SYMBOLS) + "\n" for k in range(3)))
+    (workdir / "inputs" / "sets.gmt").write_text(
+        "".join(f"HUMAN_{k}\tx\t" + "\t".join(HUMAN_SYMBOLS) + "\n" for k in range(3))
+    )
     config["gsea"]["focus_sets"] = ["HUMAN_0"]
     config["plots"] = {"formats": ["png"]}  # PNG only: a shorter run
     done = snakemake(workdir, "--configfile", _write_config(workdir, config))
@@ -152,7 +162,9 @@ def test_a_read_only_results_folder_is_named_and_the_rerun_after_the_fix_complet
         done = snakemake(workdir, "--configfile", config, "--", *DE_TABLES)
         assert done.returncode != 0
         _no_traceback(done)
-        assert "The folder 'results' cannot be written to: the folder is on a read-only file system." in done.stderr, done.stderr[-3000:]
+        assert "The folder 'results' cannot be written to: the folder is on a read-only file system." in done.stderr, (
+            done.stderr[-3000:]
+        )
         assert "[Errno 30] Read-only file system" in done.stderr
         assert _files(results) == []
         subprocess.run(["mount", "-o", "remount,rw", str(results)], check=True)  # the fix
@@ -187,11 +199,16 @@ def test_odd_but_valid_inputs_give_the_clean_tables(tmp_path: Path) -> None:
     clean_config = _write_config(clean, _study(clean))
     odd = copy_workflow(tmp_path / "odd")
     odd_config = _study(odd)
-    summary = "".join(f"{name}\t\t" + "\t".join(["400"] * len(SAMPLES)) + "\n" for name in ("__no_feature", "__ambiguous", "__alignment_not_unique"))
+    summary = "".join(
+        f"{name}\t\t" + "\t".join(["400"] * len(SAMPLES)) + "\n"
+        for name in ("__no_feature", "__ambiguous", "__alignment_not_unique")
+    )
     (odd / "inputs" / "counts.tsv").write_bytes(("\ufeff" + COUNTS + summary).replace("\n", "\r\n").encode())
     (odd / "inputs" / "samples.tsv").write_bytes(("\ufeff" + SHEET).replace("\n", "\r\n").encode())
     (odd / "inputs" / "sets.gmt").write_bytes(GMT.replace("\n", "\r\n").encode())
-    (odd / "config" / "study.yaml").write_bytes(yaml.safe_dump(odd_config, sort_keys=False).replace("\n", "\r\n").encode())
+    (odd / "config" / "study.yaml").write_bytes(
+        yaml.safe_dump(odd_config, sort_keys=False).replace("\n", "\r\n").encode()
+    )
     done_clean = snakemake(clean, "--configfile", clean_config, "--", *DE_TABLES, "results/gsea/treated_vs_ctrl.tsv")
     done_odd = snakemake(odd, "--configfile", "config/study.yaml", "--", *DE_TABLES, "results/gsea/treated_vs_ctrl.tsv")
     assert done_clean.returncode == 0, done_clean.stderr[-3000:]
@@ -204,7 +221,9 @@ def test_odd_but_valid_inputs_give_the_clean_tables(tmp_path: Path) -> None:
 def test_gene_names_turned_into_dates_are_named_in_the_job_output(tmp_path: Path) -> None:
     workdir = copy_workflow(tmp_path)
     config = _study(workdir)
-    (workdir / "inputs" / "counts.tsv").write_text(COUNTS.replace("\tGene1\t", "\t1-Mar\t").replace("\tGene2\t", "\t2-Sep\t"))
+    (workdir / "inputs" / "counts.tsv").write_text(
+        COUNTS.replace("\tGene1\t", "\t1-Mar\t").replace("\tGene2\t", "\t2-Sep\t")
+    )
     done = snakemake(workdir, "--configfile", _write_config(workdir, config), "--", "results/counts.h5ad")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "'1-Mar'" in done.stderr and "'2-Sep'" in done.stderr and "dates" in done.stderr

@@ -13,7 +13,16 @@ from conftest import copy_workflow, snakemake, write_small_study
 pytestmark = pytest.mark.workflow
 
 CONTRASTS = ("responsive_vs_untreated", "resistant_vs_untreated", "resistant_vs_responsive")
-QC = ("library_sizes", "size_factors", "pca_pc1_pc2", "pca_pc1_pc3", "scree", "sample_distances", "dispersions", "cooks_distances")
+QC = (
+    "library_sizes",
+    "size_factors",
+    "pca_pc1_pc2",
+    "pca_pc1_pc3",
+    "scree",
+    "sample_distances",
+    "dispersions",
+    "cooks_distances",
+)
 PER_CONTRAST = ("volcano", "ma", "heatmap", "pvalues")
 FOCUS = (
     "DEGSEA_MHC_CLASS_II_ANTIGEN_PRESENTATION",
@@ -28,9 +37,15 @@ FOCUS = (
 def figure_stems() -> list[str]:
     stems = [f"results/figures/qc/{s}" for s in QC]
     stems += [f"results/figures/de/{c}/{s}" for c in CONTRASTS for s in PER_CONTRAST]
-    stems += ["results/figures/summary/de_overlap", "results/figures/summary/nes_dotplot", "results/figures/genesets/sample_scores"]
+    stems += [
+        "results/figures/summary/de_overlap",
+        "results/figures/summary/nes_dotplot",
+        "results/figures/genesets/sample_scores",
+    ]
     stems += ["results/figures/summary/ora_dotplot", "results/figures/genesets/collection_scores_heatmap"]
-    stems += [f"results/figures/gsea/{c}/{kind}_{s}" for c in CONTRASTS for s in FOCUS for kind in ("running", "leading_edge")]
+    stems += [
+        f"results/figures/gsea/{c}/{kind}_{s}" for c in CONTRASTS for s in FOCUS for kind in ("running", "leading_edge")
+    ]
     return stems
 
 
@@ -62,8 +77,21 @@ def test_every_figure_exists_as_png_and_svg(small_run: Path) -> None:
 def test_report_holds_every_figure_and_table(small_run: Path, report: str) -> None:
     expected = [f"{Path(stem).name}.report.png" for stem in figure_stems()]  # the report's copy of each figure
     expected += [f"de_{c}.html" for c in CONTRASTS] + ["gsea.html"]  # searchable DE and GSEA tables
-    expected += [f"{name}.html" for name in ("qc_samples", "qc_pca_variance", "de_counts", "de_membership", "de_intersections",
-                                              "gsea_summary", "gsea_selected_sets", "sample_scores", "vst", "normalized_counts")]
+    expected += [
+        f"{name}.html"
+        for name in (
+            "qc_samples",
+            "qc_pca_variance",
+            "de_counts",
+            "de_membership",
+            "de_intersections",
+            "gsea_summary",
+            "gsea_selected_sets",
+            "sample_scores",
+            "vst",
+            "normalized_counts",
+        )
+    ]
     expected += ["ora_selected_sets.html", "collection_scores.html", "collection_score_tests.html"]
     expected += [f"ora_{c}.html" for c in CONTRASTS] + [f"{c}.universe.txt" for c in CONTRASTS]
     expected += ["provenance.json"]
@@ -80,9 +108,19 @@ def test_report_holds_every_figure_and_table(small_run: Path, report: str) -> No
 
 
 def test_report_front_page_states_the_study(report: str) -> None:
-    for expected in ("~ condition", "9 samples", "responsive (n=3) vs untreated (n=3)", "Input files", "SHA-256",
-                     "Resolved config", "strongest focus sets", "pydeseq2", "one per redundancy group",
-                     "Over-representation of the DE genes (ORA)", "universe"):
+    for expected in (
+        "~ condition",
+        "9 samples",
+        "responsive (n=3) vs untreated (n=3)",
+        "Input files",
+        "SHA-256",
+        "Resolved config",
+        "strongest focus sets",
+        "pydeseq2",
+        "one per redundancy group",
+        "Over-representation of the DE genes (ORA)",
+        "universe",
+    ):
         assert expected in report, expected
     assert any(name.removeprefix("DEGSEA_").replace("_", " ") + " (NES" in report for name in FOCUS)
 
@@ -93,7 +131,6 @@ def test_captions_name_the_actual_thresholds(report: str) -> None:
     # ORA and collection scores: universe, method and thresholds in the captions
     assert "the genes tested in that contrast" in report and "hypergeometric" in report
     assert "Welch" in report and "gsva" in report
-
 
 
 def test_provenance_holds_versions_config_checksums_and_seeds(small_run: Path) -> None:

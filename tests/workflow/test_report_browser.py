@@ -20,7 +20,9 @@ from conftest import snakemake
 pytestmark = pytest.mark.workflow
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)"
+)
 WINDOW = {"width": 1400, "height": 900}
 #: Headers up to this long must fit on one line.
 SHORT_HEADER = 40
@@ -36,8 +38,15 @@ def demo_report(default_demo: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"]
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
         yield chromium
@@ -115,15 +124,27 @@ def test_report_follows_analysis_and_config_order(report_page: Page, default_dem
         return [t.strip() for t in report_page.locator("nav li").all_text_contents() if t.strip()]
 
     results = menu()
-    categories = results[results.index("Results") + 1:]
-    assert categories == ["1 Sample QC", "2 Differential expression", "3 Across contrasts", "4 Gene-set enrichment",
-                          "5 Gene-set scores per sample", "6 Provenance"]
+    categories = results[results.index("Results") + 1 :]
+    assert categories == [
+        "1 Sample QC",
+        "2 Differential expression",
+        "3 Across contrasts",
+        "4 Gene-set enrichment",
+        "5 Gene-set scores per sample",
+        "6 Provenance",
+    ]
     report_page.get_by_text("2 Differential expression", exact=True).click()
     contrasts = config_contrasts(default_demo)
-    assert menu()[-len(contrasts):] == [f"{i}. {name}" for i, name in enumerate(contrasts, start=1)]
+    assert menu()[-len(contrasts) :] == [f"{i}. {name}" for i, name in enumerate(contrasts, start=1)]
     report_page.get_by_text(f"2. {contrasts[1]}", exact=True).click()
     items = report_page.locator("nav table tbody tr td:first-child").all_text_contents()
-    assert items == ["1. DE table (searchable)", "2. Volcano plot", "3. MA plot", "4. Top DE genes heatmap", "5. p-value histogram"]
+    assert items == [
+        "1. DE table (searchable)",
+        "2. Volcano plot",
+        "3. MA plot",
+        "4. Top DE genes heatmap",
+        "5. p-value histogram",
+    ]
 
 
 @needs_chromium

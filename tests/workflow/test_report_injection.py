@@ -50,29 +50,49 @@ def write_study(workdir: Path) -> Path:
     mean = rng.lognormal(5, 1, N_GENES)
     fold = np.ones(N_GENES)
     fold[:N_UP] = 4.0
-    counts = np.column_stack([rng.negative_binomial(10, 10 / (10 + mean * (fold if g == "treated" else 1))) for g in groups])
+    counts = np.column_stack(
+        [rng.negative_binomial(10, 10 / (10 + mean * (fold if g == "treated" else 1))) for g in groups]
+    )
     data = workdir / "data"
     data.mkdir()
     (data / "counts.tsv").write_text(
-        "gene_id\t" + "\t".join(samples) + "\n" + "".join(f"{g}\t" + "\t".join(map(str, row)) + "\n" for g, row in zip(genes, counts, strict=True))
+        "gene_id\t"
+        + "\t".join(samples)
+        + "\n"
+        + "".join(f"{g}\t" + "\t".join(map(str, row)) + "\n" for g, row in zip(genes, counts, strict=True))
     )
-    (data / "genes.tsv").write_text("gene_id\tsymbol\n" + "".join(f"{g}\t{s}\n" for g, s in zip(genes, symbols, strict=True)))
+    (data / "genes.tsv").write_text(
+        "gene_id\tsymbol\n" + "".join(f"{g}\t{s}\n" for g, s in zip(genes, symbols, strict=True))
+    )
     column = f"group{IMG}"  # a sheet column (the colour variable), its levels free text
     (workdir / "config" / "payload.tsv").write_text(
-        f"sample\tcondition\t{column}\n" + "".join(f"{s}\t{levels[g]}\t{g}{SCRIPT}\n" for s, g in zip(samples, groups, strict=True))
+        f"sample\tcondition\t{column}\n"
+        + "".join(f"{s}\t{levels[g]}\t{g}{SCRIPT}\n" for s, g in zip(samples, groups, strict=True))
     )
     sets = {f"UP{IMG}": symbols[:N_UP], f"RANDOM{SCRIPT}": list(rng.choice(symbols[N_UP:], 30, replace=False))}
     sets |= {f"RANDOM_{k}": list(rng.choice(symbols[N_UP:], 30, replace=False)) for k in range(4)}
-    (data / "sets.gmt").write_text("".join(f"{name}\tpayload\t" + "\t".join(members) + "\n" for name, members in sets.items()))
+    (data / "sets.gmt").write_text(
+        "".join(f"{name}\tpayload\t" + "\t".join(members) + "\n" for name, members in sets.items())
+    )
     config = yaml.safe_load((workdir / "config" / "config.yaml").read_text())
-    config.update({
-        "samples": "config/payload.tsv",
-        "counts": {**config["counts"], "path": "data/counts.tsv", "annotation": "data/genes.tsv", "format": "matrix"},
-        "design": "~ condition",
-        "contrasts": {"treated_vs_ctrl": {"variable": "condition", "test": levels["treated"], "reference": levels["ctrl"]}},
-    })
-    config["gsea"].update({"genesets": ["data/sets.gmt"], "permutations": 100, "min_size": 10,
-                           "focus_sets": [f"UP{IMG}", "RANDOM_0"]})
+    config.update(
+        {
+            "samples": "config/payload.tsv",
+            "counts": {
+                **config["counts"],
+                "path": "data/counts.tsv",
+                "annotation": "data/genes.tsv",
+                "format": "matrix",
+            },
+            "design": "~ condition",
+            "contrasts": {
+                "treated_vs_ctrl": {"variable": "condition", "test": levels["treated"], "reference": levels["ctrl"]}
+            },
+        }
+    )
+    config["gsea"].update(
+        {"genesets": ["data/sets.gmt"], "permutations": 100, "min_size": 10, "focus_sets": [f"UP{IMG}", "RANDOM_0"]}
+    )
     config["plots"].update({"color_by": column, "colors": {}, "genes_of_interest": [f"S{IMG}", f"G{IMG}"]})
     path = workdir / "config" / "payload.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
@@ -100,13 +120,15 @@ def documents(text: str) -> dict[str, str]:
     """What the browser reads as HTML: the report page outside its scripts (a script broken open by a
     payload leaves the rest of its text there), the front page, every caption, every embedded page (unpacked)."""
     found = {"report.html outside its scripts": re.sub(r"<script\b[^>]*>.*?</script>", "", text, flags=re.S | re.I)}
-    found["front page"] = json.loads(text[text.index("var workflow_desc = ") + 20:].split(";\n", 1)[0])
+    found["front page"] = json.loads(text[text.index("var workflow_desc = ") + 20 :].split(";\n", 1)[0])
     for path, result in report_results(text).items():
         found[f"{path} (caption)"] = result["caption"]
         if result["mime_type"] == "text/html":
             page = base64.b64decode(result["data_uri"].split(",", 1)[1]).decode("utf-8")
             found[path] = page
-            packed = re.search(r'<script id="degsea-packed" type="application/octet-stream">([A-Za-z0-9+/=]+)</script>', page)
+            packed = re.search(
+                r'<script id="degsea-packed" type="application/octet-stream">([A-Za-z0-9+/=]+)</script>', page
+            )
             if packed:
                 found[f"{path} (unpacked)"] = gzip.decompress(base64.b64decode(packed.group(1))).decode("utf-8")
     return found
@@ -126,14 +148,18 @@ def test_payloads_reach_the_report_as_text_only(payload_report: Path) -> None:
     assert "G&lt;script&gt;window.degseaPwned" in de_page.replace("\\u0026", "&")  # itables' escape, inside JSON
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
+@pytest.mark.skipif(
+    shutil.which("chromium") is None, reason="Chromium is not installed (Debian: apt-get install chromium)"
+)
 def test_no_payload_runs_in_the_browser(payload_report: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     results = report_results(payload_report.read_text(encoding="utf-8"))
     pages = [r["data_uri"] for r in results.values() if r["mime_type"] == "text/html"]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"])
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"]
+        )
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         dialogs: list[str] = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -170,15 +196,20 @@ def test_config_values_that_end_a_script_are_refused_with_a_clear_message(tmp_pa
     config.write_text(yaml.safe_dump(text, sort_keys=False))
     done = snakemake(workdir, "--configfile", str(config), "-n")
     assert done.returncode != 0 and "Traceback" not in done.stderr
-    assert "A config value cannot be shown safely in the HTML report" in done.stderr and "gsea: focus_sets" in done.stderr
+    assert (
+        "A config value cannot be shown safely in the HTML report" in done.stderr and "gsea: focus_sets" in done.stderr
+    )
 
 
 def test_config_yaml_is_loaded_without_building_objects(tmp_path: Path) -> None:
     workdir = copy_workflow(tmp_path)
     marker = tmp_path / "built"
-    (workdir / "config" / "evil.yaml").write_text(
-        f"samples: !!python/object/apply:os.system ['touch {marker}']\n"
+    (workdir / "config" / "evil.yaml").write_text(f"samples: !!python/object/apply:os.system ['touch {marker}']\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--configfile", "config/evil.yaml"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
-    done = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--configfile", "config/evil.yaml"], cwd=workdir,
-                          capture_output=True, text=True, timeout=300)
     assert done.returncode != 0 and not marker.exists()

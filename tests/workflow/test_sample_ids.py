@@ -35,12 +35,16 @@ def write_study(workdir: Path) -> Path:
         mu = mean * (fold if group == "treated" else 1) * rng.uniform(0.7, 1.4)
         counts = rng.negative_binomial(10, 10 / (10 + mu))
         path = counts_dir / f"{sample}.counts.txt"
-        path.write_text("".join(f"{g}\t{c}\n" for g, c in zip(genes, counts, strict=True)) + "__no_feature\t500\n__ambiguous\t20\n")
+        path.write_text(
+            "".join(f"{g}\t{c}\n" for g, c in zip(genes, counts, strict=True)) + "__no_feature\t500\n__ambiguous\t20\n"
+        )
         rows.append(f"{sample}\t{group}\t{path.relative_to(workdir)}")
     sheet = workdir / "config" / "odd_ids.tsv"
     sheet.write_text("\n".join(rows) + "\n")
     annotation = workdir / "data" / "genes.tsv"
-    annotation.write_text("gene_id\tsymbol\n" + "".join(f"{g.split('.')[0]}\t{s}\n" for g, s in zip(genes, symbols, strict=True)))
+    annotation.write_text(
+        "gene_id\tsymbol\n" + "".join(f"{g.split('.')[0]}\t{s}\n" for g, s in zip(genes, symbols, strict=True))
+    )
     gmt = workdir / "data" / "sets.gmt"
     sets = {"PLANTED_UP": symbols[:N_UP], "PLANTED_DOWN": symbols[N_UP : 2 * N_UP]}
     for k in range(6):
@@ -51,7 +55,12 @@ def write_study(workdir: Path) -> Path:
         "counts": {"annotation": str(annotation.relative_to(workdir))},
         "design": "~ condition",
         "contrasts": {"treated_vs_ctrl": {"variable": "condition", "test": "treated", "reference": "ctrl"}},
-        "gsea": {"genesets": [str(gmt.relative_to(workdir))], "permutations": 100, "min_size": 10, "focus_sets": ["PLANTED_UP"]},
+        "gsea": {
+            "genesets": [str(gmt.relative_to(workdir))],
+            "permutations": 100,
+            "min_size": 10,
+            "focus_sets": ["PLANTED_UP"],
+        },
     }
     path = workdir / "config" / "odd_ids.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
@@ -107,8 +116,11 @@ def test_figures_label_samples_with_their_ids(odd_run: Path) -> None:
     figures = odd_run / "results" / "figures"
     # Figures with one tick label per sample (the distance heatmap has two: rows and columns).
     for name, per_sample in [
-        ("qc/library_sizes", 1), ("qc/size_factors", 1), ("qc/sample_distances", 2),
-        ("de/treated_vs_ctrl/heatmap", 1), ("gsea/treated_vs_ctrl/leading_edge_PLANTED_UP", 1),
+        ("qc/library_sizes", 1),
+        ("qc/size_factors", 1),
+        ("qc/sample_distances", 2),
+        ("de/treated_vs_ctrl/heatmap", 1),
+        ("gsea/treated_vs_ctrl/leading_edge_PLANTED_UP", 1),
     ]:
         texts = svg_texts(figures / f"{name}.svg")
         for sample in SAMPLES:

@@ -32,9 +32,22 @@ def test_de_table_per_contrast(small_run: Path, contrast: str) -> None:
     table = pd.read_csv(small_run / "results" / "de" / f"{contrast}.tsv", sep="\t")
     test, reference = contrast.split("_vs_")
     assert list(table.columns) == [
-        "gene_id", "symbol", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj",
-        "log2FoldChange_shrunk", "lfcSE_shrunk", f"baseMean_{test}", f"baseMean_{reference}",
-        "coefficient", "shrinkage", "lfc_threshold", "alt_hypothesis",
+        "gene_id",
+        "symbol",
+        "baseMean",
+        "log2FoldChange",
+        "lfcSE",
+        "stat",
+        "pvalue",
+        "padj",
+        "log2FoldChange_shrunk",
+        "lfcSE_shrunk",
+        f"baseMean_{test}",
+        f"baseMean_{reference}",
+        "coefficient",
+        "shrinkage",
+        "lfc_threshold",
+        "alt_hypothesis",
     ]
     assert set(table["coefficient"]) == {f"condition: {test} vs {reference}"} and set(table["shrinkage"]) == {"apeglm"}
     assert len(table) == 2000 and table["gene_id"].is_unique
@@ -141,7 +154,10 @@ def test_colours_for_absent_levels_are_named(small_run: Path) -> None:
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     done = snakemake(small_run, "--configfile", str(path), "--dry-run")
     assert done.returncode == 0, done.stderr
-    assert "degsea warning: config 'plots: colors' gives colours for levels of 'condition' that no sample has: Resistant" in done.stderr
+    assert (
+        "degsea warning: config 'plots: colors' gives colours for levels of 'condition' that no sample has: Resistant"
+        in done.stderr
+    )
 
 
 def test_missing_contrast_level_fails_before_any_job(tmp_path: Path) -> None:

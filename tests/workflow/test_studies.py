@@ -42,9 +42,15 @@ def test_each_study_has_its_own_results_logs_and_demo_data(studies_run: Path) ->
             assert (studies_run / "results" / study / "de" / f"{contrast}.tsv").is_file()
             assert (studies_run / "results" / study / "gsea" / f"{contrast}.tsv").is_file()
         assert (studies_run / "logs" / study / "deseq2.log").is_file()
-    assert not (studies_run / "results" / "de").exists() and not (studies_run / "resources" / "demo" / "counts.tsv.gz").exists()
+    assert (
+        not (studies_run / "results" / "de").exists()
+        and not (studies_run / "resources" / "demo" / "counts.tsv.gz").exists()
+    )
     # two seeds, two simulations: the demo studies do not share data
-    a, b = (gzip.decompress((studies_run / "resources" / "studies" / s / "demo" / "counts.tsv.gz").read_bytes()) for s in ("demo_a", "demo_b"))
+    a, b = (
+        gzip.decompress((studies_run / "resources" / "studies" / s / "demo" / "counts.tsv.gz").read_bytes())
+        for s in ("demo_a", "demo_b")
+    )
     assert a != b
 
 
@@ -57,19 +63,28 @@ def test_provenance_names_the_study_config(studies_run: Path) -> None:
 
 def test_nes_table_covers_every_focus_set_and_contrast(studies_run: Path) -> None:
     nes = pd.read_csv(studies_run / "results" / "studies" / "nes.tsv", sep="\t")
-    configs = [yaml.safe_load((studies_run / p).read_text()) for p in ("config/small.yaml", "config/gse96870_small.yaml")]
+    configs = [
+        yaml.safe_load((studies_run / p).read_text()) for p in ("config/small.yaml", "config/gse96870_small.yaml")
+    ]
     sets = list(dict.fromkeys(configs[0]["gsea"]["focus_sets"] + configs[1]["gsea"]["focus_sets"]))
     assert list(dict.fromkeys(nes["set"])) == sets
     assert len(nes) == len(sets) * (2 * len(DEMO_CONTRASTS) + len(GSE_CONTRASTS))
     # the values are the studies' own summaries
     summary = pd.read_csv(studies_run / "results" / "gse96870" / "gsea" / "summary.tsv", sep="\t").set_index("set")
     row = nes[(nes["study"] == "gse96870") & (nes["contrast"] == "Day8_vs_Day0")].set_index("set")
-    assert row.loc["HALLMARK_INTERFERON_ALPHA_RESPONSE", "NES"] == pytest.approx(summary.loc["HALLMARK_INTERFERON_ALPHA_RESPONSE", "NES_Day8_vs_Day0"])
-    assert row.loc["HALLMARK_INTERFERON_ALPHA_RESPONSE", "NES"] > 1 and row.loc["HALLMARK_INTERFERON_ALPHA_RESPONSE", "FDR"] < 0.05
+    assert row.loc["HALLMARK_INTERFERON_ALPHA_RESPONSE", "NES"] == pytest.approx(
+        summary.loc["HALLMARK_INTERFERON_ALPHA_RESPONSE", "NES_Day8_vs_Day0"]
+    )
+    assert (
+        row.loc["HALLMARK_INTERFERON_ALPHA_RESPONSE", "NES"] > 1
+        and row.loc["HALLMARK_INTERFERON_ALPHA_RESPONSE", "FDR"] < 0.05
+    )
     # hallmark sets are not in the demo's collection: untested there, not zero
     demo = nes[(nes["study"] == "demo_a") & nes["set"].str.startswith("HALLMARK")]
     assert len(demo) and demo["NES"].isna().all()
-    assert nes[nes["study"] == "demo_b"]["NES"].notna().sum() == len(configs[0]["gsea"]["focus_sets"]) * len(DEMO_CONTRASTS)
+    assert nes[nes["study"] == "demo_b"]["NES"].notna().sum() == len(configs[0]["gsea"]["focus_sets"]) * len(
+        DEMO_CONTRASTS
+    )
 
 
 def _de(path: Path, lfc: float) -> set[str]:
@@ -82,14 +97,19 @@ def test_shared_de_genes_are_the_intersection(studies_run: Path) -> None:
     shared = pd.read_csv(studies_run / "results" / "studies" / "shared_de_genes.tsv", sep="\t")
     counts = pd.read_csv(studies_run / "results" / "studies" / "shared_de_counts.tsv", sep="\t")
     assert set(shared["comparison"]) == {"mtor", "resistant_vs_untreated"}
-    for comparison, contrast in (("mtor", "responsive_vs_untreated"), ("resistant_vs_untreated", "resistant_vs_untreated")):
+    for comparison, contrast in (
+        ("mtor", "responsive_vs_untreated"),
+        ("resistant_vs_untreated", "resistant_vs_untreated"),
+    ):
         a, b = (_de(studies_run / "results" / s / "de" / f"{contrast}.tsv", 0.5) for s in ("demo_a", "demo_b"))
         both = a & b
         assert len(both) > 10, comparison  # the planted signal is found in both simulations
         mine = shared[shared["comparison"] == comparison]
         assert set(mine["gene"]) == both and (mine["studies"] == "demo_a;demo_b").all()
         by_combo = counts[counts["comparison"] == comparison].set_index("studies")["genes"]
-        assert by_combo.to_dict() == {k: v for k, v in {"demo_a;demo_b": len(both), "demo_a": len(a - b), "demo_b": len(b - a)}.items() if v}
+        assert by_combo.to_dict() == {
+            k: v for k, v in {"demo_a;demo_b": len(both), "demo_a": len(a - b), "demo_b": len(b - a)}.items() if v
+        }
         # the planted programmes move the same way in both simulations (the random genes differ by seed)
         truth = pd.read_csv(studies_run / "resources" / "studies" / "demo_a" / "demo" / "truth.tsv", sep="\t")
         planted = set(truth.loc[~truth["programme"].isin(["none", "random"]), "symbol"])
@@ -115,7 +135,9 @@ def test_heatmap_written(studies_run: Path) -> None:
 def test_bad_sheet_stops_before_any_job(tmp_path: Path, cell: str, message: str) -> None:
     workdir = copy_workflow(tmp_path)
     study = write_small_study(workdir)
-    (workdir / "config" / "s.tsv").write_text(f"study\tconfig\tcomparable\ndemo\t{study.relative_to(workdir)}\t{cell}\n")
+    (workdir / "config" / "s.tsv").write_text(
+        f"study\tconfig\tcomparable\ndemo\t{study.relative_to(workdir)}\t{cell}\n"
+    )
     (workdir / "config" / "s.yaml").write_text("studies: config/s.tsv\n")
     done = snakemake(workdir, "--configfile", "config/s.yaml", "--dry-run")
     assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr

@@ -32,7 +32,12 @@ def time_course(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         "counts": {"path": str(shared_data / "mouse_GSE96870" / "GSE96870_counts_cerebellum.csv")},
         "design": "~ sex + time",
         "contrasts": {"Day8_vs_Day0": {"variable": "time", "test": "Day8", "reference": "Day0"}},
-        "lrt": {"time": {"reduced": "~ sex", "profiles": {"enabled": True, "groups": ["time", "sex"], "clusters": 4, "padj": 0.01}}},
+        "lrt": {
+            "time": {
+                "reduced": "~ sex",
+                "profiles": {"enabled": True, "groups": ["time", "sex"], "clusters": 4, "padj": 0.01},
+            }
+        },
         "de": {"shrink": False},
         "gsea": {"focus_sets": []},
         "plots": {"color_by": "time"},
@@ -46,7 +51,9 @@ def time_course(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def test_lrt_table_names_its_coefficient(time_course: Path) -> None:
     lrt = pd.read_csv(time_course / "results/de/lrt/time.tsv", sep="\t")
-    assert set(lrt["coefficient"]) == {"time_Day8_vs_Day0"} and set(lrt["df"]) == {2} and set(lrt["reduced"]) == {"~ sex"}
+    assert (
+        set(lrt["coefficient"]) == {"time_Day8_vs_Day0"} and set(lrt["df"]) == {2} and set(lrt["reduced"]) == {"~ sex"}
+    )
     assert 5000 < (lrt["padj"] < 0.01).sum() < 5500
 
 

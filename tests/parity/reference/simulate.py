@@ -68,7 +68,13 @@ def _samples(name: str, rng: np.random.Generator) -> pd.DataFrame:
         return pd.DataFrame({"sample": [f"S{i + 1:02d}" for i in range(12)], "condition": condition, "rin": rin})
     if name == "sim_factor3_batch":
         rows = [(g, b) for g in ("A", "B", "C") for b in ("b1", "b2") for _ in range(3)]
-        return pd.DataFrame({"sample": [f"S{i + 1:02d}" for i in range(len(rows))], "group": [r[0] for r in rows], "batch": [r[1] for r in rows]})
+        return pd.DataFrame(
+            {
+                "sample": [f"S{i + 1:02d}" for i in range(len(rows))],
+                "group": [r[0] for r in rows],
+                "batch": [r[1] for r in rows],
+            }
+        )
     if name == "sim_factor3_small":
         group = ["A", "A", "B", "B", "C", "C"]
         return pd.DataFrame({"sample": [f"S{i + 1:02d}" for i in range(6)], "group": group})

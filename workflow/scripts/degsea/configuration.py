@@ -26,7 +26,9 @@ def load_schema(path: str | Path) -> dict[str, Any]:
 OUTPUT_FOLDERS = ("results", "logs", ".snakemake")
 OUTPUT_SUFFIXES = (".tsv", ".h5ad", ".png", ".svg", ".pdf", ".rst", ".html", ".log", ".gz", ".gmt")
 #: The order of a command line with targets, for messages and the README.
-TARGET_ORDER = "snakemake --cores 2 <targets> --configfile <config.yaml>  (or: ... --configfile <config.yaml> -- <targets>)"
+TARGET_ORDER = (
+    "snakemake --cores 2 <targets> --configfile <config.yaml>  (or: ... --configfile <config.yaml> -- <targets>)"
+)
 
 
 def check_config_files(paths: Sequence[str | Path]) -> None:
@@ -74,8 +76,7 @@ def check_not_a_target(path: str | Path) -> None:
             where="the snakemake command line",
             found=f"{str(path)!r} after --configfile",
             allowed="YAML config files after --configfile; targets before it, or after '--'",
-            hint="Snakemake reads every word after --configfile as a config file. Write targets first: "
-            + TARGET_ORDER,
+            hint="Snakemake reads every word after --configfile as a config file. Write targets first: " + TARGET_ORDER,
         )
 
 
@@ -150,7 +151,9 @@ def _canonical(value: Any, schema: Mapping[str, Any] | None, *, path: tuple[str,
     return value
 
 
-def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any], *, source: str = "the config") -> dict[str, Any]:
+def validate_config(
+    config: Mapping[str, Any], schema: Mapping[str, Any], *, source: str = "the config"
+) -> dict[str, Any]:
     """Validate a config against the schema and return it with defaults filled in.
 
     Parameters
@@ -201,14 +204,29 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any], *, sou
     allowed = _describe(error)
     description = sub_schema.get("description") or _parent_description(schema, error.absolute_path)
     # YAML reads 2, 1.0, yes and no as numbers and booleans; a level or name must be quoted.
-    unquoted = error.validator == "type" and "string" in _as_list(error.validator_value) and isinstance(error.instance, (bool, int, float))
+    unquoted = (
+        error.validator == "type"
+        and "string" in _as_list(error.validator_value)
+        and isinstance(error.instance, (bool, int, float))
+    )
     raise InputError(
         "A config value is not allowed.",
         file=source,
         where=where,
-        found="an empty value" if error.instance is None else repr(error.instance) + ((" (a yes/no value, not text)" if isinstance(error.instance, bool) else " (a number, not text)") if unquoted else ""),
+        found="an empty value"
+        if error.instance is None
+        else repr(error.instance)
+        + (
+            (" (a yes/no value, not text)" if isinstance(error.instance, bool) else " (a number, not text)")
+            if unquoted
+            else ""
+        ),
         allowed=allowed,
-        hint=("YAML reads unquoted numbers and yes/no/true/false as such: write the value in quotes, as it is in the sample sheet. " if unquoted else "")
+        hint=(
+            "YAML reads unquoted numbers and yes/no/true/false as such: write the value in quotes, as it is in the sample sheet. "
+            if unquoted
+            else ""
+        )
         + (f"What it is: {description}" if description else f"See {SCHEMA_FILE} for what each key takes."),
     )
 

@@ -57,7 +57,10 @@ def file_kind(head: bytes, *, gzipped: bool = False) -> tuple[str, str] | None:
     if head.startswith(b"@") and len(first_lines) > 3 and first_lines[2].startswith(b"+"):
         return "a FASTQ file of sequencing reads", _COUNT_READS
     if head.startswith(b">"):
-        return "a FASTA file of sequences", "Give the count table, not a genome or transcriptome sequence; " + _COUNT_READS
+        return (
+            "a FASTA file of sequences",
+            "Give the count table, not a genome or transcriptome sequence; " + _COUNT_READS,
+        )
     if head[257:262] == b"ustar":
         return (
             "a tar archive" + (" (.tar.gz)" if gzipped else ""),
@@ -70,14 +73,23 @@ def file_kind(head: bytes, *, gzipped: bool = False) -> tuple[str, str] | None:
         if b"xl/" in head[:8192]:
             return "an Excel workbook (.xlsx)", "In Excel: File > Save As > 'Text (Tab delimited)' or 'CSV UTF-8'."
         if b"opendocument.spreadsheet" in head[:200]:
-            return "an OpenDocument spreadsheet (.ods)", "In LibreOffice: File > Save As > 'Text CSV', character set UTF-8."
+            return (
+                "an OpenDocument spreadsheet (.ods)",
+                "In LibreOffice: File > Save As > 'Text CSV', character set UTF-8.",
+            )
         if b"word/" in head[:8192]:
             return "a Word document (.docx)", "Get the table itself as a text file (TSV or CSV), not a document."
         return "a zip archive", "Unzip it (unzip) and name the file inside."
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "an old Excel workbook (.xls) or another Microsoft Office file", "In Excel: File > Save As > 'Text (Tab delimited)' or 'CSV UTF-8'."
+        return (
+            "an old Excel workbook (.xls) or another Microsoft Office file",
+            "In Excel: File > Save As > 'Text (Tab delimited)' or 'CSV UTF-8'.",
+        )
     if head.startswith(b"%PDF"):
-        return "a PDF document", "A PDF holds no machine-readable table: download the table itself (e.g. the supplementary .txt/.tsv/.csv file)."
+        return (
+            "a PDF document",
+            "A PDF holds no machine-readable table: download the table itself (e.g. the supplementary .txt/.tsv/.csv file).",
+        )
     if start.startswith((b"<!doctype html", b"<html")) or (start.startswith(b"<") and b"<html" in start):
         return (
             "a web page (HTML), e.g. a download or error page saved instead of the file",
@@ -103,14 +115,20 @@ def file_kind(head: bytes, *, gzipped: bool = False) -> tuple[str, str] | None:
             "col.names = NA); for a DESeqDataSet use counts(dds), for a SummarizedExperiment assay(se).",
         )
     if head.startswith(b"PAR1"):
-        return "an Apache Parquet file", "Export it as TSV, e.g. pandas.read_parquet(FILE).to_csv('counts.tsv', sep='\\t')."
+        return (
+            "an Apache Parquet file",
+            "Export it as TSV, e.g. pandas.read_parquet(FILE).to_csv('counts.tsv', sep='\\t').",
+        )
     if head.startswith((b"ARROW1", b"\x93NUMPY")):
         return "an Arrow/Feather or NumPy binary file", _EXPORT_TEXT
     if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
         return "an image", "Give the table the figure was made from, as a text file."
     for magic, (name, command) in _COMPRESSORS.items():
         if head.startswith(magic):
-            return f"a file compressed with {name}, which degsea does not read", f"Decompress it ({command}), or recompress it with gzip."
+            return (
+                f"a file compressed with {name}, which degsea does not read",
+                f"Decompress it ({command}), or recompress it with gzip.",
+            )
     return None
 
 
@@ -179,7 +197,11 @@ def read_text(path: str | Path, *, what: str, config_key: str) -> str:
                 hint="The file is truncated or corrupt: check it with 'gzip -t' and copy it again.",
             ) from None
     check_file_kind(
-        raw[:65536], gzipped=gzipped, what=what, source=str(path), allowed="tab- or comma-separated UTF-8 text, optionally gzipped"
+        raw[:65536],
+        gzipped=gzipped,
+        what=what,
+        source=str(path),
+        allowed="tab- or comma-separated UTF-8 text, optionally gzipped",
     )
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InputError(
@@ -207,7 +229,7 @@ def read_text(path: str | Path, *, what: str, config_key: str) -> str:
             f"The {what} is not UTF-8 text.",
             file=str(path),
             where=f"byte {err.start}",
-            found=f"the bytes {raw[err.start:err.start + 4]!r}, e.g. Latin-1 accents from an older Excel",
+            found=f"the bytes {raw[err.start : err.start + 4]!r}, e.g. Latin-1 accents from an older Excel",
             allowed="tab- or comma-separated UTF-8 text, optionally gzipped",
             hint="Is it a spreadsheet (.xlsx) or another compressed format? Export it as TSV (UTF-8), "
             "or convert with 'iconv -f LATIN1 -t UTF-8'.",
@@ -242,7 +264,10 @@ def describe_missing(path: str | Path) -> tuple[str, str]:
     if path.is_dir():
         return "a directory", " Name the file itself, not its folder."
     if path.is_symlink():
-        return "a symbolic link that leads to no file (broken, or a loop)", " Point the link at the real file, or give the file itself."
+        return (
+            "a symbolic link that leads to no file (broken, or a loop)",
+            " Point the link at the real file, or give the file itself.",
+        )
     return "no such file", ""
 
 
@@ -255,12 +280,27 @@ def delimiter_for(path: str | Path) -> str:
 #: Operating-system errors of a write that the user can fix (disk, quota, permissions), with
 #: what each means and how to fix it; any other OSError is a bug and keeps its traceback.
 WRITE_ERRORS = {
-    errno.ENOSPC: ("the disk is full", "Free space on that file system (see `df -h {folder}`), or run in a folder on another disk"),
-    errno.EDQUOT: ("the disk quota is used up", "Free space within your quota (see `quota -s`), or run in a folder on another disk"),
+    errno.ENOSPC: (
+        "the disk is full",
+        "Free space on that file system (see `df -h {folder}`), or run in a folder on another disk",
+    ),
+    errno.EDQUOT: (
+        "the disk quota is used up",
+        "Free space within your quota (see `quota -s`), or run in a folder on another disk",
+    ),
     errno.EFBIG: ("the file is larger than the file system allows", "Run in a folder on another file system"),
-    errno.EROFS: ("the folder is on a read-only file system", "Run in a writable folder, or mount that file system read-write"),
-    errno.EACCES: ("permission denied", "Make the folder writable for you (`ls -ld {folder}`, `chmod u+w {folder}`), or run in a writable folder"),
-    errno.EPERM: ("the operation is not permitted", "Make the folder writable for you (`ls -ld {folder}`), or run in a writable folder"),
+    errno.EROFS: (
+        "the folder is on a read-only file system",
+        "Run in a writable folder, or mount that file system read-write",
+    ),
+    errno.EACCES: (
+        "permission denied",
+        "Make the folder writable for you (`ls -ld {folder}`, `chmod u+w {folder}`), or run in a writable folder",
+    ),
+    errno.EPERM: (
+        "the operation is not permitted",
+        "Make the folder writable for you (`ls -ld {folder}`), or run in a writable folder",
+    ),
 }
 
 
@@ -273,9 +313,12 @@ def output_error(path: str | Path, err: OSError, *, folder: bool = False) -> Out
         return None
     cause, fix = WRITE_ERRORS[err.errno]
     return OutputError(
-        f"The folder '{path}' cannot be written to: {cause}." if folder else f"A result file cannot be written: {cause}.",
+        f"The folder '{path}' cannot be written to: {cause}."
+        if folder
+        else f"A result file cannot be written: {cause}.",
         file=str(path),
-        found=f"[Errno {err.errno}] {err.strerror or os.strerror(err.errno)}" + ("" if folder or not err.filename else f": '{err.filename}'"),
+        found=f"[Errno {err.errno}] {err.strerror or os.strerror(err.errno)}"
+        + ("" if folder or not err.filename else f": '{err.filename}'"),
         hint=fix.format(folder=path if folder else Path(path).parent)
         + "; then run the same command again: finished results are kept and the run goes on from there. "
         "No half-written file is left behind.",

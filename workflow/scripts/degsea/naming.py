@@ -38,7 +38,7 @@ def short_set_name(name: str, *, limit: int = 42) -> str:
     """A readable set name: common prefixes (``HALLMARK_``, ``DEGSEA_``, ...) dropped, ``_`` as spaces."""
     for prefix in SET_PREFIXES:
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
             break
     name = name.replace("_", " ")
     return name if len(name) <= limit else name[: limit - 1] + "…"
@@ -58,7 +58,9 @@ def natural_sorted(values: Iterable[str]) -> list[str]:
     return sorted(values, key=lambda v: (natural_key(v), str(v)))
 
 
-def level_order(present: Iterable[object], *, colors: Mapping[str, object] | None = None, levels: Sequence[object] | None = None) -> list[str]:
+def level_order(
+    present: Iterable[object], *, colors: Mapping[str, object] | None = None, levels: Sequence[object] | None = None
+) -> list[str]:
     """The display order of a sample-sheet variable's levels.
 
     First the levels given colours (config ``plots: colors``) in that order, then those
@@ -81,7 +83,16 @@ def absent_levels(given: Iterable[object], present: Iterable[object]) -> list[st
 # --- gene identifiers ------------------------------------------------------------------------
 
 #: Ensembl gene IDs by species prefix (the species a user meets most); other ENS...G IDs are "Ensembl".
-ENSEMBL_SPECIES = {"ENSG": "human", "ENSMUSG": "mouse", "ENSRNOG": "rat", "ENSDARG": "zebrafish", "ENSGALG": "chicken", "ENSSSCG": "pig", "ENSBTAG": "cattle", "ENSMMUG": "macaque"}
+ENSEMBL_SPECIES = {
+    "ENSG": "human",
+    "ENSMUSG": "mouse",
+    "ENSRNOG": "rat",
+    "ENSDARG": "zebrafish",
+    "ENSGALG": "chicken",
+    "ENSSSCG": "pig",
+    "ENSBTAG": "cattle",
+    "ENSMMUG": "macaque",
+}
 _ENSEMBL = re.compile(r"(ENS[A-Z]*G)\d{11}(\.\d+)?(_PAR_Y)?")
 #: Entries that gene annotations mix among Ensembl IDs and that say nothing of the ID type:
 #: LRG records, and the PAR_Y copies of pseudo-autosomal genes (ENSG..._PAR_Y, caught above).

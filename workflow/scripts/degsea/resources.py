@@ -211,7 +211,6 @@ def study_size(n_samples: int, count_files: Sequence[str], *, demo_genes: int | 
     return StudySize(samples=n_samples, genes=genes or DEFAULT_GENES)
 
 
-
 def study_group(workflow: Any, study: str, rule: str) -> Callable[[Any], str | None]:
     """The group of a study's rule in a many-studies run, as a callable Snakemake evaluates per job.
 

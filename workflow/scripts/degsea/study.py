@@ -89,7 +89,12 @@ def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) ->
     if not gsea_enabled(config):
         log.info("the gene-set branch is off ('gsea: enabled: false', or no collection): DE, QC and figures only")
         return Study(
-            sheet=sheet, contrasts=contrasts, count_files=count_files, per_sample=per_sample, lrts=lrts, group_by=group_by
+            sheet=sheet,
+            contrasts=contrasts,
+            count_files=count_files,
+            per_sample=per_sample,
+            lrts=lrts,
+            group_by=group_by,
         )
     clash = case_clash(gsea["focus_sets"], key=lambda name: file_slug(name).casefold())
     if clash:
@@ -115,13 +120,19 @@ def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) ->
             check_focus_sets(claimed, names, sources=sorted(set(claimed.values())))
         log.info(
             "focus sets %s are checked once the MSigDB collections %s are downloaded",
-            ", ".join(unknown), ", ".join(e.file_name for e in pending),
+            ", ".join(unknown),
+            ", ".join(e.file_name for e in pending),
         )
     else:
         check_focus_sets(gsea["focus_sets"], names, sources=files)
     log.info("study: %d samples, design %s, %d contrasts", len(sheet), config["design"], len(contrasts))
     return Study(
-        sheet=sheet, contrasts=contrasts, count_files=count_files, per_sample=per_sample, msigdb=entries, lrts=lrts,
+        sheet=sheet,
+        contrasts=contrasts,
+        count_files=count_files,
+        per_sample=per_sample,
+        msigdb=entries,
+        lrts=lrts,
         group_by=group_by,
     )
 
@@ -134,12 +145,19 @@ def check_hypotheses(
     de = config["de"]
     references = reference_levels(contrasts, config.get("reference_levels"))
     lrts = parse_lrts(config.get("lrt"), design=config["design"])
-    check_design(sheet, config["design"], contrasts, sheet_file=sheet_file, continuous=continuous, references=references)
+    check_design(
+        sheet, config["design"], contrasts, sheet_file=sheet_file, continuous=continuous, references=references
+    )
     for full in dict.fromkeys(t.full for t in lrts if t.full != config["design"]):
         check_design(sheet, full, [], sheet_file=sheet_file, continuous=continuous, references=references)
     check_coefficients(
-        sheet, config["design"], contrasts, continuous=continuous, references=references,
-        default_threshold=de.get("lfc_threshold", 0.0), default_alternative=de.get("alt_hypothesis", "greaterAbs"),
+        sheet,
+        config["design"],
+        contrasts,
+        continuous=continuous,
+        references=references,
+        default_threshold=de.get("lfc_threshold", 0.0),
+        default_alternative=de.get("alt_hypothesis", "greaterAbs"),
     )
     check_lrts(sheet, lrts, sheet_file=sheet_file, continuous=continuous, references=references)
     asked = [t.name for t in lrts if t.profiles.enabled and t.profiles.ora]
@@ -154,7 +172,9 @@ def check_hypotheses(
     exact_only = [f"contrast '{c.name}' ({c.kind})" for c in contrasts if c.kind != "levels"]
     exact_only += [f"likelihood-ratio test '{t.name}'" for t in lrts]
     exact_only += ["fit_type 'local'"] if de.get("fit_type") == "local" else []
-    if any(c.lfc_threshold or c.alt_hypothesis not in (None, "greaterAbs") for c in contrasts) or de.get("lfc_threshold"):
+    if any(c.lfc_threshold or c.alt_hypothesis not in (None, "greaterAbs") for c in contrasts) or de.get(
+        "lfc_threshold"
+    ):
         exact_only.append("a log2 fold-change threshold test")
     if exact_only and de.get("engine", "deseq2_exact") != "deseq2_exact":
         raise InputError(
@@ -183,11 +203,15 @@ def level_setting_warnings(
         )
     for variable, listed in levels.items():
         if variable not in sheet.columns:
-            warnings.append(f"config 'levels' names '{variable}', which is not a column of {sheet_file}; it is not used.")
+            warnings.append(
+                f"config 'levels' names '{variable}', which is not a column of {sheet_file}; it is not used."
+            )
             continue
         unused = absent_levels(listed, sheet[variable])
         if unused:
-            warnings.append(f"config 'levels: {variable}' lists levels that no sample has: {', '.join(unused)}; they are not used.")
+            warnings.append(
+                f"config 'levels: {variable}' lists levels that no sample has: {', '.join(unused)}; they are not used."
+            )
     return warnings
 
 
@@ -224,7 +248,9 @@ def _collection_family(name: str) -> str:
     return re.sub(r"^m(\d)", r"c\1", name)
 
 
-def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: str, demo_counts: str | None) -> tuple[list[str], bool]:
+def check_counts(
+    config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: str, demo_counts: str | None
+) -> tuple[list[str], bool]:
     """Check the count inputs as far as possible without reading them; return the files to read.
 
     Returns the files rule import_counts reads (resolved here, once) and whether they are one
@@ -252,7 +278,8 @@ def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: 
             raise InputError(
                 "Both a count matrix and per-sample count files are given.",
                 file=sheet_file,
-                where="config 'counts: path' and " + ("the sheet's 'path' column" if "path" in sheet.columns else "config 'counts: pattern'"),
+                where="config 'counts: path' and "
+                + ("the sheet's 'path' column" if "path" in sheet.columns else "config 'counts: pattern'"),
                 found=f"counts: path = {counts_file!r}",
                 allowed="one of them",
                 hint="Remove 'counts: path' from the config to read the per-sample files.",
@@ -288,7 +315,8 @@ def check_counts(config: Mapping[str, Any], sheet: pd.DataFrame, *, sheet_file: 
             "The count matrix does not exist.",
             file=counts_file,
             found=found,
-            hint="Check 'counts: path' in the config (relative paths start at the directory you run snakemake in)." + extra,
+            hint="Check 'counts: path' in the config (relative paths start at the directory you run snakemake in)."
+            + extra,
         )
     fmt = single_file_format(counts_file, counts.get("format", "auto"))
     samples = single_file_samples(counts_file, fmt)

@@ -164,17 +164,14 @@ def _median_of_ratios(values: np.ndarray) -> np.ndarray:
     positive = (values > 0).all(axis=1)
     if not positive.any():
         raise InputError(
-            "No gene of the count matrix is expressed in every sample, so size factors "
-            "cannot be estimated.",
+            "No gene of the count matrix is expressed in every sample, so size factors cannot be estimated.",
             allowed="at least one gene with a count > 0 in every sample",
         )
     logs = np.log(values[positive])
     return np.exp(np.median(logs - logs.mean(axis=1, keepdims=True), axis=0))
 
 
-def _fit_parametric_trend(
-    mean: np.ndarray, dispersion: np.ndarray
-) -> tuple[float, float, np.ndarray]:
+def _fit_parametric_trend(mean: np.ndarray, dispersion: np.ndarray) -> tuple[float, float, np.ndarray]:
     """DESeq2's parametric dispersion trend ``asympt + extra / mean``.
 
     A gamma-family GLM with identity link (IRLS), refitted without the genes whose
@@ -199,8 +196,7 @@ def _fit_parametric_trend(
             new = updated
         if (new <= 0).any():
             raise InputError(
-                "The dispersion trend of the count matrix cannot be fitted "
-                "(a coefficient came out non-positive).",
+                "The dispersion trend of the count matrix cannot be fitted (a coefficient came out non-positive).",
                 allowed="a count matrix of a homogeneous group with replicate samples",
             )
         converged = float(np.sum(np.log(new / coef) ** 2)) < 1e-6

@@ -21,7 +21,9 @@ def de_genes(table: pd.DataFrame, *, padj: float, lfc: float) -> pd.DataFrame:
     A gene is DE when ``padj < padj`` and ``|log2FoldChange| >= lfc``. Its name is the symbol, or
     the gene ID where the symbol is empty; of two genes with one symbol the smaller padj is kept.
     """
-    symbol = table["symbol"].astype("string") if "symbol" in table else pd.Series(pd.NA, index=table.index, dtype="string")
+    symbol = (
+        table["symbol"].astype("string") if "symbol" in table else pd.Series(pd.NA, index=table.index, dtype="string")
+    )
     name = symbol.where(symbol.notna() & (symbol.str.strip() != ""), table["gene_id"].astype("string"))
     hits = table.assign(gene=name)
     hits = hits[(hits["padj"] < padj) & (hits["log2FoldChange"].abs() >= lfc)]
@@ -63,7 +65,9 @@ def shared_de_genes(
         present = lfcs.notna()
         combos = present.apply(lambda row: ";".join(row.index[row.to_numpy()]), axis=1)
         for combo, n in combos.value_counts(sort=False).items():
-            count_rows.append({"comparison": comparison, "studies": combo, "n_studies": combo.count(";") + 1, "genes": int(n)})
+            count_rows.append(
+                {"comparison": comparison, "studies": combo, "n_studies": combo.count(";") + 1, "genes": int(n)}
+            )
         keep = present.sum(axis=1) >= 2
         if not keep.any():
             continue
@@ -86,13 +90,19 @@ def shared_de_genes(
             part[f"padj_{study}"] = pvals[study][keep].to_numpy() if study in pvals else np.nan
         shared_parts.append(part)
     extra = [f"{kind}_{s}" for s in all_studies for kind in ("log2FC", "padj")]
-    shared = pd.concat(shared_parts, ignore_index=True) if shared_parts else pd.DataFrame(columns=SHARED_COLUMNS + extra)
+    shared = (
+        pd.concat(shared_parts, ignore_index=True) if shared_parts else pd.DataFrame(columns=SHARED_COLUMNS + extra)
+    )
     if len(shared):
-        order = np.lexsort((shared["gene"].to_numpy(), -shared["n_studies"].to_numpy(), _order(shared["comparison"], tables)))
+        order = np.lexsort(
+            (shared["gene"].to_numpy(), -shared["n_studies"].to_numpy(), _order(shared["comparison"], tables))
+        )
         shared = shared.iloc[order].reset_index(drop=True)
     counts = pd.DataFrame(count_rows, columns=COUNT_COLUMNS)
     if len(counts):
-        order = np.lexsort((counts["studies"].to_numpy(), -counts["genes"].to_numpy(), _order(counts["comparison"], tables)))
+        order = np.lexsort(
+            (counts["studies"].to_numpy(), -counts["genes"].to_numpy(), _order(counts["comparison"], tables))
+        )
         counts = counts.iloc[order].reset_index(drop=True)
     return shared, counts
 

@@ -120,7 +120,9 @@ def check_name(name: object, *, source: str, what: str = "contrast") -> str:
     return str(name)
 
 
-def parse_contrasts(contrasts: Mapping[str, Mapping[str, Any]], *, source: str = "config 'contrasts'") -> list[Contrast]:
+def parse_contrasts(
+    contrasts: Mapping[str, Mapping[str, Any]], *, source: str = "config 'contrasts'"
+) -> list[Contrast]:
     """Turn the config's ``contrasts`` mapping into :class:`Contrast` objects.
 
     An entry is one of: ``{variable, test, reference}``; ``{coefficient}``; ``{numerator,
@@ -138,7 +140,11 @@ def parse_contrasts(contrasts: Mapping[str, Mapping[str, Any]], *, source: str =
 
 
 def _parse_contrast(name: str, entry: Mapping[str, Any], *, source: str) -> Contrast:
-    given = {key for key, value in entry.items() if value is not None and value != [] and key not in ("lfc_threshold", "alt_hypothesis")}
+    given = {
+        key
+        for key, value in entry.items()
+        if value is not None and value != [] and key not in ("lfc_threshold", "alt_hypothesis")
+    }
     if not given & {"numerator", "denominator"}:
         given.discard("list_values")
     kinds = [kind for kind, keys in CONTRAST_KINDS.items() if given & set(keys)]
@@ -172,8 +178,11 @@ def _parse_contrast(name: str, entry: Mapping[str, Any], *, source: str) -> Cont
     if kind == "list":
         values = entry.get("list_values") or (1.0, -1.0)
         return Contrast(
-            name, kind="list", numerator=tuple(map(str, entry.get("numerator") or ())),
-            denominator=tuple(map(str, entry.get("denominator") or ())), list_values=(float(values[0]), float(values[1])),
+            name,
+            kind="list",
+            numerator=tuple(map(str, entry.get("numerator") or ())),
+            denominator=tuple(map(str, entry.get("denominator") or ())),
+            list_values=(float(values[0]), float(values[1])),
             **options,
         )
     return Contrast(name, kind="numeric", vector=tuple(float(v) for v in entry["vector"]), **options)
@@ -229,7 +238,14 @@ def check_design(
                     hint="Fill in the level, or remove the sample from the sheet.",
                 )
     for contrast in (c for c in contrasts if c.kind == "levels"):
-        _check_contrast(sheet, contrast, variables=variables, continuous=continuous, sheet_file=sheet_file, min_replicates=min_replicates)
+        _check_contrast(
+            sheet,
+            contrast,
+            variables=variables,
+            continuous=continuous,
+            sheet_file=sheet_file,
+            min_replicates=min_replicates,
+        )
     for variable in variables:
         values = sheet[variable].astype(str).str.strip().unique()
         if len(values) < 2:
@@ -243,7 +259,11 @@ def check_design(
                 "rank-deficient.",
             )
     _check_full_rank(
-        sheet, formula, variables=variables, continuous=continuous, sheet_file=sheet_file,
+        sheet,
+        formula,
+        variables=variables,
+        continuous=continuous,
+        sheet_file=sheet_file,
         references=reference_levels(contrasts, references),
     )
 
@@ -264,7 +284,13 @@ def _check_column_names(sheet: pd.DataFrame, formula: str, *, sheet_file: str) -
         ) from None
 
 
-def model_frame(sheet: pd.DataFrame, variables: Sequence[str], *, continuous: Sequence[str] = (), references: Mapping[str, str] | None = None) -> pd.DataFrame:
+def model_frame(
+    sheet: pd.DataFrame,
+    variables: Sequence[str],
+    *,
+    continuous: Sequence[str] = (),
+    references: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Return the design columns, categorical ones as pandas categoricals.
 
     Levels are sorted, except that a level named in ``references`` comes first (the
@@ -393,7 +419,9 @@ def linear_combinations(matrix: np.ndarray, names: Sequence[str]) -> list[list[s
     return groups
 
 
-def nested_blocks(sheet: pd.DataFrame, variables: Sequence[str], *, continuous: Sequence[str] = ()) -> list[tuple[str, str]]:
+def nested_blocks(
+    sheet: pd.DataFrame, variables: Sequence[str], *, continuous: Sequence[str] = ()
+) -> list[tuple[str, str]]:
     """(block, group) pairs of factors where every block level lies within one group level.
 
     E.g. ``mouse`` nested in ``host`` when each mouse is either wild-type or Rag1-/-: then

@@ -120,8 +120,11 @@ def fit(
     if test != "Wald":
         if settings.engine != "deseq2_exact":
             raise InputError(
-                "Likelihood-ratio tests need the DESeq2-exact engine.", where="config 'de: engine'",
-                found=repr(settings.engine), allowed="deseq2_exact", hint="Set de: engine: deseq2_exact (the default).",
+                "Likelihood-ratio tests need the DESeq2-exact engine.",
+                where="config 'de: engine'",
+                found=repr(settings.engine),
+                allowed="deseq2_exact",
+                hint="Set de: engine: deseq2_exact (the default).",
             )
         extra["test"] = test
     dds = dataset_class(
@@ -160,7 +163,12 @@ def fit(
         int(dds.var.get("refitted", pd.Series(False)).sum()),
     )
     return Fit(
-        dds=dds, formula=formula, frame=frame, continuous=tuple(continuous), inference=inference, stats_class=stats_class
+        dds=dds,
+        formula=formula,
+        frame=frame,
+        continuous=tuple(continuous),
+        inference=inference,
+        stats_class=stats_class,
     )
 
 
@@ -185,7 +193,9 @@ def test_contrast(fitted: Fit, contrast: Contrast, *, settings: DESettings = DES
             quiet=True,
         )
         stats.summary()
-        shrunk, shrunk_se = shrink_level_pair(fitted, contrast, settings=settings) if settings.shrink else (np.nan, np.nan)
+        shrunk, shrunk_se = (
+            shrink_level_pair(fitted, contrast, settings=settings) if settings.shrink else (np.nan, np.nan)
+        )
     table = stats.results_df.copy()
     table.insert(0, "symbol", dds.var["symbol"].to_numpy())
     table["log2FoldChange_shrunk"] = shrunk
@@ -224,7 +234,9 @@ def normalized_counts(fitted: Fit) -> pd.DataFrame:
 def fitted_anndata(fitted: Fit) -> ad.AnnData:
     """The fitted dataset as a plain AnnData (counts, size factors, dispersions, LFCs)."""
     adata = fitted.dds.to_picklable_anndata()
-    adata.obs = adata.obs.astype({c: str for c in adata.obs.columns if isinstance(adata.obs[c].dtype, pd.CategoricalDtype)})
+    adata.obs = adata.obs.astype(
+        {c: str for c in adata.obs.columns if isinstance(adata.obs[c].dtype, pd.CategoricalDtype)}
+    )
     adata.uns = {k: v for k, v in adata.uns.items() if isinstance(v, (int, float, str, np.ndarray, list))}
     return adata
 
@@ -239,7 +251,9 @@ def shrink_level_pair(fitted: Fit, contrast: Contrast, *, settings: DESettings) 
     """
     dds = fitted.dds
     frame = model_frame(
-        fitted.frame, design_variables(fitted.formula), continuous=fitted.continuous,
+        fitted.frame,
+        design_variables(fitted.formula),
+        continuous=fitted.continuous,
         references={contrast.variable: contrast.reference},
     )
     new_design = FormulaicContrasts(frame, fitted.formula).design_matrix

@@ -56,7 +56,9 @@ class LikelihoodRatioTest:
         return tuple(dropped or full)
 
 
-def parse_lrts(tests: Mapping[str, Mapping[str, Any]] | None, *, design: str, source: str = "config 'lrt'") -> list[LikelihoodRatioTest]:
+def parse_lrts(
+    tests: Mapping[str, Mapping[str, Any]] | None, *, design: str, source: str = "config 'lrt'"
+) -> list[LikelihoodRatioTest]:
     """The config's ``lrt`` entries; ``full`` defaults to the study's design."""
     parsed = []
     for name, entry in (tests or {}).items():

@@ -26,6 +26,7 @@ def group_labels(sheet: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.Series
     Groups are ordered by the first column's levels in their order of appearance in the sheet
     (categorical order when the column is categorical), then by the next columns'.
     """
+
     def ordered(column: str) -> list[str]:
         values = sheet[column]
         if isinstance(values.dtype, pd.CategoricalDtype):
@@ -84,8 +85,16 @@ def cluster_profiles(
 
 
 def profile_table(
-    lrt: pd.DataFrame, vst: pd.DataFrame, sheet: pd.DataFrame, *, columns: Sequence[str], padj: float,
-    clusters: int, method: str = "hierarchical", seed: int = 1, max_genes: int = 2000,
+    lrt: pd.DataFrame,
+    vst: pd.DataFrame,
+    sheet: pd.DataFrame,
+    *,
+    columns: Sequence[str],
+    padj: float,
+    clusters: int,
+    method: str = "hierarchical",
+    seed: int = 1,
+    max_genes: int = 2000,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Cluster an LRT's genes with padj < ``padj`` (at most ``max_genes``, smallest p first) by profile.
 
@@ -103,5 +112,11 @@ def profile_table(
     table = significant.set_index("gene_id").loc[genes, ["symbol", "padj"]]
     table.insert(1, "cluster", cluster)
     table = pd.concat([table, z], axis=1).reset_index().sort_values(["cluster", "padj", "gene_id"], kind="stable")
-    log.info("profiles: %d genes with padj < %g in %d clusters over %d groups", len(genes), padj, table["cluster"].nunique(), len(groups))
+    log.info(
+        "profiles: %d genes with padj < %g in %d clusters over %d groups",
+        len(genes),
+        padj,
+        table["cluster"].nunique(),
+        len(groups),
+    )
     return table.reset_index(drop=True), groups

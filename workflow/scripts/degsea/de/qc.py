@@ -49,7 +49,9 @@ def variance_stabilise(adata: ad.AnnData, *, fit_type: str = "parametric", n_sub
     counts = pd.DataFrame(np.asarray(adata.X), index=adata.obs_names, columns=adata.var_names)
     metadata = pd.DataFrame({"intercept": np.ones(adata.n_obs)}, index=adata.obs_names)
     inference = DefaultInference(n_cpus=1)
-    dds = DeseqDataSet(counts=counts, metadata=metadata, design="~ 1", fit_type=fit_type, inference=inference, quiet=True)
+    dds = DeseqDataSet(
+        counts=counts, metadata=metadata, design="~ 1", fit_type=fit_type, inference=inference, quiet=True
+    )
     dds.fit_size_factors()
     means = np.asarray(dds.layers["normed_counts"]).mean(axis=0)
     candidates = np.flatnonzero(means > 5)
@@ -61,7 +63,12 @@ def variance_stabilise(adata: ad.AnnData, *, fit_type: str = "parametric", n_sub
         ranked = candidates[np.argsort(means[candidates], kind="stable")]
         subset = np.sort(ranked[np.linspace(0, len(ranked) - 1, n_sub).round().astype(int)])
         sub = DeseqDataSet(
-            counts=counts.iloc[:, subset], metadata=metadata, design="~ 1", fit_type=fit_type, inference=inference, quiet=True
+            counts=counts.iloc[:, subset],
+            metadata=metadata,
+            design="~ 1",
+            fit_type=fit_type,
+            inference=inference,
+            quiet=True,
         )
         # the size factors of all genes, as DESeq2 does (vst_fit refits them unless these are set)
         sub.obs["size_factors"] = dds.obs["size_factors"].to_numpy()
@@ -93,7 +100,10 @@ def library_stats(adata: ad.AnnData, *, size_factors: pd.Series | None = None) -
     """
     counts = np.asarray(adata.X)
     table = pd.DataFrame(
-        {"library_size": counts.sum(axis=1).astype(np.int64), "detected_genes": (counts > 0).sum(axis=1).astype(np.int64)},
+        {
+            "library_size": counts.sum(axis=1).astype(np.int64),
+            "detected_genes": (counts > 0).sum(axis=1).astype(np.int64),
+        },
         index=pd.Index(adata.obs_names, name="sample"),
     )
     if size_factors is not None:
@@ -229,7 +239,9 @@ def cooks_outliers(fitted: ad.AnnData, *, quantile: float = COOKS_QUANTILE) -> C
     cooks = np.asarray(fitted.layers["cooks"], dtype=float)[:, nonzero]
     distances = pd.DataFrame(cooks, index=fitted.obs_names, columns=fitted.var_names[nonzero])
     above = (cooks > cutoff) & counted[:, None]
-    per_sample = pd.DataFrame({"outlier_genes": above.sum(axis=1).astype(np.int64)}, index=pd.Index(fitted.obs_names, name="sample"))
+    per_sample = pd.DataFrame(
+        {"outlier_genes": above.sum(axis=1).astype(np.int64)}, index=pd.Index(fitted.obs_names, name="sample")
+    )
     genes = sorted(distances.columns[above.any(axis=0)].astype(str))
     log.info("Cook's cutoff %.3g (p = %d, m = %d): %d genes with an outlier", cutoff, p, m, len(genes))
     return CooksOutliers(cutoff=cutoff, per_sample=per_sample, genes=genes, distances=distances)

@@ -11,7 +11,9 @@ import pandas as pd
 
 def significant(table: pd.DataFrame, *, padj: float, lfc: float = 0.0) -> pd.Series:
     """Boolean per row: ``padj < padj`` and ``|log2FoldChange| >= lfc`` (NA padj is never significant)."""
-    return (table["padj"] < padj).fillna(False).astype(bool) & (table["log2FoldChange"].abs() >= lfc).fillna(False).astype(bool)
+    return (table["padj"] < padj).fillna(False).astype(bool) & (table["log2FoldChange"].abs() >= lfc).fillna(
+        False
+    ).astype(bool)
 
 
 def de_counts(tables: Mapping[str, pd.DataFrame], *, padj: float, lfc: float = 0.0) -> pd.DataFrame:

@@ -21,8 +21,18 @@ log = logging.getLogger(__name__)
 
 #: Columns of a likelihood-ratio test's table.
 LRT_COLUMNS = [
-    "gene_id", "symbol", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj",
-    "coefficient", "test", "df", "reduced",
+    "gene_id",
+    "symbol",
+    "baseMean",
+    "log2FoldChange",
+    "lfcSE",
+    "stat",
+    "pvalue",
+    "padj",
+    "coefficient",
+    "test",
+    "df",
+    "reduced",
 ]
 
 
@@ -35,7 +45,11 @@ def _order(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_any_contrast(
-    fitted: Fit, contrast: Contrast, *, settings: DESettings | None = None, lfc_threshold: float = 0.0,
+    fitted: Fit,
+    contrast: Contrast,
+    *,
+    settings: DESettings | None = None,
+    lfc_threshold: float = 0.0,
     alt_hypothesis: str = "greaterAbs",
 ) -> pd.DataFrame:
     """Wald-test a contrast of any kind, optionally against a log2 fold-change threshold.
@@ -65,8 +79,13 @@ def test_any_contrast(
     spec = contrast.spec()
     with single_threaded_blas():
         result = deseq2_results(
-            dds, contrast=spec, lfc_threshold=threshold, alt_hypothesis=alternative, alpha=settings.alpha,
-            cooks_filter=settings.cooks_filter, independent_filter=settings.independent_filter,
+            dds,
+            contrast=spec,
+            lfc_threshold=threshold,
+            alt_hypothesis=alternative,
+            alpha=settings.alpha,
+            cooks_filter=settings.cooks_filter,
+            independent_filter=settings.independent_filter,
         )
         names = result_names(dds)
         levels = factor_levels(dds)
@@ -85,7 +104,13 @@ def test_any_contrast(
     table["coefficient"] = result.attrs["coefficient"]
     table["shrinkage"] = method if settings.shrink else "none"
     table["lfc_threshold"], table["alt_hypothesis"] = float(threshold), alternative
-    log.info("%s (%s): %d genes with padj < %g", contrast.name, contrast.describe(), int((table["padj"] < settings.alpha).sum()), settings.alpha)
+    log.info(
+        "%s (%s): %d genes with padj < %g",
+        contrast.name,
+        contrast.describe(),
+        int((table["padj"] < settings.alpha).sum()),
+        settings.alpha,
+    )
     return _order(table)
 
 
@@ -109,8 +134,12 @@ def likelihood_ratio(fitted: Fit, test: LikelihoodRatioTest, *, settings: DESett
     with single_threaded_blas():
         lrt = likelihood_ratio_test(dds, reduced_design(dds, test.reduced))
         result = deseq2_results(
-            dds, contrast=ContrastSpec.coefficient(test.coefficient) if test.coefficient else None, lrt=lrt,
-            alpha=settings.alpha, cooks_filter=settings.cooks_filter, independent_filter=settings.independent_filter,
+            dds,
+            contrast=ContrastSpec.coefficient(test.coefficient) if test.coefficient else None,
+            lrt=lrt,
+            alpha=settings.alpha,
+            cooks_filter=settings.cooks_filter,
+            independent_filter=settings.independent_filter,
         )
     table = result.copy()
     table.insert(0, "symbol", dds.var["symbol"].to_numpy())
@@ -118,6 +147,13 @@ def likelihood_ratio(fitted: Fit, test: LikelihoodRatioTest, *, settings: DESett
     table["test"] = "LRT"
     table["df"] = int(lrt.df)
     table["reduced"] = test.reduced
-    log.info("LRT %s (%s vs %s, %d df): %d genes with padj < %g", test.name, test.full, test.reduced, lrt.df,
-             int((table["padj"] < settings.alpha).sum()), settings.alpha)
+    log.info(
+        "LRT %s (%s vs %s, %d df): %d genes with padj < %g",
+        test.name,
+        test.full,
+        test.reduced,
+        lrt.df,
+        int((table["padj"] < settings.alpha).sum()),
+        settings.alpha,
+    )
     return _order(table)[LRT_COLUMNS]

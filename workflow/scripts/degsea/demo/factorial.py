@@ -135,7 +135,10 @@ def simulate_host_treatment(
     counted = pd.Series(programme).value_counts()
     log.info(
         "Simulated host x treatment demo: %d genes x %d samples, seed %d; changed genes: %s",
-        n_genes, len(cells), seed, ", ".join(f"{p} {n}" for p, n in counted.items() if p != "none"),
+        n_genes,
+        len(cells),
+        seed,
+        ", ".join(f"{p} {n}" for p, n in counted.items() if p != "none"),
     )
     return base.DemoStudy(counts=counts, samples=samples, truth=truth)
 

@@ -136,17 +136,19 @@ PROGRAMMES: tuple[str, ...] = (
 
 #: Which bundled gene set (resources/genesets/degsea_mouse_v1.gmt) plants which programme.
 #: Sets with other names still add their genes to the demo, but plant nothing.
-SET_PROGRAMMES: Mapping[str, str] = MappingProxyType({
-    "DEGSEA_MHC_CLASS_II_ANTIGEN_PRESENTATION": "mhc_class_ii",
-    "DEGSEA_MHC_CLASS_I_ANTIGEN_PRESENTATION": "mhc_class_i",
-    "DEGSEA_ADAPTIVE_IMMUNE_RESPONSE": "adaptive_immune",
-    "DEGSEA_T_CELL_ACTIVATION_AND_TCR_SIGNALING": "adaptive_immune",
-    "DEGSEA_B_CELL_RECEPTOR_SIGNALING": "adaptive_immune",
-    "DEGSEA_INTERFERON_GAMMA_RESPONSE": "ifn_gamma",
-    "DEGSEA_MTORC1_SIGNALING": "mtorc1",
-    "DEGSEA_E2F_TARGETS": "proliferation",
-    "DEGSEA_G2M_CHECKPOINT": "proliferation",
-})
+SET_PROGRAMMES: Mapping[str, str] = MappingProxyType(
+    {
+        "DEGSEA_MHC_CLASS_II_ANTIGEN_PRESENTATION": "mhc_class_ii",
+        "DEGSEA_MHC_CLASS_I_ANTIGEN_PRESENTATION": "mhc_class_i",
+        "DEGSEA_ADAPTIVE_IMMUNE_RESPONSE": "adaptive_immune",
+        "DEGSEA_T_CELL_ACTIVATION_AND_TCR_SIGNALING": "adaptive_immune",
+        "DEGSEA_B_CELL_RECEPTOR_SIGNALING": "adaptive_immune",
+        "DEGSEA_INTERFERON_GAMMA_RESPONSE": "ifn_gamma",
+        "DEGSEA_MTORC1_SIGNALING": "mtorc1",
+        "DEGSEA_E2F_TARGETS": "proliferation",
+        "DEGSEA_G2M_CHECKPOINT": "proliferation",
+    }
+)
 
 #: A gene in sets of several programmes takes the first of them in this order: antigen
 #: presentation first (the study's point: responsive tumours present antigen, resistant
@@ -180,22 +182,22 @@ class _Plan:
 
 
 #: The planted effects (log2 fold changes vs untreated) per programme.
-PLANS: Mapping[str, _Plan] = MappingProxyType({
-    # Up in responsive; resistant near baseline, some slightly below (lost presentation).
-    # Infiltrating T and B cells bring MHC class II: 3- to 8-fold in responders.
-    "mhc_class_ii": _Plan(share=0.85, responsive=(1.5, 3.0), resistant=(-0.3, 0.2)),
-    "adaptive_immune": _Plan(share=0.6, responsive=(1.3, 2.8), resistant=(-0.25, 0.2)),
-    # Moderately up in responsive.
-    "mhc_class_i": _Plan(share=0.7, responsive=(0.7, 1.6), resistant=(-0.2, 0.3)),
-    "ifn_gamma": _Plan(share=0.6, responsive=(0.6, 1.5), resistant=(-0.1, 0.3)),
-    # Down in both treated groups: the drug inhibits mTORC1 in every tumour.
-    "mtorc1": _Plan(
-        share=0.75, responsive=(-2.5, -1.2), resistant=(-2.5, -1.2), shared=0.15, clip=(-2.8, -1.0)
-    ),
-    "proliferation": _Plan(
-        share=0.8, responsive=(-2.5, -1.2), resistant=(-2.5, -1.2), shared=0.15, clip=(-2.8, -1.0)
-    ),
-})
+PLANS: Mapping[str, _Plan] = MappingProxyType(
+    {
+        # Up in responsive; resistant near baseline, some slightly below (lost presentation).
+        # Infiltrating T and B cells bring MHC class II: 3- to 8-fold in responders.
+        "mhc_class_ii": _Plan(share=0.85, responsive=(1.5, 3.0), resistant=(-0.3, 0.2)),
+        "adaptive_immune": _Plan(share=0.6, responsive=(1.3, 2.8), resistant=(-0.25, 0.2)),
+        # Moderately up in responsive.
+        "mhc_class_i": _Plan(share=0.7, responsive=(0.7, 1.6), resistant=(-0.2, 0.3)),
+        "ifn_gamma": _Plan(share=0.6, responsive=(0.6, 1.5), resistant=(-0.1, 0.3)),
+        # Down in both treated groups: the drug inhibits mTORC1 in every tumour.
+        "mtorc1": _Plan(share=0.75, responsive=(-2.5, -1.2), resistant=(-2.5, -1.2), shared=0.15, clip=(-2.8, -1.0)),
+        "proliferation": _Plan(
+            share=0.8, responsive=(-2.5, -1.2), resistant=(-2.5, -1.2), shared=0.15, clip=(-2.8, -1.0)
+        ),
+    }
+)
 
 #: Gene-set members are expressed in tumours: their base means come from this quantile
 #: range of the fitted distribution (the upper part), so that planted effects are
@@ -380,9 +382,7 @@ def simulate_demo(
     for i, level in enumerate(LEVELS):
         truth[f"log2fc_{level}"] = lfc[:, i]
     for level, reference in CONTRASTS:
-        truth[f"log2fc_{level}_vs_{reference}"] = (
-            lfc[:, level_index[level]] - lfc[:, level_index[reference]]
-        )
+        truth[f"log2fc_{level}_vs_{reference}"] = lfc[:, level_index[level]] - lfc[:, level_index[reference]]
 
     counted = pd.Series(programme).value_counts()
     log.info(
@@ -494,14 +494,11 @@ def _check_sheet(sheet: pd.DataFrame, *, variable: str) -> list[str]:
     found = sorted({str(v) for v in values})
     if any(not isinstance(v, str) for v in values) or set(values) != set(LEVELS):
         raise InputError(
-            f"The demo's condition column '{variable}' must hold exactly the levels "
-            + ", ".join(LEVELS)
-            + ".",
+            f"The demo's condition column '{variable}' must hold exactly the levels " + ", ".join(LEVELS) + ".",
             where=f"column '{variable}'",
             found=", ".join(found) or "no values",
             allowed=", ".join(LEVELS),
-            hint="The demo simulates an AZD8055 study: every sample is untreated, "
-            "responsive or resistant.",
+            hint="The demo simulates an AZD8055 study: every sample is untreated, responsive or resistant.",
         )
     sizes = pd.Series(values).value_counts()
     small = [f"{level} ({sizes[level]})" for level in LEVELS if sizes[level] < 2]
@@ -547,16 +544,13 @@ def _set_genes(genesets: Mapping[str, Sequence[str]]) -> tuple[list[str], list[s
                     "A gene set of the demo holds a simulated filler gene ID.",
                     where=f"gene set '{name}'",
                     found=gene,
-                    allowed=f"real gene symbols (IDs starting '{FILLER_PREFIX}' are the "
-                    "demo's filler genes)",
+                    allowed=f"real gene symbols (IDs starting '{FILLER_PREFIX}' are the demo's filler genes)",
                 )
             current = best.setdefault(gene, len(rank))
             if programme is not None and rank[programme] < current:
                 best[gene] = rank[programme]
     genes = list(best)
-    programmes = [
-        PROGRAMME_PRIORITY[best[g]] if best[g] < len(rank) else "none" for g in genes
-    ]
+    programmes = [PROGRAMME_PRIORITY[best[g]] if best[g] < len(rank) else "none" for g in genes]
     if not any(name in SET_PROGRAMMES for name in genesets):
         log.warning(
             "None of the demo's gene sets plants a programme (expected names such as %s); "

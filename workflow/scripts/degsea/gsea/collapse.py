@@ -95,7 +95,9 @@ def significance_order(table: pd.DataFrame) -> list[str]:
     return keys.sort_values(["p", "nes", "set"], kind="mergesort")["set"].tolist()
 
 
-def with_groups(table: pd.DataFrame, *, genes_column: str, min_jaccard: float = 0.5, by: Sequence[str] = ()) -> pd.DataFrame:
+def with_groups(
+    table: pd.DataFrame, *, genes_column: str, min_jaccard: float = 0.5, by: Sequence[str] = ()
+) -> pd.DataFrame:
     """A result table with :data:`GROUP_COLUMNS` ``group``, ``representative``, ``group_size`` added.
 
     Parameters
@@ -117,7 +119,10 @@ def with_groups(table: pd.DataFrame, *, genes_column: str, min_jaccard: float = 
         return out
     parts = out.groupby(list(by), sort=False) if by else [((), out)]
     for _, part in parts:
-        members = {s: [g for g in str(v).split(";") if g] for s, v in zip(part["set"], part[genes_column].fillna(""), strict=True)}
+        members = {
+            s: [g for g in str(v).split(";") if g]
+            for s, v in zip(part["set"], part[genes_column].fillna(""), strict=True)
+        }
         groups = collapse_sets(members, significance_order(part), min_jaccard=min_jaccard).set_index("set")
         for column in ("group", "representative", "group_size"):
             out.loc[part.index, column] = groups.loc[part["set"], column].to_numpy()

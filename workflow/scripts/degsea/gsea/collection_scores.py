@@ -29,7 +29,19 @@ COLLECTION_METHODS = {
 }
 
 #: Columns of the contrast tests on the scores.
-TEST_COLUMNS = ["contrast", "set", "n_test", "n_reference", "mean_test", "mean_reference", "difference", "t", "df", "pvalue", "padj"]
+TEST_COLUMNS = [
+    "contrast",
+    "set",
+    "n_test",
+    "n_reference",
+    "mean_test",
+    "mean_reference",
+    "difference",
+    "t",
+    "df",
+    "pvalue",
+    "padj",
+]
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,12 @@ def collection_scores(
     usable = {name: genes for name, genes in present.items() if min_size <= len(genes) <= max_size}
     log.info(
         "collection scores (%s): %d of %d sets have %d-%d genes in the data, %d samples",
-        method, len(usable), len(gene_sets), min_size, max_size, expression.shape[1],
+        method,
+        len(usable),
+        len(gene_sets),
+        min_size,
+        max_size,
+        expression.shape[1],
     )
     if not usable:
         return pd.DataFrame(index=pd.Index(list(expression.columns), name="sample"))

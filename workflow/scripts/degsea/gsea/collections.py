@@ -150,7 +150,7 @@ def read_gmt(path: str | Path) -> dict[str, GeneSet]:
             "A gene-set file is not UTF-8 text.",
             file=str(path),
             where=f"byte {err.start}",
-            found=f"the bytes {raw[err.start:err.start + 4]!r}, e.g. Latin-1 (Windows-1252) accents from an older Excel",
+            found=f"the bytes {raw[err.start : err.start + 4]!r}, e.g. Latin-1 (Windows-1252) accents from an older Excel",
             allowed="a plain-text GMT file in UTF-8",
             hint="Convert it with 'iconv -f LATIN1 -t UTF-8', or save it again as UTF-8 text.",
         ) from None
@@ -201,7 +201,9 @@ def read_orthologs(path: str | Path, *, source_column: str, target_column: str) 
     return mapping
 
 
-def translate_sets(sets: dict[str, GeneSet], orthologs: dict[str, tuple[str, ...]], *, source: str) -> tuple[dict[str, GeneSet], float]:
+def translate_sets(
+    sets: dict[str, GeneSet], orthologs: dict[str, tuple[str, ...]], *, source: str
+) -> tuple[dict[str, GeneSet], float]:
     """Translate every set's genes with an ortholog table; genes without an ortholog are dropped.
 
     Returns the translated sets (empty sets are left out) and the share of the collection's
@@ -216,7 +218,12 @@ def translate_sets(sets: dict[str, GeneSet], orthologs: dict[str, tuple[str, ...
             translated[name] = GeneSet(name=name, description=geneset.description, genes=genes)
     log.info(
         "%s: translated with orthologs, %d of %d genes (%.1f %%) have one; %d of %d sets kept",
-        source, sum(g in orthologs for g in members), len(members), 100 * rate, len(translated), len(sets),
+        source,
+        sum(g in orthologs for g in members),
+        len(members),
+        100 * rate,
+        len(translated),
+        len(sets),
     )
     return translated, rate
 
@@ -257,8 +264,7 @@ def load_collections(
             "Collections to translate with orthologs are not configured gene-set collections.",
             where="config 'gsea: orthologs: collections'",
             found=", ".join(sorted(unknown)),
-            allowed="paths of 'gsea: genesets' or collection names of 'gsea: msigdb': "
-            + ", ".join(sorted(labels)),
+            allowed="paths of 'gsea: genesets' or collection names of 'gsea: msigdb': " + ", ".join(sorted(labels)),
             hint="Name each collection exactly as it is given in the config.",
         )
     table = None
@@ -268,7 +274,9 @@ def load_collections(
         sets = read_gmt(label)
         if names & wanted:
             if table is None:
-                table = read_orthologs(orthologs["table"], source_column=orthologs["from"], target_column=orthologs["to"])
+                table = read_orthologs(
+                    orthologs["table"], source_column=orthologs["from"], target_column=orthologs["to"]
+                )
             sets, rates[label] = translate_sets(sets, table, source=label)
         collections[label] = sets
     return collections, rates
@@ -288,7 +296,9 @@ def collections_to_json(collections: dict[str, dict[str, GeneSet]], rates: dict[
 def collections_from_json(data: dict[str, Any]) -> tuple[dict[str, dict[str, GeneSet]], dict[str, float]]:
     """Inverse of :func:`collections_to_json`."""
     collections = {
-        label: {name: GeneSet(name=name, description=s["description"], genes=tuple(s["genes"])) for name, s in sets.items()}
+        label: {
+            name: GeneSet(name=name, description=s["description"], genes=tuple(s["genes"])) for name, s in sets.items()
+        }
         for label, sets in data["collections"].items()
     }
     return collections, {k: float(v) for k, v in data.get("ortholog_rate", {}).items()}

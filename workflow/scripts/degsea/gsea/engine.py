@@ -185,7 +185,13 @@ def prerank(
         return table[COLUMNS + TAIL_COLUMNS]
 
     sizes, size_index = np.unique(set_sizes, return_inverse=True)
-    log.info("GSEA engine: %d genes, %d sets, %d distinct sizes, %d permutations", n_genes, len(names), len(sizes), permutations)
+    log.info(
+        "GSEA engine: %d genes, %d sets, %d distinct sizes, %d permutations",
+        n_genes,
+        len(names),
+        len(sizes),
+        permutations,
+    )
     null = null_scores(weights, sizes, permutations=permutations, seed=seed, chunk_size=chunk_size)
     positive = null >= 0
     n_pos = positive.sum(axis=1)

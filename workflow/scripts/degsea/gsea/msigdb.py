@@ -130,7 +130,9 @@ def parse_entries(entries: list[Mapping[str, Any]]) -> list[Collection]:
                 allowed="64 hexadecimal digits (as printed by sha256sum)",
                 hint="Leave it out to record the checksum at the first download.",
             )
-        result.append(Collection(collection=collection, version=version, sha256=None if sha is None else str(sha).lower()))
+        result.append(
+            Collection(collection=collection, version=version, sha256=None if sha is None else str(sha).lower())
+        )
     return result
 
 
@@ -158,7 +160,9 @@ def read_checksums(path: str | Path) -> dict[str, str]:
     return sums
 
 
-def expected_checksum(collection: Collection, *, registry: str | Path = REGISTRY, cache_dir: str | Path = CACHE_DIR) -> tuple[str | None, str]:
+def expected_checksum(
+    collection: Collection, *, registry: str | Path = REGISTRY, cache_dir: str | Path = CACHE_DIR
+) -> tuple[str | None, str]:
     """The expected SHA-256 and where it comes from (config, registry, recorded, or none)."""
     if collection.sha256:
         return collection.sha256, "config"
@@ -172,7 +176,9 @@ def expected_checksum(collection: Collection, *, registry: str | Path = REGISTRY
     return None, "none"
 
 
-def verify(path: str | Path, expected: str, *, origin: str, url: str | None = None, target: str | Path | None = None) -> None:
+def verify(
+    path: str | Path, expected: str, *, origin: str, url: str | None = None, target: str | Path | None = None
+) -> None:
     """Raise :class:`InputError` when ``path``'s SHA-256 is not ``expected``.
 
     ``origin`` is where ``expected`` comes from: ``"config"``, the registry's path, or the
@@ -186,8 +192,10 @@ def verify(path: str | Path, expected: str, *, origin: str, url: str | None = No
         if origin == "config":
             fix = "If MSigDB republished the file on purpose, put the new checksum in the entry's 'sha256'."
         elif origin == str(recorded_checksum_file(path)):
-            fix = (f"The checksum was recorded from the first copy used. If this file is the one you want, "
-                   f"delete {origin} to record it afresh (or pin it with 'sha256:' in 'gsea: msigdb').")
+            fix = (
+                f"The checksum was recorded from the first copy used. If this file is the one you want, "
+                f"delete {origin} to record it afresh (or pin it with 'sha256:' in 'gsea: msigdb')."
+            )
         else:
             fix = f"If MSigDB republished the file on purpose, update its line in {origin}."
         raise InputError(
@@ -196,8 +204,11 @@ def verify(path: str | Path, expected: str, *, origin: str, url: str | None = No
             where=f"checksum from {origin}" + (f", downloaded from {url}" if url else ""),
             found=actual,
             allowed=expected,
-            hint=("The download is corrupt or the file changed on the server. " if url else
-                  "The file was changed or replaced since its checksum was recorded; delete it to download it again. ")
+            hint=(
+                "The download is corrupt or the file changed on the server. "
+                if url
+                else "The file was changed or replaced since its checksum was recorded; delete it to download it again. "
+            )
             + fix,
         )
 
@@ -257,7 +268,11 @@ def download(
         log.warning(
             "%s: no published checksum known; recorded SHA-256 %s in %s. Later runs are checked against it; "
             "to pin it, add 'sha256: %s' to this entry of 'gsea: msigdb' (or to %s).",
-            collection.file_name, actual, recorded_checksum_file(out), actual, registry,
+            collection.file_name,
+            actual,
+            recorded_checksum_file(out),
+            actual,
+            registry,
         )
     else:
         log.info("%s: SHA-256 %s matches (%s)", collection.file_name, actual, origin)
@@ -291,7 +306,10 @@ def check_cached(
         "%s was not downloaded by degsea and no checksum is known for it: recorded its SHA-256 %s in %s "
         "(trusted as it is now). Later runs are checked against it; to pin it, add 'sha256: %s' to this "
         "entry of 'gsea: msigdb'.",
-        path, actual, lock, actual,
+        path,
+        actual,
+        lock,
+        actual,
     )
     return actual
 

@@ -54,7 +54,6 @@ DEFAULT_SAMPLE_SIZE = 101
 DEFAULT_MOVES = 0.75
 
 
-
 # ----------------------------------------------------------------------------- p-values
 @dataclass(frozen=True)
 class TailPvalues:
@@ -205,13 +204,17 @@ def tail_pvalues(
             pos = positive[idx]
             log_p = (
                 level * level_mean
-                + digamma(n_above + 1) - digamma(sample_size + 1)
-                + digamma(pos + 1) - digamma(n_above + 2)
+                + digamma(n_above + 1)
+                - digamma(sample_size + 1)
+                + digamma(pos + 1)
+                - digamma(n_above + 2)
             )
             var = (
                 level * level_var
-                + trigamma(n_above + 1) - trigamma(sample_size + 1)
-                + trigamma(pos + 1) - trigamma(n_above + 2)
+                + trigamma(n_above + 1)
+                - trigamma(sample_size + 1)
+                + trigamma(pos + 1)
+                - trigamma(n_above + 2)
                 + extra_var[members]
             )
             p = np.minimum(1.0, np.exp(log_p) / sign_share[members])
@@ -295,8 +298,15 @@ def set_pvalues(
         share = (same + 1) / (permutations + 1)
         share_var = trigamma(same + 1) - trigamma(permutations + 2)
         tail = tail_pvalues(
-            weights, np.asarray(sizes)[multilevel], np.asarray(es)[multilevel], share[multilevel],
-            seed=seed, eps=eps, sample_size=sample_size, moves=moves, sign_share_var=share_var[multilevel],
+            weights,
+            np.asarray(sizes)[multilevel],
+            np.asarray(es)[multilevel],
+            share[multilevel],
+            seed=seed,
+            eps=eps,
+            sample_size=sample_size,
+            moves=moves,
+            sign_share_var=share_var[multilevel],
         )
         pvalue[multilevel] = tail.pvalue
         log2err[multilevel] = tail.log2err
@@ -304,15 +314,20 @@ def set_pvalues(
         if tail.at_eps.any():
             log.warning(
                 "GSEA: %d sets have p-values below eps = %g, reported as eps (config 'gsea: eps'; 0 computes them)",
-                int(tail.at_eps.sum()), eps,
+                int(tail.at_eps.sum()),
+                eps,
             )
         if tail.bound.any():
             log.warning(
                 "GSEA: %d sets score beyond every random set the multilevel method reached; their p-values are "
-                "upper bounds (log2err NA)", int(tail.bound.sum()),
+                "upper bounds (log2err NA)",
+                int(tail.bound.sum()),
             )
         log.info(
             "GSEA: multilevel p-values for %d of %d sets (%d sizes), smallest %.3g",
-            int(multilevel.sum()), len(pvalue), len(np.unique(np.asarray(sizes)[multilevel])), float(pvalue.min()),
+            int(multilevel.sum()),
+            len(pvalue),
+            len(np.unique(np.asarray(sizes)[multilevel])),
+            float(pvalue.min()),
         )
     return SetPvalues(pvalue=pvalue, log2err=log2err, multilevel=multilevel, at_eps=at_eps)

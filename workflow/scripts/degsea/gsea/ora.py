@@ -181,7 +181,12 @@ def over_representation(
         parts.append(part.sort_values(["pvalue", "set"], kind="mergesort"))
         log.info(
             "ORA %s %s: %d DE genes of %d tested, %d sets, %d at padj < 0.05",
-            contrast, direction, len(de), len(genes), len(part), int((part["padj"] < 0.05).sum()),
+            contrast,
+            direction,
+            len(de),
+            len(genes),
+            len(part),
+            int((part["padj"] < 0.05).sum()),
         )
     if not parts:
         log.info("ORA %s: no DE genes (%s): empty table", contrast, universe.rule)
@@ -209,7 +214,9 @@ def select_ora_sets(tables: Mapping[str, pd.DataFrame], *, focus: Iterable[str] 
     return chosen + others
 
 
-def selected_rows(tables: Mapping[str, pd.DataFrame], sets: Iterable[str], *, focus: Iterable[str] = ()) -> pd.DataFrame:
+def selected_rows(
+    tables: Mapping[str, pd.DataFrame], sets: Iterable[str], *, focus: Iterable[str] = ()
+) -> pd.DataFrame:
     """The rows of ``sets`` in every contrast's table: ``contrast``, ``focus``, then the table's columns,
     in the order of ``sets``, then contrast (as given) and direction."""
     order = {s: i for i, s in enumerate(sets)}
@@ -218,8 +225,14 @@ def selected_rows(tables: Mapping[str, pd.DataFrame], sets: Iterable[str], *, fo
     columns = list(dict.fromkeys(c for t in tables.values() for c in t.columns)) or COLUMNS
     frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["contrast", *columns])
     frame = frame[frame["set"].isin(order)]
-    keys = pd.DataFrame({"s": frame["set"].map(order), "c": frame["contrast"].map(contrast_order),
-                         "d": frame["direction"].map({d: i for i, d in enumerate(DIRECTIONS)})}, index=frame.index)
+    keys = pd.DataFrame(
+        {
+            "s": frame["set"].map(order),
+            "c": frame["contrast"].map(contrast_order),
+            "d": frame["direction"].map({d: i for i, d in enumerate(DIRECTIONS)}),
+        },
+        index=frame.index,
+    )
     frame = frame.loc[keys.sort_values(["s", "c", "d"], kind="mergesort").index]
     frame.insert(0, "focus", frame["set"].isin(set(focus)))
     return frame[["contrast", "focus", *columns]].reset_index(drop=True)

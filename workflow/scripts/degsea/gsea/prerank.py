@@ -109,7 +109,12 @@ def check_coverage(
         testable = sum(min_size <= len(present.intersection(s.genes)) <= max_size for s in sets.values())
         log.info(
             "%s: %d of %d genes (%.1f %%) are in the data; %d of %d sets testable",
-            source, found, len(members), 100 * coverage, testable, len(sets),
+            source,
+            found,
+            len(members),
+            100 * coverage,
+            testable,
+            len(sets),
         )
         rows.append(
             {
@@ -129,8 +134,12 @@ def check_coverage(
                 f"{sorted(members)[:3]}; the data has {data_kind}, e.g. {list(genes[:3])}"
             )
             if source in translated:
-                found_text += f"; after ortholog translation ({100 * translated[source]:.1f} % of genes had an ortholog)"
-            what, hint = _coverage_cause(sets_kind, data_kind, symbol_style(members), symbol_style(genes), translated=source in translated)
+                found_text += (
+                    f"; after ortholog translation ({100 * translated[source]:.1f} % of genes had an ortholog)"
+                )
+            what, hint = _coverage_cause(
+                sets_kind, data_kind, symbol_style(members), symbol_style(genes), translated=source in translated
+            )
             raise InputError(
                 what,
                 file=source,
@@ -153,7 +162,9 @@ def check_coverage(
 _ID_KINDS = ("Ensembl", "Entrez", "RefSeq")
 
 
-def _coverage_cause(sets_kind: str, data_kind: str, sets_style: str | None, data_style: str | None, *, translated: bool) -> tuple[str, str]:
+def _coverage_cause(
+    sets_kind: str, data_kind: str, sets_style: str | None, data_style: str | None, *, translated: bool
+) -> tuple[str, str]:
     """The message and fix of a collection that does not match the data, from the identifier kinds on each side."""
     head = "Few genes of a gene-set collection are in the data"
     data_ids = any(k in data_kind for k in _ID_KINDS)
@@ -177,7 +188,9 @@ def _coverage_cause(sets_kind: str, data_kind: str, sets_style: str | None, data
         )
     if sets_style and data_style and sets_style != data_style:
         what = f"{head}: the sets look like {sets_style} symbols and the data like {data_style} symbols" + (
-            ", even after ortholog translation." if translated else ", and no ortholog table translates this collection."
+            ", even after ortholog translation."
+            if translated
+            else ", and no ortholog table translates this collection."
         )
         if translated:
             return what, "Check 'gsea: orthologs: from' / 'to': the columns may be swapped."
@@ -194,7 +207,11 @@ def _coverage_cause(sets_kind: str, data_kind: str, sets_style: str | None, data
 
 def symbol_style(symbols) -> str | None:  # noqa: ANN001 - any iterable of str
     """'human' when most alphabetic symbols are upper-case (TP53), 'mouse' when capitalised (Trp53), else None."""
-    words = [s for s in symbols if isinstance(s, str) and any(c.isalpha() for c in s) and not s.startswith(("ENS", "LOC", "LRG_"))]
+    words = [
+        s
+        for s in symbols
+        if isinstance(s, str) and any(c.isalpha() for c in s) and not s.startswith(("ENS", "LOC", "LRG_"))
+    ]
     if len(words) < 20:
         return None
     upper = sum(s == s.upper() for s in words) / len(words)
@@ -292,7 +309,13 @@ def prerank(
         from degsea.gsea import engine as gsea_engine
 
         raw = gsea_engine.prerank(
-            ranks, gene_sets, permutations=permutations, min_size=min_size, max_size=max_size, weight=weight, seed=seed,
+            ranks,
+            gene_sets,
+            permutations=permutations,
+            min_size=min_size,
+            max_size=max_size,
+            weight=weight,
+            seed=seed,
             eps=eps,
         )
     elif engine != "gseapy":
@@ -307,7 +330,10 @@ def prerank(
     table["FDR"] = table["padj" if fdr == "bh" else "fdr_gsea"]
     log.info(
         "GSEA: %d sets tested; %d at padj (BH) < 0.05, %d at GSEA's FDR q < 0.05; FDR column = %s",
-        len(table), int((table["padj"] < 0.05).sum()), int((table["fdr_gsea"] < 0.05).sum()), FDR_METHODS[fdr],
+        len(table),
+        int((table["padj"] < 0.05).sum()),
+        int((table["fdr_gsea"] < 0.05).sum()),
+        FDR_METHODS[fdr],
     )
     return table
 

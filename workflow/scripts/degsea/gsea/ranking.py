@@ -77,7 +77,9 @@ def rank_genes(table: pd.DataFrame, *, metric: str = "stat", source: str | None 
     )
     duplicated = scores["symbol"].duplicated()
     if duplicated.any():
-        log.info("ranking: %d gene IDs share a symbol with a stronger-scoring ID and were dropped", int(duplicated.sum()))
+        log.info(
+            "ranking: %d gene IDs share a symbol with a stronger-scoring ID and were dropped", int(duplicated.sum())
+        )
     scores = scores[~duplicated].sort_values(["score", "symbol"], ascending=[False, True], kind="mergesort")
     if scores.empty:
         raise InputError(
@@ -87,4 +89,6 @@ def rank_genes(table: pd.DataFrame, *, metric: str = "stat", source: str | None 
             allowed="a DE table with at least one tested gene",
             hint="Check the DE results: were all genes filtered?",
         )
-    return pd.Series(scores["score"].to_numpy(), index=pd.Index(scores["symbol"].to_numpy(), name="symbol"), name=metric)
+    return pd.Series(
+        scores["score"].to_numpy(), index=pd.Index(scores["symbol"].to_numpy(), name="symbol"), name=metric
+    )

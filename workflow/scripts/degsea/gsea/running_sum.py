@@ -47,7 +47,7 @@ def leading_edge(positions: np.ndarray, bottoms: np.ndarray, tops: np.ndarray, e
     peak (ES >= 0), or from its trough on (ES < 0)."""
     if es >= 0:
         return positions[: int(np.argmax(tops)) + 1]
-    return positions[int(np.argmin(bottoms)):]
+    return positions[int(np.argmin(bottoms)) :]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,9 @@ def expression_by_symbol(expression: pd.DataFrame) -> pd.DataFrame:
     """Genes x samples values indexed by symbol (``symbol`` column); for a symbol shared by
     several gene IDs the most variable one is kept."""
     values = expression.drop(columns="symbol")
-    order = pd.DataFrame({"symbol": expression["symbol"].astype(str), "var": -values.var(axis=1), "id": expression.index})
+    order = pd.DataFrame(
+        {"symbol": expression["symbol"].astype(str), "var": -values.var(axis=1), "id": expression.index}
+    )
     keep = order.sort_values(["symbol", "var", "id"], kind="mergesort").drop_duplicates("symbol").index
     out = values.loc[keep]
     out.index = expression.loc[keep, "symbol"].astype(str).to_numpy()
@@ -110,8 +112,15 @@ def gseapy_scores(
 
     sets = {name: list(genes) for name, genes in gene_sets.items()}
     sizes = [len(g) for g in sets.values()]
-    options = {"data": expression, "gene_sets": sets, "outdir": None, "min_size": min(sizes, default=1),
-               "max_size": max(sizes, default=500), "threads": threads, "verbose": False}
+    options = {
+        "data": expression,
+        "gene_sets": sets,
+        "outdir": None,
+        "min_size": min(sizes, default=1),
+        "max_size": max(sizes, default=500),
+        "threads": threads,
+        "verbose": False,
+    }
     if method == "gsva":
         raw, value = gseapy.gsva(kcdf="Gaussian", mx_diff=True, **options).res2d, "ES"
     else:

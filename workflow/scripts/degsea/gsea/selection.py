@@ -7,7 +7,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 
-def select_sets(summary: pd.DataFrame, *, focus: Sequence[str] = (), top_n: int = 10, collapse: bool = True) -> list[str]:
+def select_sets(
+    summary: pd.DataFrame, *, focus: Sequence[str] = (), top_n: int = 10, collapse: bool = True
+) -> list[str]:
     """Focus sets, then the ``top_n`` other sets with the lowest FDR in any contrast, one per redundancy group.
 
     Parameters

@@ -36,7 +36,9 @@ def read_featurecounts(text: str, *, source: str, sample: str | None = None) -> 
     lines = [line.rstrip("\r") for line in text.split("\n")]
     body = [line for line in lines if line and not line.startswith("#")]
     if not body:
-        raise InputError("The featureCounts file holds no table.", file=source, hint="Check the file; it holds only comments.")
+        raise InputError(
+            "The featureCounts file holds no table.", file=source, hint="Check the file; it holds only comments."
+        )
     header = body[0].split("\t")
     if header[: len(FEATURECOUNTS_ANNOTATION)] != FEATURECOUNTS_ANNOTATION or len(header) < 7:
         raise InputError(
@@ -47,7 +49,7 @@ def read_featurecounts(text: str, *, source: str, sample: str | None = None) -> 
             allowed="Geneid, Chr, Start, End, Strand, Length, then one count column per BAM file",
             hint="Give the file as written by featureCounts, or set 'counts: format' to the right format.",
         )
-    columns = header[len(FEATURECOUNTS_ANNOTATION):]
+    columns = header[len(FEATURECOUNTS_ANNOTATION) :]
     if sample is not None:
         if len(columns) != 1:
             raise InputError(
@@ -61,11 +63,18 @@ def read_featurecounts(text: str, *, source: str, sample: str | None = None) -> 
     else:
         names = dict(zip(columns, bam_sample_names(columns), strict=True))
     keep = [0, *range(len(FEATURECOUNTS_ANNOTATION), len(header))]
-    numbered = [(number, line.split("\t")) for number, line in enumerate(lines, start=1) if line and not line.startswith("#")][1:]
+    numbered = [
+        (number, line.split("\t")) for number, line in enumerate(lines, start=1) if line and not line.startswith("#")
+    ][1:]
     rows = [[fields[i] if i < len(fields) else "" for i in keep] for _, fields in numbered]
     cells = np.array([row[1:] for row in rows], dtype=object).reshape(len(rows), len(names))
     matrix = count_matrix(
-        [row[0] for row in rows], cells, list(names.values()), source=source, lines=[n for n, _ in numbered], gene_column="Geneid"
+        [row[0] for row in rows],
+        cells,
+        list(names.values()),
+        source=source,
+        lines=[n for n, _ in numbered],
+        gene_column="Geneid",
     )
     return matrix, names
 
@@ -162,7 +171,13 @@ def read_star(text: str, *, source: str, sample: str, strandedness: str) -> tupl
             "%s (sample %r): strandedness %r was chosen, but the counts look %s: assigned reads "
             "unstranded %d, forward %d, reverse %d. Check 'counts: strandedness' (or the sheet's "
             "'strandedness' column).",
-            source, sample, strandedness, inferred, assigned["none"], assigned["forward"], assigned["reverse"],
+            source,
+            sample,
+            strandedness,
+            inferred,
+            assigned["none"],
+            assigned["forward"],
+            assigned["reverse"],
         )
     return matrix, {"strandedness": strandedness, "assigned": assigned, "inferred": inferred or "unclear"}
 

@@ -50,7 +50,9 @@ def read_gtf(path: str | Path, *, level: str = "gene") -> pd.DataFrame:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError("The GTF file does not exist.", file=str(path), hint="Check 'counts: annotation' / 'counts: tx2gene'.")
+        raise InputError(
+            "The GTF file does not exist.", file=str(path), hint="Check 'counts: annotation' / 'counts: tx2gene'."
+        )
     gene_re = re.compile(r'gene_id "([^"]*)"')
     name_re = re.compile(r'gene_name "([^"]*)"')
     tx_re = re.compile(r'transcript_id "([^"]*)"')

@@ -104,9 +104,7 @@ def parse_count_matrix(text: str, *, source: str, delimiter: str = "\t", duplica
     # Fast path: pandas parses clean integer columns itself; anything else is re-read as
     # text so that the first bad cell can be named.
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=delimiter, header=0, dtype=text_columns, keep_default_na=False
-        )
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=0, dtype=text_columns, keep_default_na=False)
     except pd.errors.ParserError as err:
         if "EOF inside string" in str(err):
             raise _unclosed_quote(err, source=source) from None
@@ -153,7 +151,13 @@ def parse_count_matrix(text: str, *, source: str, delimiter: str = "\t", duplica
         cells = as_text.to_numpy()[:, [header.index(c) for c in samples]]
     symbols = None if symbol_column is None else frame[symbol_column].to_numpy()
     return count_matrix(
-        frame[gene_column].to_numpy(), cells, samples, source=source, symbols=symbols, gene_column=gene_column, duplicates=duplicates
+        frame[gene_column].to_numpy(),
+        cells,
+        samples,
+        source=source,
+        symbols=symbols,
+        gene_column=gene_column,
+        duplicates=duplicates,
     )
 
 
@@ -207,7 +211,11 @@ def count_matrix(
     summary = ids.str.fullmatch(TOOL_SUMMARY_ROWS).to_numpy()
     if summary.any():
         totals = cells[summary]
-        totals = totals.astype(np.int64) if totals.dtype.kind in "iu" else pd.DataFrame(totals).apply(pd.to_numeric, errors="coerce").to_numpy()
+        totals = (
+            totals.astype(np.int64)
+            if totals.dtype.kind in "iu"
+            else pd.DataFrame(totals).apply(pd.to_numeric, errors="coerce").to_numpy()
+        )
         log.info(
             "%s: dropped %d count-tool summary rows (not genes): %s",
             source, int(summary.sum()),
@@ -239,7 +247,11 @@ def count_matrix(
         )  # fmt: skip
     if duplicates == "sum" and counts.index.has_duplicates:
         repeated = counts.index[counts.index.duplicated()].unique()
-        log.warning("%s: summed the rows of %d gene IDs that appear more than once (config 'counts: duplicates: sum')", source, len(repeated))
+        log.warning(
+            "%s: summed the rows of %d gene IDs that appear more than once (config 'counts: duplicates: sum')",
+            source,
+            len(repeated),
+        )
         counts = counts.groupby(level=0, sort=False).sum()
         symbol_series = symbol_series[~symbol_series.index.duplicated()].reindex(counts.index)
     log.info("read %d genes x %d samples from %s", counts.shape[0], counts.shape[1], source)
@@ -400,7 +412,9 @@ def _quoted_header(*, source: str, header: list[str], parsed: list[str] | None) 
     )
 
 
-def _check_gene_ids(gene_ids: pd.Series, *, source: str, column: str, lines: np.ndarray, duplicates: str = "error") -> None:
+def _check_gene_ids(
+    gene_ids: pd.Series, *, source: str, column: str, lines: np.ndarray, duplicates: str = "error"
+) -> None:
     empty = np.flatnonzero(gene_ids.to_numpy() == "")
     if len(empty):
         raise InputError(
@@ -448,7 +462,12 @@ def _to_counts(block: pd.DataFrame, *, source: str, gene_ids: pd.Series, lines: 
     )
     missing = np.isnan(numbers) & np.isin(raw, ["", "NA", "NaN", "nan", "N/A", "na", "null", "."])
     if missing.any():
-        fail(missing, "a missing value", "an integer count >= 0 in every cell", "Missing counts are zeros or a broken export; fill them in.")
+        fail(
+            missing,
+            "a missing value",
+            "an integer count >= 0 in every cell",
+            "Missing counts are zeros or a broken export; fill them in.",
+        )
     if np.isnan(numbers).any():
         bad = np.isnan(numbers)
         text_cells = pd.DataFrame(raw).astype(str)
@@ -467,16 +486,31 @@ def _to_counts(block: pd.DataFrame, *, source: str, gene_ids: pd.Series, lines: 
                 "Export the raw counts again without number formatting (no thousands separator), "
                 "e.g. format the cells as 'Number' with 0 decimals and save as 'Text (Tab delimited)'.",
             )  # fmt: skip
-        fail(bad, "a value that is not a number", "integer counts >= 0", "Check that only gene-ID/symbol columns hold text.")
+        fail(
+            bad,
+            "a value that is not a number",
+            "integer counts >= 0",
+            "Check that only gene-ID/symbol columns hold text.",
+        )
     if np.isinf(numbers).any():
         fail(np.isinf(numbers), "an infinite value", "finite integer counts >= 0", "Re-export the raw counts.")
     if (numbers < 0).any():
-        fail(numbers < 0, "a negative count", "integer counts >= 0", "Counts cannot be negative: is this a normalised or log-scaled matrix?")
+        fail(
+            numbers < 0,
+            "a negative count",
+            "integer counts >= 0",
+            "Counts cannot be negative: is this a normalised or log-scaled matrix?",
+        )
     fractional = numbers != np.round(numbers)
     if fractional.any():
         fail(fractional, "a count that is not an integer", "integer counts >= 0", non_integer_hint)
     if numbers.max(initial=0) > np.iinfo(np.int64).max / 4:
-        fail(numbers > np.iinfo(np.int64).max / 4, "a count too large to be a read count", "integer counts below 2e18", "Re-export the raw counts.")
+        fail(
+            numbers > np.iinfo(np.int64).max / 4,
+            "a count too large to be a read count",
+            "integer counts below 2e18",
+            "Re-export the raw counts.",
+        )
     return numbers.astype(np.int64)
 
 

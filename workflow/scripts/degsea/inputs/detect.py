@@ -128,7 +128,10 @@ def detect_format_bytes(head: bytes, *, source: str, what: str = "count file", g
         return "salmon"
     if first[: len(KALLISTO_HEADER)] == KALLISTO_HEADER:
         return "kallisto"
-    if first[: len(RSEM_GENES_HEADER)] == RSEM_GENES_HEADER or first[: len(RSEM_ISOFORMS_HEADER)] == RSEM_ISOFORMS_HEADER:
+    if (
+        first[: len(RSEM_GENES_HEADER)] == RSEM_GENES_HEADER
+        or first[: len(RSEM_ISOFORMS_HEADER)] == RSEM_ISOFORMS_HEADER
+    ):
         return "rsem"
     if len(first) == 2 and (re.fullmatch(r"\d+", first[1].strip()) or first[0].startswith("__")):
         return "htseq"
@@ -168,7 +171,10 @@ def rsem_level(path: str | Path) -> str:
         file=str(path),
         where="header (line 1)",
         found=", ".join(first[:7]),
-        allowed="genes.results: " + ", ".join(RSEM_GENES_HEADER) + "; isoforms.results: " + ", ".join(RSEM_ISOFORMS_HEADER),
+        allowed="genes.results: "
+        + ", ".join(RSEM_GENES_HEADER)
+        + "; isoforms.results: "
+        + ", ".join(RSEM_ISOFORMS_HEADER),
         hint="Give RSEM's *.genes.results or *.isoforms.results as written, or fix 'counts: format'.",
     )
 
@@ -204,7 +210,9 @@ def per_sample_format(files: Mapping[str, str], fmt: str) -> str:
         The files are of different formats (the odd file is named), or of a format that holds
         every sample in one file.
     """
-    detected = {sample: detect_format(path) for sample, path in files.items()} if fmt == "auto" else {s: fmt for s in files}
+    detected = (
+        {sample: detect_format(path) for sample, path in files.items()} if fmt == "auto" else {s: fmt for s in files}
+    )
     kinds = set(detected.values())
     if len(kinds) > 1:
         by_kind = {kind: [s for s, k in detected.items() if k == kind] for kind in sorted(kinds)}
@@ -213,7 +221,9 @@ def per_sample_format(files: Mapping[str, str], fmt: str) -> str:
             "Per-sample count files are of different formats.",
             file=files[by_kind[odd][0]],
             where=f"sample '{by_kind[odd][0]}'",
-            found="; ".join(f"{kind}: {len(names)} file(s), e.g. sample '{names[0]}'" for kind, names in by_kind.items()),
+            found="; ".join(
+                f"{kind}: {len(names)} file(s), e.g. sample '{names[0]}'" for kind, names in by_kind.items()
+            ),
             allowed="one format for all samples",
             hint="Give every sample's file from the same tool; check the odd file (cut off, or from another tool?).",
         )

@@ -124,7 +124,7 @@ def single_file_samples(path: str, fmt: str) -> list[str]:
                 fields = line.rstrip("\r").split("\t")
                 if fields[: len(FEATURECOUNTS_ANNOTATION)] != FEATURECOUNTS_ANNOTATION:
                     return []  # not featureCounts' columns: the full read says so precisely
-                return bam_sample_names(fields[len(FEATURECOUNTS_ANNOTATION):])
+                return bam_sample_names(fields[len(FEATURECOUNTS_ANNOTATION) :])
         return []
     if fmt == "h5ad":
         import h5py

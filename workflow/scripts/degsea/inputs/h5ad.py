@@ -43,7 +43,9 @@ def read_h5ad_counts(path: str, *, layer: str | None = None) -> CountMatrix:
             hint="Layer names are case-sensitive.",
         )
     if values is None:
-        raise InputError("The .h5ad file has no X matrix.", file=path, hint="Name the layer holding counts in 'counts: layer'.")
+        raise InputError(
+            "The .h5ad file has no X matrix.", file=path, hint="Name the layer holding counts in 'counts: layer'."
+        )
     if hasattr(values, "toarray"):
         values = values.toarray()
     numbers = np.asarray(values, dtype=float)
@@ -67,7 +69,9 @@ def read_h5ad_counts(path: str, *, layer: str | None = None) -> CountMatrix:
     if symbol_column is not None:
         raw = adata.var[symbol_column].astype(str).to_numpy()
         symbols = np.where(np.isin(raw, ["", "nan"]), "", raw)
-    return count_matrix(genes, numbers.T.astype(np.int64), samples, source=path, symbols=symbols, gene_column="var_names")
+    return count_matrix(
+        genes, numbers.T.astype(np.int64), samples, source=path, symbols=symbols, gene_column="var_names"
+    )
 
 
 #: anndata's on-disk encodings of obs columns that :func:`read_obs` decodes itself.
@@ -103,7 +107,9 @@ def _decode(node) -> np.ndarray | pd.Categorical:
     """One obs column of anndata's plain encodings as numpy (strings as object) or a pandas Categorical."""
     if node.attrs.get("encoding-type") == "categorical":
         categories = _decode(node["categories"])
-        return pd.Categorical.from_codes(node["codes"][()], categories=categories, ordered=bool(node.attrs.get("ordered", False)))
+        return pd.Categorical.from_codes(
+            node["codes"][()], categories=categories, ordered=bool(node.attrs.get("ordered", False))
+        )
     if node.dtype.kind in "OSU":
         return node.asstr()[()].astype(object)
     return node[()]

@@ -62,10 +62,20 @@ def read_counts(
             matrix, names = read_featurecounts(text, source=str(path))
             renamed = {k: v for k, v in names.items() if k != v}
             if renamed:
-                log.info("featureCounts columns named as samples: %s", ", ".join(f"{k!r} -> {v!r}" for k, v in renamed.items()))
-            imported = Imported(matrix, fmt, [str(path)], {"file_columns": list(names), "samples": list(names.values())})
+                log.info(
+                    "featureCounts columns named as samples: %s",
+                    ", ".join(f"{k!r} -> {v!r}" for k, v in renamed.items()),
+                )
+            imported = Imported(
+                matrix, fmt, [str(path)], {"file_columns": list(names), "samples": list(names.values())}
+            )
         else:
-            imported = Imported(read_h5ad_counts(path, layer=counts.get("layer")), fmt, [str(path)], {"layer": counts.get("layer") or "X"})
+            imported = Imported(
+                read_h5ad_counts(path, layer=counts.get("layer")),
+                fmt,
+                [str(path)],
+                {"layer": counts.get("layer") or "X"},
+            )
         source = str(path)
     else:
         imported = _read_per_sample(counts, files, fmt, strandedness or {})
@@ -81,12 +91,17 @@ def read_counts(
     imported.matrix = matrix
     imported.notes.update(notes)
     log.info(
-        "counts read as %s from %d file(s): %d genes x %d samples", imported.format, len(imported.files), *matrix.counts.shape
+        "counts read as %s from %d file(s): %d genes x %d samples",
+        imported.format,
+        len(imported.files),
+        *matrix.counts.shape,
     )
     return imported
 
 
-def _read_per_sample(counts: Mapping[str, Any], files: Mapping[str, str], fmt: str, strandedness: Mapping[str, str]) -> Imported:
+def _read_per_sample(
+    counts: Mapping[str, Any], files: Mapping[str, str], fmt: str, strandedness: Mapping[str, str]
+) -> Imported:
     kind = per_sample_format(files, fmt)
     notes: dict[str, Any] = {}
     if kind == "rsem":
@@ -104,7 +119,9 @@ def _read_per_sample(counts: Mapping[str, Any], files: Mapping[str, str], fmt: s
             matrix, notes = read_rsem_genes(files)
             return Imported(matrix, kind, list(files.values()), notes)
         matrix, notes = read_transcript_quant(
-            files, kind=kind, tx2gene=counts.get("tx2gene"),
+            files,
+            kind=kind,
+            tx2gene=counts.get("tx2gene"),
             counts_from_abundance=counts.get("counts_from_abundance", "length_scaled_tpm"),
             strip_version=counts.get("strip_version", True),
         )
@@ -120,7 +137,9 @@ def _read_per_sample(counts: Mapping[str, Any], files: Mapping[str, str], fmt: s
                 hint="The same annotation that built the Salmon/kallisto index.",
             )
         matrix, notes = read_transcript_quant(
-            files, kind=kind, tx2gene=tx2gene,
+            files,
+            kind=kind,
+            tx2gene=tx2gene,
             counts_from_abundance=counts.get("counts_from_abundance", "length_scaled_tpm"),
             strip_version=counts.get("strip_version", True),
         )
@@ -133,7 +152,12 @@ def _read_per_sample(counts: Mapping[str, Any], files: Mapping[str, str], fmt: s
             notes.setdefault("htseq_summary", {})[sample] = summary
             log.info("%s: dropped HTSeq summary rows %s", path, ", ".join(f"{k}={v}" for k, v in summary.items()))
         elif kind == "star":
-            parts[sample], star = read_star(text, source=path, sample=sample, strandedness=strandedness.get(sample, counts.get("strandedness", "none")))
+            parts[sample], star = read_star(
+                text,
+                source=path,
+                sample=sample,
+                strandedness=strandedness.get(sample, counts.get("strandedness", "none")),
+            )
             notes.setdefault("star", {})[sample] = star
         else:
             parts[sample], _ = read_featurecounts(text, source=path, sample=sample)

@@ -97,10 +97,12 @@ def parse_sample_sheet(
                 hint="Check for a missing value or a stray separator in that row.",
             )
     try:
-        sheet = pd.read_csv(
-            io.StringIO("\n".join(lines)), sep=delimiter, dtype=str, keep_default_na=False
+        sheet = pd.read_csv(io.StringIO("\n".join(lines)), sep=delimiter, dtype=str, keep_default_na=False)
+        problem = (
+            None
+            if isinstance(sheet.index, pd.RangeIndex)
+            else "a row with more fields than the header once quotes are respected"
         )
-        problem = None if isinstance(sheet.index, pd.RangeIndex) else "a row with more fields than the header once quotes are respected"
     except pd.errors.ParserError as err:
         problem = str(err).strip().removeprefix("Error tokenizing data. C error: ")
     if problem:

@@ -132,7 +132,9 @@ def parse_studies_sheet(text: str, *, source: str, delimiter: str = "\t") -> lis
                 allowed="the path of the study's config file (as given to --configfile)",
                 hint="Fill in the study's config file, relative to the directory snakemake runs in.",
             )
-        comparable = parse_comparable(getattr(row, "comparable", ""), file=source, where=f"{where}, column 'comparable'")
+        comparable = parse_comparable(
+            getattr(row, "comparable", ""), file=source, where=f"{where}, column 'comparable'"
+        )
         entries.append(StudyEntry(name=name, config=config, comparable=comparable))
     return entries
 
@@ -214,7 +216,9 @@ def read_study_config(entry: StudyEntry, *, sheet: str) -> dict[str, Any]:
     return loaded
 
 
-def comparisons(entries: Sequence[StudyEntry], contrasts: Mapping[str, Sequence[str]], *, sheet: str) -> dict[str, dict[str, str]]:
+def comparisons(
+    entries: Sequence[StudyEntry], contrasts: Mapping[str, Sequence[str]], *, sheet: str
+) -> dict[str, dict[str, str]]:
     """Comparisons across studies: label -> {study: contrast}, in the sheet's order.
 
     Parameters

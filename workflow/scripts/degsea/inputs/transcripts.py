@@ -79,7 +79,13 @@ def read_transcript_quant(
         if strip_version:
             first = first.map(strip_ensembl_version)
         rate = float(first.isin(known).mean())
-        log.info("tx2gene: %d of %d transcripts of %s (%.1f %%) have a gene", int(first.isin(known).sum()), len(first), next(iter(files.values())), 100 * rate)
+        log.info(
+            "tx2gene: %d of %d transcripts of %s (%.1f %%) have a gene",
+            int(first.isin(known).sum()),
+            len(first),
+            next(iter(files.values())),
+            100 * rate,
+        )
         if rate == 0:
             raise InputError(
                 "No transcript of the quantification is in the transcript-to-gene table.",
@@ -98,7 +104,9 @@ def read_transcript_quant(
         )
     counts = np.asarray(result.X, dtype=float)
     gene_ids = [str(g) for g in result.var_names]
-    frame = pd.DataFrame(np.rint(counts).astype(np.int64).T, index=pd.Index(gene_ids, name="gene_id"), columns=list(files))
+    frame = pd.DataFrame(
+        np.rint(counts).astype(np.int64).T, index=pd.Index(gene_ids, name="gene_id"), columns=list(files)
+    )
     # Genes in the order of the transcript-to-gene table (pytximport sorts them).
     order = [g for g in dict.fromkeys(mapping["gene_id"]) if g in frame.index]
     frame = frame.loc[order + [g for g in frame.index if g not in set(order)]]
@@ -111,7 +119,9 @@ def read_transcript_quant(
         notes["kallisto_files"] = "abundance.h5" if suffixes == [".h5"] else "abundance.tsv"
     if kind == "rsem":
         notes["rsem_level"] = "transcript"
-    matrix = count_matrix(frame.index, frame.to_numpy(), list(files), source=table_name, symbols=symbols.astype(str).to_numpy())
+    matrix = count_matrix(
+        frame.index, frame.to_numpy(), list(files), source=table_name, symbols=symbols.astype(str).to_numpy()
+    )
     return matrix, notes
 
 
@@ -132,7 +142,11 @@ def read_rsem_genes(files: Mapping[str, str]) -> tuple[CountMatrix, dict[str, An
         _check_same_transcripts(ids, list(files.values()), what="genes")
         # Versions are stripped (or not) later by map_gene_ids, by degsea's rule.
         result = tximport(
-            [str(p) for p in paths], data_type="rsem", gene_level=True, ignore_transcript_version=False, output_type="anndata"
+            [str(p) for p in paths],
+            data_type="rsem",
+            gene_level=True,
+            ignore_transcript_version=False,
+            output_type="anndata",
         )
     counts = np.asarray(result.X, dtype=float)
     index = pd.Index([str(g) for g in result.var_names], name="gene_id")
@@ -190,7 +204,10 @@ def _check_same_transcripts(ids: Sequence[pd.Series], files: Sequence[str], *, w
     """pytximport joins samples by position: every file must list the same IDs in the same order."""
     for series, path in zip(ids[1:], files[1:], strict=True):
         if len(series) != len(ids[0]) or not (series.to_numpy() == ids[0].to_numpy()).all():
-            differ = next((i for i, (a, b) in enumerate(zip(series, ids[0], strict=False)) if a != b), min(len(series), len(ids[0])))
+            differ = next(
+                (i for i, (a, b) in enumerate(zip(series, ids[0], strict=False)) if a != b),
+                min(len(series), len(ids[0])),
+            )
             raise InputError(
                 f"Per-sample quantification files list different {what}.",
                 file=path,

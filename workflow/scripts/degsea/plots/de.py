@@ -71,12 +71,27 @@ def _direction_legend(hits: pd.Series, table: pd.DataFrame, *, interest: int = 0
     def dot(color: str, label: str) -> Line2D:
         return Line2D([], [], marker="o", linestyle="none", color=color, markersize=5, label=label)
 
-    handles = [dot(style.UP, f"up ({up:,})"), dot(style.DOWN, f"down ({down:,})"), dot(style.NOT_SIGNIFICANT, f"not DE ({tested - up - down:,})")]
+    handles = [
+        dot(style.UP, f"up ({up:,})"),
+        dot(style.DOWN, f"down ({down:,})"),
+        dot(style.NOT_SIGNIFICANT, f"not DE ({tested - up - down:,})"),
+    ]
     if untested:
         handles.append(dot(style.UNTESTED, f"no padj: filtered ({untested:,})"))
     if interest:
-        handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="none", markeredgecolor="black",
-                              markersize=6, markeredgewidth=0.9, label="gene of interest"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="none",
+                markerfacecolor="none",
+                markeredgecolor="black",
+                markersize=6,
+                markeredgewidth=0.9,
+                label="gene of interest",
+            )
+        )
     return handles
 
 
@@ -89,7 +104,9 @@ def _drawing_order(table: pd.DataFrame, hits: pd.Series) -> np.ndarray:
 def _interest_rows(table: pd.DataFrame, genes_of_interest: Sequence[str]) -> np.ndarray:
     """Positions of the rows whose symbol or gene ID is a gene of interest."""
     wanted = set(genes_of_interest)
-    return np.flatnonzero((table["symbol"].astype(str).isin(wanted) | table["gene_id"].astype(str).isin(wanted)).to_numpy())
+    return np.flatnonzero(
+        (table["symbol"].astype(str).isin(wanted) | table["gene_id"].astype(str).isin(wanted)).to_numpy()
+    )
 
 
 def _ring(ax, x: np.ndarray, y: np.ndarray) -> None:
@@ -141,15 +158,27 @@ def volcano(
     if passing.any():
         cut = float(y[passing.to_numpy()].min())
         ax.axhline(cut, color="0.35", linestyle="--", linewidth=0.8)
-        ax.annotate(f"padj = {padj:g}", xy=(1.0, cut), xycoords=("axes fraction", "data"), xytext=(-2, 2),
-                    textcoords="offset points", ha="right", va="bottom", fontsize=6.5, color="0.35")
+        ax.annotate(
+            f"padj = {padj:g}",
+            xy=(1.0, cut),
+            xycoords=("axes fraction", "data"),
+            xytext=(-2, 2),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize=6.5,
+            color="0.35",
+        )
     if lfc > 0:
         for v in (-lfc, lfc):
             ax.axvline(v, color="0.35", linestyle="--", linewidth=0.8)
     shown = _labels_to_show(data, hits, strength=y, top_n=top_n, genes_of_interest=genes_of_interest)
     interest = set(genes_of_interest)
     labels = shown["symbol"].astype(str).tolist()
-    bold = [s in interest or g in interest for s, g in zip(shown["symbol"].astype(str), shown["gene_id"].astype(str), strict=True)]
+    bold = [
+        s in interest or g in interest
+        for s, g in zip(shown["symbol"].astype(str), shown["gene_id"].astype(str), strict=True)
+    ]
     picked = _interest_rows(data, genes_of_interest)
     _ring(ax, x[picked], y[picked])
     avoid = hits.to_numpy()
@@ -161,12 +190,22 @@ def volcano(
     ax.set_title(f"{contrast}: {int(hits.sum()):,} of {int(data['padj'].notna().sum()):,} tested genes DE")
     rule = f"padj < {padj:g}" + (f" and |log2FC| ≥ {lfc:g}" if lfc > 0 else "")
     handles = _direction_legend(hits, data, interest=len(picked))
-    fig.legend(handles=handles, title=f"DE: {rule}", loc="outside lower center", ncols=min(len(handles), 3), frameon=False)
+    fig.legend(
+        handles=handles, title=f"DE: {rule}", loc="outside lower center", ncols=min(len(handles), 3), frameon=False
+    )
     return fig
 
 
 @styled
-def ma_plot(table: pd.DataFrame, *, contrast: str, padj: float, lfc: float = 1.0, genes_of_interest: Sequence[str] = (), shrunk: bool = True) -> Figure:
+def ma_plot(
+    table: pd.DataFrame,
+    *,
+    contrast: str,
+    padj: float,
+    lfc: float = 1.0,
+    genes_of_interest: Sequence[str] = (),
+    shrunk: bool = True,
+) -> Figure:
     """MA plot: mean of normalised counts against (shrunken) log2 fold change."""
     column = "log2FoldChange_shrunk" if shrunk and table["log2FoldChange_shrunk"].notna().any() else "log2FoldChange"
     data = table[table["baseMean"] > 0].reset_index(drop=True)
@@ -186,8 +225,15 @@ def ma_plot(table: pd.DataFrame, *, contrast: str, padj: float, lfc: float = 1.0
     pick = _interest_rows(data, genes_of_interest)
     if len(pick):
         _ring(ax, x[pick], y[pick])
-        style.place_labels(ax, x[pick], y[pick], data.loc[pick, "symbol"].astype(str).tolist(), bold=[True] * len(pick),
-                      avoid_x=np.concatenate([x[hits.to_numpy()], x[pick]]), avoid_y=np.concatenate([y[hits.to_numpy()], y[pick]]))
+        style.place_labels(
+            ax,
+            x[pick],
+            y[pick],
+            data.loc[pick, "symbol"].astype(str).tolist(),
+            bold=[True] * len(pick),
+            avoid_x=np.concatenate([x[hits.to_numpy()], x[pick]]),
+            avoid_y=np.concatenate([y[hits.to_numpy()], y[pick]]),
+        )
     ymax = max(np.nanmax(np.abs(y)) * 1.08, lfc * 1.5, 1.0)
     ax.set_ylim(-ymax, ymax)
     test, _, reference = contrast.partition("_vs_")
@@ -198,7 +244,9 @@ def ma_plot(table: pd.DataFrame, *, contrast: str, padj: float, lfc: float = 1.0
     ax.set_title(f"MA plot: {contrast}")
     rule = f"padj < {padj:g}" + (f" and |log2FC| ≥ {lfc:g}" if lfc > 0 else "")
     handles = _direction_legend(hits, data, interest=len(pick))
-    fig.legend(handles=handles, title=f"DE: {rule}", loc="outside lower center", ncols=min(len(handles), 3), frameon=False)
+    fig.legend(
+        handles=handles, title=f"DE: {rule}", loc="outside lower center", ncols=min(len(handles), 3), frameon=False
+    )
     return fig
 
 
@@ -211,8 +259,15 @@ def pvalue_histogram(table: pd.DataFrame, *, contrast: str) -> Figure:
     fig = style.new_figure(style.SINGLE + 0.6, 3.0)
     ax = fig.subplots()
     bins = np.linspace(0, 1, 21)
-    ax.hist([kept, removed], bins=bins, stacked=True, color=["0.35", "0.78"], edgecolor="white", linewidth=0.4,
-            label=[f"tested, with padj ({len(kept):,})", f"removed by independent filtering ({len(removed):,})"])
+    ax.hist(
+        [kept, removed],
+        bins=bins,
+        stacked=True,
+        color=["0.35", "0.78"],
+        edgecolor="white",
+        linewidth=0.4,
+        label=[f"tested, with padj ({len(kept):,})", f"removed by independent filtering ({len(removed):,})"],
+    )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, ax.get_ylim()[1] * 1.25)  # room for the legend
     ax.set_xlabel("p-value (Wald test)")
@@ -279,14 +334,23 @@ def expression_heatmap(
     width = min(style.DOUBLE, max(style.SINGLE + 0.5, 2.4 + 0.2 * n_cols))
     fig = style.new_figure(width, height)
     tree_width = 0.6 if cluster_rows and n_rows > 2 else 0.01
-    grid = fig.add_gridspec(2, 2, width_ratios=[tree_width, n_cols * 0.2], height_ratios=[0.14, row_height * n_rows], wspace=0.01, hspace=0.02)
+    grid = fig.add_gridspec(
+        2,
+        2,
+        width_ratios=[tree_width, n_cols * 0.2],
+        height_ratios=[0.14, row_height * n_rows],
+        wspace=0.01,
+        hspace=0.02,
+    )
     strip_ax = fig.add_subplot(grid[0, 1])
     heat_ax = fig.add_subplot(grid[1, 1])
     tree_ax = fig.add_subplot(grid[1, 0])
     order = np.arange(n_rows)
     if cluster_rows and n_rows > 2:
         linkage = hierarchy.linkage(np.clip(clustered, -clip, clip), method="average", metric="euclidean")
-        dendro = hierarchy.dendrogram(linkage, orientation="left", ax=tree_ax, no_labels=True, color_threshold=0, above_threshold_color="0.3")
+        dendro = hierarchy.dendrogram(
+            linkage, orientation="left", ax=tree_ax, no_labels=True, color_threshold=0, above_threshold_color="0.3"
+        )
         order = np.asarray(dendro["leaves"])[::-1]
     tree_ax.set_axis_off()
     cmap = matplotlib.colormaps[style.DIVERGING].with_extremes(bad="white")
@@ -309,10 +373,14 @@ def expression_heatmap(
     strip_ax.tick_params(length=0)
     strip_ax.set_title(title, pad=14 if gap_after is not None and gap_label else 6)
     if gap_after is not None and gap_label:
-        strip_ax.text((gap_after + n_cols - 1) / 2 + 0.5, -0.75, gap_label, ha="center", va="bottom", fontsize=6.5, color="0.35")
+        strip_ax.text(
+            (gap_after + n_cols - 1) / 2 + 0.5, -0.75, gap_label, ha="center", va="bottom", fontsize=6.5, color="0.35"
+        )
     # The pad is a fraction of the heatmap's height: keep about 0.12 in between the axis title
     # and the colour bar whatever the number of rows.
-    bar = fig.colorbar(image, ax=[heat_ax], location="bottom", shrink=0.5, aspect=25, pad=max(0.01, 0.12 / (row_height * n_rows)))
+    bar = fig.colorbar(
+        image, ax=[heat_ax], location="bottom", shrink=0.5, aspect=25, pad=max(0.01, 0.12 / (row_height * n_rows))
+    )
     bar.set_label(f"{scale_label}, clipped at ±{clip:g})")
     fig.legend(handles=group_legend_handles(groups), title=groups.color_by, loc="outside right upper", frameon=False)
     return fig
@@ -338,7 +406,12 @@ def upset(inter: pd.DataFrame, set_sizes: pd.Series, *, contrasts: Sequence[str]
     width = min(style.DOUBLE, max(style.SINGLE + 1.5, 1.5 + label_width + 0.38 * n_inter))
     fig = style.new_figure(width, 2.5 + 0.3 * n_sets)
     grid = fig.add_gridspec(
-        2, 3, width_ratios=[1.0, label_width, max(1, n_inter) * 0.38], height_ratios=[2.2, 0.3 * n_sets], wspace=0.0, hspace=0.04
+        2,
+        3,
+        width_ratios=[1.0, label_width, max(1, n_inter) * 0.38],
+        height_ratios=[2.2, 0.3 * n_sets],
+        wspace=0.0,
+        hspace=0.04,
     )
     bar_ax = fig.add_subplot(grid[0, 2])
     dot_ax = fig.add_subplot(grid[1, 2], sharex=bar_ax)
@@ -352,7 +425,9 @@ def upset(inter: pd.DataFrame, set_sizes: pd.Series, *, contrasts: Sequence[str]
     counts = inter["genes"].to_numpy() if n_inter else np.array([])
     bar_ax.bar(positions, counts, color="0.25", width=0.6)
     for p, c in zip(positions, counts, strict=True):
-        bar_ax.annotate(f"{c:,}", (p, c), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=6.5)
+        bar_ax.annotate(
+            f"{c:,}", (p, c), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=6.5
+        )
     bar_ax.set_ylabel("Genes in intersection\n(exclusive)")
     bar_ax.set_ylim(0, (counts.max() if n_inter else 1) * 1.18)
     bar_ax.tick_params(labelbottom=False, bottom=False)
@@ -372,7 +447,15 @@ def upset(inter: pd.DataFrame, set_sizes: pd.Series, *, contrasts: Sequence[str]
     sizes = set_sizes.reindex(list(contrasts)).fillna(0).to_numpy()
     size_ax.barh(range(n_sets), sizes, color="0.45", height=0.55)
     for i, value in enumerate(sizes):
-        size_ax.annotate(f"{int(value):,}", (value, i), xytext=(-2, 0), textcoords="offset points", ha="right", va="center", fontsize=6.5)
+        size_ax.annotate(
+            f"{int(value):,}",
+            (value, i),
+            xytext=(-2, 0),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize=6.5,
+        )
     size_ax.invert_xaxis()
     size_ax.set_xlabel("DE genes\nper contrast")
     size_ax.tick_params(axis="y", left=False, labelleft=False)

@@ -82,8 +82,16 @@ def nes_dotplot(
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit)
     xs, ys = np.meshgrid(np.arange(n_cols), np.arange(n_rows))
     ok = np.isfinite(nes)
-    points = ax.scatter(xs[ok], ys[ok], s=sizes[ok], c=nes[ok], cmap=style.DIVERGING, norm=norm,
-                        edgecolors=np.where(fdr[ok] < fdr_threshold, "black", "none"), linewidths=0.8)
+    points = ax.scatter(
+        xs[ok],
+        ys[ok],
+        s=sizes[ok],
+        c=nes[ok],
+        cmap=style.DIVERGING,
+        norm=norm,
+        edgecolors=np.where(fdr[ok] < fdr_threshold, "black", "none"),
+        linewidths=0.8,
+    )
     ax.set_xticks(np.arange(n_cols), list(contrasts), rotation=30, ha="right")
     _set_rows(ax, sets, names, focus=focus, n_cols=n_cols)
     ax.set_xlabel("Contrast")
@@ -96,21 +104,66 @@ def nes_dotplot(
     # Size key in FDR, the unit of the table: round values, then the floor the run resolves.
     steps = [v for v in (0.05, 1e-3) if v > fdr_floor * 1.5]
     handles = [
-        Line2D([], [], marker="o", linestyle="none", markerfacecolor="0.55", markeredgecolor="none",
-               markersize=float(np.sqrt(size(np.array([v]))[0])), label=f"{v:g}")
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="none",
+            markerfacecolor="0.55",
+            markeredgecolor="none",
+            markersize=float(np.sqrt(size(np.array([v]))[0])),
+            label=f"{v:g}",
+        )
         for v in steps
     ]
-    handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="0.55", markeredgecolor="none",
-                          markersize=float(np.sqrt(size(np.array([fdr_floor]))[0])), label=f"≤ {fdr_floor:.1g}"))
-    handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="white", markeredgecolor="black", markersize=7,
-                          label=f"< {fdr_threshold:g} (ring)"))
-    side.legend(handles=handles, title="FDR", loc="upper left", bbox_to_anchor=(-0.05, 0.5), frameon=False, labelspacing=1.0,
-                borderaxespad=0.0, handletextpad=0.6)
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="none",
+            markerfacecolor="0.55",
+            markeredgecolor="none",
+            markersize=float(np.sqrt(size(np.array([fdr_floor]))[0])),
+            label=f"≤ {fdr_floor:.1g}",
+        )
+    )
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="none",
+            markerfacecolor="white",
+            markeredgecolor="black",
+            markersize=7,
+            label=f"< {fdr_threshold:g} (ring)",
+        )
+    )
+    side.legend(
+        handles=handles,
+        title="FDR",
+        loc="upper left",
+        bbox_to_anchor=(-0.05, 0.5),
+        frameon=False,
+        labelspacing=1.0,
+        borderaxespad=0.0,
+        handletextpad=0.6,
+    )
     return fig
 
 
 @styled
-def running_enrichment(run: RunningSum, *, set_name: str, contrast: str, nes: float, fdr: float, metric_name: str = "stat", fdr_floor: float | None = None) -> Figure:
+def running_enrichment(
+    run: RunningSum,
+    *,
+    set_name: str,
+    contrast: str,
+    nes: float,
+    fdr: float,
+    metric_name: str = "stat",
+    fdr_floor: float | None = None,
+) -> Figure:
     """The classic three-panel GSEA plot with the leading edge shaded.
 
     Panels: running enrichment score (leading edge shaded, peak marked), positions of the
@@ -134,8 +187,15 @@ def running_enrichment(run: RunningSum, *, set_name: str, contrast: str, nes: fl
     room = 0.2 * (high - low or 1.0)
     top.set_ylim(low - (room if run.es < 0 else 0.05 * room), high + (room if run.es > 0 else 0.05 * room))
     left_half = run.peak < n / 2
-    top.annotate(f"ES = {run.es:.2f}", (run.peak, run.es), xytext=(4 if left_half else -4, 4 if run.es > 0 else -4),
-                 textcoords="offset points", ha="left" if left_half else "right", va="bottom" if run.es > 0 else "top", fontsize=7)
+    top.annotate(
+        f"ES = {run.es:.2f}",
+        (run.peak, run.es),
+        xytext=(4 if left_half else -4, 4 if run.es > 0 else -4),
+        textcoords="offset points",
+        ha="left" if left_half else "right",
+        va="bottom" if run.es > 0 else "top",
+        fontsize=7,
+    )
     top.set_ylabel("Running\nenrichment score")
     fdr_text = f"< {fdr_floor:g}" if fdr_floor is not None and fdr < fdr_floor else f"= {fdr:.2g}"
     top.set_title(f"{short_set_name(set_name, limit=60)}\n{contrast}: NES = {nes:.2f}, FDR {fdr_text}")
@@ -162,7 +222,9 @@ def running_enrichment(run: RunningSum, *, set_name: str, contrast: str, nes: fl
 
 
 @styled
-def score_boxplots(scores: pd.DataFrame, sheet: pd.DataFrame, groups: Groups, *, method_label: str, ncols: int = 3) -> Figure:
+def score_boxplots(
+    scores: pd.DataFrame, sheet: pd.DataFrame, groups: Groups, *, method_label: str, ncols: int = 3
+) -> Figure:
     """Per-sample gene-set scores by group: one panel per set, boxes and every sample as a dot.
 
     Parameters
@@ -189,9 +251,17 @@ def score_boxplots(scores: pd.DataFrame, sheet: pd.DataFrame, groups: Groups, *,
     for ax, name in zip(axes, sets, strict=False):
         part = scores[scores["set"] == name]
         level_of = sheet[groups.color_by].astype(str)
-        data = [part.loc[part["sample"].map(level_of) == level, "score"].to_numpy(dtype=float) for level in groups.levels]
-        boxes = ax.boxplot(data, positions=np.arange(n_levels), widths=0.6, patch_artist=True, showfliers=False,
-                           medianprops={"color": "black", "linewidth": 1.0})
+        data = [
+            part.loc[part["sample"].map(level_of) == level, "score"].to_numpy(dtype=float) for level in groups.levels
+        ]
+        boxes = ax.boxplot(
+            data,
+            positions=np.arange(n_levels),
+            widths=0.6,
+            patch_artist=True,
+            showfliers=False,
+            medianprops={"color": "black", "linewidth": 1.0},
+        )
         for patch, level in zip(boxes["boxes"], groups.levels, strict=True):
             patch.set_facecolor(groups.colors[level])
             patch.set_alpha(0.35)
@@ -203,13 +273,27 @@ def score_boxplots(scores: pd.DataFrame, sheet: pd.DataFrame, groups: Groups, *,
                 marker_of = sheet[groups.shape_by].astype(str).map(groups.markers).to_dict()
             samples = part.loc[part["sample"].map(level_of) == level, "sample"].tolist()
             for x, y, s in zip(i + jitter, values, samples, strict=True):
-                ax.scatter(x, y, color=groups.colors[level], s=16, edgecolor="white", linewidth=0.5, zorder=3, marker=marker_of.get(s, "o"))
+                ax.scatter(
+                    x,
+                    y,
+                    color=groups.colors[level],
+                    s=16,
+                    edgecolor="white",
+                    linewidth=0.5,
+                    zorder=3,
+                    marker=marker_of.get(s, "o"),
+                )
         tilt = n_levels * max(len(level) for level in groups.levels) > 24
-        ax.set_xticks(np.arange(n_levels), groups.levels, rotation=35 if tilt else 0, ha="right" if tilt else "center",
-                      rotation_mode="anchor")
+        ax.set_xticks(
+            np.arange(n_levels),
+            groups.levels,
+            rotation=35 if tilt else 0,
+            ha="right" if tilt else "center",
+            rotation_mode="anchor",
+        )
         ax.set_title(textwrap.fill(short_set_name(name, limit=80), 24), fontsize=7.5)
         ax.set_xlabel(groups.color_by)
-    for ax in axes[len(sets):]:
+    for ax in axes[len(sets) :]:
         ax.set_axis_off()
     fig.legend(handles=group_legend_handles(groups), title=groups.color_by, loc="outside right upper", frameon=False)
     fig.supylabel(method_label, fontsize=8)
@@ -253,7 +337,9 @@ def ora_dotplot(
     columns = [(c, d) for c in tables for d in ("up", "down")]
     n_rows, n_cols = len(sets), len(columns)
     if n_rows == 0:
-        return empty_figure("Over-representation of DE genes: no set holds a DE gene" + (f"\n(DE: {rule})" if rule else ""))
+        return empty_figure(
+            "Over-representation of DE genes: no set holds a DE gene" + (f"\n(DE: {rule})" if rule else "")
+        )
     padj = np.full((n_rows, n_cols), np.nan)
     count = np.zeros((n_rows, n_cols))
     for j, (contrast, direction) in enumerate(columns):
@@ -274,12 +360,21 @@ def ora_dotplot(
     sizes = 8 + 160 * np.sqrt(count / biggest)
     xs, ys = np.meshgrid(np.arange(n_cols), np.arange(n_rows))
     shown = np.isfinite(padj) & (count > 0)
-    points = ax.scatter(xs[shown], ys[shown], s=sizes[shown], c=strength[shown], cmap=style.SEQUENTIAL,
-                        norm=Normalize(vmin=0.0, vmax=top), edgecolors=np.where(padj[shown] < padj_threshold, "black", "none"),
-                        linewidths=0.8)
+    points = ax.scatter(
+        xs[shown],
+        ys[shown],
+        s=sizes[shown],
+        c=strength[shown],
+        cmap=style.SEQUENTIAL,
+        norm=Normalize(vmin=0.0, vmax=top),
+        edgecolors=np.where(padj[shown] < padj_threshold, "black", "none"),
+        linewidths=0.8,
+    )
     tested = np.isfinite(padj) & (count == 0)
     ax.scatter(xs[tested], ys[tested], s=6, marker="x", color="0.75", linewidths=0.6)
-    ax.set_xticks(np.arange(n_cols), [f"{c}  {ARROWS[d]}" for c, d in columns], rotation=35, ha="right", rotation_mode="anchor")
+    ax.set_xticks(
+        np.arange(n_cols), [f"{c}  {ARROWS[d]}" for c, d in columns], rotation=35, ha="right", rotation_mode="anchor"
+    )
     _set_rows(ax, sets, names, focus=focus, n_cols=n_cols)
     for boundary in np.arange(2, n_cols, 2) - 0.5:
         ax.axvline(boundary, color="0.8", linewidth=0.6)
@@ -289,12 +384,30 @@ def ora_dotplot(
     bar.set_label(f"−log10 padj (BH; ≥ {top:g} drawn at {top:g})")
     legend_counts = sorted({int(v) for v in (1, round(biggest / 2), biggest) if v >= 1})
     handles = [
-        Line2D([], [], marker="o", linestyle="none", markerfacecolor="0.55", markeredgecolor="none",
-               markersize=np.sqrt(8 + 160 * np.sqrt(v / biggest)), label=f"{v}")
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="none",
+            markerfacecolor="0.55",
+            markeredgecolor="none",
+            markersize=np.sqrt(8 + 160 * np.sqrt(v / biggest)),
+            label=f"{v}",
+        )
         for v in legend_counts
     ]
-    handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="white", markeredgecolor="black", markersize=7,
-                          label=f"padj < {padj_threshold:g}"))
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="none",
+            markerfacecolor="white",
+            markeredgecolor="black",
+            markersize=7,
+            label=f"padj < {padj_threshold:g}",
+        )
+    )
     handles.append(Line2D([], [], marker="x", linestyle="none", color="0.75", markersize=4, label="no DE gene in set"))
     fig.legend(handles=handles, title="DE genes in set", loc="outside right lower", frameon=False, labelspacing=1.0)
     return fig

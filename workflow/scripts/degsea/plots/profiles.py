@@ -47,10 +47,12 @@ def profile_figure(table: pd.DataFrame, groups: Sequence[str], *, title: str) ->
         ax.set_title(f"cluster {cluster} ({len(members)} genes)")
         ax.set_xticks(range(len(xs)), xs, rotation=30 if max(map(len, xs)) > 6 else 0)
         ax.axhline(0, color="#888888", linewidth=0.5, linestyle=":")
-    for ax in axes[len(clusters):]:
+    for ax in axes[len(clusters) :]:
         ax.set_axis_off()
     if not clusters:
-        axes[0].text(0.5, 0.5, "no gene passes the padj threshold", ha="center", va="center", transform=axes[0].transAxes)
+        axes[0].text(
+            0.5, 0.5, "no gene passes the padj threshold", ha="center", va="center", transform=axes[0].transAxes
+        )
     for ax in axes[::ncols]:
         ax.set_ylabel("z-score of mean VST")
     if any(series):

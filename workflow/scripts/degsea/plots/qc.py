@@ -24,7 +24,16 @@ def group_legend_handles(groups: Groups, *, marker: str | None = None) -> list:
     if marker is None:
         return [Patch(facecolor=c, edgecolor="none", label=level) for level, c in groups.colors.items()]
     return [
-        Line2D([], [], marker=marker, linestyle="none", markerfacecolor=c, markeredgecolor="white", markersize=6, label=level)
+        Line2D(
+            [],
+            [],
+            marker=marker,
+            linestyle="none",
+            markerfacecolor=c,
+            markeredgecolor="white",
+            markersize=6,
+            label=level,
+        )
         for level, c in groups.colors.items()
     ]
 
@@ -82,16 +91,30 @@ def size_factors(library: pd.DataFrame, sheet: pd.DataFrame, groups: Groups, *, 
     bars.set_ylabel("Size factor (median of ratios)")
     bars.set_title("DESeq2 size factors")
     colors = _sample_colors(sheet, order, groups)
-    scatter.scatter(library.loc[order, "library_size"] / 1e6, library.loc[order, "size_factor"], c=colors, s=22, edgecolor="white", linewidth=0.5)
+    scatter.scatter(
+        library.loc[order, "library_size"] / 1e6,
+        library.loc[order, "size_factor"],
+        c=colors,
+        s=22,
+        edgecolor="white",
+        linewidth=0.5,
+    )
     scatter.set_xlabel("Library size (million reads)")
     scatter.set_ylabel("Size factor (median of ratios)")
     scatter.set_title("Size factor vs library size")
-    fig.legend(handles=group_legend_handles(groups, marker="o"), title=groups.color_by, loc="outside right upper", frameon=False)
+    fig.legend(
+        handles=group_legend_handles(groups, marker="o"),
+        title=groups.color_by,
+        loc="outside right upper",
+        frameon=False,
+    )
     return fig
 
 
 @styled
-def pca_scatter(components: PCA, sheet: pd.DataFrame, groups: Groups, *, x: str = "PC1", y: str = "PC2", labels: bool = False) -> Figure:
+def pca_scatter(
+    components: PCA, sheet: pd.DataFrame, groups: Groups, *, x: str = "PC1", y: str = "PC2", labels: bool = False
+) -> Figure:
     """Samples on two principal components, coloured by group and shaped by the shape variable.
 
     One unit is as long on both axes (as DESeq2's plotPCA), so distances in the plot are
@@ -104,8 +127,14 @@ def pca_scatter(components: PCA, sheet: pd.DataFrame, groups: Groups, *, x: str 
         level = str(sheet.loc[sample, groups.color_by])
         marker = groups.markers.get(str(sheet.loc[sample, groups.shape_by]), "o") if groups.shape_by else "o"
         ax.scatter(
-            scores.loc[sample, x], scores.loc[sample, y], color=groups.colors.get(level, "#777777"), marker=marker,
-            s=42, edgecolor="white", linewidth=0.6, zorder=3,
+            scores.loc[sample, x],
+            scores.loc[sample, y],
+            color=groups.colors.get(level, "#777777"),
+            marker=marker,
+            s=42,
+            edgecolor="white",
+            linewidth=0.6,
+            zorder=3,
         )
     share = components.variance_ratio
     ax.set_xlabel(f"{x}: {100 * share[x]:.1f} % of variance (VST, log2 units)")
@@ -122,7 +151,16 @@ def pca_scatter(components: PCA, sheet: pd.DataFrame, groups: Groups, *, x: str 
     fig.legend(handles=handles, title=groups.color_by, loc="outside right upper", frameon=False)
     if groups.shape_by:
         shapes = [
-            Line2D([], [], marker=m, linestyle="none", markerfacecolor="0.5", markeredgecolor="white", markersize=6, label=level)
+            Line2D(
+                [],
+                [],
+                marker=m,
+                linestyle="none",
+                markerfacecolor="0.5",
+                markeredgecolor="white",
+                markersize=6,
+                label=level,
+            )
             for level, m in groups.markers.items()
         ]
         fig.legend(handles=shapes, title=groups.shape_by, loc="outside right lower", frameon=False)
@@ -153,13 +191,17 @@ def sample_distance_heatmap(distances: pd.DataFrame, sheet: pd.DataFrame, groups
     n = len(distances)
     size = min(style.DOUBLE, max(style.SINGLE + 0.8, 1.9 + 0.16 * n))
     fig = style.new_figure(size + 0.9, size)
-    grid = fig.add_gridspec(2, 3, width_ratios=[1.2, 0.22, n * 0.16], height_ratios=[1.0, n * 0.16], wspace=0.01, hspace=0.01)
+    grid = fig.add_gridspec(
+        2, 3, width_ratios=[1.2, 0.22, n * 0.16], height_ratios=[1.0, n * 0.16], wspace=0.01, hspace=0.01
+    )
     tree_ax = fig.add_subplot(grid[1, 0])
     strip_ax = fig.add_subplot(grid[1, 1])
     heat_ax = fig.add_subplot(grid[1, 2])
     top_ax = fig.add_subplot(grid[0, 2])
     linkage = hierarchy.linkage(squareform(distances.to_numpy(), checks=False), method="average")
-    dendro = hierarchy.dendrogram(linkage, orientation="left", ax=tree_ax, no_labels=True, color_threshold=0, above_threshold_color="0.3")
+    dendro = hierarchy.dendrogram(
+        linkage, orientation="left", ax=tree_ax, no_labels=True, color_threshold=0, above_threshold_color="0.3"
+    )
     hierarchy.dendrogram(linkage, ax=top_ax, no_labels=True, color_threshold=0, above_threshold_color="0.3")
     order = [distances.index[i] for i in dendro["leaves"]][::-1]
     for ax in (tree_ax, top_ax):
@@ -218,20 +260,56 @@ def dispersion_plot(table: pd.DataFrame, *, fit_type: str = "parametric") -> Fig
     bottom = 10 ** (np.floor(np.log10(np.quantile(usable, 0.005))) - 0.1) if usable.size else MIN_DISPERSION
     genewise = table["genewise"].to_numpy(dtype=float)
     low = genewise < bottom
-    ax.scatter(mean[~low], genewise[~low], s=2, color="0.15", alpha=0.45, linewidth=0, label="gene-wise estimate", rasterized=True)
+    ax.scatter(
+        mean[~low],
+        genewise[~low],
+        s=2,
+        color="0.15",
+        alpha=0.45,
+        linewidth=0,
+        label="gene-wise estimate",
+        rasterized=True,
+    )
     if low.any():
-        ax.scatter(mean[low], np.full(low.sum(), bottom), s=4, marker="v", color="0.15", alpha=0.6, linewidth=0,
-                   label=f"gene-wise estimate below the axis ({int(low.sum()):,})", rasterized=True, clip_on=False, zorder=3)
+        ax.scatter(
+            mean[low],
+            np.full(low.sum(), bottom),
+            s=4,
+            marker="v",
+            color="0.15",
+            alpha=0.6,
+            linewidth=0,
+            label=f"gene-wise estimate below the axis ({int(low.sum()):,})",
+            rasterized=True,
+            clip_on=False,
+            zorder=3,
+        )
     final = table[~table["outlier"]]
-    ax.scatter(final["mean"], final["final"].clip(lower=bottom), s=2, color=style.DOWN, alpha=0.5, linewidth=0, label="final (MAP) estimate", rasterized=True)
+    ax.scatter(
+        final["mean"],
+        final["final"].clip(lower=bottom),
+        s=2,
+        color=style.DOWN,
+        alpha=0.5,
+        linewidth=0,
+        label="final (MAP) estimate",
+        rasterized=True,
+    )
     outliers = table[table["outlier"]]
     if len(outliers):
         ax.scatter(
-            outliers["mean"], outliers["final"], s=10, facecolor="none", edgecolor=style.DOWN, linewidth=0.6,
+            outliers["mean"],
+            outliers["final"],
+            s=10,
+            facecolor="none",
+            edgecolor=style.DOWN,
+            linewidth=0.6,
             label=f"dispersion outlier ({len(outliers)}), gene-wise kept",
         )
     order = np.argsort(mean)
-    ax.plot(mean[order], table["trend"].to_numpy()[order], color=style.UP, linewidth=1.6, label=f"fitted trend ({fit_type})")
+    ax.plot(
+        mean[order], table["trend"].to_numpy()[order], color=style.UP, linewidth=1.6, label=f"fitted trend ({fit_type})"
+    )
     ax.set_xscale("log")
     ax.set_yscale("log")
     if usable.size:
@@ -252,15 +330,31 @@ def cooks_distances(outliers: CooksOutliers, sheet: pd.DataFrame, groups: Groups
     ax = fig.subplots()
     data = [np.log10(np.clip(outliers.distances.loc[s].to_numpy(dtype=float), 1e-12, None)) for s in order]
     data = [d[np.isfinite(d)] for d in data]
-    boxes = ax.boxplot(data, positions=np.arange(len(order)), widths=0.7, patch_artist=True, showfliers=True,
-                       flierprops={"markersize": 1.5, "markeredgecolor": "0.4", "alpha": 0.5}, medianprops={"color": "black"})
+    boxes = ax.boxplot(
+        data,
+        positions=np.arange(len(order)),
+        widths=0.7,
+        patch_artist=True,
+        showfliers=True,
+        flierprops={"markersize": 1.5, "markeredgecolor": "0.4", "alpha": 0.5},
+        medianprops={"color": "black"},
+    )
     for patch, color in zip(boxes["boxes"], _sample_colors(sheet, order, groups), strict=True):
         patch.set_facecolor(color)
         patch.set_edgecolor("0.2")
     if np.isfinite(outliers.cutoff):
         ax.axhline(np.log10(outliers.cutoff), color=style.UP, linestyle="--", linewidth=1)
-        ax.annotate(f"cutoff F(0.99) = {outliers.cutoff:.2f}", xy=(1.0, np.log10(outliers.cutoff)), xycoords=("axes fraction", "data"),
-                    xytext=(-2, 3), textcoords="offset points", ha="right", va="bottom", color=style.UP, fontsize=7)
+        ax.annotate(
+            f"cutoff F(0.99) = {outliers.cutoff:.2f}",
+            xy=(1.0, np.log10(outliers.cutoff)),
+            xycoords=("axes fraction", "data"),
+            xytext=(-2, 3),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            color=style.UP,
+            fontsize=7,
+        )
     counts = outliers.per_sample.loc[order, "outlier_genes"]
     ax.set_xticks(np.arange(len(order)), [f"{s} ({c})" for s, c in zip(order, counts, strict=True)], rotation=90)
     ax.set_xlabel("Sample (genes with an outlier count)")

@@ -42,12 +42,22 @@ def nes_heatmap(table: pd.DataFrame, *, fdr_threshold: float = 0.05) -> Figure:
     sets = list(dict.fromkeys(table["set"]))
     if not sets:
         fig = style.new_figure(style.SINGLE, 1.2)
-        fig.text(0.5, 0.5, "No focus sets: set 'cross_study: focus_sets'\nor the studies' 'gsea: focus_sets'.", ha="center", va="center")
+        fig.text(
+            0.5,
+            0.5,
+            "No focus sets: set 'cross_study: focus_sets'\nor the studies' 'gsea: focus_sets'.",
+            ha="center",
+            va="center",
+        )
         return fig
     columns = list(dict.fromkeys(zip(table["study"], table["contrast"], strict=True)))
     keyed = table.set_index(["set", "study", "contrast"])
-    nes = np.array([[keyed.at[(s, st, c), "NES"] for st, c in columns] for s in sets], dtype=float).reshape(len(sets), len(columns))
-    fdr = np.array([[keyed.at[(s, st, c), "FDR"] for st, c in columns] for s in sets], dtype=float).reshape(len(sets), len(columns))
+    nes = np.array([[keyed.at[(s, st, c), "NES"] for st, c in columns] for s in sets], dtype=float).reshape(
+        len(sets), len(columns)
+    )
+    fdr = np.array([[keyed.at[(s, st, c), "FDR"] for st, c in columns] for s in sets], dtype=float).reshape(
+        len(sets), len(columns)
+    )
     names = [short_set_name(s) for s in sets]
     label_width = 0.4 + max((len(n) for n in names), default=10) * 0.055
     fig = style.new_figure(min(style.DOUBLE, label_width + 0.42 * len(columns) + 1.6), max(2.4, 1.9 + 0.26 * len(sets)))
@@ -56,7 +66,9 @@ def nes_heatmap(table: pd.DataFrame, *, fdr_threshold: float = 0.05) -> Figure:
     limit = max(1.0, float(np.abs(nes[finite]).max()) if finite.any() else 1.0)
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit)
     ax.set_facecolor(UNTESTED)
-    image = ax.imshow(np.ma.masked_invalid(nes), cmap=style.DIVERGING, norm=norm, aspect="auto", interpolation="nearest")
+    image = ax.imshow(
+        np.ma.masked_invalid(nes), cmap=style.DIVERGING, norm=norm, aspect="auto", interpolation="nearest"
+    )
     rows, cols = np.nonzero(np.nan_to_num(fdr, nan=1.0) < fdr_threshold)
     ax.scatter(cols, rows, s=12, c="black", marker="o", edgecolors="white", linewidths=0.6)
     ax.set_xticks(np.arange(len(columns)), [c for _, c in columns], rotation=40, ha="right")
@@ -70,16 +82,33 @@ def nes_heatmap(table: pd.DataFrame, *, fdr_threshold: float = 0.05) -> Figure:
         end = starts[i + 1] if i + 1 < len(starts) else len(studies)
         if start > 0:
             ax.axvline(start - 0.5, color="white", linewidth=2.5)
-        ax.text((start + end - 1) / 2, -0.7, studies[start], ha="center", va="bottom", fontsize=7.5, fontweight="bold",
-                transform=ax.transData, clip_on=False)
+        ax.text(
+            (start + end - 1) / 2,
+            -0.7,
+            studies[start],
+            ha="center",
+            va="bottom",
+            fontsize=7.5,
+            fontweight="bold",
+            transform=ax.transData,
+            clip_on=False,
+        )
     ax.set_xlim(-0.5, len(columns) - 0.5)
     ax.set_ylim(len(sets) - 0.5, -0.5)
     ax.set_title("Focus gene sets across studies", pad=16)
     bar = fig.colorbar(image, ax=ax, shrink=0.6, aspect=15, pad=0.02)
     bar.set_label("NES")
     handles = [
-        Line2D([], [], marker="o", linestyle="none", markerfacecolor="black", markeredgecolor="white", markersize=4.5,
-               label=f"FDR < {fdr_threshold:g}"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="none",
+            markerfacecolor="black",
+            markeredgecolor="white",
+            markersize=4.5,
+            label=f"FDR < {fdr_threshold:g}",
+        ),
         Patch(facecolor=UNTESTED, edgecolor="none", label="not tested"),
     ]
     fig.legend(handles=handles, loc="outside lower right", frameon=False, ncols=2)

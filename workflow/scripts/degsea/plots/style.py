@@ -143,7 +143,9 @@ def make_groups(
     if shape_by:
         shape_levels = level_order(sheet[shape_by], levels=levels.get(shape_by))
         markers = {level: MARKERS[i % len(MARKERS)] for i, level in enumerate(shape_levels)}
-    return Groups(color_by=color_by, colors=group_colors(color_levels, configured=colors), shape_by=shape_by, markers=markers)
+    return Groups(
+        color_by=color_by, colors=group_colors(color_levels, configured=colors), shape_by=shape_by, markers=markers
+    )
 
 
 def new_figure(width: float, height: float, **kwargs: object) -> Figure:
@@ -177,7 +179,14 @@ def styled(function: Callable[P, R]) -> Callable[P, R]:
 
 
 def place_labels(
-    ax, xs: np.ndarray, ys: np.ndarray, labels: Sequence[str], *, avoid_x: np.ndarray, avoid_y: np.ndarray, bold: Sequence[bool] | None = None
+    ax,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    labels: Sequence[str],
+    *,
+    avoid_x: np.ndarray,
+    avoid_y: np.ndarray,
+    bold: Sequence[bool] | None = None,
 ) -> list:
     """Write labels (genes, samples) next to their points and move them apart with adjustText.
 

@@ -136,8 +136,16 @@ def front_page(
     counts = de_counts.set_index("contrast")
     for name, spec in contrasts.items():
         c = counts.loc[name]
-        rows.append([_plain(name), _compared(spec, sheet), f"{int(c['with_padj']):,}",
-                     f"{int(c['significant']):,}", f"{int(c['up']):,}", f"{int(c['down']):,}"])
+        rows.append(
+            [
+                _plain(name),
+                _compared(spec, sheet),
+                f"{int(c['with_padj']):,}",
+                f"{int(c['significant']):,}",
+                f"{int(c['up']):,}",
+                f"{int(c['down']):,}",
+            ]
+        )
     padj, lfc = float(de_counts["padj_threshold"].iloc[0]), float(de_counts["lfc_threshold"].iloc[0])
     rule = f"padj < {padj:g}" + (f" and \\|log2FC\\| ≥ {lfc:g}" if lfc > 0 else "")
     parts.append(_list_table(["contrast", "compares", "genes with padj", f"DE ({rule})", "up", "down"], rows))
@@ -145,12 +153,19 @@ def front_page(
         alpha = float(config["de"]["alpha"])
         parts += ["", "Likelihood-ratio tests", "-" * 22, ""]
         lrt_rows = [
-            [_plain(name), _plain(f"{spec.get('full') or config['design']} vs {spec['reduced']}"), int(table["df"].iloc[0]) if len(table) else "",
-             f"{int(table['padj'].notna().sum()):,}", f"{int((table['padj'] < alpha).sum()):,}"]
+            [
+                _plain(name),
+                _plain(f"{spec.get('full') or config['design']} vs {spec['reduced']}"),
+                int(table["df"].iloc[0]) if len(table) else "",
+                f"{int(table['padj'].notna().sum()):,}",
+                f"{int((table['padj'] < alpha).sum()):,}",
+            ]
             for name, spec in config["lrt"].items()
             if (table := lrt_tables.get(name)) is not None
         ]
-        parts.append(_list_table(["test", "full vs reduced design", "df", "genes with padj", f"padj < {alpha:g}"], lrt_rows))
+        parts.append(
+            _list_table(["test", "full vs reduced design", "df", "genes with padj", f"padj < {alpha:g}"], lrt_rows)
+        )
     focus = list(config["gsea"]["focus_sets"]) if gsea_summary is not None else []
     parts += ["", "Top enriched focus sets", "-" * 23, ""]
     summary = gsea_summary.set_index("set") if gsea_summary is not None else None
@@ -163,33 +178,56 @@ def front_page(
             hits = hits[hits[f"FDR_{name}"] < fdr_threshold]
             hits = hits.reindex(hits[f"NES_{name}"].abs().sort_values(ascending=False, kind="mergesort").index)
             text = "; ".join(
-                f"{_plain(short_set_name(s))} (NES {r[f'NES_{name}']:+.2f}, FDR {_fdr(r[f'FDR_{name}'], fdr_floor)})" for s, r in hits.head(3).iterrows()
+                f"{_plain(short_set_name(s))} (NES {r[f'NES_{name}']:+.2f}, FDR {_fdr(r[f'FDR_{name}'], fdr_floor)})"
+                for s, r in hits.head(3).iterrows()
             )
             rows.append([_plain(name), text or f"none at FDR < {fdr_threshold:g}"])
-        parts.append(_list_table(["contrast", f"strongest focus sets at FDR < {fdr_threshold:g} (up to 3, by \\|NES\\|)"], rows))
+        parts.append(
+            _list_table(["contrast", f"strongest focus sets at FDR < {fdr_threshold:g} (up to 3, by \\|NES\\|)"], rows)
+        )
     else:
         parts.append("No focus sets are configured (config ``gsea: focus_sets``).\n")
     if summary is not None:
         parts += _top_groups(summary, contrasts, fdr_threshold=fdr_threshold, floor=fdr_floor)
     if ora_tables is not None:
-        parts += _ora_section(ora_tables, min_size=gsea_config["min_size"], max_size=gsea_config["max_size"], padj=fdr_threshold)
+        parts += _ora_section(
+            ora_tables, min_size=gsea_config["min_size"], max_size=gsea_config["max_size"], padj=fdr_threshold
+        )
     if beside:
-        parts += ["", "Tables beside this report", "-" * 25, "",
-                  "Too big to embed (they grow with the samples); with the report at ``results/report.html`` the links open them:", ""]
-        parts += [f"- {_plain(title)}: `{_plain(path)} <{path.removeprefix('results/')}>`__" for title, path in beside.items()]
+        parts += [
+            "",
+            "Tables beside this report",
+            "-" * 25,
+            "",
+            "Too big to embed (they grow with the samples); with the report at ``results/report.html`` the links open them:",
+            "",
+        ]
+        parts += [
+            f"- {_plain(title)}: `{_plain(path)} <{path.removeprefix('results/')}>`__" for title, path in beside.items()
+        ]
     parts += ["", "Software", "--------", ""]
     parts.append(_list_table(["package", "version"], [[_plain(k), _plain(v)] for k, v in versions.items()]))
     parts += ["", "Input files", "-----------", ""]
-    rows = [[_plain(role), _plain(item["path"]), f"{item['bytes']:,}", f"``{item['sha256']}``"] for role, items in inputs.items() for item in items]
+    rows = [
+        [_plain(role), _plain(item["path"]), f"{item['bytes']:,}", f"``{item['sha256']}``"]
+        for role, items in inputs.items()
+        for item in items
+    ]
     parts.append(_list_table(["role", "file", "bytes", "SHA-256"], rows))
-    parts += ["", "Seeds: " + ", ".join(f"``{k}`` = {v}" for k, v in seeds(config).items()) + ". "
-              "All of this is also in ``results/provenance.json``.", ""]
+    parts += [
+        "",
+        "Seeds: " + ", ".join(f"``{k}`` = {v}" for k, v in seeds(config).items()) + ". "
+        "All of this is also in ``results/provenance.json``.",
+        "",
+    ]
     parts += ["Resolved config", "---------------", "", "The config as the run used it (schema defaults filled in)", ""]
     parts.append(_literal(yaml.safe_dump(plain_config(config), sort_keys=False, allow_unicode=True)))
     return "{% raw %}\n" + "\n".join(parts) + "\n{% endraw %}\n"
 
 
-def _top_groups(summary: pd.DataFrame, contrasts: Mapping[str, Any], *, fdr_threshold: float, floor: float) -> list[str]:
+def _top_groups(
+    summary: pd.DataFrame, contrasts: Mapping[str, Any], *, fdr_threshold: float, floor: float
+) -> list[str]:
     """The strongest sets per contrast, one per redundancy group (its representative)."""
     parts = ["", "Top gene sets, one per redundancy group", "-" * 39, ""]
     rows = []
@@ -202,11 +240,16 @@ def _top_groups(summary: pd.DataFrame, contrasts: Mapping[str, Any], *, fdr_thre
         frame = frame[frame[f"FDR_{name}"] < fdr_threshold]
         frame = frame.assign(size=-frame[f"NES_{name}"].abs()).sort_values([f"FDR_{name}", "size"], kind="mergesort")
         text = "; ".join(
-            f"{_plain(short_set_name(s))} (NES {r[f'NES_{name}']:+.2f}, FDR {_fdr(r[f'FDR_{name}'], floor)})" for s, r in frame.head(5).iterrows()
+            f"{_plain(short_set_name(s))} (NES {r[f'NES_{name}']:+.2f}, FDR {_fdr(r[f'FDR_{name}'], floor)})"
+            for s, r in frame.head(5).iterrows()
         )
         rows.append([_plain(name), text or f"none at FDR < {fdr_threshold:g}"])
     if rows:
-        parts.append(_list_table(["contrast", f"strongest sets at FDR < {fdr_threshold:g} (up to 5; redundant sets collapsed)"], rows))
+        parts.append(
+            _list_table(
+                ["contrast", f"strongest sets at FDR < {fdr_threshold:g} (up to 5; redundant sets collapsed)"], rows
+            )
+        )
     else:
         parts.append("No GSEA results for the contrasts.\n")
     return parts
@@ -214,11 +257,17 @@ def _top_groups(summary: pd.DataFrame, contrasts: Mapping[str, Any], *, fdr_thre
 
 def _ora_section(tables: Mapping[str, pd.DataFrame], *, min_size: int, max_size: int, padj: float) -> list[str]:
     """Over-representation per contrast and direction: universe, DE genes, top representative sets."""
-    parts = ["", "Over-representation of the DE genes (ORA)", "-" * 41, "",
-             "One-sided hypergeometric test of the up and the down DE genes separately (R's ``phyper(q - 1, m, n, k, "
-             "lower.tail = FALSE)``), Benjamini-Hochberg across the sets of each direction; universe: the genes tested in "
-             f"the contrast (symbols with an adjusted p-value, ``results/ora/<contrast>.universe.txt``); sets of {min_size}-{max_size} "
-             "genes in the universe; one set per redundancy group.", ""]
+    parts = [
+        "",
+        "Over-representation of the DE genes (ORA)",
+        "-" * 41,
+        "",
+        "One-sided hypergeometric test of the up and the down DE genes separately (R's ``phyper(q - 1, m, n, k, "
+        "lower.tail = FALSE)``), Benjamini-Hochberg across the sets of each direction; universe: the genes tested in "
+        f"the contrast (symbols with an adjusted p-value, ``results/ora/<contrast>.universe.txt``); sets of {min_size}-{max_size} "
+        "genes in the universe; one set per redundancy group.",
+        "",
+    ]
     rows = []
     if not tables:
         return parts + ["No contrasts.\n"]
@@ -229,10 +278,31 @@ def _ora_section(tables: Mapping[str, pd.DataFrame], *, min_size: int, max_size:
                 rows.append([_plain(name), direction, "", "0", "no DE genes: not tested"])
                 continue
             hits = part[(part["padj"] < padj) & part.get("representative", True)].head(3)
-            text = "; ".join(f"{_plain(short_set_name(r['set']))} ({int(r['overlap'])}/{int(r['size'])}, padj {r['padj']:.2g})" for _, r in hits.iterrows())
-            rows.append([_plain(name), direction, f"{int(part['universe'].iloc[0]):,}", f"{int(part['de_genes'].iloc[0]):,}",
-                         text or f"none at padj < {padj:g}"])
-    parts.append(_list_table(["contrast", "DE genes", "universe", "DE genes in it", f"top sets at padj < {padj:g} (DE genes in set / set size)"], rows))
+            text = "; ".join(
+                f"{_plain(short_set_name(r['set']))} ({int(r['overlap'])}/{int(r['size'])}, padj {r['padj']:.2g})"
+                for _, r in hits.iterrows()
+            )
+            rows.append(
+                [
+                    _plain(name),
+                    direction,
+                    f"{int(part['universe'].iloc[0]):,}",
+                    f"{int(part['de_genes'].iloc[0]):,}",
+                    text or f"none at padj < {padj:g}",
+                ]
+            )
+    parts.append(
+        _list_table(
+            [
+                "contrast",
+                "DE genes",
+                "universe",
+                "DE genes in it",
+                f"top sets at padj < {padj:g} (DE genes in set / set size)",
+            ],
+            rows,
+        )
+    )
     return parts
 
 

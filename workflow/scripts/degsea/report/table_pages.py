@@ -86,7 +86,7 @@ def _document(*, title: str, note: str, content: str) -> str:
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{_asset('table_page.css')}</style></head><body>\n"
-        f"<h1>{html.escape(title)}</h1>\n<p class=\"note\">{note}</p>\n{content}\n</body></html>\n"
+        f'<h1>{html.escape(title)}</h1>\n<p class="note">{note}</p>\n{content}\n</body></html>\n'
     )
 
 
@@ -101,8 +101,16 @@ def _interactive_table(table: pd.DataFrame, *, page_length: int, order: Sequence
     from itables.javascript import get_itables_extension_arguments
 
     numeric = [i for i, c in enumerate(table.columns) if pd.api.types.is_float_dtype(table[c])]
-    long = [i for i, c in enumerate(table.columns) if table[c].dtype == object and table[c].astype(str).str.len().max() > LONG_TEXT]
-    column_defs = [{"targets": numeric, "render": itables.JavascriptFunction(_NUMBER_RENDER), "className": "dt-right"}] if numeric else []
+    long = [
+        i
+        for i, c in enumerate(table.columns)
+        if table[c].dtype == object and table[c].astype(str).str.len().max() > LONG_TEXT
+    ]
+    column_defs = (
+        [{"targets": numeric, "render": itables.JavascriptFunction(_NUMBER_RENDER), "className": "dt-right"}]
+        if numeric
+        else []
+    )
     column_defs += [{"targets": long, "className": "degsea-long"}] if long else []
     dt_args, other = get_itables_extension_arguments(
         table,
@@ -136,7 +144,9 @@ def _static_table(table: pd.DataFrame) -> str:
         cells = []
         for value in values:
             if isinstance(value, float):
-                cells.append(f'<td class="num">{"NA" if math.isnan(value) else html.escape(f"{value:.{DISPLAY_DIGITS}g}")}</td>')
+                cells.append(
+                    f'<td class="num">{"NA" if math.isnan(value) else html.escape(f"{value:.{DISPLAY_DIGITS}g}")}</td>'
+                )
             elif isinstance(value, int) and not isinstance(value, bool):
                 cells.append(f'<td class="num">{value:,}</td>')
             else:
@@ -191,7 +201,11 @@ def table_page(
     if not (interactive if interactive is not None else len(table) > STATIC_MAX_ROWS):
         return _document(title=title, note=text, content=extra + _static_table(shown) + scripts)
     text += " Search, sort by a column header, or download the rows shown (CSV) from the table's controls."
-    body = _document(title=title, note=text, content=extra + _interactive_table(shown, page_length=page_length, order=order) + scripts)
+    body = _document(
+        title=title,
+        note=text,
+        content=extra + _interactive_table(shown, page_length=page_length, order=order) + scripts,
+    )
     return _packed_page(body, title=title, source=source)
 
 
@@ -215,7 +229,9 @@ def de_display_columns(table: pd.DataFrame) -> pd.DataFrame:
     return table[keep]
 
 
-def _volcano(table: pd.DataFrame, shown: pd.DataFrame, *, contrast: str, thresholds: VolcanoThresholds) -> tuple[str, str]:
+def _volcano(
+    table: pd.DataFrame, shown: pd.DataFrame, *, contrast: str, thresholds: VolcanoThresholds
+) -> tuple[str, str]:
     """The volcano canvas and its script, which reads the points from the table's own rows (columns by index).
 
     The heights are −log10 p-values from the Wald statistic (as the volcano figure draws them:
@@ -226,9 +242,17 @@ def _volcano(table: pd.DataFrame, shown: pd.DataFrame, *, contrast: str, thresho
     heights = neg_log10_pvalues(table)
     spec = {
         "y": [float(f"{v:.3g}") if math.isfinite(v) else None for v in heights],
-        "columns": {key: columns.index(name) for key, name in
-                    (("id", "gene_id"), ("label", "symbol"), ("x", "log2FoldChange"), ("p", "pvalue"), ("padj", "padj"))
-                    if name in columns},
+        "columns": {
+            key: columns.index(name)
+            for key, name in (
+                ("id", "gene_id"),
+                ("label", "symbol"),
+                ("x", "log2FoldChange"),
+                ("p", "pvalue"),
+                ("padj", "padj"),
+            )
+            if name in columns
+        },
         "alpha": thresholds.alpha,
         "lfc": thresholds.lfc,
         "xlabel": f"log2 fold change ({test} / {reference})" if reference else "log2 fold change",
@@ -263,7 +287,9 @@ def de_table_page(table: pd.DataFrame, *, contrast: str, thresholds: VolcanoThre
     note = f"Differential expression, {contrast}: every gene, smallest p-value first; DE: {rule}."
     shown = de_display_columns(table)
     canvas, script = _volcano(table, shown, contrast=contrast, thresholds=thresholds)
-    return table_page(shown, title=f"DE table: {contrast}", source=source, note=note, extra=canvas, scripts=script, interactive=True)
+    return table_page(
+        shown, title=f"DE table: {contrast}", source=source, note=note, extra=canvas, scripts=script, interactive=True
+    )
 
 
 def gsea_table_page(tables: Mapping[str, pd.DataFrame]) -> str:
@@ -281,14 +307,21 @@ def gsea_table_page(tables: Mapping[str, pd.DataFrame]) -> str:
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"contrast": []})
     if "FDR" in table.columns:
         rank = {name: i for i, name in enumerate(tables)}
-        table = table.sort_values(["contrast", "FDR"], key=lambda c: c.map(rank) if c.name == "contrast" else c, kind="mergesort")
+        table = table.sort_values(
+            ["contrast", "FDR"], key=lambda c: c.map(rank) if c.name == "contrast" else c, kind="mergesort"
+        )
     note = (
         f"Preranked GSEA of {len(tables)} contrast(s), in config order, smallest FDR first within each. Search a contrast "
         "to see only its rows, or a gene to find the sets whose leading edge holds it. The ranked gene lists are beside "
         "the report, in results/gsea/<contrast>.ranks.tsv."
     )
-    return table_page(table.reset_index(drop=True), title="GSEA tables: every contrast", source="results/gsea/<contrast>.tsv",
-                      note=note, interactive=True)
+    return table_page(
+        table.reset_index(drop=True),
+        title="GSEA tables: every contrast",
+        source="results/gsea/<contrast>.tsv",
+        note=note,
+        interactive=True,
+    )
 
 
 def beside_report_page(*, title: str, source: str, shape: tuple[int, int], size_bytes: int, what: str) -> str:

@@ -50,7 +50,11 @@ def import_counts(
     matrix = imported.matrix
     source = counts["path"] if files is None else ", ".join(files.values())
     match_samples(
-        list(matrix.counts.columns), list(sheet.index), counts_file=source, sheet_file=sheet_path, extra_columns=extra_columns
+        list(matrix.counts.columns),
+        list(sheet.index),
+        counts_file=source,
+        sheet_file=sheet_path,
+        extra_columns=extra_columns,
     )
     adata = to_anndata(matrix, sheet, counts_file=source)
     adata.uns["degsea_import"] = _plain({"format": imported.format, "files": imported.files, **imported.notes})

@@ -45,8 +45,15 @@ def differential_expression(
     def fitted_for(formula: str, test: str = "Wald"):  # noqa: ANN202
         if (formula, test) not in fits:
             fits[formula, test] = fit(
-                adata, formula=formula, contrasts=parsed, continuous=continuous, settings=options, threads=threads,
-                counts_file=counts_h5ad, references=reference_levels, test=test,
+                adata,
+                formula=formula,
+                contrasts=parsed,
+                continuous=continuous,
+                settings=options,
+                threads=threads,
+                counts_file=counts_h5ad,
+                references=reference_levels,
+                test=test,
             )
         return fits[formula, test]
 

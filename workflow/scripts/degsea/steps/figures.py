@@ -74,5 +74,9 @@ def plot_groups_of(sheet: pd.DataFrame, groups: Mapping[str, Any]) -> Any:
     from degsea.plots.style import make_groups
 
     return make_groups(
-        sheet, color_by=groups["color_by"], colors=groups.get("colors"), shape_by=groups.get("shape_by"), levels=groups.get("levels")
+        sheet,
+        color_by=groups["color_by"],
+        colors=groups.get("colors"),
+        shape_by=groups.get("shape_by"),
+        levels=groups.get("levels"),
     )

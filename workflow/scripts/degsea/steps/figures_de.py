@@ -54,13 +54,21 @@ def de_figures(
             return fig
         z = zscore_rows(vst.loc[top["gene_id"], order])
         return plots_de.expression_heatmap(
-            z, sheet, plot_groups, samples=order, row_labels=top["symbol"].astype(str).tolist(),
+            z,
+            sheet,
+            plot_groups,
+            samples=order,
+            row_labels=top["symbol"].astype(str).tolist(),
             title=f"{contrast}: top {len(top)} DE genes by padj",
         )
 
     makers = {
-        "volcano": lambda: plots_de.volcano(table, contrast=contrast, padj=padj, lfc=lfc, top_n=top_n, genes_of_interest=genes_of_interest),
-        "ma": lambda: plots_de.ma_plot(table, contrast=contrast, padj=padj, lfc=lfc, genes_of_interest=genes_of_interest),
+        "volcano": lambda: plots_de.volcano(
+            table, contrast=contrast, padj=padj, lfc=lfc, top_n=top_n, genes_of_interest=genes_of_interest
+        ),
+        "ma": lambda: plots_de.ma_plot(
+            table, contrast=contrast, padj=padj, lfc=lfc, genes_of_interest=genes_of_interest
+        ),
         "heatmap": heatmap,
         "pvalues": lambda: plots_de.pvalue_histogram(table, contrast=contrast),
     }
@@ -91,5 +99,10 @@ def de_overlap(
     write_table(member, membership_out, index=True)
     write_table(inter, intersections_out)
     rule = f"padj < {padj:g}" + (f", |log2FC| ≥ {lfc:g}" if lfc > 0 else "")
-    figure = plots_de.upset(inter, counts.set_index("contrast")["significant"], contrasts=list(frames), title=f"DE genes shared between contrasts ({rule})")
+    figure = plots_de.upset(
+        inter,
+        counts.set_index("contrast")["significant"],
+        contrasts=list(frames),
+        title=f"DE genes shared between contrasts ({rule})",
+    )
     save_figure(figure, figures, dpi=dpi)

@@ -113,8 +113,14 @@ def gsea_figures(
             samples = inside + (outside if other_groups else [])
             z = zscore_rows(expression.loc[shown, samples], within=inside)
             figure = plots_de.expression_heatmap(
-                z, sheet, plot_groups, samples=samples, title=title, cluster_rows=True,
-                gap_after=len(inside) if other_groups and outside else None, gap_label="not in the contrast",
+                z,
+                sheet,
+                plot_groups,
+                samples=samples,
+                title=title,
+                cluster_rows=True,
+                gap_after=len(inside) if other_groups and outside else None,
+                gap_label="not in the contrast",
                 scale_label=f"z-score within {contrast_groups['reference']} + {contrast_groups['test']} (SD units",
             )
         else:
@@ -250,11 +256,20 @@ def collection_scores(
     shown = top_variable(scores, n=top_sets)
     label = {"gsva": "GSVA", "ssgsea": "ssGSEA"}[method]
     if len(shown) < 2:
-        save_figure(plots_gsea.empty_figure(f"{label} scores: fewer than 2 sets with {min_size}-{max_size} genes in the data"), figures, dpi=dpi)
+        save_figure(
+            plots_gsea.empty_figure(f"{label} scores: fewer than 2 sets with {min_size}-{max_size} genes in the data"),
+            figures,
+            dpi=dpi,
+        )
         return
     z = zscore_rows(scores.loc[order, shown].T)
     figure = plots_de.expression_heatmap(
-        z, sheet, plot_groups, samples=order, row_labels=[short_set_name(s, limit=40) for s in shown], cluster_rows=True,
+        z,
+        sheet,
+        plot_groups,
+        samples=order,
+        row_labels=[short_set_name(s, limit=40) for s in shown],
+        cluster_rows=True,
         title=f"{label} scores: the {len(shown)} most variable of {scores.shape[1]} sets",
         scale_label=f"{label} score, z-scored per set (SD units",
     )

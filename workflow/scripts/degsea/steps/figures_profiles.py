@@ -33,11 +33,22 @@ def lrt_profiles(
 
     lrt = pd.read_csv(lrt_table, sep="\t", dtype={"gene_id": str, "symbol": str})
     table, groups = profile_table(
-        lrt, read_vst(vst_table).drop(columns="symbol"), counts_sheet(counts_h5ad), columns=columns, padj=padj,
-        clusters=clusters, method=method, seed=seed, max_genes=max_genes,
+        lrt,
+        read_vst(vst_table).drop(columns="symbol"),
+        counts_sheet(counts_h5ad),
+        columns=columns,
+        padj=padj,
+        clusters=clusters,
+        method=method,
+        seed=seed,
+        max_genes=max_genes,
     )
     write_table(table, table_out)
     n_significant = int((lrt["padj"] < padj).sum())
-    shown = f"{len(table)} genes" if len(table) == n_significant else f"the {len(table)} of {n_significant} genes with smallest p"
+    shown = (
+        f"{len(table)} genes"
+        if len(table) == n_significant
+        else f"the {len(table)} of {n_significant} genes with smallest p"
+    )
     title = f"{test}: {shown} with LRT padj < {padj:g}, by {' x '.join(columns)}"
     save_figure(profile_figure(table, groups, title=title), figures, dpi=dpi)

@@ -48,15 +48,23 @@ def sample_qc(
     outliers = qc.cooks_outliers(fitted)
     write_table(qc.sample_table(library, components, outliers, sheet), samples_out)
     variance = pd.DataFrame(
-        {"component": components.variance_ratio.index, "variance_ratio": components.variance_ratio.to_numpy(), "n_genes": components.n_genes}
+        {
+            "component": components.variance_ratio.index,
+            "variance_ratio": components.variance_ratio.to_numpy(),
+            "n_genes": components.n_genes,
+        }
     )
     write_table(variance, variance_out)
     paths = by_stem(figures)
     makers = {
         "library_sizes": lambda: plots_qc.library_sizes(library, sheet, plot_groups, order=order),
         "size_factors": lambda: plots_qc.size_factors(library, sheet, plot_groups, order=order),
-        "pca_pc1_pc2": lambda: plots_qc.pca_scatter(components, sheet, plot_groups, x="PC1", y="PC2", labels=pca_labels),
-        "pca_pc1_pc3": lambda: plots_qc.pca_scatter(components, sheet, plot_groups, x="PC1", y="PC3", labels=pca_labels),
+        "pca_pc1_pc2": lambda: plots_qc.pca_scatter(
+            components, sheet, plot_groups, x="PC1", y="PC2", labels=pca_labels
+        ),
+        "pca_pc1_pc3": lambda: plots_qc.pca_scatter(
+            components, sheet, plot_groups, x="PC1", y="PC3", labels=pca_labels
+        ),
         "scree": lambda: plots_qc.scree(components),
         "sample_distances": lambda: plots_qc.sample_distance_heatmap(qc.sample_distances(vst), sheet, plot_groups),
         "dispersions": lambda: plots_qc.dispersion_plot(qc.dispersions(fitted), fit_type=fit_type),

@@ -53,7 +53,13 @@ def cross_study_summary(
     for (label, study), path in zip(pairs, de_tables, strict=True):
         tables.setdefault(label, {})[study] = pd.read_csv(path, sep="\t", dtype={"gene_id": str, "symbol": str})
     shared, counts = shared_de_genes(tables, padj=padj, lfc=lfc)
-    log.info("%d focus sets x %d studies; %d comparisons, %d shared DE genes", len(focus_sets), len(studies), len(comparisons), len(shared))
+    log.info(
+        "%d focus sets x %d studies; %d comparisons, %d shared DE genes",
+        len(focus_sets),
+        len(studies),
+        len(comparisons),
+        len(shared),
+    )
     write_table(nes, nes_out)
     write_table(shared, shared_out)
     write_table(counts, counts_out)

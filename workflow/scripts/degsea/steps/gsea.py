@@ -61,7 +61,12 @@ def prepare_genesets(
     prerank.check_focus_sets(focus_sets, names, sources=collections)  # MSigDB sets may be new here
     symbols = ad.read_h5ad(counts_h5ad, backed="r").var["symbol"].astype(str)
     coverage = prerank.check_coverage(
-        collections, pd.Index(symbols.unique()), min_size=min_size, max_size=max_size, min_coverage=min_coverage, translated=rates
+        collections,
+        pd.Index(symbols.unique()),
+        min_size=min_size,
+        max_size=max_size,
+        min_coverage=min_coverage,
+        translated=rates,
     )
     write_table(coverage, coverage_out)
     with atomic_path(out) as tmp:
@@ -93,12 +98,24 @@ def gene_set_enrichment(
     ranks = rank_genes(table, metric=options.rank_by, source=de_table)
     collections, rates = _prepared_collections(genesets_json)
     prerank.check_coverage(
-        collections, ranks.index, min_size=options.min_size, max_size=options.max_size, min_coverage=options.min_coverage,
+        collections,
+        ranks.index,
+        min_size=options.min_size,
+        max_size=options.max_size,
+        min_coverage=options.min_coverage,
         translated=rates,
     )
     result = prerank.prerank(
-        ranks, collections, permutations=options.permutations, min_size=options.min_size, max_size=options.max_size,
-        weight=options.weight, seed=options.seed, threads=threads, engine=options.engine, fdr=options.fdr,
+        ranks,
+        collections,
+        permutations=options.permutations,
+        min_size=options.min_size,
+        max_size=options.max_size,
+        weight=options.weight,
+        seed=options.seed,
+        threads=threads,
+        engine=options.engine,
+        fdr=options.fdr,
         eps=options.eps,
     )
     result = with_groups(result, genes_column="leading_edge", min_jaccard=options.collapse_jaccard)

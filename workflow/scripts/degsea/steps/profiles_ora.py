@@ -38,7 +38,12 @@ def cluster_over_representation(
         genes = tuple(sorted(set(members["symbol"].astype(str)) & set(tested)))
         universe = ora.Universe(genes=tested, de={"up": genes, "down": ()}, rule=f"cluster {cluster}")
         result = ora.over_representation(
-            universe, sets, collection_of=collection_of, min_size=min_size, max_size=max_size, contrast=f"cluster {cluster}"
+            universe,
+            sets,
+            collection_of=collection_of,
+            min_size=min_size,
+            max_size=max_size,
+            contrast=f"cluster {cluster}",
         )
         parts.append(result.drop(columns="direction").assign(cluster=int(cluster)))
     columns = ["cluster", *(c for c in ora.COLUMNS if c != "direction")]

@@ -66,7 +66,9 @@ def report_front_page(
         fdr_floor=fdr_floor,
         fdr_threshold=fdr,
         beside=beside,
-        ora_tables={name: pd.read_csv(path, sep="\t") for name, path in ora_tables.items()} if ora_tables is not None else None,
+        ora_tables={name: pd.read_csv(path, sep="\t") for name, path in ora_tables.items()}
+        if ora_tables is not None
+        else None,
         lrt_tables={Path(p).name.removesuffix(".tsv"): pd.read_csv(p, sep="\t") for p in lrt_tables},
     )
     with atomic_path(out) as tmp:
@@ -85,7 +87,10 @@ def _write(text: str, out: str) -> None:
 
 def write_de_table_page(*, table: str, contrast: str, padj: float, lfc: float, out: str) -> None:
     """Rule de_table_page: one contrast's DE table with its volcano, as a report page."""
-    _write(de_table_page(_read(table), contrast=contrast, thresholds=VolcanoThresholds(alpha=padj, lfc=lfc), source=table), out)
+    _write(
+        de_table_page(_read(table), contrast=contrast, thresholds=VolcanoThresholds(alpha=padj, lfc=lfc), source=table),
+        out,
+    )
 
 
 def write_gsea_table_page(*, tables: Mapping[str, str], out: str) -> None:
@@ -106,8 +111,13 @@ def write_table_pages(
             with open(path, encoding="utf-8") as handle:
                 columns = len(handle.readline().rstrip("\n").split("\t"))
                 rows = sum(1 for _ in handle)
-            page = beside_report_page(title=titles[key], source=path, shape=(rows, columns), size_bytes=Path(path).stat().st_size,
-                                      what=titles[key])
+            page = beside_report_page(
+                title=titles[key],
+                source=path,
+                shape=(rows, columns),
+                size_bytes=Path(path).stat().st_size,
+                what=titles[key],
+            )
         else:
             page = table_page(_read(path), title=titles[key], source=path)
         _write(page, outputs[key])

@@ -153,7 +153,9 @@ def _lbfgs_map(y, x, size, offset, start, sigma2, s2, shrink, *, threads: int = 
     """
     from degsea.de.exact import apeglm_kernel
 
-    cnst = np.maximum(_apeglm_value_grad(np.zeros((y.shape[0], x.shape[1])), x, y, size, offset, sigma2, s2, shrink)[0], 1.0)
+    cnst = np.maximum(
+        _apeglm_value_grad(np.zeros((y.shape[0], x.shape[1])), x, y, size, offset, sigma2, s2, shrink)[0], 1.0
+    )
     x, start = np.ascontiguousarray(x, dtype=float), np.asarray(start, dtype=float)
 
     def block(rows: slice) -> tuple[np.ndarray, np.ndarray]:

@@ -22,8 +22,24 @@ from degsea.errors import InputError
 
 _FORMULAIC_FACTOR = re.compile(r"^(?P<var>[^\[\]:]+)\[T\.(?P<level>.*)\]$")
 _R_RESERVED = {
-    "if", "else", "repeat", "while", "function", "for", "next", "break", "TRUE", "FALSE", "NULL",
-    "Inf", "NaN", "NA", "NA_integer_", "NA_real_", "NA_character_", "in",
+    "if",
+    "else",
+    "repeat",
+    "while",
+    "function",
+    "for",
+    "next",
+    "break",
+    "TRUE",
+    "FALSE",
+    "NULL",
+    "Inf",
+    "NaN",
+    "NA",
+    "NA_integer_",
+    "NA_real_",
+    "NA_character_",
+    "in",
 }
 
 
@@ -98,7 +114,11 @@ class ContrastSpec:
 
     @classmethod
     def coefficients(
-        cls, numerator: Sequence[str], denominator: Sequence[str] = (), *, list_values: tuple[float, float] = (1.0, -1.0)
+        cls,
+        numerator: Sequence[str],
+        denominator: Sequence[str] = (),
+        *,
+        list_values: tuple[float, float] = (1.0, -1.0),
     ) -> ContrastSpec:
         """DESeq2's ``contrast = list(numerator, denominator)`` with ``listValues``."""
         return cls("list", numerator=tuple(numerator), denominator=tuple(denominator), list_values=tuple(list_values))
@@ -179,14 +199,20 @@ def contrast_vector(
             )
         if not spec.numerator and not spec.denominator:
             raise InputError(
-                "A list contrast names no coefficient.", where=where, found="two empty lists",
-                allowed="one or more coefficient names", hint="e.g. [time_Day8_vs_Day0, sexMale.timeDay8]",
+                "A list contrast names no coefficient.",
+                where=where,
+                found="two empty lists",
+                allowed="one or more coefficient names",
+                hint="e.g. [time_Day8_vs_Day0, sexMale.timeDay8]",
             )
         up, down = spec.list_values
         if not (up > 0 and down < 0):
             raise InputError(
-                "list_values must be a positive and a negative number.", where=where, found=repr(spec.list_values),
-                allowed="[positive, negative], DESeq2's default [1, -1]", hint="e.g. [0.5, -0.5] for averages",
+                "list_values must be a positive and a negative number.",
+                where=where,
+                found=repr(spec.list_values),
+                allowed="[positive, negative], DESeq2's default [1, -1]",
+                hint="e.g. [0.5, -0.5] for averages",
             )
         for n in spec.numerator:
             vector[names.index(n)] = up
@@ -204,8 +230,11 @@ def contrast_vector(
         vector = np.asarray(spec.vector, dtype=float)
         if not np.any(vector != 0):
             raise InputError(
-                "A numeric contrast has all weights zero.", where=where, found=repr(list(spec.vector)),
-                allowed="at least one non-zero weight", hint="e.g. [0, 0, 1, -1] compares two coefficients.",
+                "A numeric contrast has all weights zero.",
+                where=where,
+                found=repr(list(spec.vector)),
+                allowed="at least one non-zero weight",
+                hint="e.g. [0, 0, 1, -1] compares two coefficients.",
             )
     else:
         vector = _levels_vector(spec, names, reference_levels or {}, levels or {}, where)
@@ -218,15 +247,20 @@ def _levels_vector(
     variable, test, reference = spec.variable, spec.test, spec.reference
     if variable not in references:
         raise InputError(
-            "A contrast names a variable that is not a factor of the design.", where=where, found=repr(variable),
-            allowed=", ".join(references), hint="Contrast variables must be categorical design variables.",
+            "A contrast names a variable that is not a factor of the design.",
+            where=where,
+            found=repr(variable),
+            allowed=", ".join(references),
+            hint="Contrast variables must be categorical design variables.",
         )
     known = list(levels.get(variable, ()))
     missing = [lv for lv in (test, reference) if known and lv not in known]
     if missing or test == reference:
         raise InputError(
-            "A contrast's levels are not two different levels of its variable.", where=where,
-            found=f"{variable}: {test} vs {reference}", allowed=", ".join(map(str, known)),
+            "A contrast's levels are not two different levels of its variable.",
+            where=where,
+            found=f"{variable}: {test} vs {reference}",
+            allowed=", ".join(map(str, known)),
             hint="Use levels as written in the sample sheet.",
         )
     base = references[variable]

@@ -74,12 +74,16 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
         fit_type = kwargs.get("fit_type", "parametric")
         if fit_type not in FIT_TYPES:
             raise InputError(
-                "Unknown dispersion trend type.", where="config 'de: fit_type'", found=repr(fit_type),
-                allowed=", ".join(FIT_TYPES), hint="DESeq2's fitType: 'parametric' (default), 'local' or 'mean'.",
+                "Unknown dispersion trend type.",
+                where="config 'de: fit_type'",
+                found=repr(fit_type),
+                allowed=", ".join(FIT_TYPES),
+                hint="DESeq2's fitType: 'parametric' (default), 'local' or 'mean'.",
             )
         if test not in ("Wald", "LRT"):
-            raise InputError("Unknown test.", where="DE test", found=repr(test), allowed="Wald, LRT",
-                             hint="DESeq2's DESeq(test=...)")
+            raise InputError(
+                "Unknown test.", where="DE test", found=repr(test), allowed="Wald, LRT", hint="DESeq2's DESeq(test=...)"
+            )
         super().__init__(*args, **kwargs)
         self.prior_var_seed = prior_var_seed
         self.test = test
@@ -273,15 +277,25 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
         init = np.where(gene > 0.1 * fitted, gene, fitted)
         init = np.where(np.isnan(init), fitted, init)
         res = fit_dispersions(
-            y, mu, x, np.log(init), prior_mean=np.log(fitted), prior_var=prior_var,
-            min_log_alpha=np.log(self.min_disp / 10), threads=self._threads(),
+            y,
+            mu,
+            x,
+            np.log(init),
+            prior_mean=np.log(fitted),
+            prior_var=prior_var,
+            min_log_alpha=np.log(self.min_disp / 10),
+            threads=self._threads(),
         )
         disp = np.exp(res["log_alpha"])
         converged = res["iter"] < DISP_MAXIT
         if (~converged).any():
             disp[~converged] = fit_dispersions_grid(
-                y[~converged], mu[~converged], x, max_disp=self.max_disp,
-                prior_mean=np.log(fitted[~converged]), prior_var=prior_var,
+                y[~converged],
+                mu[~converged],
+                x,
+                max_disp=self.max_disp,
+                prior_mean=np.log(fitted[~converged]),
+                prior_var=prior_var,
             )
         disp = np.clip(disp, self.min_disp, self.max_disp)
         self.var[seam.MAP_DISPERSIONS] = np.full(self.n_vars, np.nan)
@@ -342,7 +356,9 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
             return
         self.counts_to_refit = self.counts_to_refit[:, ~new_all_zeroes].copy()
         sub = type(self)(
-            counts=pd.DataFrame(self.counts_to_refit.X, index=self.counts_to_refit.obs_names, columns=self.counts_to_refit.var_names),
+            counts=pd.DataFrame(
+                self.counts_to_refit.X, index=self.counts_to_refit.obs_names, columns=self.counts_to_refit.var_names
+            ),
             metadata=self.obs,
             design=self.design,
             min_mu=self.min_mu,

@@ -26,10 +26,7 @@ def _disp_log_posterior(
     alpha = np.exp(log_alpha)[:, None]
     alpha_neg1 = 1.0 / alpha
     ll = (
-        gammaln(y + alpha_neg1)
-        - gammaln(alpha_neg1)
-        - y * np.log(mu + alpha_neg1)
-        - alpha_neg1 * np.log1p(mu * alpha)
+        gammaln(y + alpha_neg1) - gammaln(alpha_neg1) - y * np.log(mu + alpha_neg1) - alpha_neg1 * np.log1p(mu * alpha)
     ).sum(axis=1)
     w = 1.0 / (1.0 / mu + alpha)
     _, logdet = np.linalg.slogdet(cr_matrix(w, x))
@@ -51,13 +48,16 @@ def _disp_dlog_posterior(
     alpha1 = np.exp(log_alpha)
     alpha = alpha1[:, None]
     alpha_neg1 = 1.0 / alpha
-    ll = (alpha_neg1**2 * (
-        digamma(alpha_neg1)
-        + np.log1p(mu * alpha)
-        - mu * alpha / (1.0 + mu * alpha)
-        - digamma(y + alpha_neg1)
-        + y / (mu + alpha_neg1)
-    )).sum(axis=1)
+    ll = (
+        alpha_neg1**2
+        * (
+            digamma(alpha_neg1)
+            + np.log1p(mu * alpha)
+            - mu * alpha / (1.0 + mu * alpha)
+            - digamma(y + alpha_neg1)
+            + y / (mu + alpha_neg1)
+        )
+    ).sum(axis=1)
     w = 1.0 / (1.0 / mu + alpha)
     b = cr_matrix(w, x)
     db = cr_matrix(-(w**2), x)
@@ -109,8 +109,16 @@ def fit_dispersions(
 
     def block(rows: slice) -> dict[str, np.ndarray]:
         return _fit_dispersions_block(
-            y[rows], mu[rows], x, log_alpha[rows], None if pm is None else pm[rows], prior_var,
-            min_log_alpha=min_log_alpha, tol=tol, maxit=maxit, kappa_0=kappa_0,
+            y[rows],
+            mu[rows],
+            x,
+            log_alpha[rows],
+            None if pm is None else pm[rows],
+            prior_var,
+            min_log_alpha=min_log_alpha,
+            tol=tol,
+            maxit=maxit,
+            kappa_0=kappa_0,
         )
 
     parts = map_blocks(block, y.shape[0], y.shape[1], threads)

@@ -188,8 +188,9 @@ def _fit_beta_block(y, size_factors, x, alpha, *, min_mu, tol, maxit):  # noqa: 
     return {"beta": beta, "mu": mu_out, "hat": hat, "var": np.maximum(var, 0.0), "converged": converged, "optim": optim}
 
 
-
-def _optim_beta(y: np.ndarray, nf: np.ndarray, x: np.ndarray, alpha: float, start: np.ndarray) -> tuple[np.ndarray, bool]:
+def _optim_beta(
+    y: np.ndarray, nf: np.ndarray, x: np.ndarray, alpha: float, start: np.ndarray
+) -> tuple[np.ndarray, bool]:
     """One row of DESeq2's fitNbinomGLMsOptim: L-BFGS-B on the log2 scale, bounds +-30."""
     lam = 1e-6
 

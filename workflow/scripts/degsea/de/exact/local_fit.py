@@ -77,14 +77,18 @@ class LocalTrend:
         phi1 = np.where(below, 0.0, np.where(above, 1.0, phi1))
         phi2 = np.where(below, t, np.where(above, 0.0, phi2))
         phi3 = np.where(below, 0.0, np.where(above, t - 1, phi3))
-        out = phi0 * self.values[i] + phi1 * self.values[i + 1] + (phi2 * self.slopes[i] + phi3 * self.slopes[i + 1]) * z
+        out = (
+            phi0 * self.values[i] + phi1 * self.values[i + 1] + (phi2 * self.slopes[i] + phi3 * self.slopes[i + 1]) * z
+        )
         dx = x - self.xbar
         return out + self.pc[0] + self.pc[1] * dx + self.pc[2] * dx * dx / 2.0
 
     def as_arrays(self) -> dict[str, np.ndarray]:
         """The trend as plain arrays (to store in ``dds.uns``)."""
         return {
-            "vertices": self.vertices, "values": self.values, "slopes": self.slopes,
+            "vertices": self.vertices,
+            "values": self.values,
+            "slopes": self.slopes,
             "pc": np.concatenate([[self.xbar], self.pc]),
         }
 
@@ -92,8 +96,13 @@ class LocalTrend:
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> LocalTrend:
         """Inverse of :meth:`as_arrays`."""
         pc = np.asarray(arrays["pc"], dtype=float)
-        return cls(np.asarray(arrays["vertices"], float), np.asarray(arrays["values"], float),
-                   np.asarray(arrays["slopes"], float), float(pc[0]), pc[1:])
+        return cls(
+            np.asarray(arrays["vertices"], float),
+            np.asarray(arrays["values"], float),
+            np.asarray(arrays["slopes"], float),
+            float(pc[0]),
+            pc[1:],
+        )
 
 
 def fit_locfit(x: np.ndarray, y: np.ndarray, w: np.ndarray, *, alpha: float = NN_ALPHA, cut: float = CUT) -> LocalTrend:

@@ -63,7 +63,9 @@ def nb_log_likelihood(y: np.ndarray, mu: np.ndarray, alpha: np.ndarray) -> np.nd
     size = 1.0 / np.asarray(alpha, dtype=float)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         count_term = np.where(y > 0, y * (np.log(mu) - np.log(size + mu)), 0.0)
-    terms = gammaln(y + size) - gammaln(size) - gammaln(y + 1.0) + size * (np.log(size) - np.log(size + mu)) + count_term
+    terms = (
+        gammaln(y + size) - gammaln(size) - gammaln(y + 1.0) + size * (np.log(size) - np.log(size + mu)) + count_term
+    )
     return terms.sum(axis=1)
 
 

@@ -90,7 +90,9 @@ def loess_quadratic(x: np.ndarray, y: np.ndarray, at: np.ndarray, *, span: float
     return phi0 * value[k] + phi1 * value[k + 1] + (psi0 * slope[k] + psi1 * slope[k + 1]) * (v1 - v0)
 
 
-def r_lowess(x: np.ndarray, y: np.ndarray, *, f: float = 2 / 3, iterations: int = 3, delta: float | None = None) -> np.ndarray:
+def r_lowess(
+    x: np.ndarray, y: np.ndarray, *, f: float = 2 / 3, iterations: int = 3, delta: float | None = None
+) -> np.ndarray:
     """R's ``lowess()`` (Cleveland's clowess, as in R's stats/src/lowess.c).
 
     PyDESeq2's own lowess differs from R's (no ``delta`` interpolation, different robustness

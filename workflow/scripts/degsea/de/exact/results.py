@@ -47,12 +47,20 @@ def factor_levels(dds) -> dict[str, list[str]]:  # noqa: ANN001
 def result_names(dds) -> list[str]:  # noqa: ANN001
     """DESeq2's ``resultsNames(dds)`` for the dataset's design."""
     levels = factor_levels(dds)
-    return coefficient_names(list(dds.obsm[seam.DESIGN_MATRIX].columns), reference_levels={k: v[0] for k, v in levels.items()})
+    return coefficient_names(
+        list(dds.obsm[seam.DESIGN_MATRIX].columns), reference_levels={k: v[0] for k, v in levels.items()}
+    )
 
 
 def contrast_se(
-    x: np.ndarray, lfc: np.ndarray, size_factors: np.ndarray, dispersions: np.ndarray, vector: np.ndarray, *,
-    min_mu: float, ridge: np.ndarray | None = None,
+    x: np.ndarray,
+    lfc: np.ndarray,
+    size_factors: np.ndarray,
+    dispersions: np.ndarray,
+    vector: np.ndarray,
+    *,
+    min_mu: float,
+    ridge: np.ndarray | None = None,
 ) -> np.ndarray:
     """Standard error (natural-log scale) of a contrast of the coefficients ``lfc`` (genes x p).
 
@@ -76,13 +84,19 @@ def wald_estimates(dds, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  #
     """Log2 fold change and its SE (log2 scale) of a contrast ``vector`` on a fitted dataset."""
     lfc = dds.varm[seam.LFC].to_numpy(dtype=float)
     se = contrast_se(
-        dds.obsm[seam.DESIGN_MATRIX].to_numpy(dtype=float), lfc, dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float),
-        dds.var[seam.DISPERSIONS].to_numpy(dtype=float), vector, min_mu=dds.min_mu,
+        dds.obsm[seam.DESIGN_MATRIX].to_numpy(dtype=float),
+        lfc,
+        dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float),
+        dds.var[seam.DISPERSIONS].to_numpy(dtype=float),
+        vector,
+        min_mu=dds.min_mu,
     )
     return (lfc @ np.asarray(vector, dtype=float)) / np.log(2), se / np.log(2)
 
 
-def independent_filtering(base_mean: np.ndarray, pvalues: np.ndarray, *, alpha: float) -> tuple[np.ndarray, float, float]:
+def independent_filtering(
+    base_mean: np.ndarray, pvalues: np.ndarray, *, alpha: float
+) -> tuple[np.ndarray, float, float]:
     """DESeq2's ``pvalueAdjustment`` with independent filtering on the mean of normalised counts.
 
     Returns
@@ -182,8 +196,11 @@ def deseq2_results(
     if contrast is None:
         if lrt is None:
             raise InputError(
-                "A Wald test needs a contrast.", where="config 'contrasts'", found="none",
-                allowed="a level pair, a coefficient name, a list or a numeric vector", hint="see config/README.md",
+                "A Wald test needs a contrast.",
+                where="config 'contrasts'",
+                found="none",
+                allowed="a level pair, a coefficient name, a list or a numeric vector",
+                hint="see config/README.md",
             )
         contrast = ContrastSpec.coefficient(names[-1])
     vector = contrast_vector(contrast, names, reference_levels={k: v[0] for k, v in levels.items()}, levels=levels)

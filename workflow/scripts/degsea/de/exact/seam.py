@@ -101,28 +101,52 @@ _LAYOUT = "written as a stock fit writes it, so the fitted AnnData degsea export
 _STATE = "dataset state that PyDESeq2's later steps read; DeseqDataSet has no accessor for it"
 
 # -- private methods --------------------------------------------------------------------
-REFIT_HOOK = _uses(_DDS, "method", "_refit_without_outliers",
-                   "PyDESeq2's refit() calls it and it builds a stock DeseqDataSet for the refit; no "
-                   "public hook lets the refit use the exact class")
-COOKS_FILTER_HOOK = _uses(_DS, "method", "_cooks_filtering",
-                          "summary() calls it; DESeq2 reports genes left all zero by the outlier replacement "
-                          "with p = 1 after the Cook's filter, which the hook is the only place to do")
-FILTER_HOOK = _uses(_DS, "method", "_independent_filtering",
-                    "summary() calls it; the lowess it uses is not a parameter and Inference has no "
-                    "p-value adjustment kernel")
+REFIT_HOOK = _uses(
+    _DDS,
+    "method",
+    "_refit_without_outliers",
+    "PyDESeq2's refit() calls it and it builds a stock DeseqDataSet for the refit; no "
+    "public hook lets the refit use the exact class",
+)
+COOKS_FILTER_HOOK = _uses(
+    _DS,
+    "method",
+    "_cooks_filtering",
+    "summary() calls it; DESeq2 reports genes left all zero by the outlier replacement "
+    "with p = 1 after the Cook's filter, which the hook is the only place to do",
+)
+FILTER_HOOK = _uses(
+    _DS,
+    "method",
+    "_independent_filtering",
+    "summary() calls it; the lowess it uses is not a parameter and Inference has no p-value adjustment kernel",
+)
 
 # -- dataset entries (names PyDESeq2 writes and reads) -----------------------------------
-NORMED_MEANS = _uses(_DDS, "var", "_normed_means",
-                     "mean normalised counts, written by fit_size_factors(), read by the trend and the refit")
+NORMED_MEANS = _uses(
+    _DDS,
+    "var",
+    "_normed_means",
+    "mean normalised counts, written by fit_size_factors(), read by the trend and the refit",
+)
 MOM_DISPERSIONS = _uses(_DDS, "var", "_MoM_dispersions", "the gene-wise start; " + _LAYOUT)
 GENEWISE_CONVERGED = _uses(_DDS, "var", "_genewise_converged", "convergence flags; " + _LAYOUT)
 MAP_CONVERGED = _uses(_DDS, "var", "_MAP_converged", "convergence flags; " + _LAYOUT)
-OUTLIER_GENES = _uses(_DDS, "var", "_outlier_genes",
-                      "dispersion outliers (no shrinkage); " + _LAYOUT + "; degsea's QC tables read it")
-MU_HAT = _uses(_DDS, "layers", "_mu_hat",
-               "gene-wise fitted means, reused by the MAP step and read by PyDESeq2's iterative size factors")
-SQUARED_LOGRES = _uses(_DDS, "uns", "_squared_logres",
-                       "squared MAD of log residuals: the MAP outlier rule and the refit read it; " + _LAYOUT)
+OUTLIER_GENES = _uses(
+    _DDS, "var", "_outlier_genes", "dispersion outliers (no shrinkage); " + _LAYOUT + "; degsea's QC tables read it"
+)
+MU_HAT = _uses(
+    _DDS,
+    "layers",
+    "_mu_hat",
+    "gene-wise fitted means, reused by the MAP step and read by PyDESeq2's iterative size factors",
+)
+SQUARED_LOGRES = _uses(
+    _DDS,
+    "uns",
+    "_squared_logres",
+    "squared MAD of log residuals: the MAP outlier rule and the refit read it; " + _LAYOUT,
+)
 NON_ZERO = _uses(_DDS, "var", "non_zero", _STATE)
 GENEWISE_DISPERSIONS = _uses(_DDS, "var", "genewise_dispersions", _STATE)
 FITTED_DISPERSIONS = _uses(_DDS, "var", "fitted_dispersions", _STATE)
@@ -137,34 +161,79 @@ PRIOR_DISP_VAR = _uses(_DDS, "uns", "prior_disp_var", _STATE)
 NORMED_COUNTS = _uses(_DDS, "layers", "normed_counts", _STATE)
 COOKS = _uses(_DDS, "layers", "cooks", _STATE)
 REPLACE_COOKS = _uses(_DDS, "layers", "replace_cooks", "read by cooks_outlier(): " + _STATE)
-HAT_DIAGONALS = _uses(_DDS, "obsm", "_hat_diagonals",
-                      "hat diagonals of the coefficient fit, written by fit_LFC(); the LRT's Cook's distances use them")
-COOKS_OUTLIER = _uses(_DDS, "var", "_pvalue_cooks_outlier",
-                      "cooks_outlier()'s cache; DESeq2's rule replaces PyDESeq2's and is cached where it caches")
+HAT_DIAGONALS = _uses(
+    _DDS,
+    "obsm",
+    "_hat_diagonals",
+    "hat diagonals of the coefficient fit, written by fit_LFC(); the LRT's Cook's distances use them",
+)
+COOKS_OUTLIER = _uses(
+    _DDS,
+    "var",
+    "_pvalue_cooks_outlier",
+    "cooks_outlier()'s cache; DESeq2's rule replaces PyDESeq2's and is cached where it caches",
+)
 DESIGN_MATRIX = _uses(_DDS, "obsm", "design_matrix", _STATE)
 LFC = _uses(_DDS, "varm", "LFC", _STATE)
 SIZE_FACTORS = "size_factors"  # an obs column: documented, part of the public surface
 REPLACEABLE = "replaceable"  # an obs column, written by PyDESeq2's refit()
 
 # -- dataset attributes (constructor settings and step results) --------------------------------------
-for _name in ("min_mu", "min_disp", "max_disp", "low_memory", "fit_type", "size_factors_fit_type",
-              "refit_cooks", "min_replicates", "beta_tol", "design", "inference"):
+for _name in (
+    "min_mu",
+    "min_disp",
+    "max_disp",
+    "low_memory",
+    "fit_type",
+    "size_factors_fit_type",
+    "refit_cooks",
+    "min_replicates",
+    "beta_tol",
+    "design",
+    "inference",
+):
     _uses(_DDS, "attribute", _name, "a constructor setting PyDESeq2 keeps as an attribute; the refit passes it on")
 for _name in ("non_zero_idx", "non_zero_genes", "counts_to_refit", "new_all_zeroes_genes"):
     _uses(_DDS, "attribute", _name, "documented in DeseqDataSet's attribute list; set by PyDESeq2's steps")
 
 # -- stats attributes --------------------------------------------------------------------
-for _name in ("design_matrix", "LFC", "contrast_vector", "prior_LFC_var", "lfc_null", "alt_hypothesis",
-              "base_mean", "alpha", "contrast", "shrunk_LFCs", "p_values", "statistics", "SE", "padj"):
+for _name in (
+    "design_matrix",
+    "LFC",
+    "contrast_vector",
+    "prior_LFC_var",
+    "lfc_null",
+    "alt_hypothesis",
+    "base_mean",
+    "alpha",
+    "contrast",
+    "shrunk_LFCs",
+    "p_values",
+    "statistics",
+    "SE",
+    "padj",
+):
     _uses(_DS, "attribute", _name, "DeseqStats state its summary() reads; no accessor")
-LFC_SHRINK_CONVERGED = _uses(_DS, "attribute", "_LFC_shrink_converged",
-                             "per-gene convergence of the shrinkage, set as PyDESeq2's lfc_shrink() sets it")
+LFC_SHRINK_CONVERGED = _uses(
+    _DS,
+    "attribute",
+    "_LFC_shrink_converged",
+    "per-gene convergence of the shrinkage, set as PyDESeq2's lfc_shrink() sets it",
+)
 
 # -- helpers ---------------------------------------------------------------------------
-_uses("pydeseq2.utils", "function", "mean_absolute_deviation",
-      "the scaled MAD PyDESeq2 uses for the prior variance, kept identical")
-_uses("pydeseq2.utils", "function", "robust_method_of_moments_disp",
-      "DESeq2's robustMethodOfMomentsDisp (trimmed cell variances) for Cook's distances, as PyDESeq2 computes it")
+_uses(
+    "pydeseq2.utils",
+    "function",
+    "mean_absolute_deviation",
+    "the scaled MAD PyDESeq2 uses for the prior variance, kept identical",
+)
+_uses(
+    "pydeseq2.utils",
+    "function",
+    "robust_method_of_moments_disp",
+    "DESeq2's robustMethodOfMomentsDisp (trimmed cell variances) for Cook's distances, as PyDESeq2 computes it",
+)
 
 
 def mean_absolute_deviation(values):  # noqa: ANN001, ANN201 - PyDESeq2's helper as it is

@@ -50,8 +50,12 @@ class DESeq2ExactStats(seam.StatsSeam):
         lfc = self.LFC.to_numpy(dtype=float)
         contrast = np.asarray(self.contrast_vector, dtype=float)
         se = contrast_se(
-            self.design_matrix.to_numpy(dtype=float), lfc, self.dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float),
-            self.dds.var[seam.DISPERSIONS].to_numpy(dtype=float), contrast, min_mu=self.dds.min_mu,
+            self.design_matrix.to_numpy(dtype=float),
+            lfc,
+            self.dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float),
+            self.dds.var[seam.DISPERSIONS].to_numpy(dtype=float),
+            contrast,
+            min_mu=self.dds.min_mu,
             ridge=None if self.prior_LFC_var is None else np.diag(1 / self.prior_LFC_var**2),
         )
         zero = self._zero_count_genes(contrast)
@@ -139,7 +143,9 @@ class DESeq2ExactStats(seam.StatsSeam):
         y = np.asarray(self.dds.X[:, nz], dtype=float).T
         size = 1.0 / self.dds.var[seam.DISPERSIONS].to_numpy(dtype=float)[nz]
         offset = np.broadcast_to(np.log(self.dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float)), y.shape)
-        beta, sd, converged = apeglm_map(y, x, size, offset, shrink=coeff_idx, prior_scale=prior_scale, threads=self.dds._threads())
+        beta, sd, converged = apeglm_map(
+            y, x, size, offset, shrink=coeff_idx, prior_scale=prior_scale, threads=self.dds._threads()
+        )
         names = self.dds.non_zero_genes
         self.LFC.loc[names, coeff] = beta[:, coeff_idx]
         self.SE = self.SE.copy()

@@ -17,7 +17,9 @@ class TrendFitError(RuntimeError):
     """The parametric dispersion trend could not be fitted (DESeq2 then uses a local fit)."""
 
 
-def _gamma_identity_glm(y: np.ndarray, x: np.ndarray, start: np.ndarray, *, epsilon: float = 1e-8, maxit: int = 25) -> tuple[np.ndarray, bool]:
+def _gamma_identity_glm(
+    y: np.ndarray, x: np.ndarray, start: np.ndarray, *, epsilon: float = 1e-8, maxit: int = 25
+) -> tuple[np.ndarray, bool]:
     """R's ``glm(y ~ x, family=Gamma(link='identity'), start=)``: IRLS with step halving."""
     beta = start.astype(float)
     eta = x @ beta
