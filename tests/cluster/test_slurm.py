@@ -193,7 +193,10 @@ def test_every_job_ran_through_slurm(slurm_run: tuple[Path, subprocess.Completed
 
 
 def check_every_job_ran_through_slurm(workdir: Path, done: subprocess.CompletedProcess[str]) -> None:
-    """Every job of the run went through SLURM and completed, and the profile grouped them (shared with test_slurm_studies)."""
+    """Every job of the run went through SLURM and completed, and the profile grouped them.
+
+    Shared with test_slurm_studies.
+    """
     job_ids = submitted_jobs(done)
     assert job_ids, "snakemake submitted nothing to SLURM"
     records = sacct(job_ids)
@@ -318,7 +321,10 @@ def test_a_cancelled_job_is_resubmitted_and_the_run_gives_the_same_tables(tmp_pa
 def test_every_job_killed_for_memory_is_retried_with_more_and_the_whole_run_completes(
     tmp_path: Path, cluster: None
 ) -> None:
-    """First attempts of every rule ask for 100 MB (test knob): each group job is killed, then resubmitted with its estimate x2."""
+    """First attempts of every rule ask for 100 MB (test knob).
+
+    Each group job is killed, then resubmitted with its estimate x2.
+    """
     workdir, config = small_copy(tmp_path)
     # every target of rule all, each group job twice: the whole small run, twice the time of one
     done = slurm_snakemake(

@@ -160,7 +160,8 @@ def de_table(rows: list[dict]) -> list[str]:
         out.append(
             f"| {r['scenario']} | {r['contrast']} | {r['engine']} | {r['n_genes']} "
             f"| {r['pvalue_na_mismatch']}{_mark(r['pvalue_na_mismatch'] == 0)} "
-            f"| {100 * r['padj_na_mismatch_share']:.2f}{_mark(r['padj_na_mismatch_share'] <= t['padj_na_mismatch_share'])} "
+            f"| {100 * r['padj_na_mismatch_share']:.2f}"
+            f"{_mark(r['padj_na_mismatch_share'] <= t['padj_na_mismatch_share'])} "
             f"| {r['lfc_pearson']:.7f}{_mark(r['lfc_pearson'] >= t['lfc_pearson'])} "
             f"| {r['lfc_max_abs_diff']:.2g}{_mark(r['lfc_max_abs_diff'] <= t['lfc_max_abs_diff'])} "
             f"| {r['mlog10p_pearson']:.7f}{_mark(r['mlog10p_pearson'] >= t['mlog10p_pearson'])} "
@@ -172,7 +173,8 @@ def de_table(rows: list[dict]) -> list[str]:
 
 def shrink_table(rows: list[dict]) -> list[str]:
     out = [
-        "| scenario | contrast | engine | NA mismatch | shrunken log2FC r | posterior SD r | genes with abs diff > 0.1 |",
+        "| scenario | contrast | engine | NA mismatch | shrunken log2FC r | posterior SD r "
+        "| genes with abs diff > 0.1 |",
         "|---|---|---|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -198,16 +200,21 @@ def gsea_section() -> tuple[list[str], list[dict]]:
             log.info("GSEA %s %s: %s", contrast, collection, figures)
     t = parity.THRESHOLDS
     out = [
-        "| contrast | collection | sets | NES r (vs fgsea mean of 3 seeds) | fgsea padj<0.01 in all seeds: our FDR<0.05 | "
+        "| contrast | collection | sets | NES r (vs fgsea mean of 3 seeds) "
+        "| fgsea padj<0.01 in all seeds: our FDR<0.05 | "
         "fgsea padj>0.2 in all seeds: our FDR>0.05 | same with GSEA's q-value (fdr_gsea) | log10 p r (all sets) "
-        "| log10 p r (fgsea p<1e-3) | fgsea padj<1e-6: our padj>=1e-5 | fgsea padj>0.5: our FDR<0.05 | seconds (2 threads) |",
+        "| log10 p r (fgsea p<1e-3) | fgsea padj<1e-6: our padj>=1e-5 | fgsea padj>0.5: our FDR<0.05 "
+        "| seconds (2 threads) |",
         "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         out.append(
-            f"| {r['contrast']} | {r['collection']} | {r['n_sets']} | {r['nes_pearson']:.5f}{_mark(r['nes_pearson'] >= t['nes_pearson'])} "
-            f"| {_count(r['sig_recall'], r['n_sig'])}{_mark(not r['n_sig'] or r['sig_recall'] >= t['gsea_sig_recall'])} "
-            f"| {_count(r['null_specificity'], r['n_null'])}{_mark(not r['n_null'] or r['null_specificity'] >= t['gsea_null_specificity'])} "
+            f"| {r['contrast']} | {r['collection']} | {r['n_sets']} "
+            f"| {r['nes_pearson']:.5f}{_mark(r['nes_pearson'] >= t['nes_pearson'])} "
+            f"| {_count(r['sig_recall'], r['n_sig'])}"
+            f"{_mark(not r['n_sig'] or r['sig_recall'] >= t['gsea_sig_recall'])} "
+            f"| {_count(r['null_specificity'], r['n_null'])}"
+            f"{_mark(not r['n_null'] or r['null_specificity'] >= t['gsea_null_specificity'])} "
             f"| {_count(r['sig_recall_gsea_q'], r['n_sig'])}; {_count(r['null_specificity_gsea_q'], r['n_null'])} "
             f"| {r['log10p_pearson']:.3f}{_mark(r['log10p_pearson'] >= t['gsea_log10p_pearson'])} "
             f"| {r['log10p_pearson_tail']:.3f} ({r['n_tail']}) "
@@ -282,7 +289,8 @@ def gsea_block() -> list[str]:
             "'our FDR' is the default: Benjamini-Hochberg over the engine's p-values (`padj`; fgsea's: "
             "permutation p-values, and multilevel splitting down to eps = 1e-50 for sets in the tail, see "
             "`degsea/gsea/multilevel.py`). 'same with GSEA's q-value' gives the same two shares for GSEA's NES-based "
-            "q-value (`fdr_gsea`, config `gsea: fdr: gsea_nes`), the previous default. 'log10 p r' (threshold 0.99): Pearson "
+            "q-value (`fdr_gsea`, config `gsea: fdr: gsea_nes`), the previous default. 'log10 p r' (threshold 0.99): "
+            "Pearson "
             "correlation of log10 p-values with fgsea's (mean over its seeds), over all sets and over those with "
             "fgsea p < 1e-3 (per case; the threshold applies to them pooled, below the table: some cases have only "
             "3 such sets). 'fgsea padj<1e-6' / 'fgsea padj>0.5': sets with that padj in all three fgsea seeds, "
@@ -391,7 +399,8 @@ def main(argv: list[str] | None = None) -> None:
         "where its search stops, so degsea replays apeglm's whole path for every gene: the C++ L-BFGS "
         "(RcppNumerical's `optim_lbfgs`) on the scaled objective f / max(f(0), 1) + 10 from (0.1, -0.1, ...) "
         "and from (-0.1, 0.1, ...), the first end point when both agree within 0.01 and the Hessian there "
-        "gives positive variances, else R's `optim` BFGS from it (apeglm `method='nbinomCR'`). Day4_vs_Day0 used to reach only r = 0.989 (21 genes off by "
+        "gives positive variances, else R's `optim` BFGS from it (apeglm `method='nbinomCR'`). Day4_vs_Day0 used to "
+        "reach only r = 0.989 (21 genes off by "
         "more than 0.1): RcppNumerical >= 0.5 bundles LBFGS++ >= 0.2, whose default line search is Nocedal "
         "& Wright's strong-Wolfe bracketing and zoom, while degsea replayed LBFGS++'s backtracking search; "
         "from the same start the two take different steps and, on bimodal posteriors, end in different "

@@ -1,4 +1,6 @@
-"""LRTs, interaction coefficients, a list contrast, threshold tests and the local trend against R's DESeq2, through ``snakemake``.
+"""LRTs, interaction coefficients, a list contrast, threshold tests and the local trend against R's DESeq2.
+
+All through ``snakemake``.
 
 Issue 13's acceptance: padj < 0.1 Jaccard >= 0.99, statistic Pearson r >= 0.9999, padj NA
 pattern identical on >= 99.9 % of genes, log2FC r >= 0.9999 for the Wald contrasts. Where R

@@ -219,12 +219,14 @@ def section_lines(workdir: Path) -> list[str]:
         "Each scenario is a config run with the real `snakemake --cores 2` command (`tests/parity/workflow_runs.py`, "
         "tested in `tests/parity/test_workflow_designs_parity.py`); references: `../shared/reference/deseq2_lrt` "
         "(DESeq2 1.38.3, `scripts/deseq2_lrt_ref.R`) and `tests/parity/reference/deseq2_threshold` (threshold tests "
-        "at lfcThreshold 1 and the local trend, made by the `make_reference.R` there). Thresholds (issue 13): padj < 0.1 Jaccard >= 0.99, statistic "
+        "at lfcThreshold 1 and the local trend, made by the `make_reference.R` there). Thresholds (issue 13): padj < "
+        "0.1 Jaccard >= 0.99, statistic "
         "r >= 0.9999, padj NA pattern identical on >= 99.9 % of genes, log2FC r >= 0.9999 for Wald contrasts (for an "
         "LRT the log2FC is that of the last coefficient, shown for information). Where DESeq2 calls fewer than 10 "
         "genes the Jaccard of so few is not judged (the reference README says so).",
         "",
-        "| scenario | table | test | DESeq2 calls | our calls | padj<0.1 Jaccard | stat r | padj NA same | log2FC r | pass |",
+        "| scenario | table | test | DESeq2 calls | our calls | padj<0.1 Jaccard | stat r | padj NA same | log2FC r | "
+        "pass |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for scenario in scenarios():

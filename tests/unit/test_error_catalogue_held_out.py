@@ -358,7 +358,8 @@ def _(study: Study) -> None:
 @case(
     "collision: contrast names that differ only in case",
     esc(
-        "Contrast names differ only in upper/lower case: their result files would overwrite each other on macOS and Windows."
+        "Contrast names differ only in upper/lower case: their result files would overwrite each other on macOS and "
+        "Windows."
     ),
     esc("found: 'treated_vs_ctrl' and 'Treated_vs_ctrl'"),
     esc("where: config 'contrasts'"),
@@ -593,7 +594,9 @@ def test_counts_above_2_31_are_read_exactly_and_give_the_same_tables_from_any_re
     sheet = pd.read_csv(study.config["samples"], sep="\t", dtype=str).set_index("sample")
     ad.AnnData(
         X=adata.X.copy(), obs=pd.DataFrame(index=pd.Index(adata.obs_names, name="sample")),
-        var=pd.DataFrame({"symbol": adata.var["symbol"].astype(str).to_numpy()}, index=pd.Index(adata.var_names, name="gene_id")),
+        var=pd.DataFrame(
+            {"symbol": adata.var["symbol"].astype(str).to_numpy()}, index=pd.Index(adata.var_names, name="gene_id")
+        ),
     ).write_h5ad(h5ad_path)  # fmt: skip
     assert list(sheet.index) == SAMPLES
     h5ad_study.config["counts"]["path"] = str(h5ad_path)

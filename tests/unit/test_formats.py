@@ -127,7 +127,9 @@ def transcripts(directory: Path) -> tuple[Path, list[tuple[str, str, int]]]:
 
 
 def quant_files(directory: Path, kind: str) -> tuple[dict[str, Path], Path]:
-    """Salmon quant.sf / kallisto abundance.tsv or .h5 / RSEM isoforms.results whose estimated counts sum to COUNTS per gene.
+    """Salmon quant.sf / kallisto abundance.tsv or .h5 / RSEM isoforms.results.
+
+    Their estimated counts sum to COUNTS per gene.
 
     ``kind``: salmon, kallisto, kallisto_h5 or rsem.
     """
@@ -189,7 +191,8 @@ def rsem_gene_files(directory: Path, *, gz: bool = False) -> dict[str, Path]:
             count = COUNTS[i, j]
             expected = count + (0.31 if count else 0.0) - (0.4 if i == 1 and count else 0.0)
             lines.append(
-                f"{g}\tENSMUST{i:011d}1.1\t{1000 + i}\t{800.0 + i:.2f}\t{expected:.2f}\t{expected * 3:.2f}\t{expected:.2f}"
+                f"{g}\tENSMUST{i:011d}1.1\t{1000 + i}\t{800.0 + i:.2f}\t"
+                f"{expected:.2f}\t{expected * 3:.2f}\t{expected:.2f}"
             )
         name = f"{sample}.genes.results" + (".gz" if gz else "")
         files[sample] = write(directory / "rsem" / name, "\n".join(lines) + "\n", gz=gz)
@@ -425,7 +428,8 @@ def test_rsem_genes_and_isoforms_mixed(tmp_path: Path) -> None:
     files["s.2"] = quant_files(tmp_path, "rsem")[0]["s.2"]
     with pytest.raises(
         InputError,
-        match=r"RSEM files of genes and of isoforms are mixed\.\n  where: .*\n  found: gene level \(e\.g\. .*1-a\.genes\.results\), transcript level \(e\.g\. .*s\.2\.isoforms\.results\)",
+        match=r"RSEM files of genes and of isoforms are mixed\.\n  where: .*\n  found: gene level \(e\.g\. "
+        r".*1-a\.genes\.results\), transcript level \(e\.g\. .*s\.2\.isoforms\.results\)",
     ):
         run_import(tmp_path, {}, paths=files)
 
@@ -435,7 +439,8 @@ def test_kallisto_h5_and_tsv_mixed(tmp_path: Path) -> None:
     files["s.2"] = quant_files(tmp_path, "kallisto")[0]["s.2"]
     with pytest.raises(
         InputError,
-        match=r"kallisto files are given both as abundance\.h5 and as abundance\.tsv\.\n.*\n  found: 2 abundance\.h5 and 1 abundance\.tsv files",
+        match=r"kallisto files are given both as abundance\.h5 and as abundance\.tsv\.\n.*\n  found: 2 abundance\.h5 "
+        r"and 1 abundance\.tsv files",
     ):
         run_import(tmp_path, {"tx2gene": str(tx2gene)}, paths=files)
 
@@ -445,7 +450,8 @@ def test_h5ad_given_as_kallisto(tmp_path: Path) -> None:
     files["tumour 3"] = h5ad_file(tmp_path)
     with pytest.raises(
         InputError,
-        match=r"An HDF5 file given as kallisto output is not kallisto's abundance\.h5\.\n  file: .*expression\.h5ad\n  found: an HDF5 file without aux/ids",
+        match=r"An HDF5 file given as kallisto output is not kallisto's abundance\.h5\.\n  file: .*expression\.h5ad\n  "
+        r"found: an HDF5 file without aux/ids",
     ):
         run_import(tmp_path, {"tx2gene": str(tx2gene), "format": "kallisto"}, paths=files)
 
@@ -457,7 +463,8 @@ def test_quantifications_of_different_transcripts(tmp_path: Path, kind: str) -> 
     files["tumour 3"].write_text("\n".join([lines[0], lines[2], lines[1], *lines[3:]]) + "\n")  # two rows swapped
     with pytest.raises(
         InputError,
-        match=r"Per-sample quantification files list different transcripts\.\n  file: .*tumour 3.*\n  where: compared with .*1-a.*, row 2\n  found: 7 transcripts vs 7",
+        match=r"Per-sample quantification files list different transcripts\.\n  file: .*tumour 3.*\n  where: compared "
+        r"with .*1-a.*, row 2\n  found: 7 transcripts vs 7",
     ):
         run_import(tmp_path, {"tx2gene": str(tx2gene)}, paths=files)
 
@@ -467,7 +474,8 @@ def test_rsem_file_without_rsem_columns(tmp_path: Path) -> None:
     files["s.2"].write_text(files["s.2"].read_text().replace("expected_count", "counts"))
     with pytest.raises(
         InputError,
-        match=r"An RSEM file does not have RSEM's columns\.\n  file: .*s\.2\.genes\.results\n  where: header \(line 1\)",
+        match=r"An RSEM file does not have RSEM's columns\.\n  file: .*s\.2\.genes\.results\n  where: header \(line "
+        r"1\)",
     ):
         run_import(tmp_path, {"format": "rsem"}, paths=files)
 
@@ -515,7 +523,8 @@ def test_per_sample_file_given_as_matrix(tmp_path: Path) -> None:
     files = htseq_files(tmp_path)
     with pytest.raises(
         InputError,
-        match=r"'counts: path' is a htseq file, which holds one sample\.\n  file: .*1-a.counts\n  where: config 'counts: path'",
+        match=r"'counts: path' is a htseq file, which holds one sample\.\n  file: .*1-a.counts\n  where: config "
+        r"'counts: path'",
     ):
         run_import(tmp_path, {"path": str(files["1-a"])})
 
@@ -558,7 +567,8 @@ def test_mixed_formats(tmp_path: Path) -> None:
     files["s.2"] = star_files(tmp_path)["s.2"]
     with pytest.raises(
         InputError,
-        match=r"Per-sample count files are of different formats\.\n.*\n  where: sample 's\.2'\n  found: htseq: \d+ file\(s\), .*; star: 1 file\(s\), e\.g\. sample 's\.2'",
+        match=r"Per-sample count files are of different formats\.\n.*\n  where: sample 's\.2'\n  found: htseq: \d+ "
+        r"file\(s\), .*; star: 1 file\(s\), e\.g\. sample 's\.2'",
     ):
         run_import(tmp_path, {}, paths=files)
 
@@ -567,7 +577,8 @@ def test_bad_strandedness_in_sheet(tmp_path: Path) -> None:
     files = star_files(tmp_path)
     with pytest.raises(
         InputError,
-        match=r"A sample's strandedness is not known\.\n.*\n  where: sample 's.2', column 'strandedness'\n  found: 'sideways'",
+        match=r"A sample's strandedness is not known\.\n.*\n  where: sample 's.2', column 'strandedness'\n  found: "
+        r"'sideways'",
     ):
         run_import(tmp_path, {}, paths=files, strandedness=["reverse", "sideways", "reverse"])
 
@@ -625,9 +636,12 @@ def test_mapping_from_gtf(tmp_path: Path) -> None:
         "\n".join(
             [
                 "#!genome-build GRCm39",
-                '1\tensembl\tgene\t100\t900\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; gene_version "5"; gene_name "Gnai3"; gene_biotype "protein_coding";',
-                '1\tensembl\ttranscript\t100\t900\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; transcript_id "ENSMUST00000000001.4"; gene_name "Gnai3";',
-                '1\tensembl\texon\t100\t300\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; transcript_id "ENSMUST00000000001.4"; gene_name "Gnai3";',
+                '1\tensembl\tgene\t100\t900\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; gene_version "5"; gene_name '
+                '"Gnai3"; gene_biotype "protein_coding";',
+                '1\tensembl\ttranscript\t100\t900\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; transcript_id '
+                '"ENSMUST00000000001.4"; gene_name "Gnai3";',
+                '1\tensembl\texon\t100\t300\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; transcript_id '
+                '"ENSMUST00000000001.4"; gene_name "Gnai3";',
                 '2\tensembl\tgene\t100\t900\t.\t-\t.\tgene_id "ENSMUSG00000000003.2"; gene_name "Pbsn";',
             ]
         )
@@ -652,7 +666,8 @@ def test_low_mapping_rate_stops(tmp_path: Path) -> None:
     matrix = matrix_of(["ENSMUSG00000000001", "ENSMUSG00000000003"], [[1, 2], [3, 4]])
     with pytest.raises(
         InputError,
-        match=r"Few gene IDs of the count matrix are in the annotation\.\n.*\n.*\n  found: 0 of 2 IDs \(0\.0 %\) mapped",
+        match=r"Few gene IDs of the count matrix are in the annotation\.\n.*\n.*\n  found: 0 of 2 IDs \(0\.0 %\) "
+        r"mapped",
     ):
         map_gene_ids(matrix, annotation=str(table), source="m.tsv")
 

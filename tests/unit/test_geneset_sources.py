@@ -82,7 +82,8 @@ def test_parse_entries() -> None:
     [
         (
             {"collection": "mh.all", "version": "2024.1"},
-            r"An MSigDB version does not say the species\.\n  where: config 'gsea: msigdb', entry 1 \('mh.all'\)\n  found: '2024.1'",
+            r"An MSigDB version does not say the species\.\n  where: config 'gsea: msigdb', entry 1 \('mh.all'\)\n  "
+            r"found: '2024.1'",
         ),
         ({"collection": "mh.all", "version": "2024.1.Mm", "species": "human"}, "contradicts its version"),
         ({"collection": "mh.all", "version": "7.5.1", "species": "mouse"}, "not of MSigDB's form"),
@@ -112,7 +113,8 @@ def test_download_records_checksum_then_reuses_offline(server: tuple[str, Path],
     out.write_text(GMT + "EXTRA\tx\tActb\n")
     with pytest.raises(
         InputError,
-        match=r"does not have the expected SHA-256\.\n  file: .*mh.all.v2024.1.Mm.symbols.gmt\n  where: checksum from .*\.sha256",
+        match=r"does not have the expected SHA-256\.\n  file: .*mh.all.v2024.1.Mm.symbols.gmt\n  where: checksum from "
+        r".*\.sha256",
     ):
         check_cached(MH, out, registry=registry)
 
@@ -134,7 +136,8 @@ def test_checksum_mismatch_keeps_no_file(server: tuple[str, Path], tmp_path: Pat
     out = tmp_path / "cache" / MH.file_name
     with pytest.raises(
         InputError,
-        match=r"does not have the expected SHA-256\.\n.*\n  where: checksum from .*registry.sha256, downloaded from http://127.0.0.1:\d+/2024.1.Mm/mh.all.v2024.1.Mm.symbols.gmt\n  found: [0-9a-f]{64}\n  allowed: 0{64}",
+        match=r"does not have the expected SHA-256\.\n.*\n  where: checksum from .*registry.sha256, downloaded from "
+        r"http://127.0.0.1:\d+/2024.1.Mm/mh.all.v2024.1.Mm.symbols.gmt\n  found: [0-9a-f]{64}\n  allowed: 0{64}",
     ):
         download(MH, out, url_template=url, registry=registry)
     assert list(out.parent.iterdir()) == []  # neither the file nor a part of it is left
@@ -147,8 +150,9 @@ def test_pinned_config_checksum_mismatch(server: tuple[str, Path], tmp_path: Pat
     out = tmp_path / "cache" / MH.file_name
     with pytest.raises(
         InputError,
-        match=r"A downloaded MSigDB collection does not have the expected SHA-256\.\n  file: .*\n  where: checksum from config, "
-        r"downloaded from http://127\.0\.0\.1:\d+/.*\n  found: [0-9a-f]{64}\n  allowed: a{64}\n  hint: The download is corrupt .* "
+        match=r"A downloaded MSigDB collection does not have the expected SHA-256\.\n  file: .*\n  "
+        r"where: checksum from config, downloaded from http://127\.0\.0\.1:\d+/.*\n  found: [0-9a-f]{64}\n  "
+        r"allowed: a{64}\n  hint: The download is corrupt .* "
         r"put the new checksum in the entry's 'sha256'",
     ):
         download(pinned, out, url_template=url, registry=tmp_path / "none")
@@ -173,8 +177,9 @@ def test_redownload_is_checked_against_the_first_record(server: tuple[str, Path]
     lock = recorded_checksum_file(out)
     with pytest.raises(
         InputError,
-        match=rf"A downloaded MSigDB collection does not have the expected SHA-256\.\n.*\n  where: checksum from {lock}, downloaded from "
-        rf"http://127\.0\.0\.1:\d+/.*\n  found: [0-9a-f]{{64}}\n  allowed: {first}\n  hint: .*delete {lock} to record it afresh",
+        match=r"A downloaded MSigDB collection does not have the expected SHA-256\.\n.*\n  "
+        rf"where: checksum from {lock}, downloaded from http://127\.0\.0\.1:\d+/.*\n  found: [0-9a-f]{{64}}\n  "
+        rf"allowed: {first}\n  hint: .*delete {lock} to record it afresh",
     ):
         download(MH, out, url_template=url, registry=tmp_path / "none")
     assert not out.exists() and lock.read_text() == f"{first}  {MH.file_name}\n"
@@ -202,8 +207,9 @@ def test_hand_placed_collection_recorded_at_first_use(tmp_path: Path, caplog: py
     out.write_text(GMT + "MH_THREE\td\tActb\n")
     with pytest.raises(
         InputError,
-        match=rf"A stored MSigDB collection does not have the expected SHA-256\.\n  file: {out}\n  where: checksum from {lock}\n"
-        rf"  found: [0-9a-f]{{64}}\n  allowed: {digest}\n  hint: The file was changed or replaced .* delete {lock} to record it afresh",
+        match=rf"A stored MSigDB collection does not have the expected SHA-256\.\n  file: {out}\n  "
+        rf"where: checksum from {lock}\n  found: [0-9a-f]{{64}}\n  allowed: {digest}\n  "
+        rf"hint: The file was changed or replaced .* delete {lock} to record it afresh",
     ):
         check_cached(MH, out, registry=tmp_path / "none", record=True)
 
@@ -212,7 +218,8 @@ def test_missing_collection_on_server(server: tuple[str, Path], tmp_path: Path) 
     url, _ = server
     with pytest.raises(
         InputError,
-        match=r"the server answered with an error\.\n  where: config 'gsea: msigdb' \(mh.all 2024.1.Mm\)\n  found: HTTP 404",
+        match=r"the server answered with an error\.\n  where: config 'gsea: msigdb' \(mh.all 2024.1.Mm\)\n  found: "
+        r"HTTP 404",
     ):
         download(MH, tmp_path / MH.file_name, url_template=url, registry=tmp_path / "none")
 
@@ -224,7 +231,8 @@ def test_unreachable_server(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{port}/{{version}}/{{collection}}.gmt"
     with pytest.raises(
         InputError,
-        match=r"the server cannot be reached\.\n.*\n  found: .*refused.* for http://127.0.0.1:\d+/2024.1.Mm/mh.all.gmt\n.*\n  hint: Run once with network access, or copy the GMT file to",
+        match=r"the server cannot be reached\.\n.*\n  found: .*refused.* for "
+        r"http://127.0.0.1:\d+/2024.1.Mm/mh.all.gmt\n.*\n  hint: Run once with network access, or copy the GMT file to",
     ):
         download(MH, tmp_path / MH.file_name, url_template=url, registry=tmp_path / "none", timeout=5)
     assert not (tmp_path / MH.file_name).exists()
@@ -348,14 +356,16 @@ def test_prepare_genesets_step_stops_before_gsea_then_runs_with_orthologs(
     )
     with pytest.raises(
         InputError,
-        match=r"no ortholog table translates this collection\.\n  file: .*h.all.v7.1.Hs.symbols.eVITTA.gmt\n  found: \d+ of \d+ genes \(0\.\d %\) match",
+        match=r"no ortholog table translates this collection\.\n  file: .*h.all.v7.1.Hs.symbols.eVITTA.gmt\n  found: "
+        r"\d+ of \d+ genes \(0\.\d %\) match",
     ):
         prepare_genesets(orthologs={"table": None, "from": "fromSymbol", "to": "toSymbol", "collections": []}, **args)
     assert not (tmp_path / "sets.json").exists()
     orthologs = {"from": "fromSymbol", "to": "toSymbol", "collections": [human]}  # the table is the rule's input
     with pytest.raises(
         InputError,
-        match=r"Focus sets are not in the gene-set collections\.\n  where: config 'gsea: focus_sets'\n  found: HALLMARK_NOPE",
+        match=r"Focus sets are not in the gene-set collections\.\n  where: config 'gsea: focus_sets'\n  found: "
+        r"HALLMARK_NOPE",
     ):
         prepare_genesets(orthologs=orthologs, orthologs_table=table, focus_sets=["HALLMARK_NOPE"], **args)
     prepare_genesets(
@@ -386,6 +396,7 @@ def test_identifier_kinds_name_the_real_cause() -> None:
         check_coverage(sets, pd.Index(human), min_size=5, max_size=500, min_coverage=0.25)
     message = str(info.value)
     assert message.startswith(
-        "Few genes of a gene-set collection are in the data: the data has human Ensembl gene IDs and the sets human-style symbols."
+        "Few genes of a gene-set collection are in the data: the data has human Ensembl gene IDs and the sets "
+        "human-style symbols."
     )
     assert "counts: annotation" in message and "ortholog" not in message.split("hint:")[1]

@@ -267,6 +267,7 @@ def test_the_sample_column_cannot_be_continuous() -> None:
 
     with pytest.raises(
         InputError,
-        match=r"A column named in config 'continuous' is not a covariate of the sample sheet\.\n  file: s.tsv\n  found: sample",
+        match=r"A column named in config 'continuous' is not a covariate of the sample sheet\.\n  file: s.tsv\n  "
+        r"found: sample",
     ):
         parse_sample_sheet("sample\tA\n0\t0\n", source="s.tsv", continuous=["sample"])

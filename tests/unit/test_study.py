@@ -149,7 +149,8 @@ def test_focus_sets_of_a_cached_msigdb_collection_checked_up_front(
     # Reactome is still to be downloaded: its sets cannot be checked yet, but hallmark's can.
     with pytest.raises(
         InputError,
-        match=r"Focus sets are not in the gene-set collections\.\n  where: config 'gsea: focus_sets'\n  found: HALLMARK_INTERFERON_GAMA_RESPONSE\n"
+        match=r"Focus sets are not in the gene-set collections\.\n  where: config 'gsea: focus_sets'\n  found: "
+        r"HALLMARK_INTERFERON_GAMA_RESPONSE\n"
         r"  allowed: set names of resources/genesets/msigdb/mh\.all\.v2024\.1\.Mm\.symbols\.gmt\n",
     ):
         check_study(
@@ -193,6 +194,7 @@ def test_cached_msigdb_collection_checked_against_its_pinned_checksum(
     msigdb = [{"collection": "mh.all", "version": "2024.1.Mm", "sha256": "0" * 64}]
     with pytest.raises(
         InputError,
-        match=r"A stored MSigDB collection does not have the expected SHA-256\.\n  file: resources/genesets/msigdb/mh\.all",
+        match=r"A stored MSigDB collection does not have the expected SHA-256\.\n  file: "
+        r"resources/genesets/msigdb/mh\.all",
     ):
         check_study(make_config(schema, study_files, gsea_msigdb=msigdb, gsea_focus_sets=[]))

@@ -76,7 +76,8 @@ def test_every_count_format_reads_the_same_with_windows_line_ends(
 GTF = (
     "#!genome-build GRCm39\n"
     '1\tensembl\tgene\t100\t900\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; gene_name "Gnai3";\n'
-    '1\tensembl\ttranscript\t100\t900\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; transcript_id "ENSMUST00000000001.4"; gene_name "Gnai3";\n'
+    '1\tensembl\ttranscript\t100\t900\t.\t+\t.\tgene_id "ENSMUSG00000000001.5"; transcript_id "ENSMUST00000000001.4"; '
+    'gene_name "Gnai3";\n'
 )
 GMT = "SET_A\tfirst\tGnai3\tPbsn\tCdc45\nSET_B\tsecond\tH19\tScml2\n"
 ORTHOLOGS = "fromSymbol\ttoSymbol\nGNAI3\tGnai3\nPBSN\tPbsn\n"

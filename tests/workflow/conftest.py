@@ -100,7 +100,10 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def default_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A finished run of the README's main job (`snakemake --cores 2`, the default demo); tests must not change its files."""
+    """A finished run of the README's main job (`snakemake --cores 2`, the default demo).
+
+    Tests must not change its files.
+    """
     workdir = copy_workflow(tmp_path_factory.mktemp("default_demo"))
     done = snakemake(workdir)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -1,4 +1,6 @@
-"""Figures, the HTML report and provenance of a real snakemake run of the small demo study, and byte-identical reruns."""
+"""Figures, the HTML report and provenance of a real snakemake run of the small demo study, and
+byte-identical reruns.
+"""
 
 from __future__ import annotations
 

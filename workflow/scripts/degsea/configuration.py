@@ -93,7 +93,8 @@ def _check_mappings(node: yaml.Node, *, file: str, section: str = "") -> None:
                     where=f"line {line}" + (f", in '{section}'" if section else ""),
                     found=f"{key!r}, first given on line {first[key]}",
                     allowed="each key once per section",
-                    hint="YAML would silently keep only the last one: rename one of them (e.g. a copied contrast) or merge them.",
+                    hint="YAML would silently keep only the last one: rename one of them (e.g. a copied contrast) or "
+                    "merge them.",
                 )
             first[key] = line
             _check_mappings(value_node, file=file, section=f"{section}: {key}" if section else key)
@@ -223,7 +224,8 @@ def validate_config(
         ),
         allowed=allowed,
         hint=(
-            "YAML reads unquoted numbers and yes/no/true/false as such: write the value in quotes, as it is in the sample sheet. "
+            "YAML reads unquoted numbers and yes/no/true/false as such: write the value in quotes, as it is in the "
+            "sample sheet. "
             if unquoted
             else ""
         )
@@ -258,7 +260,8 @@ def check_report_safe(config: Mapping[str, Any], *, source: str = "the config") 
                 found=repr(text),
                 allowed="text without '</', '<!--' and '{%'",
                 hint="Snakemake's report would read it as the end of a script or as template code. Rename the level, "
-                "gene-set name or gene it names (in the sample sheet, gene-set file or count matrix too), e.g. '</' as '/'.",
+                "gene-set name or gene it names (in the sample sheet, gene-set file or count matrix too), e.g. '</' as "
+                "'/'.",
             )
 
 
@@ -314,8 +317,9 @@ def check_config_values(config: Mapping[str, Any], *, source: str = "the config"
     """Check values of a schema-valid config against each other.
 
     Each key can be valid on its own while two keys together ask for something impossible
-    or silently ignored: an empty set-size range, shrunken fold changes as the rank metric of a run without shrinkage, an ortholog
-    table that translates nothing, or collections to translate with no table.
+    or silently ignored: an empty set-size range, shrunken fold changes as the rank metric of a
+    run without shrinkage, an ortholog table that translates nothing, or collections to
+    translate with no table.
 
     Raises
     ------

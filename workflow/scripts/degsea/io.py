@@ -88,7 +88,8 @@ def file_kind(head: bytes, *, gzipped: bool = False) -> tuple[str, str] | None:
     if head.startswith(b"%PDF"):
         return (
             "a PDF document",
-            "A PDF holds no machine-readable table: download the table itself (e.g. the supplementary .txt/.tsv/.csv file).",
+            "A PDF holds no machine-readable table: download the table itself (e.g. the supplementary .txt/.tsv/.csv "
+            "file).",
         )
     if start.startswith((b"<!doctype html", b"<html")) or (start.startswith(b"<") and b"<html" in start):
         return (
@@ -176,7 +177,8 @@ def read_text(path: str | Path, *, what: str, config_key: str) -> str:
             f"The {what} does not exist.",
             file=str(path),
             found=found,
-            hint=f"Check '{config_key}' in the config (relative paths start at the directory you run snakemake in).{hint}",
+            hint=f"Check '{config_key}' in the config (relative paths start at the directory you run snakemake "
+            f"in).{hint}",
         )
     raw = path.read_bytes()
     if not raw:
@@ -248,7 +250,8 @@ def check_not_semicolon_separated(header: str, *, delimiter: str, what: str, sou
         f"The {what} is semicolon-separated: a spreadsheet export in a European locale.",
         file=source,
         where=f"header (line {line})",
-        found=f"{header[:100]!r}: {header.count(';') + 1} fields at ';', none at {'a tab' if delimiter == chr(9) else 'a comma'}",
+        found=f"{header[:100]!r}: {header.count(';') + 1} fields at ';', none at "
+        f"{'a tab' if delimiter == chr(9) else 'a comma'}",
         allowed="tab-separated text (any name but .csv) or comma-separated text (named .csv)",
         hint="A spreadsheet set to a locale with decimal commas saves 'CSV' with semicolons. Save the sheet as "
         "'Text (Tab delimited)' and name the file .tsv (or as 'CSV UTF-8' with commas); or convert it with "

@@ -75,7 +75,8 @@ def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) ->
     clash = case_clash(c.name for c in contrasts)
     if clash:
         raise InputError(
-            "Contrast names differ only in upper/lower case: their result files would overwrite each other on macOS and Windows.",
+            "Contrast names differ only in upper/lower case: their result files would overwrite each other on macOS "
+            "and Windows.",
             where="config 'contrasts'",
             found=f"{clash[0]!r} and {clash[1]!r}",
             allowed="contrast names that differ in more than upper/lower case",
@@ -101,9 +102,11 @@ def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) ->
         raise InputError(
             "Focus sets would share figure files: their file names differ only in case or punctuation.",
             where="config 'gsea: focus_sets'",
-            found=f"{clash[0]!r} and {clash[1]!r} (figure files ..._{file_slug(clash[0])}.png and ..._{file_slug(clash[1])}.png)",
+            found=f"{clash[0]!r} and {clash[1]!r} (figure files ..._{file_slug(clash[0])}.png and "
+            f"..._{file_slug(clash[1])}.png)",
             allowed="focus sets whose names differ in more than upper/lower case and punctuation",
-            hint="On macOS and Windows the two figures would overwrite each other: keep one of the two sets as a focus set.",
+            hint="On macOS and Windows the two figures would overwrite each other: keep one of the two sets as a focus "
+            "set.",
         )
     entries = parse_entries(gsea.get("msigdb") or [])
     files = [*gsea["genesets"], *(e.path for e in entries)]
@@ -199,7 +202,8 @@ def level_setting_warnings(
     if unused:
         warnings.append(
             f"config 'plots: colors' gives colours for levels of '{color_by}' that no sample has: {', '.join(unused)} "
-            f"(levels in {sheet_file}: {', '.join(map(str, dict.fromkeys(sheet[color_by].astype(str))))}); they are not used."
+            f"(levels in {sheet_file}: {', '.join(map(str, dict.fromkeys(sheet[color_by].astype(str))))}); they are "
+            "not used."
         )
     for variable, listed in levels.items():
         if variable not in sheet.columns:
@@ -293,7 +297,8 @@ def check_counts(
                     where=f"sample '{sample}'",
                     found="0 bytes",
                     allowed="the count file as the counting tool wrote it",
-                    hint="The file was probably cut off while it was copied, or the tool failed for this sample; copy or make it again.",
+                    hint="The file was probably cut off while it was copied, or the tool failed for this sample; copy "
+                    "or make it again.",
                 )
         kind = per_sample_format(files, fmt)
         if kind in ("salmon", "kallisto") and not counts.get("tx2gene"):

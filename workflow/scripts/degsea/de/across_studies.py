@@ -1,4 +1,6 @@
-"""DE genes shared across studies: for each comparison the studies sheet names, the genes DE in two or more of its studies.
+"""DE genes shared across studies.
+
+For each comparison the studies sheet names, the genes DE in two or more of its studies.
 
 Genes are matched across studies by symbol (by gene ID where a gene has no symbol), so studies
 annotated with different gene IDs of one species still match.

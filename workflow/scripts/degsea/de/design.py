@@ -98,9 +98,10 @@ def design_variables(formula: str, *, source: str = "config 'design'", intercept
             "The design formula cannot be read.",
             file=source,
             found=repr(formula),
-            allowed="'~' then sample-sheet columns joined by '+', interactions as 'a:b' or 'a * b', e.g. '~ batch + condition'"
-            + (", or '~ 1'" if intercept_only else ""),
-            hint="Write main effects joined by '+' and interactions as 'a:b' ('~ a + b + a:b', or '~ a * b'); '0 +', '-' "
+            allowed="'~' then sample-sheet columns joined by '+', interactions as 'a:b' or 'a * b', e.g. '~ batch + "
+            "condition'" + (", or '~ 1'" if intercept_only else ""),
+            hint="Write main effects joined by '+' and interactions as 'a:b' ('~ a + b + a:b', or '~ a * b'); '0 +', "
+            "'-' "
             "and functions are not supported. Column names must be plain identifiers (letters, digits, '_').",
         )
     names = re.findall(_NAME, formula)
@@ -133,7 +134,8 @@ def parse_contrasts(
         raise InputError(
             "No contrast is configured.",
             file=source,
-            allowed="one or more named entries {variable, test, reference}, {coefficient}, {numerator, denominator} or {vector}",
+            allowed="one or more named entries {variable, test, reference}, {coefficient}, {numerator, denominator} or "
+            "{vector}",
             hint="Add e.g. 'treated_vs_control: {variable: condition, test: treated, reference: control}'.",
         )
     return [_parse_contrast(check_name(name, source=source), entry, source=source) for name, entry in contrasts.items()]
@@ -467,7 +469,8 @@ def _check_full_rank(
             block, group = nested[0]
             hint = (
                 f"'{block}' is nested in '{group}' (each {block} belongs to one {group}). DESeq2's recipe: add a "
-                f"column numbering the levels of {block} within each {group} (e.g. {block}_n = 1, 2, 3 in every {group}) and "
+                f"column numbering the levels of {block} within each {group} (e.g. {block}_n = 1, 2, 3 in every "
+                f"{group}) and "
                 f"use '~ {group} + {group}:{block}_n + {group}:<condition>' (drop {group}:{block}_n levels that no "
                 f"{group} has); the {group}-specific condition effects are then coefficients."
             )

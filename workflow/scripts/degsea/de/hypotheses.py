@@ -159,7 +159,8 @@ def check_lrts(
                 where=f"{where}: full {test.full!r}, reduced {test.reduced!r}",
                 found=f"both designs have the same {x_full.shape[1]} coefficients' span",
                 allowed="a reduced design with fewer terms than the full one",
-                hint="Remove from 'reduced' the terms whose effect you want to test, e.g. full '~ sex + time', reduced '~ sex'.",
+                hint="Remove from 'reduced' the terms whose effect you want to test, e.g. full '~ sex + time', reduced "
+                "'~ sex'.",
             )
         if not nested:
             raise InputError(
@@ -182,5 +183,6 @@ def check_lrts(
                 where=f"{where}: profiles: groups",
                 found=", ".join(missing),
                 allowed=", ".join(map(str, sheet.columns)),
-                hint="Profiles average the VST values of each combination of these columns' levels, e.g. [time, treatment].",
+                hint="Profiles average the VST values of each combination of these columns' levels, e.g. [time, "
+                "treatment].",
             )

@@ -1,4 +1,7 @@
-"""Gene-set enrichment across the studies of a many-studies run: NES and FDR of chosen sets in every study's contrasts."""
+"""Gene-set enrichment across the studies of a many-studies run.
+
+NES and FDR of chosen sets in every study's contrasts.
+"""
 
 from __future__ import annotations
 

@@ -150,7 +150,8 @@ def read_gmt(path: str | Path) -> dict[str, GeneSet]:
             "A gene-set file is not UTF-8 text.",
             file=str(path),
             where=f"byte {err.start}",
-            found=f"the bytes {raw[err.start : err.start + 4]!r}, e.g. Latin-1 (Windows-1252) accents from an older Excel",
+            found=f"the bytes {raw[err.start : err.start + 4]!r}, e.g. Latin-1 (Windows-1252) accents from an older "
+            "Excel",
             allowed="a plain-text GMT file in UTF-8",
             hint="Convert it with 'iconv -f LATIN1 -t UTF-8', or save it again as UTF-8 text.",
         ) from None
@@ -181,7 +182,8 @@ def read_orthologs(path: str | Path, *, source_column: str, target_column: str) 
             "The ortholog table lacks a configured column.",
             file=str(path),
             where="header (line 1); config 'gsea: orthologs: from' / 'to'",
-            found=f"no column {', '.join(repr(m) for m in missing)}; the table has {', '.join(repr(c) for c in table.columns)}",
+            found=f"no column {', '.join(repr(m) for m in missing)}; the table has "
+            f"{', '.join(repr(c) for c in table.columns)}",
             allowed="'from' = the column of the gene sets' symbols, 'to' = the column of the data's symbols",
             hint="For a human -> mouse table: from = the human-symbol column, to = the mouse-symbol column.",
         )

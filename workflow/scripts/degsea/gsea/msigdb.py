@@ -80,7 +80,8 @@ def parse_entries(entries: list[Mapping[str, Any]]) -> list[Collection]:
                 "An MSigDB collection name is not valid.",
                 where=where,
                 found=repr(collection),
-                allowed="MSigDB's file-name stem, e.g. 'mh.all', 'm2.cp.reactome', 'h.all', 'c2.cp.reactome', 'c5.go.bp'",
+                allowed="MSigDB's file-name stem, e.g. 'mh.all', 'm2.cp.reactome', 'h.all', 'c2.cp.reactome', "
+                "'c5.go.bp'",
                 hint="Copy it from the MSigDB download page, without version and '.symbols.gmt'.",
             )
         species = entry.get("species")
@@ -207,7 +208,8 @@ def verify(
             hint=(
                 "The download is corrupt or the file changed on the server. "
                 if url
-                else "The file was changed or replaced since its checksum was recorded; delete it to download it again. "
+                else "The file was changed or replaced since its checksum was recorded; delete it to download it "
+                "again. "
             )
             + fix,
         )

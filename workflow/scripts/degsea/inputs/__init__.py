@@ -1,4 +1,6 @@
-"""Inputs: the sample sheet, the counts in every supported format; the up-front check of the whole study is degsea.study.
+"""Inputs: the sample sheet, the counts in every supported format.
+
+The up-front check of the whole study is degsea.study.
 
 - :mod:`~degsea.inputs.sheet`: ``read_sample_sheet``, ``parse_sample_sheet``, ``check_safe_id``
 - :mod:`~degsea.inputs.counts`: ``CountMatrix``, ``parse_count_matrix``, ``read_count_matrix``,

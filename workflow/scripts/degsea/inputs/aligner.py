@@ -208,7 +208,8 @@ def combine_samples(parts: Mapping[str, CountMatrix], files: Mapping[str, str]) 
                 "Per-sample count files list different genes.",
                 file=files[sample],
                 where=f"sample {sample!r}, compared with {files[samples[0]]}",
-                found=f"{len(index)} genes vs {len(reference)}; only here e.g. {only_here}, only there e.g. {only_there}",
+                found=f"{len(index)} genes vs {len(reference)}; only here e.g. {only_here}, only there e.g. "
+                f"{only_there}",
                 allowed="the same genes in every file (the same annotation for every sample)",
                 hint="Count every sample against the same GTF.",
             )

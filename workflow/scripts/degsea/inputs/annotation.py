@@ -137,7 +137,8 @@ def read_id_table(path: str) -> pd.DataFrame:
             file=path,
             where="header (line 1)",
             found=", ".join(table.columns),
-            allowed="a header line, then gene ID in the first column and symbol in the second (TSV, or CSV when named .csv)",
+            allowed="a header line, then gene ID in the first column and symbol in the second (TSV, or CSV when named "
+            ".csv)",
             hint="A GTF (.gtf, .gtf.gz) works too.",
         )
     table = table.iloc[:, :2]

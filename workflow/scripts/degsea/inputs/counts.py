@@ -219,7 +219,10 @@ def count_matrix(
         log.info(
             "%s: dropped %d count-tool summary rows (not genes): %s",
             source, int(summary.sum()),
-            ", ".join(f"{name} ({np.nansum(row):,.0f} in all samples)" for name, row in zip(ids[summary], totals, strict=True)),
+            ", ".join(
+                f"{name} ({np.nansum(row):,.0f} in all samples)"
+                for name, row in zip(ids[summary], totals, strict=True)
+            ),
         )  # fmt: skip
         ids, cells, lines = ids[~summary].reset_index(drop=True), cells[~summary], lines[~summary]
         names = names[~summary] if names is not None else None
@@ -434,7 +437,8 @@ def _check_gene_ids(
             where=f"line {lines[first]}, column '{column}'",
             found=f"{len(duplicated)} duplicated IDs, e.g. {_listing(list(duplicated))}",
             allowed="each gene ID once",
-            hint="Use unique IDs (e.g. Ensembl gene IDs) rather than symbols, or set 'counts: duplicates: sum' to add the rows.",
+            hint="Use unique IDs (e.g. Ensembl gene IDs) rather than symbols, or set 'counts: duplicates: sum' to add "
+            "the rows.",
         )
 
 
@@ -474,7 +478,9 @@ def _to_counts(block: pd.DataFrame, *, source: str, gene_ids: pd.Series, lines: 
         comma = bad & text_cells.apply(lambda col: col.str.fullmatch(r"[+-]?\d+,\d+")).to_numpy()
         if comma.any():
             fail(
-                comma, "a number written with a comma (a decimal comma or a thousands separator)", "integer counts >= 0",
+                comma,
+                "a number written with a comma (a decimal comma or a thousands separator)",
+                "integer counts >= 0",
                 "A spreadsheet in a European locale writes decimal commas (12,0), others thousands separators (1,234). "
                 "Export the raw counts again without number formatting: in the spreadsheet, format the count cells as "
                 "'Number' with 0 decimals and no thousands separator, and save as 'Text (Tab delimited)'.",

@@ -195,7 +195,8 @@ def single_file_format(path: str, fmt: str = "auto") -> str:
             file=path,
             where="config 'counts: path'",
             found=f"a {fmt} file",
-            allowed="a matrix, featureCounts or .h5ad file; per-sample files go in the sheet's 'path' column or 'counts: pattern'",
+            allowed="a matrix, featureCounts or .h5ad file; per-sample files go in the sheet's 'path' column or "
+            "'counts: pattern'",
             hint="List each sample's file in a 'path' column of the sheet, or set 'counts: pattern'.",
         )
     return fmt

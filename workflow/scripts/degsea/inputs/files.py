@@ -88,7 +88,8 @@ def sample_files(sheet: pd.DataFrame, counts: Mapping[str, Any], *, sheet_file: 
             where=f"sample {sample!r}" + (f" and {len(missing) - 1} more" if len(missing) > 1 else ""),
             found="no such file",
             allowed="an existing count file for every sample",
-            hint="Check the sheet's 'path' column or 'counts: pattern' (relative to the directory you run snakemake in).",
+            hint="Check the sheet's 'path' column or 'counts: pattern' (relative to the directory you run snakemake "
+            "in).",
         )
     return files
 
@@ -108,7 +109,8 @@ def sample_strandedness(sheet: pd.DataFrame, default: str, *, sheet_file: str) -
                 where=f"sample {sample!r}, column '{STRANDEDNESS_COLUMN}'",
                 found=repr(value),
                 allowed=", ".join(STRANDEDNESS) + " (empty: config 'counts: strandedness')",
-                hint="forward = htseq-count -s yes (read 1 on the gene's strand); reverse = -s reverse (dUTP, TruSeq stranded).",
+                hint="forward = htseq-count -s yes (read 1 on the gene's strand); reverse = -s reverse (dUTP, TruSeq "
+                "stranded).",
             )
         result[str(sample)] = value
     return result

@@ -121,7 +121,8 @@ def parse_sample_sheet(
             where=f"header (line {header_line})",
             found=f"{len(header)} names split at the separator, {len(sheet.columns)} when quotes are respected: "
             + ", ".join(repr(c) for c in sheet.columns),
-            allowed=f"one name per column, without separators, quotes or line breaks inside, one of them '{SAMPLE_COLUMN}'",
+            allowed="one name per column, without separators, quotes or line breaks inside, one of them "
+            f"'{SAMPLE_COLUMN}'",
             hint="Remove the quote characters from the header, or rename the columns.",
         )
     sheet = sheet.apply(lambda col: col.str.strip())

@@ -111,7 +111,8 @@ def parse_studies_sheet(text: str, *, source: str, delimiter: str = "\t") -> lis
                 where=f"{where}, column 'study'",
                 found=repr(name) if name else "an empty value",
                 allowed="1-60 characters: a letter, then letters, digits or '_'",
-                hint="The name becomes a folder (results/{study}/) and a prefix of rule names: keep it plain, e.g. gse96870.",
+                hint="The name becomes a folder (results/{study}/) and a prefix of rule names: keep it plain, e.g. "
+                "gse96870.",
             )
         if name.lower() in seen:
             raise InputError(
@@ -153,7 +154,8 @@ def parse_comparable(cell: str, *, file: str, where: str) -> dict[str, str]:
                 file=file,
                 where=where,
                 found=repr(entry),
-                allowed="'label=contrast' or 'contrast', comma-separated; labels of letters, digits, '_', '.', '+', '-'",
+                allowed="'label=contrast' or 'contrast', comma-separated; labels of letters, digits, '_', '.', '+', "
+                "'-'",
                 hint="e.g. 'treatment=responsive_vs_untreated, infection=Day8_vs_Day0'.",
             )
         if label in result:

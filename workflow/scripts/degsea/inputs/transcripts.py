@@ -62,7 +62,8 @@ def read_transcript_quant(
             raise InputError(
                 "kallisto files are given both as abundance.h5 and as abundance.tsv.",
                 where="sheet column 'path' / config 'counts: pattern'",
-                found=f"{sum(p.suffix == '.h5' for p in paths)} abundance.h5 and {sum(p.suffix == '.tsv' for p in paths)} abundance.tsv files",
+                found=f"{sum(p.suffix == '.h5' for p in paths)} abundance.h5 and "
+                f"{sum(p.suffix == '.tsv' for p in paths)} abundance.tsv files",
                 allowed="one kind of file for all samples",
                 hint="Give every sample's abundance.h5, or every sample's abundance.tsv.",
             )

@@ -2,7 +2,8 @@
 
 Imported only by the figure steps (``degsea.steps.figures*``).
 
-- :mod:`~degsea.plots.style`: ``Groups``, ``make_groups``, ``group_colors``, ``new_figure``, ``publication_style``, ``styled``
+- :mod:`~degsea.plots.style`: ``Groups``, ``make_groups``, ``group_colors``, ``new_figure``,
+  ``publication_style``, ``styled``
 - :mod:`~degsea.plots.qc`: ``library_sizes``, ``size_factors``, ``pca_scatter``, ``scree``,
   ``sample_distance_heatmap``, ``dispersion_plot``, ``cooks_distances``
 - :mod:`~degsea.plots.de`: ``volcano``, ``ma_plot``, ``pvalue_histogram``, ``expression_heatmap``, ``upset``

@@ -199,7 +199,8 @@ def front_page(
             "Tables beside this report",
             "-" * 25,
             "",
-            "Too big to embed (they grow with the samples); with the report at ``results/report.html`` the links open them:",
+            "Too big to embed (they grow with the samples); with the report at ``results/report.html`` the links open "
+            "them:",
             "",
         ]
         parts += [
@@ -264,7 +265,8 @@ def _ora_section(tables: Mapping[str, pd.DataFrame], *, min_size: int, max_size:
         "",
         "One-sided hypergeometric test of the up and the down DE genes separately (R's ``phyper(q - 1, m, n, k, "
         "lower.tail = FALSE)``), Benjamini-Hochberg across the sets of each direction; universe: the genes tested in "
-        f"the contrast (symbols with an adjusted p-value, ``results/ora/<contrast>.universe.txt``); sets of {min_size}-{max_size} "
+        "the contrast (symbols with an adjusted p-value, ``results/ora/<contrast>.universe.txt``); sets of "
+        f"{min_size}-{max_size} "
         "genes in the universe; one set per redundancy group.",
         "",
     ]

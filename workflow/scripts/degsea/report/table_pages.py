@@ -130,7 +130,8 @@ def _interactive_table(table: pd.DataFrame, *, page_length: int, order: Sequence
     bundle = Path(itables.__file__).with_name("html") / "dt_bundle.js"
     code = {"js": bundle.read_text(encoding="utf-8"), "css": bundle.with_suffix(".css").read_text(encoding="utf-8")}
     return (
-        f'<table id="degsea_table" class="{html.escape(other["classes"])}" style="{html.escape(other["style"])}"></table>\n'
+        f'<table id="degsea_table" class="{html.escape(other["classes"])}" '
+        f'style="{html.escape(other["style"])}"></table>\n'
         f'<script id="degsea-dt-args" type="application/json">{script_json(dt_args)}</script>\n'
         f'<script id="degsea-dt-bundle" type="application/json">{script_json(code)}</script>\n'
         f'<script type="module">{_asset("datatable.js")}</script>\n'
@@ -222,7 +223,10 @@ DE_COLUMNS = ("gene_id", "symbol", "baseMean", "log2FoldChange", "lfcSE", "pvalu
 
 
 def de_display_columns(table: pd.DataFrame) -> pd.DataFrame:
-    """The DE table as shown: :data:`DE_COLUMNS` and the per-group means; ``symbol`` only where it differs from the ID."""
+    """The DE table as shown: :data:`DE_COLUMNS` and the per-group means.
+
+    ``symbol`` only where it differs from the ID.
+    """
     keep = [c for c in DE_COLUMNS if c in table.columns] + [c for c in table.columns if c.startswith("baseMean_")]
     if "symbol" in table.columns and table["symbol"].astype(str).equals(table["gene_id"].astype(str)):
         keep.remove("symbol")
@@ -260,7 +264,8 @@ def _volcano(
     }
     canvas = (
         '<div id="degsea-volcano-box"><canvas id="degsea-volcano" aria-label="volcano plot"></canvas>'
-        '<div id="degsea-volcano-help">Click a table row to mark its gene on the volcano; click a point to find its gene in the table.</div></div>\n'
+        '<div id="degsea-volcano-help">Click a table row to mark its gene on the volcano; click a point to find its '
+        "gene in the table.</div></div>\n"
     )
     script = (
         f'<script id="degsea-volcano-spec" type="application/json">{script_json(spec)}</script>\n'
@@ -311,9 +316,9 @@ def gsea_table_page(tables: Mapping[str, pd.DataFrame]) -> str:
             ["contrast", "FDR"], key=lambda c: c.map(rank) if c.name == "contrast" else c, kind="mergesort"
         )
     note = (
-        f"Preranked GSEA of {len(tables)} contrast(s), in config order, smallest FDR first within each. Search a contrast "
-        "to see only its rows, or a gene to find the sets whose leading edge holds it. The ranked gene lists are beside "
-        "the report, in results/gsea/<contrast>.ranks.tsv."
+        f"Preranked GSEA of {len(tables)} contrast(s), in config order, smallest FDR first within each. "
+        "Search a contrast to see only its rows, or a gene to find the sets whose leading edge holds it. "
+        "The ranked gene lists are beside the report, in results/gsea/<contrast>.ranks.tsv."
     )
     return table_page(
         table.reset_index(drop=True),
@@ -328,7 +333,8 @@ def beside_report_page(*, title: str, source: str, shape: tuple[int, int], size_
     """A short page for a table too big for the report: what it holds and where it is (beside the report)."""
     rows, columns = shape
     note = (
-        f"{html.escape(what)}: {rows:,} rows × {columns:,} columns, {size_bytes / 1e6:.1f} MB. It is not embedded, so that the "
+        f"{html.escape(what)}: {rows:,} rows × {columns:,} columns, {size_bytes / 1e6:.1f} MB. It is not embedded, so "
+        "that the "
         f"report stays small for any number of samples: open <code>{html.escape(source)}</code> beside the report "
         "(the front page links it when the report is written to <code>results/report.html</code>)."
     )

@@ -9,7 +9,8 @@ import :mod:`degsea.plots`.
 - :mod:`~degsea.steps.counts`: ``import_counts``
 - :mod:`~degsea.steps.de`: ``differential_expression``
 - :mod:`~degsea.steps.qc`: ``variance_stabilise``
-- :mod:`~degsea.steps.gsea`: ``download_msigdb``, ``prepare_genesets``, ``gene_set_enrichment``, ``over_representation``, ``summarise_gsea``
+- :mod:`~degsea.steps.gsea`: ``download_msigdb``, ``prepare_genesets``, ``gene_set_enrichment``,
+  ``over_representation``, ``summarise_gsea``
 - :mod:`~degsea.steps.figures_qc`: ``sample_qc``
 - :mod:`~degsea.steps.figures_de`: ``de_figures``, ``de_overlap``
 - :mod:`~degsea.steps.figures_gsea`: ``gsea_figures``, ``gsea_overview``, ``gene_set_scores``, ``ora_overview``,

@@ -232,7 +232,8 @@ def collection_scores(
     threads: int = 1,
     dpi: int = 300,
 ) -> None:
-    """Rule collection_scores: scores of every set (samples x sets), Welch t per contrast, heatmap of the top-variable sets.
+    """Rule collection_scores: scores of every set (samples x sets), Welch t per contrast, heatmap of
+    the top-variable sets.
 
     ``contrasts`` maps each two-level contrast to its ``variable``, ``test`` and ``reference``.
     """

@@ -1,4 +1,7 @@
-"""Rule-facing step of time courses: cluster a likelihood-ratio test's significant genes by profile, table and figure."""
+"""Rule-facing step of time courses.
+
+Cluster a likelihood-ratio test's significant genes by profile, table and figure.
+"""
 
 from __future__ import annotations
 

@@ -328,7 +328,10 @@ class DESeq2ExactDataSet(seam.DataSetSeam):
         self.layers[seam.COOKS] = lrt_cooks_distances(self)
 
     def cooks_outlier(self):  # noqa: ANN201 - PyDESeq2's signature
-        """Genes with a Cook's outlier, by DESeq2's ``results()`` rule (:func:`~degsea.de.exact.cooks.cooks_outliers`)."""
+        """Genes with a Cook's outlier, by DESeq2's ``results()`` rule.
+
+        See :func:`~degsea.de.exact.cooks.cooks_outliers`.
+        """
         if seam.COOKS_OUTLIER not in self.var:
             self.var[seam.COOKS_OUTLIER] = cooks_outliers(self)
         return self.var[seam.COOKS_OUTLIER]
