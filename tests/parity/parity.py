@@ -258,6 +258,25 @@ def de_figures(ours: pd.DataFrame, reference: pd.DataFrame, *, alpha: float = 0.
     return figures
 
 
+RESULT_COLUMNS = ("log2FoldChange", "lfcSE", "stat", "pvalue", "padj")
+
+
+def all_zero_mismatches(ours: pd.DataFrame, reference: pd.DataFrame, columns: tuple[str, ...] = RESULT_COLUMNS) -> dict:
+    """How our table writes the genes R writes as all-zero (baseMean 0, NA in every result column).
+
+    Returns ``{"n_zero": genes with baseMean 0 in R, "baseMean": genes whose baseMean-is-0
+    status differs, <column>: all-zero genes of R with a value in our column}``; all but
+    ``n_zero`` are 0 when we write them as DESeq2 does.
+    """
+    o = (ours.set_index("gene_id") if "gene_id" in ours.columns else ours).reindex(reference.index)
+    zero = reference["baseMean"] == 0
+    if reference.loc[zero, [c for c in columns if c in reference]].notna().any().any():
+        raise ValueError("the reference has values for all-zero genes: not a DESeq2 table")
+    figures = {"n_zero": int(zero.sum()), "baseMean": int(((o["baseMean"] == 0) != zero).sum())}
+    figures.update({column: int(o.loc[zero, column].notna().sum()) for column in columns})
+    return figures
+
+
 def shrink_figures(ours: pd.DataFrame, apeglm: pd.DataFrame) -> dict[str, float]:
     """Agreement of our shrunken log2 fold changes with apeglm's (``lfcShrink(type='apeglm')``)."""
     o = ours.set_index("gene_id").reindex(apeglm.index)

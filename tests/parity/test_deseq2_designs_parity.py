@@ -125,6 +125,8 @@ def test_lrt(real, fits, data, full, reduced, reference):
     ref = parity.read_reference(LRT_REF / reference)
     f = assert_parity(table, ref)
     assert f["pvalue_na_mismatch"] == 0, f
+    zero = parity.all_zero_mismatches(table, ref)
+    assert zero["n_zero"] > 0 and all(v == 0 for k, v in zero.items() if k != "n_zero"), zero
     assert table.attrs["test"] == "LRT"
     # DESeq2 reports the last coefficient of the full design with an LRT
     assert (

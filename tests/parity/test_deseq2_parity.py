@@ -46,6 +46,19 @@ def test_pvalue_na_pattern_identical(case):
 
 
 @pytest.mark.parametrize("case", CASES, indirect=True)
+def test_all_zero_genes_as_deseq2(case):
+    """Genes with all counts zero: baseMean 0 and NA log2FoldChange, lfcSE, stat, pvalue, padj, as R writes them
+    (and NA shrunken fold changes and SEs, as R's lfcShrink writes them)."""
+    ours, reference = case
+    columns = parity.RESULT_COLUMNS
+    if ours["log2FoldChange_shrunk"].notna().any():
+        columns += ("log2FoldChange_shrunk", "lfcSE_shrunk")
+    figures = parity.all_zero_mismatches(ours, reference, columns)
+    assert figures["n_zero"] > 0  # every scenario has some
+    assert all(figures[key] == 0 for key in ("baseMean", *columns)), figures
+
+
+@pytest.mark.parametrize("case", CASES, indirect=True)
 def test_padj_na_pattern(case):
     figures = _figures(case)
     assert figures["padj_na_mismatch_share"] <= T["padj_na_mismatch_share"], figures
