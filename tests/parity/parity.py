@@ -258,6 +258,37 @@ def de_figures(ours: pd.DataFrame, reference: pd.DataFrame, *, alpha: float = 0.
     return figures
 
 
+#: issue 13's thresholds for LRTs, interactions, list contrasts, threshold tests and trends
+DESIGN_THRESHOLDS = {"padj_jaccard": 0.99, "stat_pearson": 0.9999, "padj_na_match": 0.999, "lfc_pearson": 0.9999}
+
+
+def agreement(ours: pd.DataFrame, reference: pd.DataFrame, *, alpha: float = 0.1) -> dict[str, float]:
+    """Agreement of one of our results tables with DESeq2's, over the reference's genes (both indexed by gene ID).
+
+    Returns
+    -------
+    dict
+        ``padj_jaccard`` (padj < alpha calls), ``stat_pearson``, ``padj_na_match`` (share of genes
+        whose padj NA status is the same), ``pvalue_na_mismatch`` (genes whose p-value NA status
+        differs), ``lfc_pearson`` (NaN when the reference has no log2FoldChange), ``n_called``,
+        ``n_called_deseq2``.
+    """
+    o = ours.reindex(reference.index)
+    called, theirs = set(o.index[o["padj"] < alpha]), set(reference.index[reference["padj"] < alpha])
+    union = called | theirs
+    return {
+        "padj_jaccard": len(called & theirs) / len(union) if union else 1.0,
+        "stat_pearson": _pearson(o["stat"], reference["stat"]),
+        "padj_na_match": float((o["padj"].isna() == reference["padj"].isna()).mean()),
+        "pvalue_na_mismatch": int((o["pvalue"].isna() != reference["pvalue"].isna()).sum()),
+        "lfc_pearson": (
+            _pearson(o["log2FoldChange"], reference["log2FoldChange"]) if "log2FoldChange" in reference else np.nan
+        ),
+        "n_called": len(called),
+        "n_called_deseq2": len(theirs),
+    }
+
+
 RESULT_COLUMNS = ("log2FoldChange", "lfcSE", "stat", "pvalue", "padj")
 
 

@@ -21,7 +21,7 @@ from degsea.de.exact.results import deseq2_results
 
 import parity
 
-T = {"padj_jaccard": 0.99, "stat_pearson": 0.9999, "padj_na_match": 0.999, "lfc_pearson": 0.9999}
+T = parity.DESIGN_THRESHOLDS
 LOCAL = parity.LOCAL_REFERENCE
 LRT_REF = parity.SHARED_REFERENCE / "deseq2_lrt"
 DATA = {
@@ -44,37 +44,12 @@ DATA = {
 }
 
 
-def figures(ours: pd.DataFrame, reference: pd.DataFrame, *, alpha: float = 0.1) -> dict[str, float]:
-    """Agreement of one results table with DESeq2's (genes of the reference)."""
-    o = ours.reindex(reference.index)
-
-    def pearson(column: str) -> float:
-        a, b = o[column].to_numpy(dtype=float), reference[column].to_numpy(dtype=float)
-        ok = np.isfinite(a) & np.isfinite(b)
-        return float(np.corrcoef(a[ok], b[ok])[0, 1])
-
-    ours_called = set(o.index[o.padj < alpha])
-    theirs = set(reference.index[reference.padj < alpha])
-    union = ours_called | theirs
-    out = {
-        "stat_pearson": pearson("stat"),
-        "padj_jaccard": len(ours_called & theirs) / len(union) if union else 1.0,
-        "padj_na_match": float((o.padj.isna() == reference.padj.isna()).mean()),
-        "pvalue_na_mismatch": int((o.pvalue.isna() != reference.pvalue.isna()).sum()),
-        "n_called": len(ours_called),
-        "n_called_deseq2": len(theirs),
-    }
-    if "log2FoldChange" in reference:
-        out["lfc_pearson"] = pearson("log2FoldChange")
-    return out
-
-
 def assert_parity(ours: pd.DataFrame, reference: pd.DataFrame, *, lfc: bool = True) -> dict[str, float]:
-    f = figures(ours, reference)
+    f = parity.agreement(ours, reference)
     assert f["stat_pearson"] >= T["stat_pearson"], f
     assert f["padj_jaccard"] >= T["padj_jaccard"], f
     assert f["padj_na_match"] >= T["padj_na_match"], f
-    if lfc and "lfc_pearson" in f:
+    if lfc and not np.isnan(f["lfc_pearson"]):
         assert f["lfc_pearson"] >= T["lfc_pearson"], f
     return f
 

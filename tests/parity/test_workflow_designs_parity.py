@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import parity
 import workflow_runs as wr
 
 SCENARIOS = {s.name: s for s in wr.scenarios()}
@@ -37,8 +38,8 @@ def workflow_run(shared_reference: Path, tmp_path_factory: pytest.TempPathFactor
 def test_table_matches_deseq2(workflow_run, scenario: str, table: str) -> None:  # noqa: ANN001
     reference_name, wald, *suffix = SCENARIOS[scenario].tables[table]
     ours, theirs = wr.read_pair(workflow_run(scenario), table, reference_name, *suffix)
-    f = wr.agreement(ours, theirs)
-    t = wr.THRESHOLDS
+    f = parity.agreement(ours, theirs)
+    t = parity.DESIGN_THRESHOLDS
     assert f["stat_pearson"] >= t["stat_pearson"], f
     assert f["padj_na_match"] >= t["padj_na_match"], f
     if f["n_called_deseq2"] >= 10:

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+import parity
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED = REPO_ROOT.parent / "shared"
 LRT_REFERENCE = SHARED / "reference" / "deseq2_lrt"
@@ -29,10 +31,8 @@ PASILLA = SHARED / "data" / "pasilla" / "pasilla_gene_counts.tsv"
 THRESHOLD_REFERENCE = Path(__file__).resolve().parent / "reference" / "deseq2_threshold"
 ALTERNATIVES = ("greaterAbs", "lessAbs", "greater", "less")
 
+
 #: Issue 13's acceptance thresholds.
-THRESHOLDS = {"padj_jaccard": 0.99, "stat_pearson": 0.9999, "padj_na_match": 0.999, "lfc_pearson": 0.9999}
-
-
 @dataclass(frozen=True)
 class WorkflowScenario:
     """A config run through snakemake, and which of its tables match which R table."""
@@ -175,27 +175,6 @@ def _workflow_test_helpers():  # noqa: ANN202 - tests/workflow/conftest.py as a 
     return module
 
 
-def agreement(ours: pd.DataFrame, reference: pd.DataFrame, *, alpha: float = 0.1) -> dict[str, float]:
-    """Agreement of one of our tables with DESeq2's, over the reference's genes."""
-    o = ours.reindex(reference.index)
-
-    def pearson(column: str) -> float:
-        a, b = o[column].to_numpy(dtype=float), reference[column].to_numpy(dtype=float)
-        ok = np.isfinite(a) & np.isfinite(b)
-        return float(np.corrcoef(a[ok], b[ok])[0, 1])
-
-    called, theirs = set(o.index[o["padj"] < alpha]), set(reference.index[reference["padj"] < alpha])
-    union = called | theirs
-    return {
-        "padj_jaccard": len(called & theirs) / len(union) if union else 1.0,
-        "stat_pearson": pearson("stat"),
-        "padj_na_match": float((o["padj"].isna() == reference["padj"].isna()).mean()),
-        "lfc_pearson": pearson("log2FoldChange") if "log2FoldChange" in reference else float("nan"),
-        "n_called": len(called),
-        "n_called_deseq2": len(theirs),
-    }
-
-
 def read_pair(run: Path, ours: str, reference: str | Path, suffix: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Our table and R's, both indexed by gene ID; ``suffix`` picks R's columns (``stat_lessAbs`` -> ``stat``)."""
     mine = pd.read_csv(run / ours, sep="\t", index_col="gene_id")
@@ -233,12 +212,12 @@ def section_lines(workdir: Path) -> list[str]:
         run = run_scenario(scenario, workdir / scenario.name)
         for table, (reference, wald, *suffix) in scenario.tables.items():
             ours, theirs = read_pair(run, table, reference, *suffix)
-            f = agreement(ours, theirs)
+            f = parity.agreement(ours, theirs)
             ok = (
-                f["stat_pearson"] >= THRESHOLDS["stat_pearson"]
-                and f["padj_na_match"] >= THRESHOLDS["padj_na_match"]
-                and (f["n_called_deseq2"] < 10 or f["padj_jaccard"] >= THRESHOLDS["padj_jaccard"])
-                and (not wald or f["lfc_pearson"] >= THRESHOLDS["lfc_pearson"])
+                f["stat_pearson"] >= parity.DESIGN_THRESHOLDS["stat_pearson"]
+                and f["padj_na_match"] >= parity.DESIGN_THRESHOLDS["padj_na_match"]
+                and (f["n_called_deseq2"] < 10 or f["padj_jaccard"] >= parity.DESIGN_THRESHOLDS["padj_jaccard"])
+                and (not wald or f["lfc_pearson"] >= parity.DESIGN_THRESHOLDS["lfc_pearson"])
             )
             lines.append(
                 f"| {scenario.name} | `{table.removeprefix('results/')}` | {_kind(table, wald, suffix)} | "
