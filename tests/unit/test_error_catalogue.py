@@ -1437,6 +1437,25 @@ def _(study: Study) -> None:
 
 
 @case(
+    "per-sample: a path in the sheet that would break the HTML report",
+    esc("A sample's count-file path cannot be shown safely in the HTML report."),
+    r"file: .*samples\.tsv",
+    esc("where: sample 't1', column 'path'"),
+    esc("found: '") + r".*htseq/</script>/t1\.txt'",
+    esc("allowed: a path without '</', '<!--' and '{%'"),
+)
+def _(study: Study) -> None:
+    files = htseq_study(study)
+    del study.config["counts"]["pattern"]
+    moved = files["t1"].parent / "</script>" / "t1.txt"
+    moved.parent.mkdir(parents=True)  # the folder "<", in it "script>"
+    files["t1"].rename(moved)
+    files["t1"] = moved
+    rows = [[s, c, b, str(files[s])] for s, c, b in zip(SAMPLES, CONDITION, BATCH, strict=True)]
+    study.sheet(sheet_text(rows, header="sample\tcondition\tbatch\tpath"))
+
+
+@case(
     "per-sample: a file of 0 bytes",
     esc("A per-sample count file is empty (0 bytes)."),
     r"file: .*htseq/c3\.txt",

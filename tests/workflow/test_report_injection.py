@@ -6,9 +6,11 @@ values (contrast levels, colour variable, focus sets, genes of interest). The re
 run and ``--report`` must succeed, and in the written report (the page, every caption, every
 embedded page, unpacked) no payload may appear as markup; in Chromium, no payload script may run.
 
-Two fields refuse payloads instead, with a clear message: sample IDs (letters, digits and
-``-_.+`` only) and config values holding ``</`` or ``<!--``, because Snakemake's report writes
-rule parameters and labels (config values among them) unescaped into ``<script>`` elements.
+Three fields refuse payloads instead, with a clear message: sample IDs (letters, digits and
+``-_.+`` only), and config values and the sheet's per-sample file paths holding ``</`` or
+``<!--``, because Snakemake's report writes rule parameters, rule inputs and labels (config
+values and those paths among them) unescaped into ``<script>`` elements (the paths' case is
+in tests/unit/test_error_catalogue.py).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import jsonschema
 import yaml
 
 from degsea.errors import InputError
+from degsea.naming import REPORT_BREAKERS
 
 SCHEMA_FILE = "workflow/schemas/config.schema.yaml"
 
@@ -231,13 +232,6 @@ def validate_config(
         )
         + (f"What it is: {description}" if description else f"See {SCHEMA_FILE} for what each key takes."),
     )
-
-
-#: Text that Snakemake's HTML report cannot carry safely. The report writes rule parameters and
-#: labels (config values among them) into ``<script>`` elements as JSON without escaping ``</``, so
-#: ``</`` or ``<!--`` would end or garble the script and run what follows as HTML; and it renders the
-#: front page and the captions with Jinja, where ``{%`` starts template code.
-REPORT_BREAKERS = ("</", "<!--", "{%")
 
 
 def check_report_safe(config: Mapping[str, Any], *, source: str = "the config") -> None:

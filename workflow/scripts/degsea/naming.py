@@ -10,6 +10,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
+#: Text that Snakemake's HTML report cannot carry safely. The report writes rule parameters,
+#: rule inputs and labels (config values and the sheet's per-sample file paths among them) into
+#: ``<script>`` elements as JSON without escaping ``</``, so ``</`` or ``<!--`` would end or garble
+#: the script and run what follows as HTML; and it renders the front page and the captions with
+#: Jinja, where ``{%`` starts template code.
+REPORT_BREAKERS = ("</", "<!--", "{%")
+
 #: Collection prefixes dropped from set names shown to readers.
 SET_PREFIXES = ("HALLMARK_", "DEGSEA_", "REACTOME_", "KEGG_", "GOBP_", "GOCC_", "GOMF_", "WP_", "BIOCARTA_")
 

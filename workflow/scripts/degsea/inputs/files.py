@@ -13,6 +13,7 @@ from degsea.errors import InputError
 from degsea.inputs.aligner import STRANDEDNESS, bam_sample_names
 from degsea.inputs.counts import read_count_header
 from degsea.inputs.detect import FEATURECOUNTS_ANNOTATION, detect_format, head_bytes
+from degsea.naming import REPORT_BREAKERS
 
 #: The sheet column that names each sample's count file, and the one for STAR's strand.
 PATH_COLUMN = "path"
@@ -28,8 +29,9 @@ def sample_files(sheet: pd.DataFrame, counts: Mapping[str, Any], *, sheet_file: 
     Raises
     ------
     InputError
-        Both a path column and a pattern, a pattern without ``{sample}``, an empty path, or a
-        sample without (or with several) files.
+        Both a path column and a pattern, a pattern without ``{sample}``, an empty path, a path
+        the HTML report cannot carry (``</``, ``<!--``, ``{%``), or a sample without (or with
+        several) files.
     """
     pattern = counts.get("pattern")
     if PATH_COLUMN in sheet.columns and pattern:
@@ -79,6 +81,7 @@ def sample_files(sheet: pd.DataFrame, counts: Mapping[str, Any], *, sheet_file: 
             files[str(sample)] = path
     else:
         return None
+    _check_report_safe(files, from_sheet=PATH_COLUMN in sheet.columns, sheet_file=sheet_file)
     missing = {s: p for s, p in files.items() if not Path(p).is_file()}
     if missing:
         sample, path = next(iter(missing.items()))
@@ -92,6 +95,26 @@ def sample_files(sheet: pd.DataFrame, counts: Mapping[str, Any], *, sheet_file: 
             "in).",
         )
     return files
+
+
+def _check_report_safe(files: Mapping[str, str], *, from_sheet: bool, sheet_file: str) -> None:
+    """Stop on a per-sample file path that would break the HTML report.
+
+    The paths are inputs of the provenance rule, and Snakemake's report writes rule inputs
+    unescaped into a ``<script>`` element (see :data:`~degsea.naming.REPORT_BREAKERS`).
+    """
+    for sample, path in files.items():
+        if any(breaker in path for breaker in REPORT_BREAKERS):
+            raise InputError(
+                "A sample's count-file path cannot be shown safely in the HTML report.",
+                file=sheet_file if from_sheet else None,
+                where=f"sample {sample!r}, "
+                + (f"column '{PATH_COLUMN}'" if from_sheet else "config 'counts: pattern'"),
+                found=repr(path),
+                allowed="a path without '</', '<!--' and '{%'",
+                hint="Snakemake's report would read it as the end of a script or as template code. Rename the "
+                "file or folder, or link it under a plain name (ln -s), and give that path.",
+            )
 
 
 def sample_strandedness(sheet: pd.DataFrame, default: str, *, sheet_file: str) -> dict[str, str]:
