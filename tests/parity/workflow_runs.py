@@ -32,7 +32,6 @@ THRESHOLD_REFERENCE = Path(__file__).resolve().parent / "reference" / "deseq2_th
 ALTERNATIVES = ("greaterAbs", "lessAbs", "greater", "less")
 
 
-#: Issue 13's acceptance thresholds.
 @dataclass(frozen=True)
 class WorkflowScenario:
     """A config run through snakemake, and which of its tables match which R table."""
@@ -198,8 +197,8 @@ def section_lines(workdir: Path) -> list[str]:
         "Each scenario is a config run with the real `snakemake --cores 2` command (`tests/parity/workflow_runs.py`, "
         "tested in `tests/parity/test_workflow_designs_parity.py`); references: `../shared/reference/deseq2_lrt` "
         "(DESeq2 1.38.3, `scripts/deseq2_lrt_ref.R`) and `tests/parity/reference/deseq2_threshold` (threshold tests "
-        "at lfcThreshold 1 and the local trend, made by the `make_reference.R` there). Thresholds (issue 13): padj < "
-        "0.1 Jaccard >= 0.99, statistic "
+        "at lfcThreshold 1 and the local trend, made by the `make_reference.R` there). Thresholds (issue 13): "
+        "padj < 0.1 Jaccard >= 0.99, statistic "
         "r >= 0.9999, padj NA pattern identical on >= 99.9 % of genes, log2FC r >= 0.9999 for Wald contrasts (for an "
         "LRT the log2FC is that of the last coefficient, shown for information). Where DESeq2 calls fewer than 10 "
         "genes the Jaccard of so few is not judged (the reference README says so).",
