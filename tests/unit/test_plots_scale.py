@@ -195,3 +195,26 @@ def test_profiles_draw_each_cluster_as_one_collection() -> None:
     low, high = ax.get_ylim()
     members = table.loc[table["cluster"] == 1, columns].to_numpy()
     assert low <= members.min() and high >= members.max()
+
+
+CAPTIONS = (
+    "qc_library_sizes",
+    "qc_size_factors",
+    "qc_pca_pc1_pc2",
+    "qc_pca_pc1_pc3",
+    "qc_sample_distances",
+    "qc_cooks_distances",
+    "de_heatmap",
+    "gsea_leading_edge",
+    "collection_scores_heatmap",
+    "sample_scores",
+)
+
+
+@pytest.mark.parametrize("name", CAPTIONS)
+def test_captions_name_the_sample_count_where_the_form_changes(name) -> None:
+    from pathlib import Path
+
+    caption = Path(__file__).resolve().parents[2] / "workflow" / "report" / f"{name}.rst"
+    text = " ".join(caption.read_text().split())
+    assert f"With more than {plots_qc.MANY_SAMPLES} samples" in text
