@@ -168,7 +168,7 @@ def pca(expression: pd.DataFrame, *, n_top: int = 500) -> PCA:
 def sample_distances(expression: pd.DataFrame) -> pd.DataFrame:
     """Euclidean distances between samples (columns) over all genes, samples x samples."""
     values = expression.to_numpy(dtype=float).T
-    squared = (values**2).sum(axis=1)
+    squared = np.einsum("ij,ij->i", values, values)  # no samples x genes temporary
     distance = np.sqrt(np.clip(squared[:, None] + squared[None, :] - 2 * values @ values.T, 0, None))
     np.fill_diagonal(distance, 0.0)
     return pd.DataFrame(distance, index=expression.columns, columns=expression.columns)
@@ -236,7 +236,9 @@ def cooks_outliers(fitted: ad.AnnData, *, quantile: float = COOKS_QUANTILE) -> C
     _, cell, size = np.unique(design, axis=0, return_inverse=True, return_counts=True)
     counted = size[cell.ravel()] >= 3
     nonzero = fitted.var["_normed_means"].to_numpy(dtype=float) > 0
-    cooks = np.asarray(fitted.layers["cooks"], dtype=float)[:, nonzero]
+    cooks = np.asarray(fitted.layers["cooks"], dtype=float)
+    if not nonzero.all():
+        cooks = cooks[:, nonzero]
     distances = pd.DataFrame(cooks, index=fitted.obs_names, columns=fitted.var_names[nonzero])
     above = (cooks > cutoff) & counted[:, None]
     per_sample = pd.DataFrame(
