@@ -144,7 +144,8 @@ def pca(expression: pd.DataFrame, *, n_top: int = 500) -> PCA:
         How many of the most variable genes to use.
     """
     values = expression.to_numpy(dtype=float)
-    variance = values.var(axis=1, ddof=1)
+    # per block of genes: var() makes a temporary as large as its input (GiBs at cohort size)
+    variance = np.concatenate([values[i : i + 2048].var(axis=1, ddof=1) for i in range(0, len(values), 2048)])
     order = np.lexsort((np.arange(len(variance)), -variance))[: min(n_top, len(variance))]
     top = values[order].T  # samples x genes
     centred = top - top.mean(axis=0)
@@ -169,7 +170,8 @@ def sample_distances(expression: pd.DataFrame) -> pd.DataFrame:
     """Euclidean distances between samples (columns) over all genes, samples x samples."""
     values = expression.to_numpy(dtype=float).T
     squared = np.einsum("ij,ij->i", values, values)  # no samples x genes temporary
-    distance = np.sqrt(np.clip(squared[:, None] + squared[None, :] - 2 * values @ values.T, 0, None))
+    cross = values @ values.T  # first: 2 * values @ values.T would copy the samples x genes values
+    distance = np.sqrt(np.clip(squared[:, None] + squared[None, :] - 2 * cross, 0, None))
     np.fill_diagonal(distance, 0.0)
     return pd.DataFrame(distance, index=expression.columns, columns=expression.columns)
 

@@ -42,7 +42,8 @@ def sample_qc(
     plot_groups = plot_groups_of(sheet, groups)
     order = qc.order_samples(sheet, by=plot_groups.color_by, levels=plot_groups.levels)
     library = qc.library_stats(ad.read_h5ad(counts_h5ad), size_factors=fitted.obs["size_factors"])
-    vst = read_vst(vst_table).drop(columns="symbol")
+    vst = read_vst(vst_table)
+    vst.pop("symbol")  # in place: drop() would copy the samples x genes values
     components = qc.pca(vst, n_top=pca_top_genes)
     outliers = qc.cooks_outliers(fitted)
     write_table(qc.sample_table(library, components, outliers, sheet), samples_out)
