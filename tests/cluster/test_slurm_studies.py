@@ -44,7 +44,7 @@ slurm = _load("degsea_slurm_helpers", HERE / "test_slurm.py")
 plugin, cluster = slurm.plugin, slurm.cluster
 #: Three studies make eight SLURM jobs (two groups per study, the demo's report and the summary), one after the
 #: other on the 2-CPU test node: a longer limit than the one-study tests' (this module's copy only).
-slurm.RUN_TIMEOUT = 900
+slurm.RUN_TIMEOUT = 1800
 
 pytestmark = [pytest.mark.slurm, pytest.mark.workflow]
 
