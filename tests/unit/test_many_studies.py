@@ -167,3 +167,26 @@ def test_snakemake_still_has_the_internals_the_study_groups_use() -> None:
     }
     changed = [what for what, present in internals.items() if not present]
     assert not changed, f"Snakemake changed what the per-study SLURM groups rely on: {changed}"
+
+
+def test_nes_heatmap_hatches_untested_cells_and_names_the_comparisons() -> None:
+    from matplotlib.patches import Rectangle
+
+    from degsea.plots.studies import UNTESTED_HATCH, nes_heatmap
+
+    table = pd.DataFrame(
+        {
+            "set": ["S1", "S1", "S2", "S2"],
+            "study": ["a", "b", "a", "b"],
+            "contrast": ["t_vs_c", "x_vs_y", "t_vs_c", "x_vs_y"],
+            "NES": [2.0, -1.0, np.nan, 0.05],
+            "FDR": [0.01, 0.2, np.nan, 0.9],
+        }
+    )
+    fig = nes_heatmap(table, comparisons={"mtor": {"a": "t_vs_c"}})
+    (ax, _) = fig.axes  # the heatmap and its colour bar
+    hatched = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_hatch() == UNTESTED_HATCH]
+    assert [(p.get_x(), p.get_y()) for p in hatched] == [(-0.5, 0.5)]  # S2 in study a only
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["t vs c  [mtor]", "x vs y"]
+    norm = ax.images[0].norm
+    assert norm.vcenter == 0 and norm.vmin == -norm.vmax
