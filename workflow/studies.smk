@@ -46,9 +46,15 @@ if len(STUDIES) > 1:
 
 
 # On a cluster the profile's job groups (deseq2: de, ...) apply within each study, as groups
-# {study}_de, ... with the profile's widths: one cluster job never mixes two studies. The groups
-# are looked up when the DAG is built (the profile's groups are not known while this file is
-# parsed). Downloads (msigdb) stay ungrouped, on the submitting host.
+# {study}_de, ... with the profile's widths: one cluster job never mixes two studies. Downloads
+# (msigdb) stay ungrouped, on the submitting host.
+# Snakemake 9 has no public interface for this: the profile's `groups:` (--groups) are known
+# only once the DAG is built (the API sets workflow.group_settings after this file is parsed),
+# and they name rules, not studies. So each study rule gets a callable group (Rule.expand_group
+# calls it per job) that reads two internals: workflow.group_settings.overwrite_groups (the
+# profile's rule -> group map) and workflow.parent_groupids (group ID -> the name whose
+# --group-components width applies). tests/unit/test_many_studies.py fails, naming the
+# internal, if Snakemake changes them; degsea.resources.study_group has the details.
 for entry in STUDIES:
     for name in STUDY_RULES[entry.name]:
         if name != "msigdb":

@@ -130,3 +130,63 @@ def test_study_group_follows_the_profile_within_the_study() -> None:
     assert study_group(workflow, "gse", "deseq2")({}) == "gse_de"
     assert workflow.parent_groupids == {"gse_de": "de"}  # the profile's group-components width applies
     assert study_group(workflow, "gse", "gsea")({}) is None
+
+
+def test_snakemake_still_has_the_internals_the_study_groups_use() -> None:
+    """The per-study groups (degsea.resources.study_group, workflow/studies.smk) use Snakemake internals.
+
+    Snakemake 9 has no public way to give a module's rules groups derived from the profile's
+    ``groups:``: the profile's map is known only once the DAG is built (the API sets
+    ``Workflow.group_settings`` after the Snakefile is parsed), and ``--groups`` names rules, not
+    studies. If one of these fails, Snakemake changed: rework study_group, do not loosen this test.
+    """
+    import inspect
+
+    import snakemake.api  # first, as snakemake's CLI does: snakemake.dag or .workflow alone is a circular import
+    import snakemake.dag
+    import snakemake.rules
+    import snakemake.workflow
+    from snakemake.settings.types import GroupSettings
+
+    DAG, Rule, Workflow = snakemake.dag.DAG, snakemake.rules.Rule, snakemake.workflow.Workflow
+
+    internals = {
+        "Workflow.group_settings (the --groups / --group-components settings of the run)": "group_settings"
+        in Workflow.__annotations__,
+        "GroupSettings.overwrite_groups (the profile's rule -> group map)": "overwrite_groups"
+        in GroupSettings.__dataclass_fields__,
+        "Workflow.parent_groupids (group ID -> the name its --group-components width is given for)": isinstance(
+            inspect.getattr_static(Workflow, "parent_groupids", None), property
+        ),
+        "DAG._update_group_components looks widths up through parent_groupids": "parent_groupids"
+        in inspect.getsource(DAG._update_group_components),
+        "Rule.expand_group calls a callable group per job": "callable(self.group)"
+        in inspect.getsource(Rule.expand_group),
+        "Rule.group prefers the profile's group of the rule's own name": "overwrite_groups"
+        in inspect.getsource(Rule.group.fget),
+    }
+    changed = [what for what, present in internals.items() if not present]
+    assert not changed, f"Snakemake changed what the per-study SLURM groups rely on: {changed}"
+
+
+def test_nes_heatmap_hatches_untested_cells_and_names_the_comparisons() -> None:
+    from matplotlib.patches import Rectangle
+
+    from degsea.plots.studies import UNTESTED_HATCH, nes_heatmap
+
+    table = pd.DataFrame(
+        {
+            "set": ["S1", "S1", "S2", "S2"],
+            "study": ["a", "b", "a", "b"],
+            "contrast": ["t_vs_c", "x_vs_y", "t_vs_c", "x_vs_y"],
+            "NES": [2.0, -1.0, np.nan, 0.05],
+            "FDR": [0.01, 0.2, np.nan, 0.9],
+        }
+    )
+    fig = nes_heatmap(table, comparisons={"mtor": {"a": "t_vs_c"}})
+    (ax, _) = fig.axes  # the heatmap and its colour bar
+    hatched = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_hatch() == UNTESTED_HATCH]
+    assert [(p.get_x(), p.get_y()) for p in hatched] == [(-0.5, 0.5)]  # S2 in study a only
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["t vs c  [mtor]", "x vs y"]
+    norm = ax.images[0].norm
+    assert norm.vcenter == 0 and norm.vmin == -norm.vmax

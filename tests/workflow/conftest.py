@@ -56,30 +56,35 @@ def write_small_study(workdir: Path, *, replicates: int = 3, n_genes: int = 2000
 
 
 def write_three_studies(workdir: Path, shared_data: Path) -> Path:
-    """A many-studies run of the small demo twice (seeds 2020 and 7) and GSE96870 (few permutations).
+    """The many-studies run of issue 17: the small demo, GSE96870 and the small Rag1 demo, as three studies.
 
     Writes the three studies' configs, the studies sheet and the run's config, and returns the
-    run's config. GSE96870's config is config/studies/gse96870/config.yaml with its
-    ../shared/data paths pointed at ``shared_data``. Comparisons: ``mtor`` and
-    ``resistant_vs_untreated`` (both demos), ``infection`` (GSE96870 alone).
+    run's config. ``demo``: config/small.yaml (:func:`write_small_study`). ``gse96870``:
+    config/studies/gse96870/config.yaml with its ../shared/data paths pointed at ``shared_data``
+    and 100 permutations (config/gse96870_small.yaml). ``rag1``: config/studies/demo_rag1/config.yaml
+    with 2,000 genes instead of 15,000 and 200 permutations (config/rag1_small.yaml; all its 40
+    samples). Comparisons: ``mtor_inhibition``, AZD8055 against untreated in the demo's responsive
+    tumours and in the Rag1 demo's wild-type hosts (both plant mTORC1 and proliferation down, the
+    immune programmes up); ``infection`` (GSE96870 alone).
     """
-    demo_a = write_small_study(workdir)
-    demo_b = workdir / "config" / "small_b.yaml"
-    config = yaml.safe_load(demo_a.read_text())
-    config["demo"]["seed"] = 7
-    demo_b.write_text(yaml.safe_dump(config, sort_keys=False))
+    demo = write_small_study(workdir)
     gse = yaml.safe_load((workdir / "config" / "studies" / "gse96870" / "config.yaml").read_text())
     text = yaml.safe_dump(gse, sort_keys=False).replace("../shared/data", str(shared_data))
     gse = yaml.safe_load(text)
     gse["gsea"].update(permutations=100)
     gse_path = workdir / "config" / "gse96870_small.yaml"
     gse_path.write_text(yaml.safe_dump(gse, sort_keys=False))
+    rag1 = yaml.safe_load((workdir / "config" / "studies" / "demo_rag1" / "config.yaml").read_text())
+    rag1["demo"]["n_genes"] = 2000
+    rag1["gsea"]["permutations"] = 200
+    rag1_path = workdir / "config" / "rag1_small.yaml"
+    rag1_path.write_text(yaml.safe_dump(rag1, sort_keys=False))
     sheet = workdir / "config" / "studies_test.tsv"
     sheet.write_text(
         "study\tconfig\tcomparable\n"
-        f"demo_a\t{demo_a.relative_to(workdir)}\tmtor=responsive_vs_untreated, resistant_vs_untreated\n"
-        f"demo_b\t{demo_b.relative_to(workdir)}\tmtor=responsive_vs_untreated, resistant_vs_untreated\n"
+        f"demo\t{demo.relative_to(workdir)}\tmtor_inhibition=responsive_vs_untreated\n"
         f"gse96870\t{gse_path.relative_to(workdir)}\tinfection=Day8_vs_Day0\n"
+        f"rag1\t{rag1_path.relative_to(workdir)}\tmtor_inhibition=treatment_in_WT\n"
     )
     run = workdir / "config" / "studies_test.yaml"
     run.write_text(

@@ -220,6 +220,13 @@ def study_group(workflow: Any, study: str, rule: str) -> Callable[[Any], str | N
     never mixes two studies, and registers the profile's group as its parent, so that the
     profile's ``group-components`` width applies to it too.
 
+    Snakemake 9 has no public interface for per-module groups derived from the profile's: this
+    reads ``workflow.group_settings.overwrite_groups`` (set by Snakemake's API after the Snakefile
+    is parsed, hence a callable evaluated per job by ``Rule.expand_group``) and writes
+    ``workflow.parent_groupids`` (read by ``DAG._update_group_components`` for the widths), as
+    Snakemake itself does for a group name with wildcards. ``tests/unit/test_many_studies.py``
+    checks that these internals are still there.
+
     Parameters
     ----------
     workflow

@@ -6,23 +6,35 @@ writes files.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from degsea.naming import short_set_name
 from degsea.plots import style
 from degsea.plots.style import styled
 
-#: Colour of cells of sets a study did not test.
-UNTESTED = "0.88"
+#: Cells of sets a study did not test: grey and hatched, so that they never pass for an NES near 0.
+UNTESTED = "0.93"
+UNTESTED_HATCH = "////"
+UNTESTED_EDGE = "0.62"
+
+
+def column_label(contrast: str, comparison: str | None = None) -> str:
+    """A contrast's column label: its name with spaces, and the sheet's comparison it is part of."""
+    label = contrast.replace("_", " ")
+    return f"{label}  [{comparison}]" if comparison else label
 
 
 @styled
-def nes_heatmap(table: pd.DataFrame, *, fdr_threshold: float = 0.05) -> Figure:
+def nes_heatmap(
+    table: pd.DataFrame, *, fdr_threshold: float = 0.05, comparisons: Mapping[str, Mapping[str, str]] | None = None
+) -> Figure:
     """Heatmap of gene sets (rows) x studies' contrasts (columns, grouped by study): colour = NES.
 
     Parameters
@@ -32,12 +44,14 @@ def nes_heatmap(table: pd.DataFrame, *, fdr_threshold: float = 0.05) -> Figure:
         ``set``, ``study``, ``contrast``, ``NES``, ``FDR``; rows and columns keep its order.
     fdr_threshold
         Cells with FDR below this get a black dot.
+    comparisons
+        The sheet's comparisons (label -> study -> contrast): their contrasts' columns name them.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Sets a study did not test are grey; a vertical line separates studies, whose names
-        head their columns.
+        Sets a study did not test are grey and hatched; a vertical line separates studies, whose
+        names head their columns; the colour scale is centred on NES 0.
     """
     sets = list(dict.fromkeys(table["set"]))
     if not sets:
@@ -65,13 +79,24 @@ def nes_heatmap(table: pd.DataFrame, *, fdr_threshold: float = 0.05) -> Figure:
     finite = np.isfinite(nes)
     limit = max(1.0, float(np.abs(nes[finite]).max()) if finite.any() else 1.0)
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit)
-    ax.set_facecolor(UNTESTED)
     image = ax.imshow(
         np.ma.masked_invalid(nes), cmap=style.DIVERGING, norm=norm, aspect="auto", interpolation="nearest"
     )
+    for row, col in zip(*np.nonzero(~finite), strict=True):
+        ax.add_patch(
+            Rectangle(
+                (col - 0.5, row - 0.5), 1, 1, facecolor=UNTESTED, edgecolor=UNTESTED_EDGE, hatch=UNTESTED_HATCH, lw=0
+            )
+        )
     rows, cols = np.nonzero(np.nan_to_num(fdr, nan=1.0) < fdr_threshold)
     ax.scatter(cols, rows, s=12, c="black", marker="o", edgecolors="white", linewidths=0.6)
-    ax.set_xticks(np.arange(len(columns)), [c for _, c in columns], rotation=40, ha="right")
+    compared = {
+        (study, contrast): label
+        for label, members in (comparisons or {}).items()
+        for study, contrast in members.items()
+    }
+    labels = [column_label(c, compared.get((st, c))) for st, c in columns]
+    ax.set_xticks(np.arange(len(columns)), labels, rotation=40, ha="right", rotation_mode="anchor")
     ax.set_yticks(np.arange(len(sets)), names)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
@@ -109,7 +134,7 @@ def nes_heatmap(table: pd.DataFrame, *, fdr_threshold: float = 0.05) -> Figure:
             markersize=4.5,
             label=f"FDR < {fdr_threshold:g}",
         ),
-        Patch(facecolor=UNTESTED, edgecolor="none", label="not tested"),
+        Patch(facecolor=UNTESTED, edgecolor=UNTESTED_EDGE, hatch=UNTESTED_HATCH, lw=0, label="not tested"),
     ]
     fig.legend(handles=handles, loc="outside lower right", frameon=False, ncols=2)
     return fig

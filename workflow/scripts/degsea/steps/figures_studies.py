@@ -63,4 +63,4 @@ def cross_study_summary(
     write_table(nes, nes_out)
     write_table(shared, shared_out)
     write_table(counts, counts_out)
-    save_figure(nes_heatmap(nes, fdr_threshold=fdr), figures, dpi=dpi)
+    save_figure(nes_heatmap(nes, fdr_threshold=fdr, comparisons=comparisons), figures, dpi=dpi)
