@@ -28,13 +28,16 @@ implied by those Beta laws.
 
 Everything random comes from one small generator (xoshiro256**) per ruler, seeded by the run's
 seed, the set size and the sign, so results do not depend on the order or the threads the
-rulers run on.
+rulers run on (``threads``: rulers are built on that many threads at once; the kernels release
+the GIL).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,6 +117,22 @@ def max_levels(eps: float, sign_share: float) -> int:
     return int(math.ceil(-math.log2(eps * sign_share))) + 2
 
 
+def _map_largest_first(function: Callable, jobs: list[tuple], threads: int) -> list:
+    """``[function(job) for job in jobs]``, on up to ``threads`` threads (the numba kernels release the GIL).
+
+    The largest sets go first, so that the longest rulers do not start last. Each ruler draws from
+    its own random stream, so the results do not depend on the threads or the order they run in.
+    """
+    if threads <= 1 or len(jobs) <= 1:
+        return [function(job) for job in jobs]
+    order = sorted(range(len(jobs)), key=lambda i: -jobs[i][0])
+    out: list = [None] * len(jobs)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for i, result in zip(order, pool.map(function, [jobs[i] for i in order]), strict=True):
+            out[i] = result
+    return out
+
+
 def tail_pvalues(
     weights: np.ndarray,
     sizes: np.ndarray,
@@ -125,6 +144,7 @@ def tail_pvalues(
     sample_size: int = DEFAULT_SAMPLE_SIZE,
     moves: float = DEFAULT_MOVES,
     sign_share_var: np.ndarray | None = None,
+    threads: int = 1,
 ) -> TailPvalues:
     """Multilevel p-values of sets with enrichment scores ``es``.
 
@@ -150,6 +170,8 @@ def tail_pvalues(
         Accepted swaps per set and level, as a multiple of the set size.
     sign_share_var
         Variance of ``log(sign_share)`` per set, added to ``log2err`` (default 0).
+    threads
+        Rulers built at once (one per thread); the result does not depend on it.
 
     Returns
     -------
@@ -182,48 +204,52 @@ def tail_pvalues(
     extra_var = np.zeros(n) if sign_share_var is None else np.asarray(sign_share_var, dtype=float)
     reversed_weights = np.ascontiguousarray(weights[::-1])
     negative = es < 0
+    jobs = []  # one ruler per (size, sign): members, target, levels cap
     for size in np.unique(sizes):
         for neg in (False, True):
             members = np.flatnonzero((sizes == size) & (negative == neg))
-            if members.size == 0:
-                continue
-            target = float(np.abs(es[members]).max())
-            top = max_levels(eps, float(sign_share[members].min()))
-            moves_k = max(1, int(round(moves * size)))
-            key = np.uint64(ruler_key(seed, int(size), neg))
-            scores, positive, levels = build_ruler(
-                reversed_weights if neg else weights, int(size), target, top, sample_size, moves_k, key
-            )
-            scores = np.maximum.accumulate(scores)
-            value = np.abs(es[members])
-            idx = np.searchsorted(scores, value, side="left")
-            beyond = idx >= len(scores)
-            idx = np.minimum(idx, len(scores) - 1)
-            level, below = np.divmod(idx, half)
-            n_above = sample_size - below
-            pos = positive[idx]
-            log_p = (
-                level * level_mean
-                + digamma(n_above + 1)
-                - digamma(sample_size + 1)
-                + digamma(pos + 1)
-                - digamma(n_above + 2)
-            )
-            var = (
-                level * level_var
-                + trigamma(n_above + 1)
-                - trigamma(sample_size + 1)
-                + trigamma(pos + 1)
-                - trigamma(n_above + 2)
-                + extra_var[members]
-            )
-            p = np.minimum(1.0, np.exp(log_p) / sign_share[members])
-            stopped_by_eps = levels >= top
-            out_p[members] = p
-            out_err[members] = np.sqrt(var) / math.log(2)
-            bound[members] = beyond & (value > scores[-1] + 1e-10) & ~stopped_by_eps
-            at_eps[members] = (p < eps) | (beyond & stopped_by_eps)
-            reached[members] = level + 1
+            if members.size:
+                top = max_levels(eps, float(sign_share[members].min()))
+                jobs.append((int(size), neg, members, float(np.abs(es[members]).max()), top))
+
+    def ruler_of(job: tuple) -> tuple:
+        size, neg, _, target, top = job
+        moves_k = max(1, int(round(moves * size)))
+        key = np.uint64(ruler_key(seed, size, neg))
+        return build_ruler(reversed_weights if neg else weights, size, target, top, sample_size, moves_k, key)
+
+    for job, (scores, positive, levels) in zip(jobs, _map_largest_first(ruler_of, jobs, threads), strict=True):
+        size, _, members, _, top = job
+        scores = np.maximum.accumulate(scores)
+        value = np.abs(es[members])
+        idx = np.searchsorted(scores, value, side="left")
+        beyond = idx >= len(scores)
+        idx = np.minimum(idx, len(scores) - 1)
+        level, below = np.divmod(idx, half)
+        n_above = sample_size - below
+        pos = positive[idx]
+        log_p = (
+            level * level_mean
+            + digamma(n_above + 1)
+            - digamma(sample_size + 1)
+            + digamma(pos + 1)
+            - digamma(n_above + 2)
+        )
+        var = (
+            level * level_var
+            + trigamma(n_above + 1)
+            - trigamma(sample_size + 1)
+            + trigamma(pos + 1)
+            - trigamma(n_above + 2)
+            + extra_var[members]
+        )
+        p = np.minimum(1.0, np.exp(log_p) / sign_share[members])
+        stopped_by_eps = levels >= top
+        out_p[members] = p
+        out_err[members] = np.sqrt(var) / math.log(2)
+        bound[members] = beyond & (value > scores[-1] + 1e-10) & ~stopped_by_eps
+        at_eps[members] = (p < eps) | (beyond & stopped_by_eps)
+        reached[members] = level + 1
     out_p[at_eps] = eps
     out_err[at_eps | bound] = np.nan
     return TailPvalues(pvalue=out_p, log2err=out_err, at_eps=at_eps, bound=bound, levels=reached)
@@ -263,6 +289,7 @@ def set_pvalues(
     eps: float = DEFAULT_EPS,
     sample_size: int = DEFAULT_SAMPLE_SIZE,
     moves: float = DEFAULT_MOVES,
+    threads: int = 1,
 ) -> SetPvalues:
     """P-values of sets from their permutation counts, multilevel where those are too coarse.
 
@@ -283,7 +310,7 @@ def set_pvalues(
         of ``permutations`` random sets of its size.
     permutations
         Random sets per size behind ``exceed`` and ``same``.
-    seed, eps, sample_size, moves
+    seed, eps, sample_size, moves, threads
         As for :func:`tail_pvalues`.
     """
     exceed = np.asarray(exceed, dtype=np.int64)
@@ -307,6 +334,7 @@ def set_pvalues(
             sample_size=sample_size,
             moves=moves,
             sign_share_var=share_var[multilevel],
+            threads=threads,
         )
         pvalue[multilevel] = tail.pvalue
         log2err[multilevel] = tail.log2err
