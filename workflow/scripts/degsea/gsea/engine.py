@@ -42,7 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from degsea.gsea.multilevel import DEFAULT_EPS, set_pvalues
+from degsea.gsea.multilevel import DEFAULT_EPS, NullSample, set_pvalues
 from degsea.gsea.ruler import null_extremes
 from degsea.gsea.running_sum import extreme as _extreme
 from degsea.gsea.running_sum import leading_edge as _leading_edge
@@ -69,6 +69,22 @@ def null_scores(
 ) -> np.ndarray:
     """ES of random gene sets: (len(sizes), permutations), row i for sets of ``sizes[i]`` genes.
 
+    The ``es`` of :func:`null_sample`, which documents the parameters.
+    """
+    return null_sample(weights, sizes, permutations=permutations, seed=seed, chunk_size=chunk_size, threads=threads).es
+
+
+def null_sample(
+    weights: np.ndarray,
+    sizes: np.ndarray,
+    *,
+    permutations: int,
+    seed: int,
+    chunk_size: int = 256,
+    threads: int = 1,
+) -> NullSample:
+    """The random gene sets of the permutations and their scores.
+
     Parameters
     ----------
     weights
@@ -92,6 +108,8 @@ def null_scores(
     k_max = int(sizes.max())
     rng = np.random.Generator(np.random.PCG64(seed))
     out = np.empty((len(sizes), permutations))
+    high, low = np.empty_like(out), np.empty_like(out)
+    draws = np.empty((permutations, k_max), dtype=np.int64)
     if threads > 1:  # smaller chunks keep every thread busy to the end
         chunk_size = max(1, min(chunk_size, -(-permutations // (4 * threads))))
     pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
@@ -99,17 +117,19 @@ def null_scores(
         pending = []
         for start in range(0, permutations, chunk_size):
             stop = min(start + chunk_size, permutations)
-            draws = np.stack([rng.choice(n_genes, k_max, replace=False) for _ in range(start, stop)])
+            for i in range(start, stop):
+                draws[i] = rng.choice(n_genes, k_max, replace=False)
+            job = (weights, draws[start:stop], sizes, out, start, high, low)
             if pool is None:
-                null_extremes(weights, draws, sizes, out, start)
+                null_extremes(*job)
             else:
-                pending.append(pool.submit(null_extremes, weights, draws, sizes, out, start))
+                pending.append(pool.submit(null_extremes, *job))
         for job in pending:
             job.result()
     finally:
         if pool is not None:
             pool.shutdown()
-    return out
+    return NullSample(sizes=sizes, draws=draws, es=out, high=high, low=low)
 
 
 def bh_adjust(pvalues: np.ndarray) -> np.ndarray:
@@ -197,7 +217,8 @@ def prerank(
         len(sizes),
         permutations,
     )
-    null = null_scores(weights, sizes, permutations=permutations, seed=seed, chunk_size=chunk_size, threads=threads)
+    sample = null_sample(weights, sizes, permutations=permutations, seed=seed, chunk_size=chunk_size, threads=threads)
+    null = sample.es
     positive = null >= 0
     n_pos = positive.sum(axis=1)
     n_neg = permutations - n_pos
@@ -227,7 +248,16 @@ def prerank(
     with np.errstate(invalid="ignore", divide="ignore"):
         pvalue = np.where(same > 0, exceed / same, 1.0)
     tail = set_pvalues(
-        weights, set_sizes, es, exceed, same, permutations=permutations, seed=seed, eps=eps, threads=threads
+        weights,
+        set_sizes,
+        es,
+        exceed,
+        same,
+        permutations=permutations,
+        seed=seed,
+        eps=eps,
+        threads=threads,
+        sample=sample,
     )
 
     # normalised nulls: one row per distinct (size, normalisers), weighted by its number of sets
