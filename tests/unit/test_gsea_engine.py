@@ -152,7 +152,7 @@ def test_numba_walks_match_the_numpy_reference(case: tuple[pd.Series, dict]) -> 
     ranks, sets = case
     weights = np.abs(ranks.to_numpy())
     sizes = np.array([15, 16, 40, 119])
-    null = gsea_engine.null_scores(weights, sizes, permutations=50, seed=3)
+    null = gsea_engine.null_sample(weights, sizes, permutations=50, seed=3).es
     rng = np.random.Generator(np.random.PCG64(3))  # the engine's draws, one row per permutation
     draws = np.stack([rng.choice(len(weights), sizes.max(), replace=False) for _ in range(50)])
     for i, k in enumerate(sizes):

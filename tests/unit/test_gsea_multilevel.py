@@ -29,6 +29,14 @@ def exact_p(es: np.ndarray, sign: np.ndarray, level: float) -> float:
     return float(((es >= level) & sign).sum() / sign.sum())
 
 
+def assert_calibrated(logs: np.ndarray, log2err: np.ndarray, exact: np.ndarray) -> None:
+    """log2 p over seeds (rows) scatter as log2err says (within a factor of 2), around the Monte Carlo value."""
+    spread = logs.std(axis=0)
+    assert np.all(spread < 2 * log2err) and np.all(spread > 0.4 * log2err)
+    bias = logs.mean(axis=0) - np.log2(exact)
+    assert np.all(np.abs(bias) < 3 * log2err / np.sqrt(len(logs)) + 0.1), (bias, log2err)
+
+
 @pytest.mark.parametrize("negative", [False, True])
 def test_first_level_from_the_permutations_agrees_with_plain_monte_carlo(weights, negative):
     """Rulers that start from the ordinary permutations' best sets (the engine's way) are as accurate."""
@@ -48,11 +56,7 @@ def test_first_level_from_the_permutations_agrees_with_plain_monte_carlo(weights
         assert np.all(np.isfinite(got.log2err)) and not got.at_eps.any()
         assert (got.levels > 1).all()  # beyond the first level: the rulers ran on from the permutations' sets
         logs.append(np.log2(got.pvalue))
-    logs = np.array(logs)
-    spread = logs.std(axis=0)
-    assert np.all(spread < 2 * got.log2err) and np.all(spread > 0.4 * got.log2err)
-    bias = logs.mean(axis=0) - np.log2(exact)
-    assert np.all(np.abs(bias) < 3 * got.log2err / np.sqrt(8) + 0.1), (bias, got.log2err)
+    assert_calibrated(np.array(logs), got.log2err, exact)
 
 
 @pytest.mark.parametrize("k", [15, 60])
@@ -67,12 +71,7 @@ def test_agrees_with_plain_monte_carlo(weights, k):
         got = multilevel.tail_pvalues(weights, np.full(2, k), levels, np.full(2, share), seed=seed)
         assert np.all(np.isfinite(got.log2err)) and not got.at_eps.any()
         logs.append(np.log2(got.pvalue))
-    logs = np.array(logs)
-    spread = logs.std(axis=0)
-    # the seeds scatter as log2err says (within a factor of 2), around the Monte Carlo value
-    assert np.all(spread < 2 * got.log2err) and np.all(spread > 0.4 * got.log2err)
-    bias = logs.mean(axis=0) - np.log2(exact)
-    assert np.all(np.abs(bias) < 3 * got.log2err / np.sqrt(8) + 0.1), (bias, got.log2err)
+    assert_calibrated(np.array(logs), got.log2err, exact)
 
 
 def test_negative_es_is_scored_on_the_reversed_ranking(weights):

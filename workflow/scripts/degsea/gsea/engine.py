@@ -29,8 +29,10 @@ computes, following GSEA's definitions (Subramanian et al. 2005, PNAS; GSEA_R):
 The work is O(permutations x sum of distinct sizes x log size) with numpy, in chunks of
 permutations so that memory stays bounded (a few MB per chunk for sizes up to 500). The random
 draws come from one ``numpy.random.Generator(PCG64(seed))`` stream consumed permutation by
-permutation, so results are identical for any chunk size. The multilevel p-values draw from
-their own streams, one per set size and sign, seeded by the seed.
+permutation, so results are identical for any chunk size. The multilevel p-values start from the
+permutations' best random sets of each size and draw from their own streams, one per set size and
+sign, seeded by the seed. ``threads``: chunks of permutations and the multilevel rulers run on
+that many threads (numba kernels that release the GIL); the table is the same for any number.
 """
 
 from __future__ import annotations
@@ -58,22 +60,6 @@ COLUMNS = ["Term", "ES", "NES", "NOM p-val", "FDR q-val", "FWER p-val", "Tag %",
 TAIL_COLUMNS = ["pval", "padj", "log2err"]
 
 
-def null_scores(
-    weights: np.ndarray,
-    sizes: np.ndarray,
-    *,
-    permutations: int,
-    seed: int,
-    chunk_size: int = 256,
-    threads: int = 1,
-) -> np.ndarray:
-    """ES of random gene sets: (len(sizes), permutations), row i for sets of ``sizes[i]`` genes.
-
-    The ``es`` of :func:`null_sample`, which documents the parameters.
-    """
-    return null_sample(weights, sizes, permutations=permutations, seed=seed, chunk_size=chunk_size, threads=threads).es
-
-
 def null_sample(
     weights: np.ndarray,
     sizes: np.ndarray,
@@ -83,7 +69,9 @@ def null_sample(
     chunk_size: int = 256,
     threads: int = 1,
 ) -> NullSample:
-    """The random gene sets of the permutations and their scores.
+    """The random gene sets of the permutations and their scores: ``es`` (len(sizes), permutations),
+    row i the ES of random sets of ``sizes[i]`` genes, and what the multilevel rulers start from
+    (:class:`~degsea.gsea.multilevel.NullSample`).
 
     Parameters
     ----------

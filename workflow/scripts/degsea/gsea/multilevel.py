@@ -150,6 +150,15 @@ def max_levels(eps: float, sign_share: float) -> int:
     return int(math.ceil(-math.log2(eps * sign_share))) + 2
 
 
+def _log_share(
+    psi: Callable, levels_below: np.ndarray, n_above: np.ndarray, population: np.ndarray, positive: np.ndarray
+) -> np.ndarray:
+    """Mean (``psi`` = :func:`digamma`) or variance (:func:`trigamma`) of ``log p`` for scores with
+    ``n_above`` of their level's ``population`` at least as high, ``positive`` of those with a
+    positive signed ES; ``levels_below``: the same moment of the levels below it."""
+    return levels_below + psi(n_above + 1) - psi(population + 1) + psi(positive + 1) - psi(n_above + 2)
+
+
 def _first_level(sample: NullSample, n_genes: int, size: int, negative: bool, survivors: int) -> tuple:
     """A ruler's first level from the permutations' sets of ``size`` genes, instead of ``sample_size``
     fresh random sets: their ES+ (on the reversed ranking for ``negative``) below the best
@@ -310,21 +319,9 @@ def tail_pvalues(
         population = np.where(in_first, n_first + survivors, sample_size)
         n_above = population - below
         pos = positive[idx]
-        log_p = (
-            np.where(in_first, 0.0, first_mean + level * level_mean)
-            + digamma(n_above + 1)
-            - digamma(population + 1)
-            + digamma(pos + 1)
-            - digamma(n_above + 2)
-        )
-        var = (
-            np.where(in_first, 0.0, first_var + level * level_var)
-            + trigamma(n_above + 1)
-            - trigamma(population + 1)
-            + trigamma(pos + 1)
-            - trigamma(n_above + 2)
-            + extra_var[members]
-        )
+        log_p = _log_share(digamma, np.where(in_first, 0.0, first_mean + level * level_mean), n_above, population, pos)
+        var = _log_share(trigamma, np.where(in_first, 0.0, first_var + level * level_var), n_above, population, pos)
+        var = var + extra_var[members]
         p = np.minimum(1.0, np.exp(log_p) / sign_share[members])
         stopped_by_eps = levels >= top
         out_p[members] = p
