@@ -175,7 +175,7 @@ def _first_level(sample: NullSample, n_genes: int, size: int, negative: bool, su
     sets = sample.draws[order[cut:], :size]
     if negative:
         sets = n_genes - 1 - sets
-    return score[order[:cut]], positive, float(score[order[cut - 1]]), np.sort(sets, axis=1)
+    return score[order[:cut]], positive, float(score[order[cut - 1]]), np.sort(sets, axis=1).astype(np.int64)
 
 
 def _map_largest_first(function: Callable, jobs: list[tuple], threads: int) -> list:
