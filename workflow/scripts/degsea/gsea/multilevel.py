@@ -178,20 +178,31 @@ def _first_level(sample: NullSample, n_genes: int, size: int, negative: bool, su
     return score[order[:cut]], positive, float(score[order[cut - 1]]), np.sort(sets, axis=1).astype(np.int64)
 
 
-def _map_largest_first(function: Callable, jobs: list[tuple], threads: int) -> list:
+def _map_longest_first(function: Callable, jobs: list[tuple], cost: list[float], threads: int) -> list:
     """``[function(job) for job in jobs]``, on up to ``threads`` threads (the numba kernels release the GIL).
 
-    The largest sets go first, so that the longest rulers do not start last. Each ruler draws from
-    its own random stream, so the results do not depend on the threads or the order they run in.
+    The jobs of the highest ``cost`` go first, so that the longest rulers do not start last. Each
+    ruler draws from its own random stream, so the results do not depend on the threads or the
+    order they run in.
     """
     if threads <= 1 or len(jobs) <= 1:
         return [function(job) for job in jobs]
-    order = sorted(range(len(jobs)), key=lambda i: -jobs[i][0])
+    order = sorted(range(len(jobs)), key=lambda i: -cost[i])
     out: list = [None] * len(jobs)
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for i, result in zip(order, pool.map(function, [jobs[i] for i in order]), strict=True):
             out[i] = result
     return out
+
+
+def _ruler_cost(size: int, target: float, first: tuple | None) -> float:
+    """Rough work of a ruler, to start the longest first: set size x levels to go, the levels from
+    a normal approximation of the first level's scores (size alone without a first level)."""
+    if first is None:
+        return float(size)
+    scores = first[0]
+    z = (target - scores.mean()) / max(float(scores.std()), 1e-12)
+    return size * max(1.0, z * z / (2 * math.log(2)))  # -log2 of a normal tail, about
 
 
 def tail_pvalues(
@@ -301,7 +312,10 @@ def tail_pvalues(
         w = reversed_weights if neg else weights
         return *build_ruler(w, size, target, top, sample_size, moves_k, key, start, floor), top
 
-    for job, (scores, positive, levels, top) in zip(jobs, _map_largest_first(ruler_of, jobs, threads), strict=True):
+    cost = [_ruler_cost(job[0], job[3], job[5]) for job in jobs]
+    for job, (scores, positive, levels, top) in zip(
+        jobs, _map_longest_first(ruler_of, jobs, cost, threads), strict=True
+    ):
         _, _, members, _, _, first = job
         n_first = 0
         if first is not None:  # the first level: the permutations' sets, the best ``survivors`` kept
