@@ -299,8 +299,9 @@ def gsea_section(results: list[dict], *, command_line: str, minutes: float) -> s
             "the same cores. Ranks: GSE96870 Day8 vs Day0 DESeq2 stat (`../shared/reference/fgsea`); sets of "
             "15-500 genes; `reactome` = all mouse Reactome sets (`c2.cp.reactome.v7.0.symbols.mouse.MouseGEM"
             ".gmt`), `synthetic5000` = 5,000 random sets with GO BP-like sizes (seeded). degsea: "
-            "`degsea.gsea.engine.prerank(permutations=1000, seed=1)` with the engine's defaults for the tail "
-            "p-values; fgsea 1.31: `../shared/reference/scripts/fgsea_ref.R` = `fgsea(minSize=15, maxSize=500, "
+            "`degsea.gsea.engine.prerank(permutations=1000, seed=1, threads=cores)` with the engine's defaults for "
+            "the tail p-values; fgsea 1.31: `../shared/reference/scripts/fgsea_ref.R` = `fgsea(minSize=15, "
+            "maxSize=500, "
             "nproc=cores)` (multilevel, eps 1e-50). Stock gseapy (opt-in: `--with gsea_gseapy`) runs "
             "`threads=1` whatever the cores. numba kernels warmed as in the DE section.",
             "",

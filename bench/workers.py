@@ -64,12 +64,12 @@ def pydeseq2_stock(case: str, cores: int, out: Path) -> dict:
     return {"n_sig": sig}
 
 
-def gsea(case: str, out: Path, *, tool: str) -> dict:
+def gsea(case: str, cores: int, out: Path, *, tool: str) -> dict:
     ranks, sets = load_gsea(case)
     if tool == "degsea":
         from degsea.gsea import engine
 
-        table = engine.prerank(ranks, sets, permutations=1000, min_size=15, max_size=500, seed=1)
+        table = engine.prerank(ranks, sets, permutations=1000, min_size=15, max_size=500, seed=1, threads=cores)
         table = table.rename(columns={"Term": "pathway"})
     else:
         import gseapy
@@ -100,7 +100,7 @@ def main(kind: str, case: str, cores: str, out: str) -> None:
     elif kind == "pydeseq2_stock":
         info = pydeseq2_stock(case, n, path)
     elif kind in ("gsea_degsea", "gsea_gseapy"):
-        info = gsea(case, path, tool=kind.split("_")[1])
+        info = gsea(case, n, path, tool=kind.split("_")[1])
     else:
         raise SystemExit(f"unknown worker kind {kind}")
     info["inner_seconds"] = time.perf_counter() - t0

@@ -82,6 +82,18 @@ def test_chunking_gives_identical_results(case: tuple[pd.Series, dict]) -> None:
         )
 
 
+def test_threads_give_identical_results(case: tuple[pd.Series, dict]) -> None:
+    """Permutation chunks and multilevel rulers run on several threads; the table is the same on any number."""
+    ranks, sets = case
+    alone = gsea_engine.prerank(ranks, sets, permutations=300, seed=9)
+    planted = alone["Term"].isin([f"SET_{i:02d}" for i in range(0, 40, 5)])
+    assert (alone.loc[planted, "pval"] < 1 / 301).all()  # the rulers ran (multilevel p-values)
+    for threads in (2, 3):
+        pd.testing.assert_frame_equal(
+            alone, gsea_engine.prerank(ranks, sets, permutations=300, seed=9, threads=threads), check_exact=True
+        )
+
+
 def test_set_with_all_genes_at_the_top() -> None:
     genes = [f"g{i}" for i in range(200)]
     ranks = pd.Series(np.linspace(5, -5, 200), index=genes)
@@ -140,7 +152,7 @@ def test_numba_walks_match_the_numpy_reference(case: tuple[pd.Series, dict]) -> 
     ranks, sets = case
     weights = np.abs(ranks.to_numpy())
     sizes = np.array([15, 16, 40, 119])
-    null = gsea_engine.null_scores(weights, sizes, permutations=50, seed=3)
+    null = gsea_engine.null_sample(weights, sizes, permutations=50, seed=3).es
     rng = np.random.Generator(np.random.PCG64(3))  # the engine's draws, one row per permutation
     draws = np.stack([rng.choice(len(weights), sizes.max(), replace=False) for _ in range(50)])
     for i, k in enumerate(sizes):

@@ -29,6 +29,36 @@ def exact_p(es: np.ndarray, sign: np.ndarray, level: float) -> float:
     return float(((es >= level) & sign).sum() / sign.sum())
 
 
+def assert_calibrated(logs: np.ndarray, log2err: np.ndarray, exact: np.ndarray) -> None:
+    """log2 p over seeds (rows) scatter as log2err says (within a factor of 2), around the Monte Carlo value."""
+    spread = logs.std(axis=0)
+    assert np.all(spread < 2 * log2err) and np.all(spread > 0.4 * log2err)
+    bias = logs.mean(axis=0) - np.log2(exact)
+    assert np.all(np.abs(bias) < 3 * log2err / np.sqrt(len(logs)) + 0.1), (bias, log2err)
+
+
+@pytest.mark.parametrize("negative", [False, True])
+def test_first_level_from_the_permutations_agrees_with_plain_monte_carlo(weights, negative):
+    """Rulers that start from the ordinary permutations' best sets (the engine's way) are as accurate."""
+    from degsea.gsea.engine import null_sample
+
+    k = 40
+    ranking = weights[::-1].copy() if negative else weights  # negative ES are scored on the reversed ranking
+    es, sign = brute_force(ranking, k, 400_000)
+    share = sign.mean()
+    levels = np.quantile(es[sign], [1 - 1e-2, 1 - 1e-3])
+    exact = np.array([exact_p(es, sign, v) for v in levels])
+    signed = -levels if negative else levels
+    logs = []
+    for seed in range(8):
+        sample = null_sample(weights, np.array([k]), permutations=1000, seed=100 + seed)
+        got = multilevel.tail_pvalues(weights, np.full(2, k), signed, np.full(2, share), seed=seed, sample=sample)
+        assert np.all(np.isfinite(got.log2err)) and not got.at_eps.any()
+        assert (got.levels > 1).all()  # beyond the first level: the rulers ran on from the permutations' sets
+        logs.append(np.log2(got.pvalue))
+    assert_calibrated(np.array(logs), got.log2err, exact)
+
+
 @pytest.mark.parametrize("k", [15, 60])
 def test_agrees_with_plain_monte_carlo(weights, k):
     """Where 400,000 random sets resolve p (1e-2 and 1e-3), the multilevel p matches within its error."""
@@ -41,12 +71,7 @@ def test_agrees_with_plain_monte_carlo(weights, k):
         got = multilevel.tail_pvalues(weights, np.full(2, k), levels, np.full(2, share), seed=seed)
         assert np.all(np.isfinite(got.log2err)) and not got.at_eps.any()
         logs.append(np.log2(got.pvalue))
-    logs = np.array(logs)
-    spread = logs.std(axis=0)
-    # the seeds scatter as log2err says (within a factor of 2), around the Monte Carlo value
-    assert np.all(spread < 2 * got.log2err) and np.all(spread > 0.4 * got.log2err)
-    bias = logs.mean(axis=0) - np.log2(exact)
-    assert np.all(np.abs(bias) < 3 * got.log2err / np.sqrt(8) + 0.1), (bias, got.log2err)
+    assert_calibrated(np.array(logs), got.log2err, exact)
 
 
 def test_negative_es_is_scored_on_the_reversed_ranking(weights):

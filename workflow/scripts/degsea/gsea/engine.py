@@ -26,22 +26,26 @@ computes, following GSEA's definitions (Subramanian et al. 2005, PNAS; GSEA_R):
 - **Leading edge**: hits up to the running sum's peak (ES >= 0) or from its trough on
   (ES < 0, listed from the bottom of the ranking), as gseapy lists them.
 
-The work is O(permutations x sum of distinct sizes x log size) with numpy, in chunks of
-permutations so that memory stays bounded (a few MB per chunk for sizes up to 500). The random
+The work is O(permutations x sum of distinct sizes x log size), in chunks of permutations; the
+random sets are kept for the multilevel rulers (permutations x largest size x 4 bytes: 2 MB for
+1,000 permutations of sets up to 500 genes). The random
 draws come from one ``numpy.random.Generator(PCG64(seed))`` stream consumed permutation by
-permutation, so results are identical for any chunk size. The multilevel p-values draw from
-their own streams, one per set size and sign, seeded by the seed.
+permutation, so results are identical for any chunk size. The multilevel p-values start from the
+permutations' best random sets of each size and draw from their own streams, one per set size and
+sign, seeded by the seed. ``threads``: chunks of permutations and the multilevel rulers run on
+that many threads (numba kernels that release the GIL); the table is the same for any number.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 
-from degsea.gsea.multilevel import DEFAULT_EPS, set_pvalues
+from degsea.gsea.multilevel import DEFAULT_EPS, NullSample, set_pvalues
 from degsea.gsea.ruler import null_extremes
 from degsea.gsea.running_sum import extreme as _extreme
 from degsea.gsea.running_sum import leading_edge as _leading_edge
@@ -57,15 +61,18 @@ COLUMNS = ["Term", "ES", "NES", "NOM p-val", "FDR q-val", "FWER p-val", "Tag %",
 TAIL_COLUMNS = ["pval", "padj", "log2err"]
 
 
-def null_scores(
+def null_sample(
     weights: np.ndarray,
     sizes: np.ndarray,
     *,
     permutations: int,
     seed: int,
     chunk_size: int = 256,
-) -> np.ndarray:
-    """ES of random gene sets: (len(sizes), permutations), row i for sets of ``sizes[i]`` genes.
+    threads: int = 1,
+) -> NullSample:
+    """The random gene sets of the permutations and their scores: ``es`` (len(sizes), permutations),
+    row i the ES of random sets of ``sizes[i]`` genes, and what the multilevel rulers start from
+    (:class:`~degsea.gsea.multilevel.NullSample`).
 
     Parameters
     ----------
@@ -78,19 +85,39 @@ def null_scores(
     seed
         Seed of the random draws.
     chunk_size
-        Permutations computed at once (memory ~ chunk_size x max(sizes) x 40 bytes); the result
-        does not depend on it.
+        Permutations scored per call of the kernel; the result does not depend on it.
+    threads
+        Chunks scored at once (the kernel releases the GIL; the draws stay in one stream, drawn
+        while the chunks before are scored); the result does not depend on it.
     """
     n_genes = len(weights)
-    sizes = np.asarray(sizes, dtype=int)
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    sizes = np.asarray(sizes, dtype=np.int64)
     k_max = int(sizes.max())
     rng = np.random.Generator(np.random.PCG64(seed))
     out = np.empty((len(sizes), permutations))
-    for start in range(0, permutations, chunk_size):
-        stop = min(start + chunk_size, permutations)
-        draws = np.stack([rng.choice(n_genes, k_max, replace=False) for _ in range(start, stop)])
-        null_extremes(weights, draws, sizes, out, start)
-    return out
+    high, low = np.empty_like(out), np.empty_like(out)
+    draws = np.empty((permutations, k_max), dtype=np.int32)  # kept for the rulers: 2 MB per 1,000 x 500
+    if threads > 1:  # smaller chunks keep every thread busy to the end
+        chunk_size = max(1, min(chunk_size, -(-permutations // (4 * threads))))
+    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
+    try:
+        pending = []
+        for start in range(0, permutations, chunk_size):
+            stop = min(start + chunk_size, permutations)
+            for i in range(start, stop):
+                draws[i] = rng.choice(n_genes, k_max, replace=False)
+            job = (weights, draws[start:stop], sizes, out, start, high, low)
+            if pool is None:
+                null_extremes(*job)
+            else:
+                pending.append(pool.submit(null_extremes, *job))
+        for job in pending:
+            job.result()
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return NullSample(sizes=sizes, draws=draws, es=out, high=high, low=low)
 
 
 def bh_adjust(pvalues: np.ndarray) -> np.ndarray:
@@ -117,6 +144,7 @@ def prerank(
     seed: int = 42,
     chunk_size: int = 256,
     eps: float = DEFAULT_EPS,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """Preranked GSEA with gene-set permutation, as gseapy's ``prerank`` computes it.
 
@@ -139,6 +167,8 @@ def prerank(
     eps
         Smallest p-value computed (fgsea's ``eps``); smaller ones are reported as ``eps``, with
         a log line. 0: no bound.
+    threads
+        Threads for the permutations and the multilevel rulers; the table does not depend on it.
 
     Returns
     -------
@@ -155,28 +185,11 @@ def prerank(
     weights = np.abs(scores) ** weight if weight != 0 else np.ones(n_genes)
     if not genes.is_unique:
         raise ValueError("ranks must not contain duplicated genes")
-    position = dict(zip(genes, range(n_genes), strict=False))
-
-    names, hits = [], []
-    for name, members in gene_sets.items():
-        found = np.unique(np.array([position[g] for g in map(str, members) if g in position], dtype=np.int64))
-        if min_size <= len(found) <= max_size and len(found) < n_genes:
-            names.append(name)
-            hits.append(found)
+    names, hits = _tested_sets(genes, gene_sets, min_size=min_size, max_size=max_size)
     if not names:
         return pd.DataFrame(columns=COLUMNS + TAIL_COLUMNS)
     set_sizes = np.array([len(h) for h in hits])
-
-    es = np.empty(len(names))
-    leading: list[str] = []
-    tag: list[str] = []
-    for i, found in enumerate(hits):
-        bottoms, tops = _walk(found, weights[found], n_genes)
-        es[i] = _extreme(bottoms, tops)
-        edge = _leading_edge(found, bottoms, tops, es[i])
-        edge = edge if es[i] >= 0 else edge[::-1]  # listed from the end of the ranking, as gseapy
-        leading.append(";".join(genes[edge]))
-        tag.append(f"{len(edge)}/{len(found)}")
+    es, leading, tag = _observed(hits, set_sizes, weights, genes.to_numpy())
 
     table = pd.DataFrame({"Term": names, "ES": es, "Tag %": tag, "Lead_genes": leading, "size": set_sizes})
     if permutations <= 0:
@@ -192,7 +205,8 @@ def prerank(
         len(sizes),
         permutations,
     )
-    null = null_scores(weights, sizes, permutations=permutations, seed=seed, chunk_size=chunk_size)
+    sample = null_sample(weights, sizes, permutations=permutations, seed=seed, chunk_size=chunk_size, threads=threads)
+    null = sample.es
     positive = null >= 0
     n_pos = positive.sum(axis=1)
     n_neg = permutations - n_pos
@@ -207,22 +221,32 @@ def prerank(
     set_neg = np.where(n_neg[size_index] > 0, set_neg, es)
     nes = np.where(es >= 0, es / set_pos, es / np.abs(set_neg))
 
-    # nominal p: same-signed share at least as extreme
+    # nominal p: same-signed share at least as extreme (sets of one size at once)
     sorted_null = np.sort(null, axis=1)
-    pvalue = np.empty(len(names))
     exceed = np.empty(len(names), dtype=np.int64)  # same-signed null ES at least as extreme
-    same = np.empty(len(names), dtype=np.int64)  # same-signed null ES
-    for i in range(len(names)):
-        row = sorted_null[size_index[i]]
-        if es[i] < 0:
-            numer = np.searchsorted(row, es[i], side="right")
-            denom = n_neg[size_index[i]]
-        else:
-            numer = permutations - np.searchsorted(row, es[i], side="left")
-            denom = n_pos[size_index[i]]
-        pvalue[i] = numer / denom if denom > 0 else 1.0
-        exceed[i], same[i] = numer, denom
-    tail = set_pvalues(weights, set_sizes, es, exceed, same, permutations=permutations, seed=seed, eps=eps)
+    by_size = np.argsort(size_index, kind="stable")
+    starts = np.searchsorted(size_index[by_size], np.arange(len(sizes) + 1))
+    for j in range(len(sizes)):
+        members = by_size[starts[j] : starts[j + 1]]
+        row, value = sorted_null[j], es[members]
+        below = np.searchsorted(row, value, side="right")
+        above = permutations - np.searchsorted(row, value, side="left")
+        exceed[members] = np.where(value < 0, below, above)
+    same = np.where(es < 0, n_neg[size_index], n_pos[size_index])  # same-signed null ES
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pvalue = np.where(same > 0, exceed / same, 1.0)
+    tail = set_pvalues(
+        weights,
+        set_sizes,
+        es,
+        exceed,
+        same,
+        permutations=permutations,
+        seed=seed,
+        eps=eps,
+        threads=threads,
+        sample=sample,
+    )
 
     # normalised nulls: one row per distinct (size, normalisers), weighted by its number of sets
     keys = pd.DataFrame({"i": size_index, "pos": set_pos, "neg": set_neg})
@@ -246,6 +270,48 @@ def prerank(
     return table[COLUMNS + TAIL_COLUMNS]
 
 
+def _tested_sets(
+    genes: pd.Index, gene_sets: Mapping[str, Iterable[str]], *, min_size: int, max_size: int
+) -> tuple[list[str], list[np.ndarray]]:
+    """Names and sorted, distinct hit positions of the sets with ``min_size``-``max_size`` genes in ``genes``."""
+    members = [list(map(str, genes_of)) for genes_of in gene_sets.values()]
+    lengths = np.array([len(m) for m in members], dtype=np.int64)
+    found = genes.get_indexer(np.array([g for m in members for g in m], dtype=object))
+    owner = np.repeat(np.arange(len(members)), lengths)
+    key = np.sort(owner[found >= 0] * len(genes) + found[found >= 0])  # by set, then position
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    key = key[first]  # each gene once (np.unique would hash: many times slower)
+    owner, position = np.divmod(key, len(genes))
+    counts = np.bincount(owner, minlength=len(members))
+    per_set = np.split(position, np.cumsum(counts)[:-1])
+    keep = [i for i, c in enumerate(counts) if min_size <= c <= max_size and c < len(genes)]
+    names = list(gene_sets)
+    return [names[i] for i in keep], [per_set[i] for i in keep]
+
+
+def _observed(
+    hits: list[np.ndarray], set_sizes: np.ndarray, weights: np.ndarray, genes: np.ndarray
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """ES, leading-edge genes (``;``-joined, as gseapy lists them) and ``Tag %`` of the sets; sets
+    of one size are walked at once."""
+    n_genes = len(weights)
+    es = np.empty(len(hits))
+    leading = [""] * len(hits)
+    tag = [""] * len(hits)
+    for size in np.unique(set_sizes):
+        members = np.flatnonzero(set_sizes == size)
+        positions = np.stack([hits[i] for i in members])
+        bottoms, tops = _walk(positions, weights[positions], n_genes)
+        es[members] = _extreme(bottoms, tops)
+        for row, i in enumerate(members):
+            edge = _leading_edge(positions[row], bottoms[row], tops[row], es[i])
+            edge = edge if es[i] >= 0 else edge[::-1]  # listed from the end of the ranking, as gseapy
+            leading[i] = ";".join(genes[edge])
+            tag[i] = f"{len(edge)}/{size}"
+    return es, leading, tag
+
+
 def _fdr(nes: np.ndarray, nes_null: np.ndarray, multiplicity: np.ndarray) -> np.ndarray:
     """GSEA's FDR q-value of each NES against the pooled normalised nulls of all sets."""
     flat = nes_null.ravel()
@@ -260,23 +326,22 @@ def _fdr(nes: np.ndarray, nes_null: np.ndarray, multiplicity: np.ndarray) -> np.
     all_pos = total - all_neg
     obs_neg = np.searchsorted(observed, 0.0, side="left")
     obs_pos = n_obs - obs_neg
-    out = np.empty(len(nes))
-    for i, e in enumerate(nes):
-        if np.isnan(e):
-            out[i] = np.nan
-            continue
-        if e < 0:
-            all_higher = cum[np.searchsorted(flat, e, side="right")]
-            nes_higher = np.searchsorted(observed, e, side="right")
-            phi_norm = all_higher / all_neg if all_neg > 0 else 0.0
-            phi_obs = nes_higher / obs_neg if obs_neg > 0 else 0.0
-        else:
-            all_higher = total - cum[np.searchsorted(flat, e, side="left")]
-            nes_higher = n_obs - np.searchsorted(observed, e, side="left")
-            phi_norm = all_higher / all_pos if all_pos > 0 else 0.0
-            phi_obs = nes_higher / obs_pos if obs_pos > 0 else 0.0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[i] = min(phi_norm / phi_obs, 1.0) if phi_obs > 0 else 1.0
+    negative = nes < 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        all_higher = np.where(
+            negative,
+            cum[np.searchsorted(flat, nes, side="right")],
+            total - cum[np.searchsorted(flat, nes, side="left")],
+        )
+        nes_higher = np.where(
+            negative, np.searchsorted(observed, nes, side="right"), n_obs - np.searchsorted(observed, nes, side="left")
+        )
+        all_same = np.where(negative, all_neg, all_pos)
+        obs_same = np.where(negative, obs_neg, obs_pos)
+        phi_norm = np.where(all_same > 0, all_higher / all_same, 0.0)
+        phi_obs = np.where(obs_same > 0, nes_higher / obs_same, 0.0)
+        out = np.where(phi_obs > 0, np.minimum(phi_norm / phi_obs, 1.0), 1.0)
+    out[np.isnan(nes)] = np.nan
     return out
 
 
@@ -293,11 +358,15 @@ def _fwer(nes: np.ndarray, nes_null: np.ndarray, multiplicity: np.ndarray) -> np
     rows = np.sort(nes_null, axis=1)
     m = multiplicity.astype(float)
     finite = np.where(np.isnan(nes), 0.0, nes)
-    # share of each group's null at least as extreme as each NES (groups x sets)
-    below = np.stack([np.searchsorted(r, finite, side="left") for r in rows]) / n_perm
-    share = np.where(finite < 0, below, 1.0 - below)
+    # share of each group's null at least as extreme as each NES (groups x sets), the NES sorted
+    # (numpy's binary searches go faster on sorted needles)
+    order = np.argsort(finite, kind="stable")
+    needles = finite[order]
+    below = np.stack([np.searchsorted(r, needles, side="left") for r in rows]) / n_perm
+    share = np.where(needles < 0, below, 1.0 - below)
     tiny = 1.0 - 1e-16
-    p_any = -np.expm1(m @ np.log1p(-np.minimum(share, tiny)))
+    p_any = np.empty(len(finite))
+    p_any[order] = -np.expm1(m @ np.log1p(-np.minimum(share, tiny)))
     neg_share = np.array([np.searchsorted(r, 0.0, side="left") for r in rows]) / n_perm
     p_any_neg = -np.expm1(m @ np.log1p(-np.minimum(neg_share, tiny)))
     out = np.where(finite < 0, p_any / p_any_neg if p_any_neg > 0 else np.nan, p_any)

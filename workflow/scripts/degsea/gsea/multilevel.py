@@ -15,6 +15,12 @@ adaptive multilevel splitting, the method of fgsea's ``fgseaMultilevel`` (Korotk
   per level (fgsea: ``k``; see :data:`DEFAULT_MOVES`).
 - This repeats until the median passes the most extreme ES of the group (all sets of one size
   and sign share one such "ruler") or the ``eps`` bound is reached.
+- Given the engine's ordinary permutations (``sample``: 1,000 random sets of every size, already
+  scored), a ruler's first level is those sets instead of ``sample_size`` fresh ones: their
+  best ``(sample_size - 1) / 2`` are cloned to the population, so the chains start near
+  p = 0.05 (about 4 levels up) at no extra cost, and the first level's share is known more
+  precisely (``log`` of it: mean ``psi(h) - psi(M + 1)``, variance ``psi1(h) - psi1(M + 1)``,
+  M permutations).
 
 Each level halves the probability; with ``N`` samples of which the upper ``(N - 1) / 2`` survive,
 ``log`` of a level's survival share has mean ``psi(h) - psi(N + 1)`` and variance
@@ -28,13 +34,16 @@ implied by those Beta laws.
 
 Everything random comes from one small generator (xoshiro256**) per ruler, seeded by the run's
 seed, the set size and the sign, so results do not depend on the order or the threads the
-rulers run on.
+rulers run on (``threads``: rulers are built on that many threads at once; the kernels release
+the GIL).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +90,33 @@ class TailPvalues:
     levels: np.ndarray
 
 
+@dataclass(frozen=True)
+class NullSample:
+    """The ordinary permutations' random sets and their scores (:func:`degsea.gsea.engine.null_sample`).
+
+    Attributes
+    ----------
+    sizes
+        Distinct set sizes, ascending.
+    draws
+        (permutations, max(sizes)) random positions, distinct in each row: permutation ``j``'s
+        set of ``k`` genes is ``draws[j, :k]``.
+    es
+        (len(sizes), permutations): signed ES of those sets.
+    high
+        Same layout: ES+ (highest running sum just after a hit, at least 0).
+    low
+        Same layout: lowest running sum just before a hit (at most 0), minus the ES+ on the
+        reversed ranking.
+    """
+
+    sizes: np.ndarray
+    draws: np.ndarray
+    es: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+
+
 def digamma(n: np.ndarray | int) -> np.ndarray:
     """psi(n) for positive integers n: ``-gamma + sum(1 / i, i < n)``."""
     n = np.asarray(n, dtype=np.int64)
@@ -114,6 +150,61 @@ def max_levels(eps: float, sign_share: float) -> int:
     return int(math.ceil(-math.log2(eps * sign_share))) + 2
 
 
+def _log_share(
+    psi: Callable, levels_below: np.ndarray, n_above: np.ndarray, population: np.ndarray, positive: np.ndarray
+) -> np.ndarray:
+    """Mean (``psi`` = :func:`digamma`) or variance (:func:`trigamma`) of ``log p`` for scores with
+    ``n_above`` of their level's ``population`` at least as high, ``positive`` of those with a
+    positive signed ES; ``levels_below``: the same moment of the levels below it."""
+    return levels_below + psi(n_above + 1) - psi(population + 1) + psi(positive + 1) - psi(n_above + 2)
+
+
+def _first_level(sample: NullSample, n_genes: int, size: int, negative: bool, survivors: int) -> tuple:
+    """A ruler's first level from the permutations' sets of ``size`` genes, instead of ``sample_size``
+    fresh random sets: their ES+ (on the reversed ranking for ``negative``) below the best
+    ``survivors``, sorted; per score, how many sets scoring at least as high have a positive signed ES
+    (on that ranking); the level (the highest score below the survivors); and the survivors' sets,
+    sorted positions in that ranking.
+    """
+    row = int(np.searchsorted(sample.sizes, size))
+    score = -sample.low[row] if negative else sample.high[row]
+    sign = sample.es[row] < 0 if negative else sample.es[row] > 0
+    order = np.argsort(score, kind="stable")
+    cut = len(score) - survivors
+    positive = np.cumsum(sign[order][::-1])[::-1][:cut]
+    sets = sample.draws[order[cut:], :size]
+    if negative:
+        sets = n_genes - 1 - sets
+    return score[order[:cut]], positive, float(score[order[cut - 1]]), np.sort(sets, axis=1).astype(np.int64)
+
+
+def _map_longest_first(function: Callable, jobs: list[tuple], cost: list[float], threads: int) -> list:
+    """``[function(job) for job in jobs]``, on up to ``threads`` threads (the numba kernels release the GIL).
+
+    The jobs of the highest ``cost`` go first, so that the longest rulers do not start last. Each
+    ruler draws from its own random stream, so the results do not depend on the threads or the
+    order they run in.
+    """
+    if threads <= 1 or len(jobs) <= 1:
+        return [function(job) for job in jobs]
+    order = sorted(range(len(jobs)), key=lambda i: -cost[i])
+    out: list = [None] * len(jobs)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for i, result in zip(order, pool.map(function, [jobs[i] for i in order]), strict=True):
+            out[i] = result
+    return out
+
+
+def _ruler_cost(size: int, target: float, first: tuple | None) -> float:
+    """Rough work of a ruler, to start the longest first: set size x levels to go, the levels from
+    a normal approximation of the first level's scores (size alone without a first level)."""
+    if first is None:
+        return float(size)
+    scores = first[0]
+    z = (target - scores.mean()) / max(float(scores.std()), 1e-12)
+    return size * max(1.0, z * z / (2 * math.log(2)))  # -log2 of a normal tail, about
+
+
 def tail_pvalues(
     weights: np.ndarray,
     sizes: np.ndarray,
@@ -125,6 +216,8 @@ def tail_pvalues(
     sample_size: int = DEFAULT_SAMPLE_SIZE,
     moves: float = DEFAULT_MOVES,
     sign_share_var: np.ndarray | None = None,
+    threads: int = 1,
+    sample: NullSample | None = None,
 ) -> TailPvalues:
     """Multilevel p-values of sets with enrichment scores ``es``.
 
@@ -150,6 +243,13 @@ def tail_pvalues(
         Accepted swaps per set and level, as a multiple of the set size.
     sign_share_var
         Variance of ``log(sign_share)`` per set, added to ``log2err`` (default 0).
+    threads
+        Rulers built at once (one per thread); the result does not depend on it.
+    sample
+        The ordinary permutations' random sets (at least ``2 * sample_size``): each ruler's
+        first level is their best ``(sample_size - 1) / 2`` sets of its size, cloned to the
+        population, instead of ``sample_size`` fresh random sets; with 1,000 permutations that
+        stands for about 4 levels, at no cost. None: fresh random sets.
 
     Returns
     -------
@@ -182,48 +282,67 @@ def tail_pvalues(
     extra_var = np.zeros(n) if sign_share_var is None else np.asarray(sign_share_var, dtype=float)
     reversed_weights = np.ascontiguousarray(weights[::-1])
     negative = es < 0
+    survivors = sample_size - half
+    first_mean = first_var = 0.0
+    start_cut = 0
+    if sample is not None and sample.draws.shape[0] >= 2 * sample_size:
+        m = sample.draws.shape[0]
+        first_mean = float(digamma(survivors + 1) - digamma(m + 1))
+        first_var = float(trigamma(survivors + 1) - trigamma(m + 1))
+        start_cut = int(math.log2((m + 1) / (survivors + 1)))  # levels the first one stands for
+    jobs = []  # one ruler per (size, sign): size, sign, members, target, levels cap, first level
     for size in np.unique(sizes):
         for neg in (False, True):
             members = np.flatnonzero((sizes == size) & (negative == neg))
-            if members.size == 0:
-                continue
-            target = float(np.abs(es[members]).max())
-            top = max_levels(eps, float(sign_share[members].min()))
-            moves_k = max(1, int(round(moves * size)))
-            key = np.uint64(ruler_key(seed, int(size), neg))
-            scores, positive, levels = build_ruler(
-                reversed_weights if neg else weights, int(size), target, top, sample_size, moves_k, key
-            )
-            scores = np.maximum.accumulate(scores)
-            value = np.abs(es[members])
-            idx = np.searchsorted(scores, value, side="left")
-            beyond = idx >= len(scores)
-            idx = np.minimum(idx, len(scores) - 1)
-            level, below = np.divmod(idx, half)
-            n_above = sample_size - below
-            pos = positive[idx]
-            log_p = (
-                level * level_mean
-                + digamma(n_above + 1)
-                - digamma(sample_size + 1)
-                + digamma(pos + 1)
-                - digamma(n_above + 2)
-            )
-            var = (
-                level * level_var
-                + trigamma(n_above + 1)
-                - trigamma(sample_size + 1)
-                + trigamma(pos + 1)
-                - trigamma(n_above + 2)
-                + extra_var[members]
-            )
-            p = np.minimum(1.0, np.exp(log_p) / sign_share[members])
-            stopped_by_eps = levels >= top
-            out_p[members] = p
-            out_err[members] = np.sqrt(var) / math.log(2)
-            bound[members] = beyond & (value > scores[-1] + 1e-10) & ~stopped_by_eps
-            at_eps[members] = (p < eps) | (beyond & stopped_by_eps)
-            reached[members] = level + 1
+            if members.size:
+                top = max_levels(eps, float(sign_share[members].min()))
+                first = _first_level(sample, len(weights), int(size), neg, survivors) if start_cut else None
+                jobs.append((int(size), neg, members, float(np.abs(es[members]).max()), top, first))
+
+    def ruler_of(job: tuple) -> tuple:
+        size, neg, _, target, top, first = job
+        moves_k = max(1, int(round(moves * size)))
+        key = np.uint64(ruler_key(seed, size, neg))
+        start, floor = np.empty((0, size), dtype=np.int64), -1.0
+        if first is not None:
+            _, _, floor, start = first
+            if floor > target:  # the permutations reach every set of the ruler
+                return np.empty(0), np.empty(0, dtype=np.int64), 0, top
+            top = max(2, top - start_cut)
+        w = reversed_weights if neg else weights
+        return *build_ruler(w, size, target, top, sample_size, moves_k, key, start, floor), top
+
+    cost = [_ruler_cost(job[0], job[3], job[5]) for job in jobs]
+    for job, (scores, positive, levels, top) in zip(
+        jobs, _map_longest_first(ruler_of, jobs, cost, threads), strict=True
+    ):
+        _, _, members, _, _, first = job
+        n_first = 0
+        if first is not None:  # the first level: the permutations' sets, the best ``survivors`` kept
+            n_first = len(first[0])
+            scores = np.concatenate([first[0], scores])
+            positive = np.concatenate([first[1], positive])
+        scores = np.maximum.accumulate(scores)
+        value = np.abs(es[members])
+        idx = np.searchsorted(scores, value, side="left")
+        beyond = idx >= len(scores)
+        idx = np.minimum(idx, len(scores) - 1)
+        in_first = idx < n_first
+        level, below = np.divmod(np.where(in_first, 0, idx - n_first), half)
+        below = np.where(in_first, idx, below)
+        population = np.where(in_first, n_first + survivors, sample_size)
+        n_above = population - below
+        pos = positive[idx]
+        log_p = _log_share(digamma, np.where(in_first, 0.0, first_mean + level * level_mean), n_above, population, pos)
+        var = _log_share(trigamma, np.where(in_first, 0.0, first_var + level * level_var), n_above, population, pos)
+        var = var + extra_var[members]
+        p = np.minimum(1.0, np.exp(log_p) / sign_share[members])
+        stopped_by_eps = levels >= top
+        out_p[members] = p
+        out_err[members] = np.sqrt(var) / math.log(2)
+        bound[members] = beyond & (value > scores[-1] + 1e-10) & ~stopped_by_eps
+        at_eps[members] = (p < eps) | (beyond & stopped_by_eps)
+        reached[members] = np.where(in_first, 1, level + 1 + (n_first > 0))
     out_p[at_eps] = eps
     out_err[at_eps | bound] = np.nan
     return TailPvalues(pvalue=out_p, log2err=out_err, at_eps=at_eps, bound=bound, levels=reached)
@@ -263,6 +382,8 @@ def set_pvalues(
     eps: float = DEFAULT_EPS,
     sample_size: int = DEFAULT_SAMPLE_SIZE,
     moves: float = DEFAULT_MOVES,
+    threads: int = 1,
+    sample: NullSample | None = None,
 ) -> SetPvalues:
     """P-values of sets from their permutation counts, multilevel where those are too coarse.
 
@@ -283,7 +404,7 @@ def set_pvalues(
         of ``permutations`` random sets of its size.
     permutations
         Random sets per size behind ``exceed`` and ``same``.
-    seed, eps, sample_size, moves
+    seed, eps, sample_size, moves, threads, sample
         As for :func:`tail_pvalues`.
     """
     exceed = np.asarray(exceed, dtype=np.int64)
@@ -307,6 +428,8 @@ def set_pvalues(
             sample_size=sample_size,
             moves=moves,
             sign_share_var=share_var[multilevel],
+            threads=threads,
+            sample=sample,
         )
         pvalue[multilevel] = tail.pvalue
         log2err[multilevel] = tail.log2err

@@ -284,7 +284,8 @@ def prerank(
     seed
         Random seed of the permutations.
     threads
-        Processes for gseapy.
+        Threads of the degsea engine (permutations and multilevel rulers; the table does not
+        depend on it), processes for gseapy.
     engine
         ``degsea``: :mod:`degsea.gsea.engine` (vectorised permutations, same statistics as
         gseapy); ``gseapy``: gseapy's own ``prerank``.
@@ -317,6 +318,7 @@ def prerank(
             weight=weight,
             seed=seed,
             eps=eps,
+            threads=threads,
         )
     elif engine != "gseapy":
         raise ValueError(f"unknown GSEA engine {engine!r} (degsea, gseapy)")

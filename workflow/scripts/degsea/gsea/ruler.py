@@ -269,37 +269,101 @@ def _random_set(state, n, k, used, out):
 
 
 @njit(cache=True)
-def build_ruler(w, k, target, max_levels, sample_size, moves, key):
+def _mix(w, pop, level, moves, state, counts, sums, slots, bounds, column, chains):
+    """Move every set of ``pop`` by the Markov chain under ``ES+ > level``, ``moves`` accepted
+    swaps per set on average (in place)."""
+    n = w.shape[0]
+    N, k = pop.shape
+    n_chunks = bounds.shape[0]
+    # chunks: position bounds at the population's median hit positions
+    for c in range(n_chunks - 1):
+        idx = (c + 1) * k // n_chunks
+        for s in range(N):
+            column[s] = pop[s, idx]
+        column.sort()
+        bounds[c] = column[N // 2]
+    bounds[n_chunks - 1] = n
+    for s in range(N):
+        counts[s] = 0
+        sums[s] = 0.0
+        c = 0
+        for t in range(k):
+            p = pop[s, t]
+            while bounds[c] <= p:
+                c += 1
+            slots[s, c, counts[s, c]] = p
+            counts[s, c] += 1
+            sums[s, c] += w[p]
+    # rounds of a few proposals per set, until the sets have made ``moves`` accepted swaps each on
+    # average (stopping each set at its own count would favour sets that move easily, i.e. bias
+    # the population upwards)
+    q1 = 1.0 / (n - k)
+    for s in range(N):
+        chains[s, 0] = 0.0
+        for t in range(k):
+            chains[s, 0] += w[pop[s, t]]
+        chains[s, 1] = -1.0  # no candidate hit yet (_above sets one when the set is above)
+        if chains[s, 0] > 0.0:
+            _above(w, slots[s], counts[s], sums[s], bounds, chains[s, 0], q1, level, chains[s, 1:])
+    max_proposals = 50 * moves + 100  # per set
+    batch = max(1, k // 10)
+    done = 0
+    spent = 0
+    while done < N * moves and spent < max_proposals:
+        for s in range(N):
+            done += _walk(w, k, slots[s], counts[s], sums[s], bounds, level, batch, state, n, chains[s])
+        spent += batch
+    for s in range(N):
+        t = 0
+        for c in range(n_chunks):
+            for i in range(counts[s, c]):
+                pop[s, t] = slots[s, c, i]
+                t += 1
+
+
+@njit(cache=True, nogil=True)
+def build_ruler(w, k, target, max_levels, sample_size, moves, key, start, floor):
     """The levels of ES+ for random ``k``-gene sets on weights ``w`` up to ``target``.
 
     Returns ``(scores, positive, levels)``: per level the sorted lower ``(N + 1) / 2`` scores of
     the population (``levels * (N + 1) / 2`` values, level by level) and, per recorded score, how
     many sets of its level scoring at least as high have a positive signed ES.
+
+    ``start`` (sorted sets, one per row; none: shape ``(0, k)``) are random sets already known to
+    score above ``floor``, e.g. the best of the ordinary permutations: they are cloned to the
+    population and moved under ``ES+ > floor`` before the first level is recorded, instead of
+    starting from uniform random sets.
     """
     n = w.shape[0]
     N = sample_size
     half = (N + 1) // 2
     state = _new_state(key)
     pop = np.empty((N, k), dtype=np.int64)
-    used = np.zeros(n, dtype=np.bool_)
     es = np.empty(N)
     sign = np.empty(N, dtype=np.bool_)
-    for s in range(N):
-        _random_set(state, n, k, used, pop[s])
     n_chunks = max(1, int(math.sqrt(k)))
     counts = np.zeros((N, n_chunks), dtype=np.int64)
     sums = np.zeros((N, n_chunks))
     slots = np.empty((N, n_chunks, k), dtype=np.int32)
     bounds = np.empty(n_chunks, dtype=np.int64)
     column = np.empty(N, dtype=np.int64)
+    chains = np.empty((N, 4))
     scores = np.empty(max_levels * half)
     positive = np.empty(max_levels * half, dtype=np.int64)
     nxt = np.empty((N, k), dtype=np.int64)
     levels = 0
     previous = -1.0
-    max_proposals = 50 * moves + 100  # per set
-    batch = max(1, k // 10)
-    chains = np.empty((N, 4))
+    if start.shape[0] > 0:
+        survivors = start.shape[0]
+        extra = _below(state, survivors)
+        for s in range(N):
+            pop[s] = start[s % survivors] if s < 2 * survivors else start[extra]
+        _mix(w, pop, floor, moves, state, counts, sums, slots, bounds, column, chains)
+        previous = floor
+    else:
+        used = np.zeros(n, dtype=np.bool_)
+        for s in range(N):
+            _random_set(state, n, k, used, pop[s])
     while True:
         for s in range(N):
             es[s], sign[s] = _score(w, pop[s], n)
@@ -324,48 +388,7 @@ def build_ruler(w, k, target, max_levels, sample_size, moves, key):
             src = order[half + (s % survivors)] if s < 2 * survivors else order[half + extra]
             nxt[s] = pop[src]
         pop, nxt = nxt, pop
-        # chunks: position bounds at the populations' median hit positions
-        for c in range(n_chunks - 1):
-            idx = (c + 1) * k // n_chunks
-            for s in range(N):
-                column[s] = pop[s, idx]
-            column.sort()
-            bounds[c] = column[N // 2]
-        bounds[n_chunks - 1] = n
-        for s in range(N):
-            counts[s] = 0
-            sums[s] = 0.0
-            c = 0
-            for t in range(k):
-                p = pop[s, t]
-                while bounds[c] <= p:
-                    c += 1
-                slots[s, c, counts[s, c]] = p
-                counts[s, c] += 1
-                sums[s, c] += w[p]
-        # the chains: rounds of a few proposals per set, until the sets have made ``moves``
-        # accepted swaps each on average (stopping each set at its own count would favour sets
-        # that move easily, i.e. bias the population upwards)
-        q1 = 1.0 / (n - k)
-        for s in range(N):
-            chains[s, 0] = 0.0
-            for t in range(k):
-                chains[s, 0] += w[pop[s, t]]
-            chains[s, 1] = -1.0  # no candidate hit yet (_above sets one when the set is above)
-            if chains[s, 0] > 0.0:
-                _above(w, slots[s], counts[s], sums[s], bounds, chains[s, 0], q1, median, chains[s, 1:])
-        done = 0
-        spent = 0
-        while done < N * moves and spent < max_proposals:
-            for s in range(N):
-                done += _walk(w, k, slots[s], counts[s], sums[s], bounds, median, batch, state, n, chains[s])
-            spent += batch
-        for s in range(N):
-            t = 0
-            for c in range(n_chunks):
-                for i in range(counts[s, c]):
-                    pop[s, t] = slots[s, c, i]
-                    t += 1
+        _mix(w, pop, median, moves, state, counts, sums, slots, bounds, column, chains)
     return scores[: levels * half], positive[: levels * half], levels
 
 
@@ -387,52 +410,52 @@ def random_scores(w, k, count, key):
 
 # ----------------------------------------------------------------------------- signed ES
 @njit(cache=True)
-def _signed_walk(w, row, k, n):
-    """Signed ES of the sorted set ``row[:k]`` and where it peaks and dips.
+def _signed_es(w, row, k, n):
+    """Signed ES of the sorted set ``row[:k]``, its ES+ and minus its ES+ on the reversed ranking.
 
     The ES is the running sum's largest deviation from zero, the first one on ties, taken just
     before and just after each hit (as gseapy's ``fast_random_walk``); a set whose weights are
-    all zero steps up uniformly (fgsea's convention). Returns ``(es, peak, trough)``: the hit with the first
-    highest running sum just after it, and the hit with the first lowest just before it.
+    all zero steps up uniformly (fgsea's convention). Deviations above zero are largest just
+    after a hit (``high``, at least 0: the set's ES+), below zero just before one (``low``, at
+    most 0), so the ES is whichever is further from zero, the earlier on a tie (a hit's bottom
+    comes before its top). Returns ``(es, high, low)``.
     """
     total = 0.0
     for t in range(k):
         total += w[row[t]]
     unit = total == 0.0
-    if unit:
-        total = float(k)
-    run = 0.0
-    best = 0.0
-    high = -np.inf
-    low = np.inf
-    peak = 0
-    trough = 0
+    scale = 1.0 / k if unit else 1.0 / total
+    per_miss = 1.0 / (n - k)
+    cum = 0.0
+    high = 0.0
+    low = 0.0
+    peak = k
+    trough = k
     for t in range(k):
-        step = (1.0 if unit else w[row[t]]) / total
-        run += step
-        top = run - (row[t] - t) / (n - k)
-        bottom = top - step
-        if abs(bottom) > abs(best):
-            best = bottom
-        if abs(top) > abs(best):
-            best = top
+        misses = (row[t] - t) * per_miss
+        bottom = cum * scale - misses
+        cum += 1.0 if unit else w[row[t]]
+        top = cum * scale - misses
         if top > high:
             high = top
             peak = t
         if bottom < low:
             low = bottom
             trough = t
-    return best, peak, trough
+    if high > -low or (high == -low and peak < trough):
+        return high, high, low
+    return low, high, low
 
 
-@njit(cache=True)
-def null_extremes(w, draws, sizes, out, column):
+@njit(cache=True, nogil=True)
+def null_extremes(w, draws, sizes, out, column, high, low):
     """Signed ES of random sets: for each row of ``draws`` (random positions, distinct) and each
     size ``k`` in ``sizes`` (ascending), the set of its first ``k`` positions, into
-    ``out[:, column + row]``.
+    ``out[:, column + row]``; the highest running sum after a hit into ``high``, the lowest
+    before one into ``low`` (same layout).
 
     The first ``k`` draws are kept sorted by insertion as ``k`` grows, so each row costs about
-    ``max(sizes)**2 / 4`` moves plus one walk (:func:`_signed_walk`) per size.
+    ``max(sizes)**2 / 4`` moves plus one walk (:func:`_signed_es`) per size.
     """
     n = w.shape[0]
     k_max = draws.shape[1]
@@ -449,4 +472,4 @@ def null_extremes(w, draws, sizes, out, column):
                     t -= 1
                 row[t] = value
                 have += 1
-            out[i, column + r] = _signed_walk(w, row, k, n)[0]
+            out[i, column + r], high[i, column + r], low[i, column + r] = _signed_es(w, row, k, n)
