@@ -195,6 +195,8 @@ def place_labels(
     """
     from adjustText import adjust_text
 
+    from degsea.plots.text_overlaps import linear_static_shifts
+
     bold = [False] * len(labels) if bold is None else bold
     texts = [
         ax.text(x, y, label, fontsize=6.5, fontweight="bold" if b else "normal", ha="center", va="center", zorder=5)
@@ -202,18 +204,19 @@ def place_labels(
     ]
     if texts:
         ax.figure.canvas.draw()
-        adjust_text(
-            texts,
-            x=np.asarray(avoid_x, dtype=float),
-            y=np.asarray(avoid_y, dtype=float),
-            target_x=np.asarray(xs, dtype=float),
-            target_y=np.asarray(ys, dtype=float),
-            ax=ax,
-            expand=(1.15, 1.35),
-            force_text=(0.3, 0.5),
-            force_static=(0.2, 0.4),
-            iter_lim=400,
-            ensure_inside_axes=True,
-            arrowprops={"arrowstyle": "-", "color": "0.35", "linewidth": 0.5},
-        )
+        with linear_static_shifts():
+            adjust_text(
+                texts,
+                x=np.asarray(avoid_x, dtype=float),
+                y=np.asarray(avoid_y, dtype=float),
+                target_x=np.asarray(xs, dtype=float),
+                target_y=np.asarray(ys, dtype=float),
+                ax=ax,
+                expand=(1.15, 1.35),
+                force_text=(0.3, 0.5),
+                force_static=(0.2, 0.4),
+                iter_lim=400,
+                ensure_inside_axes=True,
+                arrowprops={"arrowstyle": "-", "color": "0.35", "linewidth": 0.5},
+            )
     return texts

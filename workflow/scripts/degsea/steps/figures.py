@@ -28,29 +28,65 @@ def save_figure(figure: Any, paths: Sequence[str], *, dpi: int = 300) -> None:
 
     A path ending in :data:`REPORT_SUFFIX` gets the report's copy: :data:`REPORT_DPI`, with an
     adaptive palette of :data:`REPORT_COLORS` colours.
+
+    The layout (constrained) and the tight bounding box are computed once, at ``dpi``, and kept
+    for every file (``savefig`` would redo both for each); the report's copy is the PNG file's
+    picture scaled down, when there is one, rather than a third rendering.
     """
+    import io
+
     from degsea.plots.style import publication_style
 
     metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}
+    kinds = {path: Path(path).suffix.lstrip(".").lower() for path in paths if not str(path).endswith(REPORT_SUFFIX)}
     with publication_style():
+        bbox = _fixed_layout(figure, dpi=dpi)
+        png = None
+        if "png" in kinds.values() and dpi >= REPORT_DPI:
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=dpi, metadata=metadata["png"], bbox_inches=bbox)
+            png = buffer.getvalue()
         for path in paths:
-            kind = Path(path).suffix.lstrip(".").lower()
+            kind = kinds.get(path)
             with atomic_path(path) as tmp:
-                if str(path).endswith(REPORT_SUFFIX):
-                    _save_report_copy(figure, tmp)
+                if kind is None:
+                    _save_report_copy(figure, tmp, png=png, dpi=dpi)
+                elif kind == "png" and png is not None:
+                    Path(tmp).write_bytes(png)
                 else:
-                    figure.savefig(tmp, format=kind, dpi=dpi, metadata=metadata.get(kind))
+                    figure.savefig(tmp, format=kind, dpi=dpi, metadata=metadata.get(kind), bbox_inches=bbox)
     log.info("wrote figure %s", ", ".join(str(p) for p in paths))
 
 
-def _save_report_copy(figure: Any, path: Path) -> None:
+def _fixed_layout(figure: Any, *, dpi: int) -> Any:
+    """Lay the figure out once at ``dpi``, switch its layout engine off and return its padded tight box (inches).
+
+    What ``savefig(bbox_inches="tight")`` does before each file, done once for all of them.
+    """
+    import matplotlib
+
+    figure.set_dpi(dpi)
+    figure.draw_without_rendering()
+    bbox = figure.get_tightbbox(figure.canvas.get_renderer())
+    figure.set_layout_engine("none")
+    return bbox.padded(matplotlib.rcParams["savefig.pad_inches"])
+
+
+def _save_report_copy(figure: Any, path: Path, *, png: bytes | None, dpi: int) -> None:
+    """The report's copy: ``png`` (the figure at ``dpi``) scaled to :data:`REPORT_DPI`, or a rendering at it."""
     import io
 
     from PIL import Image
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=REPORT_DPI, metadata={"Software": None})
-    image = Image.open(buffer).convert("RGBA").quantize(colors=REPORT_COLORS, method=Image.Quantize.FASTOCTREE)
+    if png is None:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=REPORT_DPI, metadata={"Software": None}, bbox_inches="tight")
+        image = Image.open(buffer).convert("RGBA")
+    else:
+        image = Image.open(io.BytesIO(png)).convert("RGBA")
+        size = (max(1, round(image.width * REPORT_DPI / dpi)), max(1, round(image.height * REPORT_DPI / dpi)))
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    image = image.quantize(colors=REPORT_COLORS, method=Image.Quantize.FASTOCTREE)
     image.save(path, format="PNG", optimize=True, dpi=(REPORT_DPI, REPORT_DPI))
 
 

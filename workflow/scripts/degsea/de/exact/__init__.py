@@ -31,26 +31,48 @@ the classes :class:`DESeq2ExactDataSet` and :class:`DESeq2ExactStats`.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydeseq2.dds import DeseqDataSet
-from pydeseq2.ds import DeseqStats
+from degsea.errors import InputError
 
-from degsea.de.exact.seam import check_version
-
-check_version()
-
-from degsea.de.exact.dataset import DESeq2ExactDataSet  # noqa: E402 - after the version check
-from degsea.de.exact.stats import DESeq2ExactStats  # noqa: E402
-from degsea.errors import InputError  # noqa: E402
+if TYPE_CHECKING:
+    from pydeseq2.dds import DeseqDataSet
+    from pydeseq2.ds import DeseqStats
 
 __all__ = ["DESeq2ExactDataSet", "DESeq2ExactStats", "ENGINES", "engine_classes"]
 
-#: Engines: name -> (dataset class, stats class).
-ENGINES: dict[str, tuple[type[DeseqDataSet], type[DeseqStats]]] = {
-    "deseq2_exact": (DESeq2ExactDataSet, DESeq2ExactStats),
-    "pydeseq2": (DeseqDataSet, DeseqStats),
-}
+#: Names loaded on first use (:func:`_load`): PyDESeq2 imports matplotlib, scipy.stats and anndata
+#: (seconds), and modules of this package without PyDESeq2 (``contrasts``) are used where no fit is
+#: made, e.g. by the up-front check that Snakemake runs when it parses the workflow.
+_LAZY = ("DESeq2ExactDataSet", "DESeq2ExactStats", "ENGINES")
+
+
+def _load() -> None:
+    """Check the PyDESeq2 version and import the engine classes (once)."""
+    if "ENGINES" in globals():
+        return
+    from pydeseq2.dds import DeseqDataSet
+    from pydeseq2.ds import DeseqStats
+
+    from degsea.de.exact.seam import check_version
+
+    check_version()
+    from degsea.de.exact.dataset import DESeq2ExactDataSet
+    from degsea.de.exact.stats import DESeq2ExactStats
+
+    globals().update(
+        DESeq2ExactDataSet=DESeq2ExactDataSet,
+        DESeq2ExactStats=DESeq2ExactStats,
+        # Engines: name -> (dataset class, stats class).
+        ENGINES={"deseq2_exact": (DESeq2ExactDataSet, DESeq2ExactStats), "pydeseq2": (DeseqDataSet, DeseqStats)},
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        _load()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def engine_classes(engine: Literal["deseq2_exact", "pydeseq2"] | str) -> tuple[type[DeseqDataSet], type[DeseqStats]]:
@@ -61,12 +83,14 @@ def engine_classes(engine: Literal["deseq2_exact", "pydeseq2"] | str) -> tuple[t
     degsea.errors.InputError
         Unknown engine name.
     """
-    if engine not in ENGINES:
+    _load()
+    engines = globals()["ENGINES"]
+    if engine not in engines:
         raise InputError(
             "Unknown DE engine.",
             where="config 'de: engine'",
             found=repr(engine),
-            allowed=", ".join(ENGINES),
+            allowed=", ".join(engines),
             hint="'deseq2_exact' reproduces R's DESeq2; 'pydeseq2' is stock PyDESeq2.",
         )
-    return ENGINES[engine]
+    return engines[engine]
