@@ -127,7 +127,10 @@ def test_the_supported_version_passes(monkeypatch):
 
 def test_using_the_engine_under_another_version_fails_clearly():
     # degsea.de.exact loads PyDESeq2 on first use (the up-front check imports its light modules only)
-    code = "import pydeseq2; pydeseq2.__version__ = '0.6.0'; import degsea.de.exact; degsea.de.exact.engine_classes('pydeseq2')"
+    code = (
+        "import pydeseq2; pydeseq2.__version__ = '0.6.0'; import degsea.de.exact; "
+        "degsea.de.exact.engine_classes('pydeseq2')"
+    )
     run = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
