@@ -95,7 +95,7 @@ def test_report_holds_every_figure_and_table(small_run: Path, report: str) -> No
         )
     ]
     expected += ["ora_selected_sets.html", "collection_scores.html", "collection_score_tests.html"]
-    expected += [f"ora_{c}.html" for c in CONTRASTS] + [f"{c}.universe.txt" for c in CONTRASTS]
+    expected += [f"ora_{c}.html" for c in CONTRASTS]
     expected += ["provenance.json"]
     missing = [name for name in expected if name not in report]
     assert not missing, missing

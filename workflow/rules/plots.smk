@@ -199,18 +199,9 @@ rule sample_scores:
 
 rule ora_overview:
     input:
-        # The per-contrast ORA tables are report pages (REPORT_TABLES, rule table_pages).
+        # The per-contrast ORA tables are report pages (REPORT_TABLES, rule table_pages); their
+        # universes stay beside them in results/ora/ (named in the tables' caption), not in the report.
         tables=expand("results/ora/{contrast}.tsv", contrast=CONTRASTS),
-        universes=[
-            report(
-                f"results/ora/{contrast}.universe.txt",
-                caption="../report/ora_universe.rst",
-                category="4 Gene-set enrichment",
-                subcategory=CONTRAST_HEADINGS[contrast],
-                labels={"set": "(all genes)", "item": "ORA universe"},
-            )
-            for contrast in CONTRASTS
-        ],
     output:
         table="results/summary/ora_selected_sets.tsv",
         figures=figure_files(
