@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 import psutil
-
 from measure import pinned
 
 ROOT = Path(__file__).resolve().parents[1]
