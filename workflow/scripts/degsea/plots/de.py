@@ -20,7 +20,7 @@ from scipy.cluster import hierarchy
 
 from degsea.de.summary import significant
 from degsea.plots import style
-from degsea.plots.qc import group_legend_handles
+from degsea.plots.qc import MANY_SAMPLES, group_blocks, group_legend_handles
 from degsea.plots.style import Groups, styled
 from degsea.tables import neg_log10_pvalues
 
@@ -323,9 +323,11 @@ def expression_heatmap(
     labels = list(row_labels) if row_labels is not None else [str(i) for i in z.index]
     values = z.loc[:, list(samples)].to_numpy(dtype=float)
     clustered = values[:, :gap_after] if gap_after else values
+    many = len(samples) > MANY_SAMPLES
+    gap = max(1, len(samples) // 80)  # empty columns between the parts: visible at any number of samples
     if gap_after is not None and 0 < gap_after < len(samples):
-        values = np.insert(values, gap_after, np.nan, axis=1)
-        positions = np.r_[np.arange(gap_after), np.arange(gap_after, len(samples)) + 1]
+        values = np.insert(values, [gap_after] * gap, np.nan, axis=1)
+        positions = np.r_[np.arange(gap_after), np.arange(gap_after, len(samples)) + gap]
     else:
         gap_after, positions = None, np.arange(len(samples))
     n_rows, n_cols = values.shape
@@ -337,7 +339,7 @@ def expression_heatmap(
     grid = fig.add_gridspec(
         2,
         2,
-        width_ratios=[tree_width, n_cols * 0.2],
+        width_ratios=[tree_width, min(n_cols * 0.2, width - 2.4)],
         height_ratios=[0.14, row_height * n_rows],
         wspace=0.01,
         hspace=0.02,
@@ -354,17 +356,28 @@ def expression_heatmap(
         order = np.asarray(dendro["leaves"])[::-1]
     tree_ax.set_axis_off()
     cmap = matplotlib.colormaps[style.DIVERGING].with_extremes(bad="white")
-    image = heat_ax.imshow(values[order], cmap=cmap, vmin=-clip, vmax=clip, aspect="auto", interpolation="nearest")
+    smooth = "antialiased" if many else "nearest"  # thousands of columns: filtered, not every other one dropped
+    image = heat_ax.imshow(values[order], cmap=cmap, vmin=-clip, vmax=clip, aspect="auto", interpolation=smooth)
     heat_ax.set_yticks(np.arange(n_rows), [labels[i] for i in order], fontsize=6 if n_rows > 30 else 7)
     heat_ax.yaxis.tick_right()
-    heat_ax.set_xticks(positions, list(samples), rotation=90)
-    heat_ax.set_xlabel("Sample")
+    if many:  # the groups' names under their blocks instead of thousands of sample names
+        blocks = group_blocks(list(samples), sheet, groups)
+        if len(blocks) <= 20:
+            centres = [(positions[start] + positions[stop - 1]) / 2 for _, start, stop in blocks]
+            heat_ax.set_xticks(centres, [level for level, _, _ in blocks], rotation=30, ha="right")
+        else:
+            heat_ax.set_xticks([])
+        heat_ax.tick_params(axis="x", length=0)
+        heat_ax.set_xlabel(f"{len(samples):,} samples, by {groups.color_by}")
+    else:
+        heat_ax.set_xticks(positions, list(samples), rotation=90)
+        heat_ax.set_xlabel("Sample")
     for side in ("top", "right", "left", "bottom"):
         heat_ax.spines[side].set_visible(False)
     colors = [groups.colors.get(str(sheet.loc[s, groups.color_by]), "#777777") for s in samples]
     if gap_after is not None:
-        colors.insert(gap_after, "white")
-    strip_ax.imshow(np.array([[mcolors.to_rgb(c) for c in colors]]), aspect="auto", interpolation="nearest")
+        colors[gap_after:gap_after] = ["white"] * gap
+    strip_ax.imshow(np.array([[mcolors.to_rgb(c) for c in colors]]), aspect="auto", interpolation=smooth)
     strip_ax.set_xticks([])
     strip_ax.set_yticks([0], [groups.color_by], fontsize=7)
     strip_ax.yaxis.tick_right()
@@ -374,7 +387,7 @@ def expression_heatmap(
     strip_ax.set_title(title, pad=14 if gap_after is not None and gap_label else 6)
     if gap_after is not None and gap_label:
         strip_ax.text(
-            (gap_after + n_cols - 1) / 2 + 0.5, -0.75, gap_label, ha="center", va="bottom", fontsize=6.5, color="0.35"
+            (gap_after + gap + n_cols - 1) / 2, -0.75, gap_label, ha="center", va="bottom", fontsize=6.5, color="0.35"
         )
     # The pad is a fraction of the heatmap's height: keep about 0.12 in between the axis title
     # and the colour bar whatever the number of rows.

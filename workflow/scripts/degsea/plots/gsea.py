@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from degsea.gsea.running_sum import RunningSum
 from degsea.naming import short_set_name
 from degsea.plots import style
-from degsea.plots.qc import group_legend_handles
+from degsea.plots.qc import MANY_SAMPLES, group_legend_handles
 from degsea.plots.style import Groups, styled
 
 
@@ -266,22 +266,28 @@ def score_boxplots(
             patch.set_facecolor(groups.colors[level])
             patch.set_alpha(0.35)
             patch.set_edgecolor("0.25")
+        many = part["sample"].nunique() > MANY_SAMPLES
+        marker_of = {}
+        if groups.shape_by:
+            marker_of = sheet[groups.shape_by].astype(str).map(groups.markers).to_dict()
         for i, (values, level) in enumerate(zip(data, groups.levels, strict=True)):
-            jitter = rng.uniform(-0.15, 0.15, len(values))
-            marker_of = {}
-            if groups.shape_by:
-                marker_of = sheet[groups.shape_by].astype(str).map(groups.markers).to_dict()
-            samples = part.loc[part["sample"].map(level_of) == level, "sample"].tolist()
-            for x, y, s in zip(i + jitter, values, samples, strict=True):
+            jitter = rng.uniform(-0.25 if many else -0.15, 0.25 if many else 0.15, len(values))
+            markers = np.array(
+                [marker_of.get(s, "o") for s in part.loc[part["sample"].map(level_of) == level, "sample"]], dtype=object
+            )
+            for marker in dict.fromkeys(markers):  # one collection per marker, not one per sample
+                chosen = markers == marker
                 ax.scatter(
-                    x,
-                    y,
+                    i + jitter[chosen],
+                    values[chosen],
                     color=groups.colors[level],
-                    s=16,
+                    s=3 if many else 16,
+                    alpha=0.35 if many else 1.0,
                     edgecolor="white",
-                    linewidth=0.5,
+                    linewidth=0 if many else 0.5,
                     zorder=3,
-                    marker=marker_of.get(s, "o"),
+                    marker=marker,
+                    rasterized=many,
                 )
         tilt = n_levels * max(len(level) for level in groups.levels) > 24
         ax.set_xticks(

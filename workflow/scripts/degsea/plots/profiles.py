@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from degsea.plots import style
@@ -42,7 +43,9 @@ def profile_figure(table: pd.DataFrame, groups: Sequence[str], *, title: str) ->
             x = [xs.index(g.split(" / ", 1)[0]) for g in cols]
             color = colors.get(line, "#000000")
             values = members[cols].to_numpy(dtype=float)
-            ax.plot(x, values.T, color=color, alpha=0.08, linewidth=0.5)
+            # every gene's profile: one rasterised collection (up to thousands of genes), not a line each
+            lines = np.stack([np.broadcast_to(np.asarray(x, dtype=float), values.shape), values], axis=-1)
+            ax.add_collection(LineCollection(lines, color=color, alpha=0.08, linewidth=0.5, rasterized=True))
             ax.plot(x, values.mean(axis=0), color=color, linewidth=2.0, marker="o", markersize=3, label=line or None)
         ax.set_title(f"cluster {cluster} ({len(members)} genes)")
         ax.set_xticks(range(len(xs)), xs, rotation=30 if max(map(len, xs)) > 6 else 0)

@@ -18,6 +18,11 @@ from degsea.de.qc import PCA, CooksOutliers
 from degsea.plots import style
 from degsea.plots.style import Groups, styled
 
+#: Above this many samples the per-sample figures switch to forms that stay readable at thousands
+#: of samples: sorted per-sample profiles and quantile bands per group instead of one bar or box per
+#: sample, no sample names on the axes or next to PCA points, small translucent PCA points.
+MANY_SAMPLES = 60
+
 
 def group_legend_handles(groups: Groups, *, marker: str | None = None) -> list:
     """Legend handles for the colour levels (patches, or markers when ``marker`` is given)."""
@@ -43,11 +48,51 @@ def _sample_colors(sheet: pd.DataFrame, samples: list[str], groups: Groups) -> l
 
 
 def _bar_per_sample(ax, values: pd.Series, sheet: pd.DataFrame, groups: Groups) -> None:
+    """One bar per sample; past :data:`MANY_SAMPLES` one sorted profile per group (:func:`_profile_per_group`)."""
+    if len(values) > MANY_SAMPLES:
+        _profile_per_group(ax, values, sheet, groups)
+        return
     samples = list(values.index)
     ax.bar(np.arange(len(samples)), values.to_numpy(), color=_sample_colors(sheet, samples, groups), width=0.8)
     ax.set_xticks(np.arange(len(samples)), samples, rotation=90)
     ax.set_xlim(-0.6, len(samples) - 0.4)
     ax.set_xlabel("Sample")
+
+
+def group_blocks(samples: list[str], sheet: pd.DataFrame, groups: Groups) -> list[tuple[str, int, int]]:
+    """Runs of consecutive samples of one colour level: ``(level, start, stop)`` in display order."""
+    levels = [str(sheet.loc[s, groups.color_by]) for s in samples]
+    blocks: list[tuple[str, int, int]] = []
+    for i, level in enumerate(levels):
+        if blocks and blocks[-1][0] == level:
+            blocks[-1] = (level, blocks[-1][1], i + 1)
+        else:
+            blocks.append((level, i, i + 1))
+    return blocks
+
+
+def _group_axis(ax, blocks: list[tuple[str, int, int]], *, what: str) -> None:
+    """Many samples: the groups' names under their blocks, thin lines between blocks, no sample names."""
+    for _, start, _ in blocks[1:]:
+        ax.axvline(start - 0.5, color="0.6", linewidth=0.6)
+    if len(blocks) <= 20:
+        ax.set_xticks([(start + stop - 1) / 2 for _, start, stop in blocks], [level for level, _, _ in blocks])
+    else:
+        ax.set_xticks([])
+    ax.tick_params(axis="x", length=0)
+    n = blocks[-1][2] if blocks else 0
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.set_xlabel(f"{n:,} samples, {what}")
+
+
+def _profile_per_group(ax, values: pd.Series, sheet: pd.DataFrame, groups: Groups) -> None:
+    """Many samples: each group's values sorted from high to low and filled as one step profile."""
+    blocks = group_blocks(list(values.index), sheet, groups)
+    for level, start, stop in blocks:
+        part = np.sort(values.iloc[start:stop].to_numpy(dtype=float))[::-1]
+        x = np.arange(start, stop)
+        ax.fill_between(x, part, 0, step="mid", color=groups.colors.get(level, "#777777"), linewidth=0)
+    _group_axis(ax, blocks, what="sorted within each group (high to low)")
 
 
 @styled
@@ -85,19 +130,22 @@ def size_factors(library: pd.DataFrame, sheet: pd.DataFrame, groups: Groups, *, 
     """Size factor per sample (bars) and size factor against library size (scatter)."""
     width = max(style.SINGLE, 0.8 + 0.17 * len(order))
     fig = style.new_figure(min(width + 2.6, style.DOUBLE), 3.0)
-    bars, scatter = fig.subplots(1, 2, width_ratios=[max(1.0, 0.17 * len(order)), 2.2])
+    bars, scatter = fig.subplots(1, 2, width_ratios=[min(max(1.0, 0.17 * len(order)), 4.0), 2.2])
     _bar_per_sample(bars, library.loc[order, "size_factor"], sheet, groups)
     bars.axhline(1.0, color="0.3", linewidth=0.8, linestyle="--")
     bars.set_ylabel("Size factor (median of ratios)")
     bars.set_title("DESeq2 size factors")
     colors = _sample_colors(sheet, order, groups)
+    many = len(order) > MANY_SAMPLES
     scatter.scatter(
         library.loc[order, "library_size"] / 1e6,
         library.loc[order, "size_factor"],
         c=colors,
-        s=22,
+        s=5 if many else 22,
+        alpha=0.6 if many else 1.0,
         edgecolor="white",
-        linewidth=0.5,
+        linewidth=0 if many else 0.5,
+        rasterized=many,
     )
     scatter.set_xlabel("Library size (million reads)")
     scatter.set_ylabel("Size factor (median of ratios)")
@@ -123,28 +171,47 @@ def pca_scatter(
     fig = style.new_figure(style.SINGLE + 1.3, 3.3)
     ax = fig.subplots()
     scores = components.scores
-    for sample in scores.index:
-        level = str(sheet.loc[sample, groups.color_by])
-        marker = groups.markers.get(str(sheet.loc[sample, groups.shape_by]), "o") if groups.shape_by else "o"
+    n = len(scores)
+    many = n > MANY_SAMPLES
+    points = scores.index
+    if many:  # a seeded shuffle: no group is drawn wholly on top of another
+        points = points[np.random.default_rng(0).permutation(n)]
+    colors = [groups.colors.get(str(sheet.loc[s, groups.color_by]), "#777777") for s in points]
+    markers = [groups.markers.get(str(sheet.loc[s, groups.shape_by]), "o") if groups.shape_by else "o" for s in points]
+    for marker in dict.fromkeys(markers):
+        chosen = [i for i, m in enumerate(markers) if m == marker]
         ax.scatter(
-            scores.loc[sample, x],
-            scores.loc[sample, y],
-            color=groups.colors.get(level, "#777777"),
+            scores.loc[points[chosen], x],
+            scores.loc[points[chosen], y],
+            c=[colors[i] for i in chosen],
             marker=marker,
-            s=42,
+            s=7 if many else 42,
+            alpha=0.55 if many else 1.0,
             edgecolor="white",
-            linewidth=0.6,
+            linewidth=0 if many else 0.6,
             zorder=3,
+            rasterized=many,
         )
     share = components.variance_ratio
     ax.set_xlabel(f"{x}: {100 * share[x]:.1f} % of variance (VST, log2 units)")
     ax.set_ylabel(f"{y}: {100 * share[y]:.1f} % of variance (VST, log2 units)")
-    ax.set_title(f"PCA of {len(scores)} samples, {components.n_genes} most variable genes")
+    ax.set_title(f"PCA of {n:,} samples, {components.n_genes} most variable genes")
     ax.axhline(0, color="0.85", linewidth=0.6, zorder=0)
     ax.axvline(0, color="0.85", linewidth=0.6, zorder=0)
     ax.margins(0.08)
     ax.set_aspect("equal", adjustable="datalim")
-    if labels:
+    if labels and many:
+        ax.text(
+            0.99,
+            0.01,
+            f"no sample labels above {MANY_SAMPLES} samples",
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=6,
+            color="0.4",
+        )
+    elif labels:
         xs, ys = scores[x].to_numpy(dtype=float), scores[y].to_numpy(dtype=float)
         style.place_labels(ax, xs, ys, [str(s) for s in scores.index], avoid_x=xs, avoid_y=ys)
     handles = group_legend_handles(groups, marker="o")
@@ -187,13 +254,17 @@ def scree(components: PCA, *, max_components: int = 10) -> Figure:
 
 @styled
 def sample_distance_heatmap(distances: pd.DataFrame, sheet: pd.DataFrame, groups: Groups) -> Figure:
-    """Clustered heatmap of sample-to-sample Euclidean distances (VST), with a group colour strip."""
+    """Clustered heatmap of sample-to-sample Euclidean distances (VST), with a group colour strip.
+
+    The distances are one image whatever the number of samples; past :data:`MANY_SAMPLES` the
+    samples are not named on the axes and the dendrograms are drawn with thin lines.
+    """
     n = len(distances)
+    many = n > MANY_SAMPLES
     size = min(style.DOUBLE, max(style.SINGLE + 0.8, 1.9 + 0.16 * n))
+    span = min(n * 0.16, size - 1.9)  # the heatmap's share; the dendrograms keep theirs at any n
     fig = style.new_figure(size + 0.9, size)
-    grid = fig.add_gridspec(
-        2, 3, width_ratios=[1.2, 0.22, n * 0.16], height_ratios=[1.0, n * 0.16], wspace=0.01, hspace=0.01
-    )
+    grid = fig.add_gridspec(2, 3, width_ratios=[1.2, 0.22, span], height_ratios=[1.0, span], wspace=0.01, hspace=0.01)
     tree_ax = fig.add_subplot(grid[1, 0])
     strip_ax = fig.add_subplot(grid[1, 1])
     heat_ax = fig.add_subplot(grid[1, 2])
@@ -206,18 +277,28 @@ def sample_distance_heatmap(distances: pd.DataFrame, sheet: pd.DataFrame, groups
     order = [distances.index[i] for i in dendro["leaves"]][::-1]
     for ax in (tree_ax, top_ax):
         ax.set_axis_off()
+        if many:
+            for lines in ax.collections:
+                lines.set_linewidth(0.3)
+                lines.set_rasterized(True)
     values = distances.loc[order, order].to_numpy()
-    image = heat_ax.imshow(values, cmap=style.SEQUENTIAL + "_r", aspect="auto", interpolation="nearest")
-    heat_ax.set_xticks(np.arange(n), order, rotation=90)
-    heat_ax.set_yticks(np.arange(n), order)
-    heat_ax.yaxis.tick_right()
-    heat_ax.set_xlabel("Sample")
-    heat_ax.yaxis.set_label_position("right")
-    heat_ax.set_ylabel("Sample")
+    smooth = "antialiased" if many else "nearest"  # thousands of rows: filtered, not every other row dropped
+    image = heat_ax.imshow(values, cmap=style.SEQUENTIAL + "_r", aspect="auto", interpolation=smooth)
+    if many:
+        heat_ax.set_xticks([])
+        heat_ax.set_yticks([])
+        heat_ax.set_xlabel(f"{n:,} samples (ordered by the clustering)")
+    else:
+        heat_ax.set_xticks(np.arange(n), order, rotation=90)
+        heat_ax.set_yticks(np.arange(n), order)
+        heat_ax.yaxis.tick_right()
+        heat_ax.set_xlabel("Sample")
+        heat_ax.yaxis.set_label_position("right")
+        heat_ax.set_ylabel("Sample")
     for side in ("top", "right", "left", "bottom"):
         heat_ax.spines[side].set_visible(False)
     colors = _sample_colors(sheet, order, groups)
-    strip_ax.imshow(np.array([[_rgb(c)] for c in colors]), aspect="auto", interpolation="nearest")
+    strip_ax.imshow(np.array([[_rgb(c)] for c in colors]), aspect="auto", interpolation=smooth)
     strip_ax.set_axis_off()
     bar = fig.colorbar(image, ax=[heat_ax], location="bottom", shrink=0.6, pad=0.02, aspect=30)
     bar.set_label("Euclidean distance between samples (VST, log2 units)")
@@ -324,7 +405,12 @@ def dispersion_plot(table: pd.DataFrame, *, fit_type: str = "parametric") -> Fig
 
 @styled
 def cooks_distances(outliers: CooksOutliers, sheet: pd.DataFrame, groups: Groups, *, order: list[str]) -> Figure:
-    """Box plot of log10 Cook's distances per sample, with DESeq2's cutoff and outlier counts."""
+    """Box plot of log10 Cook's distances per sample, with DESeq2's cutoff and outlier counts.
+
+    Past :data:`MANY_SAMPLES` samples: per-sample quantile bands instead (:func:`_cooks_bands`).
+    """
+    if len(order) > MANY_SAMPLES:
+        return _cooks_bands(outliers, sheet, groups, order=order)
     width = max(style.SINGLE + 1.0, 1.4 + 0.2 * len(order))
     fig = style.new_figure(min(width, style.DOUBLE), 3.4)
     ax = fig.subplots()
@@ -342,23 +428,79 @@ def cooks_distances(outliers: CooksOutliers, sheet: pd.DataFrame, groups: Groups
     for patch, color in zip(boxes["boxes"], _sample_colors(sheet, order, groups), strict=True):
         patch.set_facecolor(color)
         patch.set_edgecolor("0.2")
-    if np.isfinite(outliers.cutoff):
-        ax.axhline(np.log10(outliers.cutoff), color=style.UP, linestyle="--", linewidth=1)
-        ax.annotate(
-            f"cutoff F(0.99) = {outliers.cutoff:.2f}",
-            xy=(1.0, np.log10(outliers.cutoff)),
-            xycoords=("axes fraction", "data"),
-            xytext=(-2, 3),
-            textcoords="offset points",
-            ha="right",
-            va="bottom",
-            color=style.UP,
-            fontsize=7,
-        )
+    _cooks_cutoff(ax, outliers.cutoff)
     counts = outliers.per_sample.loc[order, "outlier_genes"]
     ax.set_xticks(np.arange(len(order)), [f"{s} ({c})" for s, c in zip(order, counts, strict=True)], rotation=90)
     ax.set_xlabel("Sample (genes with an outlier count)")
     ax.set_ylabel("Cook's distance (log10)")
     ax.set_title(f"Cook's distances: {len(outliers.genes)} genes with an outlier")
+    fig.legend(handles=group_legend_handles(groups), title=groups.color_by, loc="outside right upper", frameon=False)
+    return fig
+
+
+def _cooks_cutoff(ax, cutoff: float) -> None:
+    """DESeq2's Cook's cutoff as a dashed line, labelled."""
+    if not np.isfinite(cutoff):
+        return
+    ax.axhline(np.log10(cutoff), color=style.UP, linestyle="--", linewidth=1)
+    ax.annotate(
+        f"cutoff F(0.99) = {cutoff:.2f}",
+        xy=(1.0, np.log10(cutoff)),
+        xycoords=("axes fraction", "data"),
+        xytext=(-2, 3),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        color=style.UP,
+        fontsize=7,
+    )
+
+
+#: Quantiles of a sample's log10 Cook's distances drawn by :func:`_cooks_bands`.
+COOKS_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95, 1.0)
+
+
+def per_sample_quantiles(values: np.ndarray, rows: np.ndarray, *, chunk: int = 64) -> np.ndarray:
+    """Quantiles :data:`COOKS_QUANTILES` of log10 of each given row of a samples x genes array.
+
+    Rows are read ``chunk`` at a time, so memory stays at a few chunks whatever the number of
+    samples; values that are not finite are left out.
+    """
+    result = np.full((len(rows), len(COOKS_QUANTILES)), np.nan)
+    for start in range(0, len(rows), chunk):
+        block = np.log10(np.clip(np.asarray(values[rows[start : start + chunk]], dtype=float), 1e-12, None))
+        block[~np.isfinite(block)] = np.nan
+        if block.shape[1]:
+            result[start : start + chunk] = np.nanquantile(block, COOKS_QUANTILES, axis=1).T
+    return result
+
+
+def _cooks_bands(outliers: CooksOutliers, sheet: pd.DataFrame, groups: Groups, *, order: list[str]) -> Figure:
+    """Many samples: per sample the 5-95 % and 25-75 % bands and the median of log10 Cook's distances,
+    and the largest as a dot; samples sorted by median within each group."""
+    fig = style.new_figure(style.DOUBLE, 3.4)
+    ax = fig.subplots()
+    rows = outliers.distances.index.get_indexer(order)
+    quantiles = per_sample_quantiles(outliers.distances.to_numpy(), rows)
+    blocks = group_blocks(order, sheet, groups)
+    counts = outliers.per_sample.loc[order, "outlier_genes"].to_numpy()
+    for level, start, stop in blocks:
+        part = quantiles[start:stop]
+        part = part[np.argsort(part[:, 2], kind="stable")]
+        x = np.arange(start, stop)
+        color = groups.colors.get(level, "#777777")
+        ax.fill_between(x, part[:, 0], part[:, 4], step="mid", color=color, alpha=0.3, linewidth=0)
+        ax.fill_between(x, part[:, 1], part[:, 3], step="mid", color=color, alpha=0.7, linewidth=0)
+        ax.plot(x, part[:, 2], color="0.1", linewidth=0.6, drawstyle="steps-mid")
+        ax.scatter(x, part[:, 5], s=1.5, color="0.35", linewidth=0, rasterized=True)
+    _cooks_cutoff(ax, outliers.cutoff)
+    _group_axis(ax, blocks, what="sorted by median within each group")
+    ax.set_ylabel("Cook's distance (log10)")
+    flagged = int((counts > 0).sum())
+    ax.set_title(
+        f"Cook's distances: {len(outliers.genes)} genes with an outlier, in {flagged:,} of {len(order):,} samples\n"
+        "bands: 5-95 % and 25-75 % of each sample's genes; line: median; dots: largest",
+        fontsize=8,
+    )
     fig.legend(handles=group_legend_handles(groups), title=groups.color_by, loc="outside right upper", frameon=False)
     return fig
