@@ -5,10 +5,10 @@ up: three groups of 667/667/666 tumours, 30,000 genes, seeded) runs in a fresh c
 repository's tracked files, pinned to 2 CPUs. While it runs, the process tree is sampled every
 ``interval`` seconds: every job is the Python process that runs a rule's script
 (``.snakemake/scripts/tmp*.<script>.py``) with its descendants (e.g. joblib's workers), and its
-memory at a sample is the sum of their resident sets. Per job: rule, wall (first to last sample),
-CPU seconds (user + system of the job's processes, its waited-for children included) and peak
-resident memory. A job whose processes together pass ``limit_gib`` stops the run (the machine is
-shared); the section then says so.
+memory at a sample is the sum of their resident sets (psutil, a Snakemake dependency). Per job:
+rule, wall (first to last sample), CPU seconds (user + system of the job's processes, its
+waited-for children included) and peak resident memory. A job whose processes together pass
+``limit_gib`` stops the run (the machine is shared); the section then says so.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Every measurement is a whole process pinned with ``taskset`` to 1 or 2 CPUs, wit
 library's thread variable at the same number, on both sides; the tools run interleaved (one rep
 of each tool, then the next rep), and the table reports medians. See bench/README.md.
 
-    python bench/run.py                    # everything (about an hour on 2 quiet cores)
+    python bench/run.py                    # everything (about 90 min on 2 quiet cores)
     python bench/run.py --only de          # DE rows only; --only gsea, --only demo, --only cohort likewise
     python bench/run.py --quick            # pasilla, sim20k_12, Reactome; 1 rep; no demo, no cohort
 """
