@@ -104,13 +104,14 @@ def cohort_profile(
                 except psutil.Error:
                     family = []
                 for p in family:
-                    try:
-                        hit = next((_SCRIPT.search(a) for a in p.cmdline() if _SCRIPT.search(a)), None)
+                    try:  # a process may end between any two calls
+                        args = p.cmdline()
+                        hit = next((_SCRIPT.search(a) for a in args if _SCRIPT.search(a)), None)
+                        if hit is None:
+                            if "snakemake" in " ".join(args[:3]):
+                                snakemake_peak = max(snakemake_peak, p.memory_info().rss)
+                            continue
                     except psutil.Error:
-                        continue
-                    if hit is None:
-                        if "snakemake" in " ".join(p.cmdline()[:3]):
-                            snakemake_peak = max(snakemake_peak, p.memory_info().rss)
                         continue
                     rss, cpu = _tree_sample(p)
                     job = jobs.setdefault(
