@@ -56,8 +56,8 @@ MEASURED_COHORT = {
     "vst": 2_400,
     "sample_qc": 6_010,
     "de_figures": 1_650,
-    "sample_scores": 4_070,
-    "collection_scores": 1_800,
+    "sample_scores": 6_140,
+    "collection_scores": 5_750,
 }
 
 
