@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import psutil
-from measure import pinned
+from measure import pinned, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 COHORT_CONFIG = "config/studies/cohort/config.yaml"
@@ -131,6 +131,11 @@ def cohort_profile(
             os.killpg(proc.pid, signal.SIGKILL)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
+    report = None
+    if code == 0 and stopped is None:  # the HTML report, as a user makes it after the run
+        cmd = ["snakemake", "--configfile", COHORT_CONFIG, "--report", "results/report.html"]
+        report = run_child(cmd, cores=cores, cwd=work, output=cache / "cohort.report.log")
+        report["mb"] = (work / "results" / "report.html").stat().st_size / 1e6 if report["code"] == 0 else float("nan")
     rows = [
         {
             "rule": j["rule"],
@@ -148,6 +153,7 @@ def cohort_profile(
         "stopped": stopped,
         "snakemake_peak_gib": snakemake_peak / 1024**3,
         "jobs": rows,
+        "report": report,
         "log": log,
         "work": work,
     }
@@ -186,6 +192,12 @@ def cohort_section(run: dict, *, stamp: list[str], interval: float = 0.5) -> str
         lines.append(
             f"| {rule} | {len(group)} | {sum(j['wall'] for j in group):.0f} | {sum(j['cpu'] for j in group):.0f} | "
             f"{max(j['peak_gib'] for j in group):.2f} |"
+        )
+    report = run.get("report")
+    if report is not None:
+        lines.append(
+            f"| HTML report (`snakemake --report`, after the run; {report['mb']:.1f} MB) | 1 | {report['wall']:.0f} | "
+            f"{report['cpu']:.0f} | {report['rss']:.2f} |"
         )
     lines += [
         f"| all jobs (sum) | {len(jobs)} | {sum(j['wall'] for j in jobs):.0f} | {sum(j['cpu'] for j in jobs):.0f} | "

@@ -53,7 +53,7 @@ COHORT = StudySize(samples=2_000, genes=30_000)
 MEASURED_COHORT = {
     "simulate_demo": 2_010,
     "deseq2": 9_280,
-    "vst": 2_400,
+    "vst": 3_100,
     "sample_qc": 6_010,
     "de_figures": 1_650,
     "sample_scores": 6_140,
