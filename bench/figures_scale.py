@@ -2,6 +2,7 @@
 
     python bench/figures_scale.py                        # n = 2,000 samples, g = 30,000 genes, every figure
     python bench/figures_scale.py --samples 20 --only pca_pc1_pc2 --keep /tmp/figs     # keep the PNGs
+    python bench/figures_scale.py --job     # the whole sample_qc step on full-size files (written once)
 
 Each figure runs in its own child process (``measure.run_child``, 1 core): the child builds seeded
 synthetic inputs of the figure's real shapes (e.g. Cook's distances samples x genes), then draws the
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -194,6 +196,86 @@ def draw(name: str, n: int, g: int):
     raise SystemExit(f"unknown figure {name}")
 
 
+QC_STEMS = (
+    "library_sizes",
+    "size_factors",
+    "pca_pc1_pc2",
+    "pca_pc1_pc3",
+    "scree",
+    "sample_distances",
+    "dispersions",
+    "cooks_distances",
+)
+
+
+def job_files(folder: Path, n: int, g: int) -> dict[str, str]:
+    """Seeded inputs of the ``sample_qc`` job at full size: counts.h5ad, vst.tsv and a fitted dataset
+    with every layer PyDESeq2 writes (counts, mu, Cook's, normalised counts, hat diagonals)."""
+    import anndata as ad
+    import numpy as np
+    import pandas as pd
+
+    paths = {name: str(folder / name) for name in ("counts.h5ad", "vst.tsv", "deseq2_fit.h5ad")}
+    if all(Path(p).exists() for p in paths.values()):
+        return paths
+    folder.mkdir(parents=True, exist_ok=True)
+    rng, sheet, _, _ = _inputs(n, g)
+    genes = pd.Index([f"G{i:05d}" for i in range(g)], name="gene_id")
+    means = rng.lognormal(4, 2, g)
+    counts = rng.poisson(means[None, :] * rng.lognormal(0, 0.2, (n, 1))).astype(np.int64)
+    obs = sheet.copy()
+    ad.AnnData(X=counts, obs=obs, var=pd.DataFrame({"symbol": [f"Gene{i}" for i in range(g)]}, index=genes)).write_h5ad(
+        paths["counts.h5ad"]
+    )
+    vst = np.log2(counts.T + 4.0).astype(np.float32)
+    frame = pd.DataFrame(vst, index=genes, columns=sheet.index)
+    frame.insert(0, "symbol", [f"Gene{i}" for i in range(g)])
+    frame.to_csv(paths["vst.tsv"], sep="\t", float_format="%.4f")
+    del vst, frame
+    trend = 0.05 + 2 / (means + 0.1)
+    var = pd.DataFrame(
+        {
+            "_normed_means": means,
+            "genewise_dispersions": trend * rng.lognormal(0, 0.8, g),
+            "fitted_dispersions": trend,
+            "dispersions": trend * rng.lognormal(0, 0.3, g),
+            "_outlier_genes": rng.uniform(size=g) < 0.005,
+        },
+        index=genes,
+    )
+    fitted = ad.AnnData(X=counts, obs=obs.assign(size_factors=rng.lognormal(0, 0.2, n)), var=var)
+    fitted.obsm["design_matrix"] = pd.get_dummies(sheet["condition"], drop_first=False, dtype=float).to_numpy()
+    for name in ("_hat_diagonals", "_mu_LFC"):
+        fitted.obsm[name] = rng.uniform(size=(n, g))
+    for name in ("_mu_hat", "normed_counts"):
+        fitted.layers[name] = counts.astype(float)
+    fitted.layers["cooks"] = rng.gamma(0.5, 0.02, size=(n, g))
+    fitted.write_h5ad(paths["deseq2_fit.h5ad"])
+    return paths
+
+
+def job_child(n: int, g: int, folder: Path, out: Path, keep: Path | None) -> None:
+    """Run the ``sample_qc`` step on :func:`job_files` and write its CPU seconds (JSON) to ``out``."""
+    from degsea.steps.figures_qc import sample_qc
+
+    paths = job_files(folder, n, g)
+    figures_dir = (keep or Path(tempfile.mkdtemp())) / f"sample_qc_n{n}"
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    sample_qc(
+        counts_h5ad=paths["counts.h5ad"],
+        vst_table=paths["vst.tsv"],
+        fitted_h5ad=paths["deseq2_fit.h5ad"],
+        samples_out=str(figures_dir / "samples.tsv"),
+        variance_out=str(figures_dir / "pca_variance.tsv"),
+        figures=[str(figures_dir / f"{stem}{suffix}") for stem in QC_STEMS for suffix in (".png", ".report.png")],
+        groups={"color_by": "condition", "shape_by": "batch"},
+    )
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    out.write_text(json.dumps({"figure": "sample_qc job", "draw_cpu": cpu}))
+
+
 def child(name: str, n: int, g: int, out: Path, keep: Path | None) -> None:
     """Draw one figure and write its measurements (JSON) to ``out``."""
     make = draw(name, n, g)
@@ -225,11 +307,38 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=list(FIGURES))
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--keep", type=Path, help="keep the PNGs in this folder")
+    parser.add_argument("--job", action="store_true", help="measure the whole sample_qc step instead")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "degsea_figures_scale")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one == "sample_qc_job":
+        job_child(args.samples, args.genes, args.workdir, args.out, args.keep)
+        return
     if args.one:
         child(args.one, args.samples, args.genes, args.out, args.keep)
+        return
+    if args.job:
+        # the inputs are written once by an unmeasured child, then the step runs in a measured one
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import sys; sys.path[:0] = {sys.path[:2]!r}; "
+                f"import figures_scale as f; f.job_files(f.Path({str(args.workdir)!r}), {args.samples}, {args.genes})",
+            ],
+            check=True,
+        )
+        from measure import run_child
+
+        out = args.workdir / "job.json"
+        cmd = [sys.executable, __file__, "--one", "sample_qc_job", "--samples", str(args.samples)]
+        cmd += ["--genes", str(args.genes), "--workdir", str(args.workdir), "--out", str(out)]
+        cmd += ["--keep", str(args.keep)] if args.keep else []
+        run = run_child(cmd, cores=1, timeout=args.timeout, output=args.workdir / "job.log")
+        done = out.exists() and run["code"] == 0
+        step = f"{json.loads(out.read_text())['draw_cpu']:.1f}" if done else "failed"
+        print(f"sample_qc step: step CPU s {step}, process CPU s {run['cpu']:.1f}, peak RSS {run['rss']:.2f} GiB")
         return
     from measure import run_child
 

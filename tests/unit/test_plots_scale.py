@@ -195,3 +195,63 @@ def test_profiles_draw_each_cluster_as_one_collection() -> None:
     low, high = ax.get_ylim()
     members = table.loc[table["cluster"] == 1, columns].to_numpy()
     assert low <= members.min() and high >= members.max()
+
+
+CAPTIONS = (
+    "qc_library_sizes",
+    "qc_size_factors",
+    "qc_pca_pc1_pc2",
+    "qc_pca_pc1_pc3",
+    "qc_sample_distances",
+    "qc_cooks_distances",
+    "de_heatmap",
+    "gsea_leading_edge",
+    "collection_scores_heatmap",
+    "sample_scores",
+)
+
+
+@pytest.mark.parametrize("name", CAPTIONS)
+def test_captions_name_the_sample_count_where_the_form_changes(name) -> None:
+    from pathlib import Path
+
+    caption = Path(__file__).resolve().parents[2] / "workflow" / "report" / f"{name}.rst"
+    text = " ".join(caption.read_text().split())
+    assert f"With more than {plots_qc.MANY_SAMPLES} samples" in text
+
+
+def test_the_qc_figures_read_only_what_they_draw_of_the_fitted_dataset(tmp_path) -> None:
+    import anndata as ad
+
+    from degsea.de import qc
+    from degsea.steps.figures_qc import fitted_for_qc
+
+    rng = np.random.default_rng(12)
+    n, g = 12, 30
+    genes = pd.Index([f"g{i}" for i in range(g)])
+    var = pd.DataFrame(
+        {
+            "_normed_means": np.r_[0.0, rng.uniform(1, 100, g - 1)],
+            "genewise_dispersions": rng.uniform(0.01, 1, g),
+            "fitted_dispersions": rng.uniform(0.01, 1, g),
+            "dispersions": rng.uniform(0.01, 1, g),
+            "_outlier_genes": np.arange(g) == 3,
+        },
+        index=genes,
+    )
+    obs = pd.DataFrame({"size_factors": rng.uniform(0.5, 2, n)}, index=[f"s{i}" for i in range(n)])
+    full = ad.AnnData(X=rng.poisson(5, (n, g)), obs=obs, var=var)
+    full.obsm["design_matrix"] = np.c_[np.ones(n), np.repeat([0.0, 1.0], n // 2)]
+    full.obsm["_hat_diagonals"] = rng.uniform(size=(n, g))
+    full.layers["cooks"] = rng.gamma(0.5, 0.3, (n, g))
+    full.layers["_mu_hat"] = rng.uniform(1, 9, (n, g))
+    path = tmp_path / "fit.h5ad"
+    full.write_h5ad(path)
+    part = fitted_for_qc(str(path))
+    assert part.X is None and list(part.layers) == ["cooks"] and list(part.obsm) == ["design_matrix"]
+    got, expected = qc.cooks_outliers(part), qc.cooks_outliers(full)
+    assert got.cutoff == expected.cutoff and got.genes == expected.genes
+    pd.testing.assert_frame_equal(got.distances, expected.distances)
+    pd.testing.assert_frame_equal(got.per_sample, expected.per_sample)
+    pd.testing.assert_frame_equal(qc.dispersions(part), qc.dispersions(full))
+    pd.testing.assert_series_equal(part.obs["size_factors"], full.obs["size_factors"])

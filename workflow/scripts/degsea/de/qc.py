@@ -144,7 +144,8 @@ def pca(expression: pd.DataFrame, *, n_top: int = 500) -> PCA:
         How many of the most variable genes to use.
     """
     values = expression.to_numpy(dtype=float)
-    variance = values.var(axis=1, ddof=1)
+    # per block of genes: var() makes a temporary as large as its input (GiBs at cohort size)
+    variance = np.concatenate([values[i : i + 2048].var(axis=1, ddof=1) for i in range(0, len(values), 2048)])
     order = np.lexsort((np.arange(len(variance)), -variance))[: min(n_top, len(variance))]
     top = values[order].T  # samples x genes
     centred = top - top.mean(axis=0)
@@ -168,8 +169,9 @@ def pca(expression: pd.DataFrame, *, n_top: int = 500) -> PCA:
 def sample_distances(expression: pd.DataFrame) -> pd.DataFrame:
     """Euclidean distances between samples (columns) over all genes, samples x samples."""
     values = expression.to_numpy(dtype=float).T
-    squared = (values**2).sum(axis=1)
-    distance = np.sqrt(np.clip(squared[:, None] + squared[None, :] - 2 * values @ values.T, 0, None))
+    squared = np.einsum("ij,ij->i", values, values)  # no samples x genes temporary
+    cross = values @ values.T  # first: 2 * values @ values.T would copy the samples x genes values
+    distance = np.sqrt(np.clip(squared[:, None] + squared[None, :] - 2 * cross, 0, None))
     np.fill_diagonal(distance, 0.0)
     return pd.DataFrame(distance, index=expression.columns, columns=expression.columns)
 
@@ -236,7 +238,9 @@ def cooks_outliers(fitted: ad.AnnData, *, quantile: float = COOKS_QUANTILE) -> C
     _, cell, size = np.unique(design, axis=0, return_inverse=True, return_counts=True)
     counted = size[cell.ravel()] >= 3
     nonzero = fitted.var["_normed_means"].to_numpy(dtype=float) > 0
-    cooks = np.asarray(fitted.layers["cooks"], dtype=float)[:, nonzero]
+    cooks = np.asarray(fitted.layers["cooks"], dtype=float)
+    if not nonzero.all():
+        cooks = cooks[:, nonzero]
     distances = pd.DataFrame(cooks, index=fitted.obs_names, columns=fitted.var_names[nonzero])
     above = (cooks > cutoff) & counted[:, None]
     per_sample = pd.DataFrame(

@@ -21,15 +21,17 @@ SCORE_METHODS = {
 def expression_by_symbol(expression: pd.DataFrame) -> pd.DataFrame:
     """Genes x samples values indexed by symbol (``symbol`` column); for a symbol shared by
     several gene IDs the most variable one is kept."""
-    values = expression.drop(columns="symbol")
-    order = pd.DataFrame(
-        {"symbol": expression["symbol"].astype(str), "var": -values.var(axis=1), "id": expression.index}
-    )
+    # Per block of genes, and the kept rows taken before the symbol column is dropped: a copy of
+    # all values, or var()'s temporary as large as its input, would be GiBs at cohort size.
+    numeric = expression.columns != "symbol"
+    blocks = range(0, max(len(expression), 1), 2048)
+    variance = pd.concat([expression.iloc[i : i + 2048, numeric].var(axis=1) for i in blocks])
+    order = pd.DataFrame({"symbol": expression["symbol"].astype(str), "var": -variance, "id": expression.index})
     keep = order.sort_values(["symbol", "var", "id"], kind="mergesort").drop_duplicates("symbol").index
-    out = values.loc[keep]
-    out.index = expression.loc[keep, "symbol"].astype(str).to_numpy()
+    out = expression.loc[keep]
+    out.index = out.pop("symbol").astype(str).to_numpy()
     out.index.name = "symbol"
-    return out.sort_index()
+    return out if out.index.is_monotonic_increasing else out.sort_index()  # sorted already: no copy
 
 
 def sample_scores(

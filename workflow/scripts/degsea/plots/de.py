@@ -364,7 +364,9 @@ def expression_heatmap(
         blocks = group_blocks(list(samples), sheet, groups)
         if len(blocks) <= 20:
             centres = [(positions[start] + positions[stop - 1]) / 2 for _, start, stop in blocks]
-            heat_ax.set_xticks(centres, [level for level, _, _ in blocks], rotation=30, ha="right")
+            names = [level for level, _, _ in blocks]
+            tilt = sum(len(name) for name in names) > 50
+            heat_ax.set_xticks(centres, names, rotation=30 if tilt else 0, ha="right" if tilt else "center")
         else:
             heat_ax.set_xticks([])
         heat_ax.tick_params(axis="x", length=0)

@@ -285,7 +285,7 @@ def score_boxplots(
                     alpha=0.35 if many else 1.0,
                     edgecolor="white",
                     linewidth=0 if many else 0.5,
-                    zorder=3,
+                    zorder=1 if many else 3,  # many dots: under the box, so its median stays readable
                     marker=marker,
                     rasterized=many,
                 )

@@ -22,6 +22,8 @@ from degsea.plots.style import Groups, styled
 #: of samples: sorted per-sample profiles and quantile bands per group instead of one bar or box per
 #: sample, no sample names on the axes or next to PCA points, small translucent PCA points.
 MANY_SAMPLES = 60
+#: Past :data:`MANY_SAMPLES`, the sample-distance dendrograms show at least this many of the last merges.
+TREE_MERGES = 40
 
 
 def group_legend_handles(groups: Groups, *, marker: str | None = None) -> list:
@@ -257,7 +259,8 @@ def sample_distance_heatmap(distances: pd.DataFrame, sheet: pd.DataFrame, groups
     """Clustered heatmap of sample-to-sample Euclidean distances (VST), with a group colour strip.
 
     The distances are one image whatever the number of samples; past :data:`MANY_SAMPLES` the
-    samples are not named on the axes and the dendrograms are drawn with thin lines.
+    samples are not named on the axes and the dendrograms show the tree's top, cut at
+    :func:`tree_cut`.
     """
     n = len(distances)
     many = n > MANY_SAMPLES
@@ -279,8 +282,11 @@ def sample_distance_heatmap(distances: pd.DataFrame, sheet: pd.DataFrame, groups
         ax.set_axis_off()
         if many:
             for lines in ax.collections:
-                lines.set_linewidth(0.3)
-                lines.set_rasterized(True)
+                lines.set_linewidth(0.4)
+    if many:  # only the tree's top: thousands of leaf branches make a solid block
+        cut, top = tree_cut(linkage), 1.05 * linkage[-1, 2]
+        tree_ax.set_xlim(top, cut)
+        top_ax.set_ylim(cut, top)
     values = distances.loc[order, order].to_numpy()
     smooth = "antialiased" if many else "nearest"  # thousands of rows: filtered, not every other row dropped
     image = heat_ax.imshow(values, cmap=style.SEQUENTIAL + "_r", aspect="auto", interpolation=smooth)
@@ -305,6 +311,21 @@ def sample_distance_heatmap(distances: pd.DataFrame, sheet: pd.DataFrame, groups
     fig.legend(handles=group_legend_handles(groups), title=groups.color_by, loc="outside right upper", frameon=False)
     fig.suptitle("Sample-to-sample distances (average-linkage clustering)", fontsize=9)
     return fig
+
+
+def tree_cut(linkage: np.ndarray) -> float:
+    """The height below which a large tree's dendrogram is cut off.
+
+    The height of the lowest merge of two clusters of at least 1 % of the samples each (so the
+    splits between real clusters stay in view), but never lower than the last
+    :data:`TREE_MERGES` merges reach.
+    """
+    n = len(linkage) + 1
+    sizes = np.r_[np.ones(n), linkage[:, 3]]
+    smaller = np.minimum(sizes[linkage[:, 0].astype(int)], sizes[linkage[:, 1].astype(int)])
+    big = np.flatnonzero(smaller >= max(2, n // 100))
+    lowest_big = linkage[big[0], 2] if len(big) else linkage[-1, 2]
+    return float(min(lowest_big, linkage[-min(TREE_MERGES, n - 1), 2]))
 
 
 def _rgb(color: str) -> tuple[float, float, float]:

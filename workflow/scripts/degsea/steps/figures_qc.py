@@ -37,13 +37,13 @@ def sample_qc(
     from degsea.de import qc
     from degsea.plots import qc as plots_qc
 
-    adata = ad.read_h5ad(counts_h5ad)
-    fitted = ad.read_h5ad(fitted_h5ad)
+    fitted = fitted_for_qc(fitted_h5ad)
     sheet = counts_sheet(counts_h5ad)
     plot_groups = plot_groups_of(sheet, groups)
     order = qc.order_samples(sheet, by=plot_groups.color_by, levels=plot_groups.levels)
-    library = qc.library_stats(adata, size_factors=fitted.obs["size_factors"])
-    vst = read_vst(vst_table).drop(columns="symbol")
+    library = qc.library_stats(ad.read_h5ad(counts_h5ad), size_factors=fitted.obs["size_factors"])
+    vst = read_vst(vst_table)
+    vst.pop("symbol")  # in place: drop() would copy the samples x genes values
     components = qc.pca(vst, n_top=pca_top_genes)
     outliers = qc.cooks_outliers(fitted)
     write_table(qc.sample_table(library, components, outliers, sheet), samples_out)
@@ -72,3 +72,22 @@ def sample_qc(
     }
     for stem, targets in paths.items():
         save_figure(makers[stem](), targets, dpi=dpi)
+
+
+def fitted_for_qc(path: str) -> Any:
+    """What the QC figures use of the fitted dataset: obs, var, the design matrix and Cook's distances.
+
+    Its counts, fitted means, normalised counts and hat values (each samples x genes: GiBs
+    together at cohort size) are left on disk.
+    """
+    import anndata as ad
+    import h5py
+    from anndata.io import read_elem
+
+    with h5py.File(path, "r") as handle:
+        return ad.AnnData(
+            obs=read_elem(handle["obs"]),
+            var=read_elem(handle["var"]),
+            obsm={"design_matrix": read_elem(handle["obsm/design_matrix"])},
+            layers={"cooks": read_elem(handle["layers/cooks"])},
+        )
