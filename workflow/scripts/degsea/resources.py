@@ -76,8 +76,8 @@ class Model:
 #: gsea_summary 322 / 318 MB, 6 / 4 s; demo only (the step alone, /usr/bin/time): ora 146 MB, 6 s; ora_overview
 #: 226 MB, 10 s; collection_scores (GSVA, 9 sets) 255 MB, 14 s.
 #: The cohort (2,000 x 30,000 = 60 M cells; bench/cohort.py, 2 cores, peak of the job's processes):
-#: simulate_demo 1.9 GiB, 75 s CPU; deseq2 8.6 GiB before and about 7.3 GiB after the memory work of
-#: issue 17 (fit, three contrasts with apeGLM: about 8 min CPU); vst 2.9 GiB, sample_qc (6.0 GB with the
+#: simulate_demo 1.9 GiB, 75 s CPU; deseq2 8.6 GiB before and 7.4 GiB after the memory work of
+#: issue 17 (fit, three contrasts with apeGLM: 6.6 min CPU on 2 threads); vst 2.9 GiB, sample_qc (6.0 GB with the
 #: full fitted dataset), de_figures 1.6 GiB, sample_scores 5.7 GiB and collection_scores 5.4 GiB (gseapy
 #: takes the matrix as Python lists); see bench/RESULTS.md.
 #: Memory per million cells is set about 1.2-1.5x above those peaks; minutes per million a few
