@@ -5,9 +5,9 @@ Every measurement is a whole process pinned with ``taskset`` to 1 or 2 CPUs, wit
 library's thread variable at the same number, on both sides; the tools run interleaved (one rep
 of each tool, then the next rep), and the table reports medians. See bench/README.md.
 
-    python bench/run.py                    # everything (about an hour on 2 quiet cores)
-    python bench/run.py --only de          # DE rows only; --only gsea, --only demo likewise
-    python bench/run.py --quick            # pasilla, sim20k_12, Reactome; 1 rep; no demo
+    python bench/run.py                    # everything (about 90 min on 2 quiet cores)
+    python bench/run.py --only de          # DE rows only; --only gsea, --only demo, --only cohort likewise
+    python bench/run.py --quick            # pasilla, sim20k_12, Reactome; 1 rep; no demo, no cohort
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cases import DE_CASES, SHARED, load_de, load_gsea  # noqa: E402
+from cohort import cohort_profile, cohort_section  # noqa: E402
 from demo import demo_profile  # noqa: E402
 from measure import THREAD_VARS, run_child, summarise  # noqa: E402
 
@@ -359,7 +360,8 @@ def write_results(sections: dict[str, str], *, echo: bool = False) -> None:
         m.group(1): m.group(0).rstrip("\n") for m in re.finditer(r"^## (\S+)\n.*?(?=^## |\Z)", old, flags=re.S | re.M)
     }
     merged = {**kept, **sections}
-    order = ["DE", "GSEA", "Demo"] + [name for name in merged if name not in ("DE", "GSEA", "Demo")]
+    first = ("DE", "GSEA", "Demo", "Cohort")
+    order = list(first) + [name for name in merged if name not in first]
     path.write_text(HEADER + "".join(f"\n{merged[name].rstrip()}\n" for name in order if name in merged))
     if echo:
         print(path.read_text())
@@ -368,8 +370,12 @@ def write_results(sections: dict[str, str], *, echo: bool = False) -> None:
 # ----------------------------------------------------------------------------- main
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="+", choices=["de", "gsea", "demo"], help="sections to run (default: all)")
-    parser.add_argument("--quick", action="store_true", help="pasilla, sim20k_12 and Reactome, 1 rep, no demo")
+    parser.add_argument(
+        "--only", nargs="+", choices=["de", "gsea", "demo", "cohort"], help="sections to run (default: all)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="pasilla, sim20k_12 and Reactome, 1 rep, no demo, no cohort"
+    )
     parser.add_argument("--reps", type=int, default=3, help="interleaved repetitions per row (median reported)")
     parser.add_argument("--cores", type=int, nargs="+", default=[1, 2], help="core counts, each tool pinned to as many")
     parser.add_argument("--cases", nargs="+", help="DE / GSEA cases to run (default: all)")
@@ -381,12 +387,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
-    only = set(args.only or ["de", "gsea", "demo"])
+    only = set(args.only or ["de", "gsea", "demo", "cohort"])
     reps = 1 if args.quick else args.reps
     de_cases = ["pasilla", "sim20k_12"] if args.quick else list(DE_CASES)
     gsea_cases = ["reactome"] if args.quick else GSEA_CASES
     if args.quick:
-        only.discard("demo")
+        only -= {"demo", "cohort"}
     if args.cases:
         de_cases = [c for c in de_cases if c in args.cases]
         gsea_cases = [c for c in gsea_cases if c in args.cases]
@@ -424,6 +430,12 @@ def main() -> None:
                 flush=True,
             )
         sections["Demo"] = demo_section(runs, cold, command_line=command_line, minutes=(time.time() - started) / 60)
+    if "cohort" in only:
+        started = time.time()
+        run = cohort_profile(CACHE)
+        print(f"  cohort: {run['wall'] / 60:.1f} min wall, {len(run['jobs'])} jobs", flush=True)
+        shutil.rmtree(run["work"], ignore_errors=True)
+        sections["Cohort"] = cohort_section(run, stamp=stamp(command_line, (time.time() - started) / 60))
     write_results(sections, echo=True)
 
 

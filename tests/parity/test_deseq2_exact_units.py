@@ -157,7 +157,11 @@ def test_exact_engine_keeps_pydeseq2_layout():
     # the fitted object still serves PyDESeq2's VST and degsea's export
     dds.vst(use_design=False)
     assert np.isfinite(dds.layers["vst_counts"]).all()
-    assert isinstance(de.fitted_anndata(fitted).var, pd.DataFrame)
+    exported = de.fitted_anndata(fitted)
+    assert isinstance(exported.var, pd.DataFrame)
+    # the export keeps the documented layers only (a working layer is a counts-sized matrix more)
+    assert sorted(exported.layers) == ["cooks", "normed_counts"] and "_mu_hat" in dds.layers
+    np.testing.assert_array_equal(exported.layers["cooks"], dds.layers["cooks"])
 
 
 def test_cr_matrix_is_x_weighted_cross_product():

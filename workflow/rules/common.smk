@@ -21,7 +21,10 @@ from degsea.resources import job_resource, study_size  # noqa: E402
 
 #: Where simulate_demo writes each experiment of the embedded demo, by config 'demo.experiment'.
 DEMO_DIRS = {"tumour_response": "resources/demo", "host_treatment": "resources/demo_rag1"}
-DEMO_DIR = DEMO_DIRS.get((config.get("demo") or {}).get("experiment", "tumour_response"), "resources/demo")
+#: A scaled-up demo (config 'demo.directory', e.g. the cohort) keeps its files apart from the default demo's.
+DEMO_DIR = (config.get("demo") or {}).get("directory") or DEMO_DIRS.get(
+    (config.get("demo") or {}).get("experiment", "tumour_response"), "resources/demo"
+)
 DEMO_COUNTS = f"{DEMO_DIR}/counts.tsv.gz"
 
 

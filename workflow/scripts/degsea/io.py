@@ -399,7 +399,7 @@ def write_h5ad(adata: Any, path: str | Path) -> None:
     with h5py.File(buffer, "w") as handle:
         ad.io.write_elem(handle, "/", adata)
     with atomic_path(path) as tmp:
-        tmp.write_bytes(buffer.getvalue())
+        tmp.write_bytes(buffer.getbuffer())  # a view: no second copy of a large file in memory
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> None:

@@ -10,7 +10,10 @@ takes.
 The models were measured on a single-node SLURM cluster (``tests/cluster``): peak resident memory
 of each job step in ``sacct`` (MaxRSS), which includes the ~250 MB of the snakemake process
 that runs the job, on the demo (18 samples x 15,000 genes, 1,000 permutations) and on the small
-test study (9 x 2,000, 200 permutations); each first-attempt request is set above both.
+test study (9 x 2,000, 200 permutations); each first-attempt request is set above both. The parts
+per million cells are calibrated on the cohort (``config/studies/cohort``: 2,000 samples x 30,000
+genes = 60 M cells; ``bench/cohort.py``: peak resident memory of each job's processes, CPU time on
+2 cores); see :data:`MODELS`.
 
 Test-only knob: when the environment variable :data:`FIRST_ATTEMPT_ENV` holds a number, every
 job's first attempt requests that many MB (later attempts are unaffected). The cluster test
@@ -72,11 +75,18 @@ class Model:
 #: 16 s (1 thread, 15,000 genes x 1,000 permutations) / 428 MB, 6 s (2 threads, 2,000 x 200);
 #: gsea_summary 322 / 318 MB, 6 / 4 s; demo only (the step alone, /usr/bin/time): ora 146 MB, 6 s; ora_overview
 #: 226 MB, 10 s; collection_scores (GSVA, 9 sets) 255 MB, 14 s.
+#: The cohort (2,000 x 30,000 = 60 M cells; bench/cohort.py, 2 cores, peak of the job's processes):
+#: simulate_demo 1.9 GiB, 75 s CPU; deseq2 8.6 GiB before and 7.4 GiB after the memory work of
+#: issue 17 (fit, three contrasts with apeGLM: 6.6 min CPU on 2 threads); vst 2.9 GiB, sample_qc (6.0 GB with the
+#: full fitted dataset), de_figures 1.6 GiB, sample_scores 5.7 GiB and collection_scores 5.4 GiB (gseapy
+#: takes the matrix as Python lists); see bench/RESULTS.md.
+#: Memory per million cells is set about 1.2-1.5x above those peaks; minutes per million a few
+#: times the measured CPU time, so that a loaded node does not time a job out.
 MODELS: dict[str, Model] = {
-    "simulate_demo": Model(base_mb=500, mb_per_million=100, base_minutes=5, minutes_per_million=10),
-    "import_counts": Model(base_mb=500, mb_per_million=100, base_minutes=5, minutes_per_million=10),
+    "simulate_demo": Model(base_mb=500, mb_per_million=40, base_minutes=5, minutes_per_million=0.2),
+    "import_counts": Model(base_mb=500, mb_per_million=100, base_minutes=5, minutes_per_million=0.3),
     "deseq2": Model(
-        base_mb=500, per_thread_mb=250, mb_per_million=400, base_minutes=10, minutes_per_million=60, parallel=True
+        base_mb=500, per_thread_mb=250, mb_per_million=170, base_minutes=10, minutes_per_million=1, parallel=True
     ),
     "gsea": Model(
         base_mb=500,
@@ -93,13 +103,13 @@ MODELS: dict[str, Model] = {
     # the small study: 315 MB (report_front_page) to 511 MB (gsea_figures).
     "msigdb": Model(base_mb=1000, base_minutes=10),
     "prepare_genesets": Model(base_mb=2000, mb_per_million=20, base_minutes=10, minutes_per_million=1),
-    "vst": Model(base_mb=2000, mb_per_million=200, base_minutes=10, minutes_per_million=20),
-    "sample_qc": Model(base_mb=2000, mb_per_million=200, base_minutes=10, minutes_per_million=10),
-    "de_figures": Model(base_mb=1500, mb_per_million=100, base_minutes=10, minutes_per_million=5),
+    "vst": Model(base_mb=2000, mb_per_million=60, base_minutes=10, minutes_per_million=0.5),
+    "sample_qc": Model(base_mb=2000, mb_per_million=90, base_minutes=10, minutes_per_million=0.5),
+    "de_figures": Model(base_mb=1500, mb_per_million=40, base_minutes=10, minutes_per_million=0.3),
     "de_overlap": Model(base_mb=1000, mb_per_million=50, base_minutes=10, minutes_per_million=2),
     "gsea_overview": Model(base_mb=1000, base_minutes=10),
     "gsea_figures": Model(base_mb=1500, mb_per_million=100, base_minutes=10, minutes_per_million=5),
-    "sample_scores": Model(base_mb=1500, mb_per_million=100, base_minutes=10, minutes_per_million=5),
+    "sample_scores": Model(base_mb=1500, mb_per_million=100, base_minutes=10, minutes_per_million=0.5),
     "provenance": Model(base_mb=1000, base_minutes=5),
     "report_front_page": Model(base_mb=1000, base_minutes=5),
     # the report's table pages (issue 15), fixed until issue 16: a page holds one table
@@ -108,7 +118,7 @@ MODELS: dict[str, Model] = {
     "table_pages": Model(base_mb=2000, mb_per_million=50, base_minutes=10),
     "ora": Model(base_mb=500, mb_per_million=20, base_minutes=5),
     "ora_overview": Model(base_mb=800, base_minutes=5),
-    "collection_scores": Model(base_mb=1000, mb_per_million=100, base_minutes=5, minutes_per_million=5),
+    "collection_scores": Model(base_mb=1000, mb_per_million=100, base_minutes=5, minutes_per_million=0.5),
     # the VST of the profiled genes by group, a clustering and one figure (fixed 3,000 MB before)
     "lrt_profiles": Model(base_mb=1500, mb_per_million=100, base_minutes=10, minutes_per_million=5),
     "lrt_cluster_ora": Model(base_mb=1000, base_minutes=10),

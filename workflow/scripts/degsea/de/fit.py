@@ -231,9 +231,20 @@ def normalized_counts(fitted: Fit) -> pd.DataFrame:
     return table.reset_index()
 
 
+#: The genes x samples layers of the fitted dataset written by the deseq2 rule.
+FITTED_LAYERS = ("cooks", "normed_counts")
+
+
 def fitted_anndata(fitted: Fit) -> ad.AnnData:
-    """The fitted dataset as a plain AnnData (counts, size factors, dispersions, LFCs)."""
+    """The fitted dataset as a plain AnnData (counts, size factors, dispersions, LFCs).
+
+    Of the genes x samples layers it keeps the two documented ones (docs/output.md), Cook's
+    distances and the normalised counts; the fit's working layers (fitted means, hat diagonals,
+    ...) would add one counts-sized float matrix each (480 MB at 2,000 samples x 30,000 genes).
+    """
     adata = fitted.dds.to_picklable_anndata()
+    for name in [k for k in adata.layers if k not in FITTED_LAYERS]:
+        del adata.layers[name]
     adata.obs = adata.obs.astype(
         {c: str for c in adata.obs.columns if isinstance(adata.obs[c].dtype, pd.CategoricalDtype)}
     )

@@ -95,6 +95,7 @@ def gseapy_scores(
     method: str = "ssgsea",
     weight: float = 0.25,
     threads: int = 1,
+    kcdf: str | None = "Gaussian",
 ) -> pd.DataFrame:
     """gseapy's per-sample scores, samples (in column order) x sets (in ``gene_sets`` order).
 
@@ -109,6 +110,9 @@ def gseapy_scores(
         ``"gsva"``: ``gseapy.gsva`` (Gaussian kernel, max-minus-min ES; ``weight`` is not used).
     threads
         Processes for gseapy.
+    kcdf
+        GSVA only: ``"Gaussian"`` (a kernel estimate of each gene's CDF across the samples,
+        O(samples^2) per gene) or None (the samples' direct empirical CDF, O(samples log samples)).
     """
     import gseapy
 
@@ -124,7 +128,7 @@ def gseapy_scores(
         "verbose": False,
     }
     if method == "gsva":
-        raw, value = gseapy.gsva(kcdf="Gaussian", mx_diff=True, **options).res2d, "ES"
+        raw, value = gseapy.gsva(kcdf=kcdf, mx_diff=True, **options).res2d, "ES"
     else:
         raw = gseapy.ssgsea(sample_norm_method="rank", weight=weight, permutation_num=0, no_plot=True, **options).res2d
         value = "NES"

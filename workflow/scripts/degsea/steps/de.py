@@ -58,12 +58,14 @@ def differential_expression(
         return fits[formula, test]
 
     main = fitted_for(design)
+    lrt_fits = [fitted_for(test.full, "LRT") for test in tests]
+    adata = None  # every fit holds its own copy of the counts: one counts-sized matrix less from here on
     for contrast, path in zip(parsed, tables_out, strict=True):
         table = test_any_contrast(
             main, contrast, settings=options, lfc_threshold=options.lfc_threshold, alt_hypothesis=options.alt_hypothesis
         )
         write_table(table, path)
-    for test, path in zip(tests, lrt_tables_out, strict=True):
-        write_table(likelihood_ratio(fitted_for(test.full, "LRT"), test, settings=options), path)
+    for test, fitted, path in zip(tests, lrt_fits, lrt_tables_out, strict=True):
+        write_table(likelihood_ratio(fitted, test, settings=options), path)
     write_table(normalized_counts(main), normalized_out)
     write_h5ad(fitted_anndata(main), fitted_out)

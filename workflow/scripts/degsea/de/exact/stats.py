@@ -140,7 +140,7 @@ class DESeq2ExactStats(seam.StatsSeam):
         self.prior_scale_ = prior_scale
         nz = self.dds.non_zero_idx
         x = self.design_matrix.to_numpy(dtype=float)
-        y = np.asarray(self.dds.X[:, nz], dtype=float).T
+        y = np.ascontiguousarray(self.dds.X[:, nz].T, dtype=float)  # genes x samples: one copy, not two
         size = 1.0 / self.dds.var[seam.DISPERSIONS].to_numpy(dtype=float)[nz]
         offset = np.broadcast_to(np.log(self.dds.obs[seam.SIZE_FACTORS].to_numpy(dtype=float)), y.shape)
         beta, sd, converged = apeglm_map(
