@@ -1,4 +1,4 @@
-"""apeglm's whole-gene evaluations in gene blocks (bounded memory at cohort scale) give the same numbers as one piece."""
+"""apeglm's whole-gene evaluations in gene blocks (bounded memory at cohort scale) equal the one-piece answer."""
 
 from __future__ import annotations
 

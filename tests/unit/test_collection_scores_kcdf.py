@@ -1,4 +1,4 @@
-"""GSVA's gene CDFs: a Gaussian kernel below 200 samples, the direct empirical CDF from 200 on (R GSVA's kcdf='auto')."""
+"""GSVA's gene CDFs: a Gaussian kernel below 200 samples, the direct empirical CDF from 200 on (R GSVA, kcdf auto)."""
 
 from __future__ import annotations
 
