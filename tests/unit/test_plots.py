@@ -159,9 +159,14 @@ def test_qc_figures_have_titles_axis_labels_and_group_colours(sheet, groups, exp
         assert {c.upper() for c in COLORS.values()} <= colors
     fig = plots_qc.scree(qc.pca(expression, n_top=100))
     assert_labelled(fig)
-    fig = plots_qc.sample_distance_heatmap(qc.sample_distances(expression), sheet, groups)
+    distances = qc.sample_distances(expression)
+    fig = plots_qc.sample_distance_heatmap(distances, sheet, groups)
     colorbar_labels = [ax.get_xlabel() for ax in fig.axes if "distance" in ax.get_xlabel().lower()]
     assert colorbar_labels, "the colour bar says what the colour means"
+    # the colours span the distances between samples, not the diagonal's zeros
+    (image,) = [im for ax in fig.axes for im in ax.images if im.get_array().shape == distances.shape]
+    closest = distances.to_numpy()[~np.eye(len(distances), dtype=bool)].min()
+    assert image.norm.vmin == closest > 0
 
 
 def test_dispersion_plot_draws_three_kinds_of_estimate() -> None:

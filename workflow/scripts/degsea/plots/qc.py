@@ -289,7 +289,11 @@ def sample_distance_heatmap(distances: pd.DataFrame, sheet: pd.DataFrame, groups
         top_ax.set_ylim(cut, top)
     values = distances.loc[order, order].to_numpy()
     smooth = "antialiased" if many else "nearest"  # thousands of rows: filtered, not every other row dropped
-    image = heat_ax.imshow(values, cmap=style.SEQUENTIAL + "_r", aspect="auto", interpolation=smooth)
+    # The scale starts at the closest pair of samples, not at the diagonal's zeros, so that the
+    # spread between samples uses the whole colour range (the diagonal shows at the light end).
+    off_diagonal = values[~np.eye(n, dtype=bool)]
+    low = float(off_diagonal.min()) if off_diagonal.size else None
+    image = heat_ax.imshow(values, cmap=style.SEQUENTIAL + "_r", aspect="auto", interpolation=smooth, vmin=low)
     if many:
         heat_ax.set_xticks([])
         heat_ax.set_yticks([])
@@ -306,8 +310,8 @@ def sample_distance_heatmap(distances: pd.DataFrame, sheet: pd.DataFrame, groups
     colors = _sample_colors(sheet, order, groups)
     strip_ax.imshow(np.array([[_rgb(c)] for c in colors]), aspect="auto", interpolation=smooth)
     strip_ax.set_axis_off()
-    bar = fig.colorbar(image, ax=[heat_ax], location="bottom", shrink=0.6, pad=0.02, aspect=30)
-    bar.set_label("Euclidean distance between samples (VST, log2 units)")
+    bar = fig.colorbar(image, ax=[heat_ax], location="bottom", shrink=0.6, pad=0.02, aspect=30, extend="min")
+    bar.set_label("Euclidean distance between samples (VST, log2 units; a sample to itself: 0, the light end)")
     fig.legend(handles=group_legend_handles(groups), title=groups.color_by, loc="outside right upper", frameon=False)
     fig.suptitle("Sample-to-sample distances (average-linkage clustering)", fontsize=9)
     return fig
