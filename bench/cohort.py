@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
 from pathlib import Path
 
 import psutil
-from measure import pinned, run_child
+from measure import fresh_copy, pinned, run_child
 
-ROOT = Path(__file__).resolve().parents[1]
 COHORT_CONFIG = "config/studies/cohort/config.yaml"
 _SCRIPT = re.compile(r"\.snakemake/scripts/tmp[^/.]*\.(\w+)\.py$")
 
@@ -38,17 +36,6 @@ def script_rules(root: Path) -> dict[str, str]:
             if script:
                 found.setdefault(script.group(1), rule)
     return found
-
-
-def fresh_copy(work: Path) -> None:
-    """The repository's tracked files (as in the working tree) copied into ``work``."""
-    shutil.rmtree(work, ignore_errors=True)
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
-    for name in filter(None, files):
-        src = ROOT / name.decode()
-        if src.is_file():
-            (work / name.decode()).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, work / name.decode())
 
 
 def _tree_sample(proc: psutil.Process) -> tuple[float, float]:

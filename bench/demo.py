@@ -10,13 +10,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
-from measure import run_child
-
-ROOT = Path(__file__).resolve().parents[1]
+from measure import fresh_copy, run_child
 
 
 def demo_profile(cache: Path, *, rep: int = 0, numba_cache: Path | None = None) -> dict:
@@ -27,15 +24,9 @@ def demo_profile(cache: Path, *, rep: int = 0, numba_cache: Path | None = None) 
     the fresh copy: compiled in every run).
     """
     work = cache / "demo-work"  # a fixed path: numba's cache is keyed by the modules' paths
-    shutil.rmtree(work, ignore_errors=True)
     log = cache / f"demo.{rep}.snakemake.log"
     try:
-        files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
-        for name in filter(None, files):
-            src = ROOT / name.decode()
-            if src.is_file():
-                (work / name.decode()).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, work / name.decode())
+        fresh_copy(work)
         saved = os.environ.get("NUMBA_CACHE_DIR")
         if numba_cache is not None:
             os.environ["NUMBA_CACHE_DIR"] = str(numba_cache)

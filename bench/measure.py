@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -100,3 +101,15 @@ def summarise(label: str, kind: str, case: str, cores: int, runs: list[dict], *,
         "timed_out": timeout if any(r["timed_out"] for r in runs) else None,
         "strays": sum(r["strays"] for r in runs),
     }
+
+
+def fresh_copy(work: Path) -> None:
+    """The repository's tracked files (as in the working tree) copied into ``work``, which is emptied first."""
+    root = Path(__file__).resolve().parents[1]
+    shutil.rmtree(work, ignore_errors=True)
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True).stdout.split(b"\0")
+    for name in filter(None, files):
+        src = root / name.decode()
+        if src.is_file():
+            (work / name.decode()).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, work / name.decode())
