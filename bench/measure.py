@@ -29,6 +29,24 @@ def pinned(cmd: list[str], cores: int) -> tuple[list[str], dict[str, str]]:
     return ["taskset", "-c", cpu_list(cores), *cmd], env
 
 
+#: A small launcher between this process and the measured child. Linux's ``ru_maxrss`` of a forked
+#: child starts at its parent's peak (the fork copies the parent's memory map and its high-water
+#: mark), so a child forked by this script, which holds the cases' tables, would never report less
+#: than this script's own peak; the launcher's peak is about 10 MB. It writes the child's peak (KiB)
+#: to the file named first and exits with the child's code.
+LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
 def run_child(
     cmd: list[str], *, cores: int, timeout: float | None = None, cwd: Path | None = None, output: Path
 ) -> dict:
@@ -37,9 +55,13 @@ def run_child(
     The child's stdout and stderr go to ``output`` (a file, so that a chatty child cannot block on
     a full pipe). Past ``timeout`` seconds the whole group is killed. A process left in the
     group after the child ended (e.g. a worker pool that outlived it) is counted as a stray and
-    killed. Peak RSS is the largest of the child and its waited-for descendants (``ru_maxrss``).
+    killed. Peak RSS is the largest of the child and its waited-for descendants (``ru_maxrss``, taken
+    by :data:`LAUNCHER`, so that this process's own peak does not count).
     """
     full, env = pinned(cmd, cores)
+    peak_file = Path(f"{output}.maxrss")
+    peak_file.unlink(missing_ok=True)
+    full = [sys.executable, "-c", LAUNCHER, str(peak_file), *full]
     start = time.perf_counter()
     with open(output, "w") as sink:
         proc = subprocess.Popen(full, stdout=sink, stderr=subprocess.STDOUT, cwd=cwd, env=env, start_new_session=True)
@@ -64,7 +86,7 @@ def run_child(
     return {
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
-        "rss": usage.ru_maxrss / 1024**2,
+        "rss": (int(peak_file.read_text()) if peak_file.exists() else usage.ru_maxrss) / 1024**2,
         "code": code,
         "timed_out": timed_out,
         "strays": strays,
