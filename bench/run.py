@@ -344,10 +344,10 @@ def demo_section(runs: list[dict], cold: dict | None, *, command_line: str, minu
 
 HEADER = """# Benchmark results
 
-Each section is written by one run of `python bench/run.py` (`--only de`, `--only gsea`, `--only demo`, or all
-three at once); a run keeps the sections it did not measure as they were. Times are of whole processes
-(imports, reading the data, the work) pinned to the cores shown; medians of `reps` interleaved runs;
-peak = the process's maximum resident memory. Compare ratios (same run, same cores), not seconds across
+Each section is written by one run of `python bench/run.py` (`--only de`, `--only gsea`, `--only demo`,
+`--only cohort`, or all four at once); a run keeps the sections it did not measure as they were. Times are of
+whole processes (imports, reading the data, the work) pinned to the cores shown; medians of `reps` interleaved
+runs; peak = the process's maximum resident memory. Compare ratios (same run, same cores), not seconds across
 sections.
 """
 
