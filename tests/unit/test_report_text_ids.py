@@ -23,37 +23,39 @@ def rendered(text: str) -> str:
     return publish_parts(jinja2.Environment().from_string(text).render(), writer_name="html")["html_body"]
 
 
+def body(text: str) -> str:
+    """The front page's HTML body as docutils writes it, the Jinja raw markers dropped (no template run)."""
+    return publish_parts(text.replace("{% raw %}", "").replace("{% endraw %}", ""), writer_name="html")["body"]
+
+
+def gsea_config(genesets: str, *, focus_sets: list[str]) -> dict:
+    """The config's gsea block the front page reads."""
+    return {
+        "rank_by": "stat",
+        "permutations": 100,
+        "seed": 1,
+        "min_size": 15,
+        "max_size": 500,
+        "genesets": [genesets],
+        "focus_sets": focus_sets,
+    }
+
+
+def de_counts(contrasts, *, padj: float) -> pd.DataFrame:
+    """The DE summary counts of each contrast (the same made-up numbers for every one)."""
+    row = {"genes": 10, "tested": 9, "with_padj": 8, "significant": 2, "up": 1, "down": 1}
+    return pd.DataFrame([{"contrast": c, **row, "padj_threshold": padj, "lfc_threshold": 0.0} for c in contrasts])
+
+
 def study(level_a: str = "ctrl", level_b: str = "treated", column: str = "group") -> dict:
     sheet = pd.DataFrame({column: [level_a] * 3 + [level_b] * 3}, index=[f"s{i}" for i in range(6)])
     config = {
         "design": "~ group",
         "contrasts": {"t_vs_c": {"variable": column, "test": level_b, "reference": level_a}},
         "de": {"alpha": 0.1, "fit_type": "parametric", "cooks_filter": True, "independent_filter": True},
-        "gsea": {
-            "rank_by": "stat",
-            "permutations": 100,
-            "seed": 1,
-            "min_size": 15,
-            "max_size": 500,
-            "genesets": ["sets.gmt"],
-            "focus_sets": [f"SET_{level_b}"],
-        },
+        "gsea": gsea_config("sets.gmt", focus_sets=[f"SET_{level_b}"]),
     }
-    counts = pd.DataFrame(
-        [
-            {
-                "contrast": "t_vs_c",
-                "genes": 10,
-                "tested": 9,
-                "with_padj": 8,
-                "significant": 2,
-                "up": 1,
-                "down": 1,
-                "padj_threshold": 0.1,
-                "lfc_threshold": 0.0,
-            }
-        ]
-    )
+    counts = de_counts(["t_vs_c"], padj=0.1)
     summary = pd.DataFrame({"set": [f"SET_{level_b}"], "NES_t_vs_c": [2.0], "FDR_t_vs_c": [0.001]})
     return {
         "sheet": sheet,
@@ -92,31 +94,9 @@ def test_odd_ids_and_levels_are_not_read_as_markup() -> None:
         "design": "~ group",
         "contrasts": {"t_vs_ctrl_": {"variable": "group", "test": "t|1", "reference": "ctrl_"}},
         "de": {"alpha": 0.1, "fit_type": "parametric", "cooks_filter": True, "independent_filter": True},
-        "gsea": {
-            "rank_by": "stat",
-            "permutations": 100,
-            "seed": 1,
-            "min_size": 15,
-            "max_size": 500,
-            "genesets": ["sets.gmt"],
-            "focus_sets": [],
-        },
+        "gsea": gsea_config("sets.gmt", focus_sets=[]),
     }
-    counts = pd.DataFrame(
-        [
-            {
-                "contrast": "t_vs_ctrl_",
-                "genes": 10,
-                "tested": 9,
-                "with_padj": 8,
-                "significant": 2,
-                "up": 1,
-                "down": 1,
-                "padj_threshold": 0.1,
-                "lfc_threshold": 0.0,
-            }
-        ]
-    )
+    counts = de_counts(["t_vs_ctrl_"], padj=0.1)
     inputs = [{"path": f"data/htseq counts/{s}.counts.txt", "sha256": "ab" * 32, "bytes": 1} for s in samples]
     text = front_page(
         sheet=sheet,
@@ -129,7 +109,7 @@ def test_odd_ids_and_levels_are_not_read_as_markup() -> None:
         fdr_method="padj",
         fdr_floor=0.01,
     )
-    html = publish_parts(text.replace("{% raw %}", "").replace("{% endraw %}", ""), writer_name="html")["body"]
+    html = body(text)
     assert "system-message" not in html and "problematic" not in html
     for sample in samples:
         assert f"<td>data/htseq counts/{sample}.counts.txt</td>" in html, sample
@@ -147,32 +127,9 @@ def test_ora_section_with_and_without_de_genes() -> None:
             "a_vs_b": {"variable": "group", "test": "a", "reference": "b"},
         },
         "de": {"alpha": 0.1, "fit_type": "parametric", "cooks_filter": True, "independent_filter": True},
-        "gsea": {
-            "rank_by": "stat",
-            "permutations": 100,
-            "seed": 1,
-            "min_size": 15,
-            "max_size": 500,
-            "genesets": ["x.gmt"],
-            "focus_sets": [],
-        },
+        "gsea": gsea_config("x.gmt", focus_sets=[]),
     }
-    counts = pd.DataFrame(
-        [
-            {
-                "contrast": c,
-                "genes": 10,
-                "tested": 9,
-                "with_padj": 8,
-                "significant": 2,
-                "up": 1,
-                "down": 1,
-                "padj_threshold": 0.1,
-                "lfc_threshold": 0.0,
-            }
-            for c in config["contrasts"]
-        ]
-    )
+    counts = de_counts(config["contrasts"], padj=0.1)
     hit = pd.DataFrame(
         [["HALLMARK_X_Y", "x.gmt", "up", 20, 5, 30, 9000, 0.07, 75.0, 1e-9, 2e-8, "A;B", "HALLMARK_X_Y", True, 1]],
         columns=[*COLUMNS, "group", "representative", "group_size"],
@@ -189,7 +146,7 @@ def test_ora_section_with_and_without_de_genes() -> None:
         fdr_floor=1e-10,
         ora_tables={"b_vs_a": hit, "a_vs_b": pd.DataFrame(columns=COLUMNS)},
     )
-    html = publish_parts(text.replace("{% raw %}", "").replace("{% endraw %}", ""), writer_name="html")["body"]
+    html = body(text)
     assert "system-message" not in html
     assert "X Y (5/20, padj 2e-08)" in html and "<td>9,000</td>" in html
     assert "no DE genes: not tested" in html and "universe: the genes tested in the contrast" in html
@@ -208,32 +165,9 @@ def test_contrasts_of_every_kind_and_lrts_on_the_front_page() -> None:
         },
         "lrt": {"interaction": {"full": None, "reduced": "~ host + drug"}},
         "de": {"alpha": 0.05, "fit_type": "parametric", "cooks_filter": True, "independent_filter": True},
-        "gsea": {
-            "rank_by": "stat",
-            "permutations": 100,
-            "seed": 1,
-            "min_size": 15,
-            "max_size": 500,
-            "genesets": ["sets.gmt"],
-            "focus_sets": [],
-        },
+        "gsea": gsea_config("sets.gmt", focus_sets=[]),
     }
-    counts = pd.DataFrame(
-        [
-            {
-                "contrast": c,
-                "genes": 10,
-                "tested": 9,
-                "with_padj": 8,
-                "significant": 2,
-                "up": 1,
-                "down": 1,
-                "padj_threshold": 0.05,
-                "lfc_threshold": 0.0,
-            }
-            for c in config["contrasts"]
-        ]
-    )
+    counts = de_counts(config["contrasts"], padj=0.05)
     lrt = pd.DataFrame({"padj": [0.01, 0.2, None], "df": [1, 1, 1]})
     inputs = {"counts": [{"path": "counts.tsv", "sha256": "ab" * 32, "bytes": 1}]}
     text = front_page(
@@ -248,7 +182,7 @@ def test_contrasts_of_every_kind_and_lrts_on_the_front_page() -> None:
         fdr_floor=1e-10,
         lrt_tables={"interaction": lrt},
     )
-    html = publish_parts(text.replace("{% raw %}", "").replace("{% endraw %}", ""), writer_name="html")["body"]
+    html = body(text)
     assert "system-message" not in html and "problematic" not in html
     assert "<td>coefficient drug_azd_vs_veh</td>" in html and "<td>weights 0, 0, 0, -1</td>" in html
     assert "<td>drug_azd_vs_veh + hostKO.drugazd</td>" in html
