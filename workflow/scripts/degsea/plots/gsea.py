@@ -103,43 +103,9 @@ def nes_dotplot(
     bar.set_label("NES", labelpad=2)
     # Size key in FDR, the unit of the table: round values, then the floor the run resolves.
     steps = [v for v in (0.05, 1e-3) if v > fdr_floor * 1.5]
-    handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="none",
-            markerfacecolor="0.55",
-            markeredgecolor="none",
-            markersize=float(np.sqrt(size(np.array([v]))[0])),
-            label=f"{v:g}",
-        )
-        for v in steps
-    ]
-    handles.append(
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="none",
-            markerfacecolor="0.55",
-            markeredgecolor="none",
-            markersize=float(np.sqrt(size(np.array([fdr_floor]))[0])),
-            label=f"≤ {fdr_floor:.1g}",
-        )
-    )
-    handles.append(
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="none",
-            markerfacecolor="white",
-            markeredgecolor="black",
-            markersize=7,
-            label=f"< {fdr_threshold:g} (ring)",
-        )
-    )
+    handles = [_key_dot(f"{v:g}", size=float(np.sqrt(size(np.array([v]))[0]))) for v in steps]
+    handles.append(_key_dot(f"≤ {fdr_floor:.1g}", size=float(np.sqrt(size(np.array([fdr_floor]))[0]))))
+    handles.append(_key_dot(f"< {fdr_threshold:g} (ring)", size=7, face="white", edge="black"))
     side.legend(
         handles=handles,
         title="FDR",
@@ -389,31 +355,8 @@ def ora_dotplot(
     bar = fig.colorbar(points, ax=ax, shrink=0.5, aspect=15, pad=0.02, location="right")
     bar.set_label(f"−log10 padj (BH; ≥ {top:g} drawn at {top:g})")
     legend_counts = sorted({int(v) for v in (1, round(biggest / 2), biggest) if v >= 1})
-    handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="none",
-            markerfacecolor="0.55",
-            markeredgecolor="none",
-            markersize=np.sqrt(8 + 160 * np.sqrt(v / biggest)),
-            label=f"{v}",
-        )
-        for v in legend_counts
-    ]
-    handles.append(
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="none",
-            markerfacecolor="white",
-            markeredgecolor="black",
-            markersize=7,
-            label=f"padj < {padj_threshold:g}",
-        )
-    )
+    handles = [_key_dot(f"{v}", size=np.sqrt(8 + 160 * np.sqrt(v / biggest))) for v in legend_counts]
+    handles.append(_key_dot(f"padj < {padj_threshold:g}", size=7, face="white", edge="black"))
     handles.append(Line2D([], [], marker="x", linestyle="none", color="0.75", markersize=4, label="no DE gene in set"))
     fig.legend(handles=handles, title="DE genes in set", loc="outside right lower", frameon=False, labelspacing=1.0)
     return fig
@@ -427,3 +370,10 @@ def empty_figure(message: str) -> Figure:
     ax.set_axis_off()
     ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True)
     return fig
+
+
+def _key_dot(label: str, *, size: float, face: str = "0.55", edge: str = "none") -> Line2D:
+    """A legend entry of the dot plots' keys: a round marker of ``size`` points."""
+    return Line2D(
+        [], [], marker="o", linestyle="none", markerfacecolor=face, markeredgecolor=edge, markersize=size, label=label
+    )
