@@ -317,6 +317,15 @@ do_stop() {
   cancel_jobs
   stop_started
   say "stopped what this script had started"
+  # Leave no client configuration behind that points at a stopped controller: every `scontrol`
+  # would wait about 9 s for it, and snakemake-executor-plugin-slurm runs `scontrol show config`
+  # when Snakemake starts, so every later snakemake command on this machine would wait too.
+  if ! pid_of slurmctld /run/slurmctld.pid > /dev/null; then
+    local f
+    for f in "$SLURM_CONF" "$SLURMDBD_CONF"; do
+      if [[ -f $f ]] && head -n 1 "$f" | grep -q "^$MARKER"; then rm -f "$f"; say "removed $f (written by start)"; fi
+    done
+  fi
 }
 
 do_status() {
