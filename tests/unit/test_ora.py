@@ -62,6 +62,28 @@ def test_hypergeometric_by_hand() -> None:
     assert hypergeometric_p(np.array([0]), np.array([4]), 3, 10)[0] == pytest.approx(1.0)
 
 
+def test_hypergeometric_matches_scipy() -> None:
+    # degsea's own tail (no scipy.stats import in the ORA jobs) against scipy's Boost-based one:
+    # ORA-like draws, small and edge cases, and sets large enough to need the rescaled product.
+    from scipy.stats import hypergeom
+
+    rng = np.random.default_rng(7)
+    cases = []
+    for universe, largest in ((12_000, 500), (40, 40), (5_000, 3_000), (20_000, 600)):
+        for _ in range(400):
+            size = int(rng.integers(0, largest + 1))
+            de_genes = int(rng.integers(0, universe + 1))
+            cases.append((int(rng.integers(-1, min(size, de_genes) + 3)), size, de_genes, universe))
+    cases += [(0, 4, 3, 10), (1, 4, 3, 10), (4, 4, 3, 10), (3, 10, 10, 10), (1, 0, 5, 10), (5, 500, 12_000, 12_000)]
+    for overlap, size, de_genes, universe in cases:
+        mine = hypergeometric_p(np.array([overlap]), np.array([size]), de_genes, universe)[0]
+        expected = hypergeom.sf(overlap - 1, universe, size, de_genes)
+        if expected > 1e-300:
+            assert mine == pytest.approx(expected, rel=1e-12, abs=0), (overlap, size, de_genes, universe)
+        else:  # beyond double precision's normal range both are (near) zero
+            assert mine < 1e-290
+
+
 def test_no_de_genes_gives_an_empty_table_and_a_log_line(caplog: pytest.LogCaptureFixture) -> None:
     de = pd.DataFrame(
         {"gene_id": list("abcdef"), "symbol": list("ABCDEF"), "padj": [0.9] * 6, "log2FoldChange": [1.0, -1.0] * 3}

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import ttest_ind
 
-from degsea.gsea.engine import bh_adjust
 from degsea.gsea.scores import gseapy_scores
+from degsea.tables import bh_adjust
 
 log = logging.getLogger(__name__)
 

@@ -50,6 +50,7 @@ from degsea.gsea.ruler import null_extremes
 from degsea.gsea.running_sum import extreme as _extreme
 from degsea.gsea.running_sum import leading_edge as _leading_edge
 from degsea.gsea.running_sum import walk as _walk
+from degsea.tables import bh_adjust  # re-exported: the BH adjustment lives with the neutral helpers
 
 log = logging.getLogger(__name__)
 
@@ -118,19 +119,6 @@ def null_sample(
         if pool is not None:
             pool.shutdown()
     return NullSample(sizes=sizes, draws=draws, es=out, high=high, low=low)
-
-
-def bh_adjust(pvalues: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (NaN stays NaN and is not counted)."""
-    pvalues = np.asarray(pvalues, dtype=float)
-    out = np.full(pvalues.shape, np.nan)
-    ok = np.flatnonzero(~np.isnan(pvalues))
-    if ok.size == 0:
-        return out
-    order = ok[np.argsort(pvalues[ok], kind="stable")]
-    scaled = pvalues[order] * ok.size / np.arange(1, ok.size + 1)
-    out[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
-    return out
 
 
 def prerank(

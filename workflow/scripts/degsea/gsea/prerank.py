@@ -10,8 +10,8 @@ import pandas as pd
 
 from degsea.errors import InputError
 from degsea.gsea.collections import GeneSet
-from degsea.gsea.engine import bh_adjust
 from degsea.naming import gene_id_kind
+from degsea.tables import bh_adjust
 
 log = logging.getLogger(__name__)
 
