@@ -72,7 +72,15 @@ GSEA_ENABLED = gsea_enabled(config)
 #: Priority of the DE branch (fit, VST, sample QC, DE figures): its jobs run before the gene-set
 #: branch's whenever both are ready, so a gene-set problem found in the data (prepare_genesets)
 #: cannot stop the DE tables, even without --keep-going: Snakemake lets running jobs finish.
-DE_PRIORITY = 1
+DE_PRIORITY = 2
+#: Priority of the fit: every later job waits for it (and the VST, ready at the same time, would
+#: keep its second thread waiting).
+FIT_PRIORITY = DE_PRIORITY + 1
+#: Priority of the gene-set branch's long chain (prepare_genesets -> gsea -> gsea_figures, the
+#: longest jobs of a run) over its short jobs (ORA, summaries, scores, table pages): the long
+#: jobs start as soon as they can, and the short ones fill the cores at the end of the run
+#: rather than one figure job running alone there.
+GSEA_CHAIN_PRIORITY = 1
 #: MSigDB collections to download: file stem -> config entry.
 MSIGDB = {Path(c.path).name.removesuffix(".gmt"): c for c in STUDY.msigdb}
 

@@ -11,7 +11,7 @@ rule deseq2:
         fitted="results/de/deseq2_fit.h5ad",
     log:
         "logs/deseq2.log",
-    priority: DE_PRIORITY
+    priority: FIT_PRIORITY
     conda:
         "../../envs/de.yaml"
     threads: 4

@@ -2,6 +2,7 @@
 
 from degsea.gsea.prerank import FDR_METHODS, fdr_floor
 from degsea.gsea.settings import GSEASettings
+from degsea.resources import gsea_threads
 
 #: config gsea: as one object (degsea/gsea/settings.py holds every key and its default).
 GSEA = GSEASettings.from_config(config["gsea"])
@@ -57,6 +58,7 @@ rule prepare_genesets:
         coverage="results/gsea/coverage.tsv",
     log:
         "logs/gsea/prepare_genesets.log",
+    priority: GSEA_CHAIN_PRIORITY
     conda:
         "../../envs/gsea.yaml"
     threads: 1
@@ -83,9 +85,11 @@ rule gsea:
         ranks="results/gsea/{contrast}.ranks.tsv",
     log:
         "logs/gsea/{contrast}.log",
+    priority: GSEA_CHAIN_PRIORITY
     conda:
         "../../envs/gsea.yaml"
-    threads: 2
+    # one thread for a few sets (the demo's 9): a second one would only keep a core from other jobs
+    threads: gsea_threads(config["gsea"]["genesets"], downloads=len(MSIGDB))
     resources:
         mem_mb=estimate("gsea", "mem_mb"),
         runtime=estimate("gsea", "runtime"),

@@ -146,6 +146,7 @@ rule gsea_figures:
         ],
     log:
         "logs/plots/gsea_figures_{contrast}.log",
+    priority: GSEA_CHAIN_PRIORITY
     conda:
         "../../envs/plots.yaml"
     threads: 1

@@ -85,22 +85,32 @@ def read_obs(path: str) -> pd.DataFrame:
     encodings) are decoded with h5py, which spares the figure jobs anndata's import (about a
     second each); any other encoding is read with anndata.
     """
+    return _read_frame(path, "obs")
+
+
+def read_var(path: str) -> pd.DataFrame:
+    """The ``var`` table of an ``.h5ad`` file (gene IDs, symbols), index as str: as :func:`read_obs`."""
+    return _read_frame(path, "var")
+
+
+def _read_frame(path: str, key: str) -> pd.DataFrame:
+    """``obs`` or ``var`` (``key``) of an ``.h5ad`` file, index as str: h5py where it can, else anndata."""
     import h5py
 
     with h5py.File(path, "r") as handle:
-        group = handle["obs"]
+        group = handle[key]
         columns = [str(c) for c in group.attrs.get("column-order", [])]
         index_key = str(group.attrs["_index"])
-        encodings = {key: str(group[key].attrs.get("encoding-type", "")) for key in [index_key, *columns]}
+        encodings = {name: str(group[name].attrs.get("encoding-type", "")) for name in [index_key, *columns]}
         if set(encodings.values()) <= _PLAIN_ENCODINGS and encodings[index_key] == "string-array":
             data = {column: _decode(group[column]) for column in columns}
             index = pd.Index(_decode(group[index_key]).astype(str), name=index_key if index_key != "_index" else None)
             return pd.DataFrame(data, index=index, columns=columns)
     import anndata as ad
 
-    obs = ad.read_h5ad(path, backed="r").obs.copy()
-    obs.index = obs.index.astype(str)
-    return obs
+    frame = getattr(ad.read_h5ad(path, backed="r"), key).copy()
+    frame.index = frame.index.astype(str)
+    return frame
 
 
 def _decode(node) -> np.ndarray | pd.Categorical:

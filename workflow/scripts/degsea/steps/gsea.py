@@ -45,10 +45,9 @@ def prepare_genesets(
     """
     import json
 
-    import anndata as ad
-
     from degsea.gsea import msigdb, prerank
     from degsea.gsea.collections import collections_to_json, load_collections
+    from degsea.inputs.h5ad import read_var
 
     entries = msigdb.parse_entries(list(msigdb_entries))
     downloaded = list(zip(entries, msigdb_files, strict=True))
@@ -59,7 +58,7 @@ def prepare_genesets(
     )
     names = prerank.merge_collections(collections)
     prerank.check_focus_sets(focus_sets, names, sources=collections)  # MSigDB sets may be new here
-    symbols = ad.read_h5ad(counts_h5ad, backed="r").var["symbol"].astype(str)
+    symbols = read_var(counts_h5ad)["symbol"].astype(str)  # h5py: no anndata import
     coverage = prerank.check_coverage(
         collections,
         pd.Index(symbols.unique()),
