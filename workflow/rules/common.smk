@@ -76,10 +76,11 @@ DE_PRIORITY = 2
 #: Priority of the fit: every later job waits for it (and the VST, ready at the same time, would
 #: keep its second thread waiting).
 FIT_PRIORITY = DE_PRIORITY + 1
-#: Priority of the gene-set branch's long chain (prepare_genesets -> gsea -> gsea_figures, the
-#: longest jobs of a run) over its short jobs (ORA, summaries, scores, table pages): the long
-#: jobs start as soon as they can, and the short ones fill the cores at the end of the run
-#: rather than one figure job running alone there.
+#: Priority, within the gene-set branch, of its long chain (prepare_genesets -> gsea ->
+#: gsea_figures, the longest jobs of a run) and of the jobs that others wait for (ora,
+#: gsea_summary) over its last, short jobs (overviews, scores, table pages, front page): the long
+#: jobs start as soon as they can, and the short ones fill the cores at the end of the run rather
+#: than one figure job running alone there.
 GSEA_CHAIN_PRIORITY = 1
 #: MSigDB collections to download: file stem -> config entry.
 MSIGDB = {Path(c.path).name.removesuffix(".gmt"): c for c in STUDY.msigdb}

@@ -106,6 +106,7 @@ rule gsea_summary:
         summary="results/gsea/summary.tsv",
     log:
         "logs/gsea/summary.log",
+    priority: GSEA_CHAIN_PRIORITY
     conda:
         "../../envs/gsea.yaml"
     threads: 1
@@ -127,6 +128,7 @@ rule ora:
         universe="results/ora/{contrast}.universe.txt",
     log:
         "logs/ora/{contrast}.log",
+    priority: GSEA_CHAIN_PRIORITY
     conda:
         "../../envs/gsea.yaml"
     threads: 1
