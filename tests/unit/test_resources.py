@@ -10,10 +10,12 @@ import pytest
 
 from degsea.resources import (
     DEFAULT_GENES,
+    FEW_CELLS,
     FEW_SETS,
     FIRST_ATTEMPT_ENV,
     MODELS,
     StudySize,
+    deseq2_threads,
     gsea_threads,
     job_resource,
     matrix_genes,
@@ -196,3 +198,9 @@ def test_gsea_threads_one_for_a_few_local_sets(tmp_path: Path) -> None:
     assert gsea_threads([str(few)], downloads=1) == 2  # MSigDB collections are large
     assert gsea_threads([str(many)], most=4) == 4
     assert gsea_threads([str(few), str(tmp_path / "missing.gmt")]) == 2
+
+
+def test_deseq2_threads_one_for_a_small_study() -> None:
+    assert deseq2_threads(StudySize(samples=18, genes=15_000)) == 1  # the demo
+    assert deseq2_threads(StudySize(samples=100, genes=FEW_CELLS // 100)) == 4
+    assert deseq2_threads(StudySize(samples=2_000, genes=30_000), most=8) == 8

@@ -17,7 +17,7 @@ from degsea.configuration import canonical_config, check_config_files, load_sche
 from degsea.errors import InputError  # noqa: E402
 from degsea.io import check_writable  # noqa: E402
 from degsea.study import check_study, gsea_enabled  # noqa: E402
-from degsea.resources import job_resource, study_size  # noqa: E402
+from degsea.resources import deseq2_threads, job_resource, study_size  # noqa: E402
 
 #: Where simulate_demo writes each experiment of the embedded demo, by config 'demo.experiment'.
 DEMO_DIRS = {"tumour_response": "resources/demo", "host_treatment": "resources/demo_rag1"}

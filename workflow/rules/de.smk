@@ -14,7 +14,8 @@ rule deseq2:
     priority: FIT_PRIORITY
     conda:
         "../../envs/de.yaml"
-    threads: 4
+    # one thread for a small study (the demo): a second one would only keep the VST waiting
+    threads: deseq2_threads(STUDY_SIZE, most=4)
     resources:
         mem_mb=estimate("deseq2", "mem_mb"),
         runtime=estimate("deseq2", "runtime"),
