@@ -73,8 +73,8 @@ GSEA_ENABLED = gsea_enabled(config)
 #: branch's whenever both are ready, so a gene-set problem found in the data (prepare_genesets)
 #: cannot stop the DE tables, even without --keep-going: Snakemake lets running jobs finish.
 DE_PRIORITY = 2
-#: Priority of the fit: every later job waits for it (and the VST, ready at the same time, would
-#: keep its second thread waiting).
+#: Priority of the fit: every later job waits for it, and the VST, ready at the same time, must
+#: not keep a multi-threaded fit waiting for its cores.
 FIT_PRIORITY = DE_PRIORITY + 1
 #: Priority, within the gene-set branch, of its long chain (prepare_genesets -> gsea ->
 #: gsea_figures, the longest jobs of a run) and of the jobs that others wait for (ora,
