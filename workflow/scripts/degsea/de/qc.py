@@ -230,11 +230,11 @@ def cooks_outliers(fitted: ad.AnnData, *, quantile: float = COOKS_QUANTILE) -> C
     Only samples in design cells with at least 3 replicates count, as in DESeq2's
     ``results`` (a sample alone in its cell always has a large Cook's distance).
     """
-    from scipy import stats
+    from scipy.special import fdtri  # = scipy.stats.f.ppf, without scipy.stats' import (~0.2 s)
 
     design = np.asarray(fitted.obsm["design_matrix"], dtype=float)
     m, p = design.shape
-    cutoff = float(stats.f.ppf(quantile, p, m - p)) if m > p else np.inf
+    cutoff = float(fdtri(p, m - p, quantile)) if m > p else np.inf
     _, cell, size = np.unique(design, axis=0, return_inverse=True, return_counts=True)
     counted = size[cell.ravel()] >= 3
     nonzero = fitted.var["_normed_means"].to_numpy(dtype=float) > 0
