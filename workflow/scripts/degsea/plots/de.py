@@ -356,7 +356,9 @@ def expression_heatmap(
         order = np.asarray(dendro["leaves"])[::-1]
     tree_ax.set_axis_off()
     cmap = matplotlib.colormaps[style.DIVERGING].with_extremes(bad="white")
-    smooth = "antialiased" if many else "nearest"  # thousands of columns: filtered, not every other one dropped
+    # Thousands of columns: filtered, not every other one dropped. Fewer: one block per value; "none" draws
+    # them as "nearest" does in a PNG and lets SVG / PDF keep the matrix itself (scaled, pixelated).
+    smooth = "antialiased" if many else "none"
     image = heat_ax.imshow(values[order], cmap=cmap, vmin=-clip, vmax=clip, aspect="auto", interpolation=smooth)
     heat_ax.set_yticks(np.arange(n_rows), [labels[i] for i in order], fontsize=6 if n_rows > 30 else 7)
     heat_ax.yaxis.tick_right()

@@ -288,7 +288,9 @@ def sample_distance_heatmap(distances: pd.DataFrame, sheet: pd.DataFrame, groups
         tree_ax.set_xlim(top, cut)
         top_ax.set_ylim(cut, top)
     values = distances.loc[order, order].to_numpy()
-    smooth = "antialiased" if many else "nearest"  # thousands of rows: filtered, not every other row dropped
+    # Thousands of rows: filtered, not every other row dropped. Fewer: one block per value ("none": as "nearest"
+    # in a PNG, the matrix itself in SVG / PDF, scaled and pixelated).
+    smooth = "antialiased" if many else "none"
     # The scale starts at the closest pair of samples, not at the diagonal's zeros, so that the
     # spread between samples uses the whole colour range (the diagonal shows at the light end).
     off_diagonal = values[~np.eye(n, dtype=bool)]
