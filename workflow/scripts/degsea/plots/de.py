@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from scipy.cluster import hierarchy
 
 from degsea.de.summary import significant
 from degsea.plots import style
@@ -349,6 +348,8 @@ def expression_heatmap(
     tree_ax = fig.add_subplot(grid[1, 0])
     order = np.arange(n_rows)
     if cluster_rows and n_rows > 2:
+        from scipy.cluster import hierarchy  # here: most figure jobs never cluster (~0.2 s to import)
+
         linkage = hierarchy.linkage(np.clip(clustered, -clip, clip), method="average", metric="euclidean")
         dendro = hierarchy.dendrogram(
             linkage, orientation="left", ax=tree_ax, no_labels=True, color_threshold=0, above_threshold_color="0.3"

@@ -11,8 +11,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from scipy.cluster import hierarchy
-from scipy.spatial.distance import squareform
 
 from degsea.de.qc import PCA, CooksOutliers
 from degsea.plots import style
@@ -272,6 +270,9 @@ def sample_distance_heatmap(distances: pd.DataFrame, sheet: pd.DataFrame, groups
     strip_ax = fig.add_subplot(grid[1, 1])
     heat_ax = fig.add_subplot(grid[1, 2])
     top_ax = fig.add_subplot(grid[0, 2])
+    from scipy.cluster import hierarchy  # here: most figure jobs never cluster (~0.2 s to import)
+    from scipy.spatial.distance import squareform
+
     linkage = hierarchy.linkage(squareform(distances.to_numpy(), checks=False), method="average")
     dendro = hierarchy.dendrogram(
         linkage, orientation="left", ax=tree_ax, no_labels=True, color_threshold=0, above_threshold_color="0.3"

@@ -5,8 +5,9 @@ Only the ``steps.figures*`` modules import :mod:`degsea.plots`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +56,8 @@ def save_figure(figure: Any, paths: Sequence[str], *, dpi: int = 300) -> None:
     log.info("wrote figure %s", ", ".join(str(p) for p in paths))
 
 
-#: zlib level of the figure PNGs: most of the encoder's time is its filters, so 3 is about as fast as
-#: 1 and its files ~3 % larger than at the default 6 (which takes ~30 % longer).
+#: zlib level of the figure PNGs: most of the encoder's time is its row filters, so 3 is about as fast
+#: as 1; the demo's files are ~7 % larger than at the default 6, which takes ~30 % longer.
 PNG_COMPRESS_LEVEL = 3
 
 
@@ -97,24 +98,34 @@ def _picture(figure: Any, *, dpi: int, bbox: Any) -> Any:
     """The figure drawn by Agg at ``dpi`` inside ``bbox`` (what a PNG ``savefig`` draws): a PIL image, RGB if opaque."""
     from PIL import Image
 
-    import matplotlib
-
     sink = _Pixels()
-    placeholder = figure.get_layout_engine()
-    if dpi == figure.dpi:
-        # Laid out at this dpi: no draw needed before this one (savefig makes one for any engine, even the
-        # placeholder "none" leaves). Other resolutions, and SVG / PDF, keep it: annotation arrows are
-        # placed from their text's extent of the previous draw.
-        with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
-            figure.set_layout_engine(None)
-    try:
+    with _without_predraw(figure, when=dpi == figure.dpi):  # laid out at this dpi
         figure.savefig(sink, format="raw", dpi=dpi, bbox_inches=bbox)
-    finally:
-        figure.set_layout_engine(placeholder)
     if sink.rgba is None or sink.rgba.ndim != 3 or sink.rgba.shape[2] != 4:
         raise RuntimeError(f"matplotlib's raw output is not an RGBA picture: {getattr(sink.rgba, 'shape', None)}")
     image = Image.fromarray(sink.rgba, mode="RGBA")
     return image.convert("RGB") if sink.rgba[..., 3].min() == 255 else image
+
+
+@contextlib.contextmanager
+def _without_predraw(figure: Any, *, when: bool) -> Iterator[None]:
+    """``when`` true: no layout engine in the block, so that ``savefig`` does not draw the figure once before it draws.
+
+    ``savefig`` makes that draw for any engine, even the placeholder that ``"none"`` leaves. It is
+    needed where a draw depends on the one before it at another resolution (SVG draws at 72 dpi):
+    annotation arrows are placed from their text's extent as last drawn, axes of fixed aspect from
+    their last position.
+    """
+    import matplotlib
+
+    placeholder = figure.get_layout_engine()
+    if when:
+        with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+            figure.set_layout_engine(None)
+    try:
+        yield
+    finally:
+        figure.set_layout_engine(placeholder)
 
 
 def _report_copy(figure: Any, picture: Any, *, dpi: int, bbox: Any) -> Any:
