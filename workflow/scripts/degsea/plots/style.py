@@ -203,7 +203,7 @@ def place_labels(
         for x, y, label, b in zip(xs, ys, labels, bold, strict=True)
     ]
     if texts:
-        ax.figure.canvas.draw()
+        ax.figure.draw_without_rendering()  # laid out, text measured: all adjustText needs (no pixels)
         with linear_static_shifts():
             adjust_text(
                 texts,
