@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
+import pytest
+from matplotlib.patches import FancyArrowPatch
 from PIL import Image
 
 from degsea.plots import style
-from degsea.steps.figures import REPORT_COLORS, REPORT_DPI, save_figure
+from degsea.steps.figures import REPORT_COLORS, REPORT_DPI, _fixed_layout, save_figure
 
 
 @style.styled  # as every plotting function: fonts and sizes are read when artists are made
@@ -95,3 +98,26 @@ def test_svg_and_pdf_do_not_depend_on_the_png_drawn_before_them(tmp_path: Path) 
     save_figure(_figure(), [str(after / f"f.{kind}") for kind in ("png", "report.png", "svg", "pdf")], dpi=300)
     for kind in ("svg", "pdf"):
         assert (alone / f"f.{kind}").read_bytes() == (after / f"f.{kind}").read_bytes(), kind
+
+
+@style.styled
+def _label_arrow():
+    fig = _figure()
+    ax = fig.axes[0]
+    label = ax.text(10, 4.2, "a label", ha="center", va="center")
+    # as adjustText joins a label to its point: the arrow starts at the text's box as last drawn
+    ax.add_patch(FancyArrowPatch(posA=(10, 4.2), posB=(19, 19**0.5), patchA=label, arrowstyle="-"))
+    return fig
+
+
+@pytest.mark.parametrize("make", [_figure, _label_arrow], ids=["plain", "label_arrow"])
+def test_svg_is_what_savefig_draws_in_the_same_layout(tmp_path: Path, make) -> None:
+    """Without the draw savefig makes first where nothing depends on it; with it where an arrow does."""
+    save_figure(make(), [str(tmp_path / "f.png"), str(tmp_path / "f.svg")], dpi=300)
+    reference, figure = io.StringIO(), make()
+    with style.publication_style():
+        bbox = _fixed_layout(figure, dpi=300)
+        figure.savefig(reference, format="svg", dpi=300, bbox_inches=bbox, metadata={"Date": None})
+    clip_ids = re.compile(r'(url\(#|clipPath id=")p[0-9a-f]+')  # hashes of the clip boxes' last digits
+    ours = clip_ids.sub(r"\1p", (tmp_path / "f.svg").read_text(encoding="utf-8"))
+    assert ours == clip_ids.sub(r"\1p", reference.getvalue())

@@ -53,7 +53,8 @@ def save_figure(figure: Any, paths: Sequence[str], *, dpi: int = 300) -> None:
                 elif kind == "png":
                     picture.save(tmp, format="PNG", compress_level=PNG_COMPRESS_LEVEL, dpi=(dpi, dpi))
                 else:
-                    figure.savefig(tmp, format=kind, dpi=dpi, metadata=metadata.get(kind), bbox_inches=bbox)
+                    with _without_predraw(figure, when=not _placed_from_text(figure)):
+                        figure.savefig(tmp, format=kind, dpi=dpi, metadata=metadata.get(kind), bbox_inches=bbox)
     log.info("wrote figure %s", ", ".join(str(p) for p in paths))
 
 
@@ -127,6 +128,14 @@ def _without_predraw(figure: Any, *, when: bool) -> Iterator[None]:
         yield
     finally:
         figure.set_layout_engine(placeholder)
+
+
+def _placed_from_text(figure: Any) -> bool:
+    """Whether the figure has artists placed from their text's extent as last drawn: annotations, label arrows."""
+    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.text import Annotation
+
+    return any(isinstance(artist, Annotation | FancyArrowPatch) for artist in figure.findobj())
 
 
 def _report_copy(figure: Any, picture: Any, *, dpi: int, bbox: Any) -> Any:
