@@ -114,9 +114,9 @@ def _without_predraw(figure: Any, *, when: bool) -> Iterator[None]:
     """``when`` true: no layout engine in the block, so that ``savefig`` does not draw the figure once before it draws.
 
     ``savefig`` makes that draw for any engine, even the placeholder that ``"none"`` leaves. It is
-    needed where a draw depends on the one before it at another resolution (SVG draws at 72 dpi):
-    annotation arrows are placed from their text's extent as last drawn, axes of fixed aspect from
-    their last position.
+    needed where a draw depends on the one before it at another resolution (SVG draws at 72 dpi,
+    the layout was made at ``dpi``): annotations and adjustText's label arrows are placed from
+    their text's extent as last drawn (see :func:`_placed_from_text`).
     """
     import matplotlib
 
