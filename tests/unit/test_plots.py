@@ -274,6 +274,22 @@ def test_heatmap_annotates_groups_in_their_colours(sheet, groups, expression) ->
     assert any("z-score" in ax.get_xlabel() for ax in fig.axes)
 
 
+def test_heatmap_of_few_samples_keeps_its_matrix_in_svg(sheet, groups, expression) -> None:
+    """Blocks drawn with interpolation "none": a PNG as with "nearest", in SVG the matrix itself, pixelated."""
+    import io
+    import re
+
+    order = qc.order_samples(sheet, by="condition", levels=groups.levels)
+    z = zscore_rows(expression.iloc[:30][order])
+    fig = plots_de.expression_heatmap(z, sheet, groups, samples=order, title="top genes")
+    heat = next(ax for ax in fig.axes if ax.get_xlabel() == "Sample")
+    assert heat.images[0].get_interpolation() == "none"
+    svg = io.StringIO()
+    with style.publication_style():
+        fig.savefig(svg, format="svg", dpi=300)
+    assert len(re.findall(r"image-rendering:pixelated", svg.getvalue())) == 2  # the heatmap and its group strip
+
+
 def test_short_heatmap_keeps_the_axis_title_off_the_colour_bar(sheet, groups, expression) -> None:
     order = qc.order_samples(sheet, by="condition", levels=groups.levels)
     for rows in (3, 6, 40):
