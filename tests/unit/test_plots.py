@@ -356,6 +356,21 @@ def test_running_enrichment_plot_marks_the_leading_edge() -> None:
     )
 
 
+@pytest.mark.parametrize("weight", [0.0, 1.0, 2.0])
+def test_running_curve_is_drawn_through_its_corners_only(weight: float) -> None:
+    rng = np.random.default_rng(3)
+    ranks = pd.Series(np.sort(rng.normal(size=3000))[::-1], index=[f"g{i}" for i in range(3000)])
+    members = [f"g{i}" for i in sorted({0, 2999, *rng.choice(3000, 80, replace=False)})]
+    run = running_sum(ranks, members, weight=weight)
+    fig = plots_gsea.running_enrichment(run, set_name="SET", contrast="a_vs_b", nes=1.0, fdr=0.1)
+    x, y = fig.axes[0].lines[0].get_data()
+    assert len(x) < 3 * len(run.hits) + 2  # a few points per hit, not one per gene
+    # the line through them passes through the curve at every gene
+    assert np.allclose(np.interp(np.arange(len(run.curve)), x, y), run.curve, rtol=0, atol=1e-12)
+    fills = [c for c in fig.axes[2].collections if c.get_rasterized()]
+    assert len(fills) == 2  # the rank metric's two fills: pictures in SVG/PDF
+
+
 def test_es_label_stays_clear_of_the_curve() -> None:
     ranks = pd.Series(np.linspace(3, -3, 2000), index=[f"g{i}" for i in range(2000)])
     for members in (range(0, 300, 7), range(1700, 2000, 7), range(0, 2000, 40)):

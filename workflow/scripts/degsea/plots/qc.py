@@ -456,6 +456,8 @@ def cooks_distances(outliers: CooksOutliers, sheet: pd.DataFrame, groups: Groups
     for patch, color in zip(boxes["boxes"], _sample_colors(sheet, order, groups), strict=True):
         patch.set_facecolor(color)
         patch.set_edgecolor("0.2")
+    for fliers in boxes["fliers"]:  # thousands of points per sample: a picture in SVG/PDF
+        fliers.set_rasterized(True)
     _cooks_cutoff(ax, outliers.cutoff)
     counts = outliers.per_sample.loc[order, "outlier_genes"]
     ax.set_xticks(np.arange(len(order)), [f"{s} ({c})" for s, c in zip(order, counts, strict=True)], rotation=90)
