@@ -55,6 +55,21 @@ def demo_profile(cache: Path, *, rep: int = 0, numba_cache: Path | None = None) 
         shutil.rmtree(work, ignore_errors=True)
 
 
+def scontrol_seconds() -> float | None:
+    """Seconds ``scontrol show config`` takes here (None: no SLURM client on PATH).
+
+    snakemake-executor-plugin-slurm runs it whenever Snakemake starts, with a 10-s timeout: a client
+    configured for a controller that is down adds ~9 s to every Snakemake start-up on the machine.
+    """
+    import subprocess
+
+    if shutil.which("scontrol") is None:
+        return None
+    started = time.perf_counter()
+    subprocess.run(["scontrol", "show", "config"], capture_output=True, timeout=30, check=False)
+    return time.perf_counter() - started
+
+
 def snakemake_jobs(text: str) -> list[dict]:
     """Rule, log file, start and end (epoch seconds) of every job in Snakemake's log."""
     stamp = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")

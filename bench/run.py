@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cases import DE_CASES, SHARED, load_de, load_gsea  # noqa: E402
 from cohort import cohort_profile, cohort_section  # noqa: E402
-from demo import demo_profile  # noqa: E402
+from demo import demo_profile, scontrol_seconds  # noqa: E402
 from measure import THREAD_VARS, run_child, summarise  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -310,7 +310,9 @@ def gsea_section(results: list[dict], *, command_line: str, minutes: float) -> s
     )
 
 
-def demo_section(runs: list[dict], cold: dict | None, *, command_line: str, minutes: float) -> str:
+def demo_section(
+    runs: list[dict], cold: dict | None, *, command_line: str, minutes: float, scontrol: float | None
+) -> str:
     ordered = sorted(runs, key=lambda r: r["wall"])
     median = ordered[len(ordered) // 2]
     walls = ", ".join(f"{r['wall']:.0f}" for r in runs)
@@ -323,7 +325,14 @@ def demo_section(runs: list[dict], cold: dict | None, *, command_line: str, minu
         f"{median['cpu']:.0f} s CPU (all processes), peak {median['rss']:.2f} GiB in one process; Snakemake's "
         f"start-up (launch to its first job: parsing, config validation, DAG) {median['snakemake_start']:.0f} s; "
         f"{median['strays']} processes left behind. numba's kernels come from a cache kept between runs"
-        + (f"; the first run, which compiles them, took {cold['wall']:.0f} s." if cold else "."),
+        + (f"; the first run, which compiles them, took {cold['wall']:.0f} s." if cold else ".")
+        + " SLURM client: "
+        + (
+            "none on PATH."
+            if scontrol is None
+            else f"`scontrol show config` answered in {scontrol:.1f} s (snakemake-executor-plugin-slurm runs it at "
+            "every Snakemake start; ~9 s where a client is configured and its controller is down)."
+        ),
         "",
         "Per job of the median run (1-s resolution, from Snakemake's log and the rule logs): start-up = job start to "
         "the rule log's first line (Python start, imports, Snakemake's script preamble); work = the rule log's first "
@@ -429,7 +438,9 @@ def main() -> None:
                 f"  demo rep {rep}/{args.demo_reps}: {runs[-1]['wall']:.1f} s wall, {runs[-1]['cpu']:.1f} s CPU",
                 flush=True,
             )
-        sections["Demo"] = demo_section(runs, cold, command_line=command_line, minutes=(time.time() - started) / 60)
+        sections["Demo"] = demo_section(
+            runs, cold, command_line=command_line, minutes=(time.time() - started) / 60, scontrol=scontrol_seconds()
+        )
     if "cohort" in only:
         started = time.time()
         run = cohort_profile(CACHE)

@@ -274,6 +274,22 @@ def test_heatmap_annotates_groups_in_their_colours(sheet, groups, expression) ->
     assert any("z-score" in ax.get_xlabel() for ax in fig.axes)
 
 
+def test_heatmap_of_few_samples_keeps_its_matrix_in_svg(sheet, groups, expression) -> None:
+    """Blocks drawn with interpolation "none": a PNG as with "nearest", in SVG the matrix itself, pixelated."""
+    import io
+    import re
+
+    order = qc.order_samples(sheet, by="condition", levels=groups.levels)
+    z = zscore_rows(expression.iloc[:30][order])
+    fig = plots_de.expression_heatmap(z, sheet, groups, samples=order, title="top genes")
+    heat = next(ax for ax in fig.axes if ax.get_xlabel() == "Sample")
+    assert heat.images[0].get_interpolation() == "none"
+    svg = io.StringIO()
+    with style.publication_style():
+        fig.savefig(svg, format="svg", dpi=300)
+    assert len(re.findall(r"image-rendering:pixelated", svg.getvalue())) == 2  # the heatmap and its group strip
+
+
 def test_short_heatmap_keeps_the_axis_title_off_the_colour_bar(sheet, groups, expression) -> None:
     order = qc.order_samples(sheet, by="condition", levels=groups.levels)
     for rows in (3, 6, 40):
@@ -338,6 +354,21 @@ def test_running_enrichment_plot_marks_the_leading_edge() -> None:
         for legend in fig.legends
         for t in legend.get_texts()
     )
+
+
+@pytest.mark.parametrize("weight", [0.0, 1.0, 2.0])
+def test_running_curve_is_drawn_through_its_corners_only(weight: float) -> None:
+    rng = np.random.default_rng(3)
+    ranks = pd.Series(np.sort(rng.normal(size=3000))[::-1], index=[f"g{i}" for i in range(3000)])
+    members = [f"g{i}" for i in sorted({0, 2999, *rng.choice(3000, 80, replace=False)})]
+    run = running_sum(ranks, members, weight=weight)
+    fig = plots_gsea.running_enrichment(run, set_name="SET", contrast="a_vs_b", nes=1.0, fdr=0.1)
+    x, y = fig.axes[0].lines[0].get_data()
+    assert len(x) < 3 * len(run.hits) + 2  # a few points per hit, not one per gene
+    # the line through them passes through the curve at every gene
+    assert np.allclose(np.interp(np.arange(len(run.curve)), x, y), run.curve, rtol=0, atol=1e-12)
+    fills = [c for c in fig.axes[2].collections if c.get_rasterized()]
+    assert len(fills) == 2  # the rank metric's two fills: pictures in SVG/PDF
 
 
 def test_es_label_stays_clear_of_the_curve() -> None:

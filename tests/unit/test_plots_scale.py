@@ -141,6 +141,21 @@ def test_cooks_distances_become_quantile_bands(sheet, groups, order) -> None:
     assert "bands" in ax.get_title()
 
 
+def test_cooks_boxes_of_few_samples_draw_their_outlier_points_as_a_picture(sheet, groups, order) -> None:
+    few = order[:6]
+    rng = np.random.default_rng(7)
+    genes = [f"g{i}" for i in range(400)]
+    distances = pd.DataFrame(rng.gamma(0.5, 0.05, (len(few), 400)), index=few, columns=genes)
+    per_sample = pd.DataFrame({"outlier_genes": (distances.to_numpy() > 1).sum(axis=1)}, index=few)
+    outliers = CooksOutliers(cutoff=1.0, per_sample=per_sample, genes=genes[:3], distances=distances)
+    fig = plots_qc.cooks_distances(outliers, sheet.loc[few], groups, order=few)
+    ax = fig.axes[0]
+    assert len(ax.patches) == len(few)  # one box per sample
+    fliers = [line for line in ax.lines if line.get_marker() not in (None, "None", "")]
+    assert len(fliers) == len(few) and sum(len(line.get_xdata()) for line in fliers) > 0
+    assert all(line.get_rasterized() for line in fliers)  # thousands of points: one picture in SVG/PDF
+
+
 def test_per_sample_quantiles_match_numpy_and_skip_non_finite() -> None:
     rng = np.random.default_rng(8)
     values = rng.gamma(0.5, 0.1, (130, 40))

@@ -27,7 +27,7 @@ def zscore_rows(frame: pd.DataFrame, *, within: Sequence[str] | None = None) -> 
 def neg_log10_pvalues(table: pd.DataFrame) -> np.ndarray:
     """-log10 p-values without underflow: from the Wald statistic (two-sided normal) where it is
     given, as PyDESeq2 computes the p-value, otherwise from the ``pvalue`` column."""
-    from scipy.special import log_ndtr  # = scipy.stats.norm.logsf(x) at -x, without scipy.stats' import (~0.5 s)
+    from scipy.special import log_ndtr  # what scipy.stats.norm.logsf(x) computes, log_ndtr(-x), without its import
 
     stat = table["stat"].astype(float).to_numpy() if "stat" in table else np.full(len(table), np.nan)
     exact = -(log_ndtr(-np.abs(stat)) + np.log(2.0)) / np.log(10.0)

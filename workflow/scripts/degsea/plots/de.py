@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from scipy.cluster import hierarchy
 
 from degsea.de.summary import significant
 from degsea.plots import style
@@ -349,6 +348,8 @@ def expression_heatmap(
     tree_ax = fig.add_subplot(grid[1, 0])
     order = np.arange(n_rows)
     if cluster_rows and n_rows > 2:
+        from scipy.cluster import hierarchy  # here: most figure jobs never cluster (~0.2 s to import)
+
         linkage = hierarchy.linkage(np.clip(clustered, -clip, clip), method="average", metric="euclidean")
         dendro = hierarchy.dendrogram(
             linkage, orientation="left", ax=tree_ax, no_labels=True, color_threshold=0, above_threshold_color="0.3"
@@ -356,7 +357,9 @@ def expression_heatmap(
         order = np.asarray(dendro["leaves"])[::-1]
     tree_ax.set_axis_off()
     cmap = matplotlib.colormaps[style.DIVERGING].with_extremes(bad="white")
-    smooth = "antialiased" if many else "nearest"  # thousands of columns: filtered, not every other one dropped
+    # Thousands of columns: filtered, not every other one dropped. Fewer: one block per value; "none" draws
+    # them as "nearest" does in a PNG and lets SVG / PDF keep the matrix itself (scaled, pixelated).
+    smooth = "antialiased" if many else "none"
     image = heat_ax.imshow(values[order], cmap=cmap, vmin=-clip, vmax=clip, aspect="auto", interpolation=smooth)
     heat_ax.set_yticks(np.arange(n_rows), [labels[i] for i in order], fontsize=6 if n_rows > 30 else 7)
     heat_ax.yaxis.tick_right()

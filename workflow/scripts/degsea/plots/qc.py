@@ -11,8 +11,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from scipy.cluster import hierarchy
-from scipy.spatial.distance import squareform
 
 from degsea.de.qc import PCA, CooksOutliers
 from degsea.plots import style
@@ -272,6 +270,9 @@ def sample_distance_heatmap(distances: pd.DataFrame, sheet: pd.DataFrame, groups
     strip_ax = fig.add_subplot(grid[1, 1])
     heat_ax = fig.add_subplot(grid[1, 2])
     top_ax = fig.add_subplot(grid[0, 2])
+    from scipy.cluster import hierarchy  # here: most figure jobs never cluster (~0.2 s to import)
+    from scipy.spatial.distance import squareform
+
     linkage = hierarchy.linkage(squareform(distances.to_numpy(), checks=False), method="average")
     dendro = hierarchy.dendrogram(
         linkage, orientation="left", ax=tree_ax, no_labels=True, color_threshold=0, above_threshold_color="0.3"
@@ -288,7 +289,9 @@ def sample_distance_heatmap(distances: pd.DataFrame, sheet: pd.DataFrame, groups
         tree_ax.set_xlim(top, cut)
         top_ax.set_ylim(cut, top)
     values = distances.loc[order, order].to_numpy()
-    smooth = "antialiased" if many else "nearest"  # thousands of rows: filtered, not every other row dropped
+    # Thousands of rows: filtered, not every other row dropped. Fewer: one block per value ("none": as "nearest"
+    # in a PNG, the matrix itself in SVG / PDF, scaled and pixelated).
+    smooth = "antialiased" if many else "none"
     # The scale starts at the closest pair of samples, not at the diagonal's zeros, so that the
     # spread between samples uses the whole colour range (the diagonal shows at the light end).
     off_diagonal = values[~np.eye(n, dtype=bool)]
@@ -453,6 +456,8 @@ def cooks_distances(outliers: CooksOutliers, sheet: pd.DataFrame, groups: Groups
     for patch, color in zip(boxes["boxes"], _sample_colors(sheet, order, groups), strict=True):
         patch.set_facecolor(color)
         patch.set_edgecolor("0.2")
+    for fliers in boxes["fliers"]:  # thousands of points per sample: a picture in SVG/PDF
+        fliers.set_rasterized(True)
     _cooks_cutoff(ax, outliers.cutoff)
     counts = outliers.per_sample.loc[order, "outlier_genes"]
     ax.set_xticks(np.arange(len(order)), [f"{s} ({c})" for s, c in zip(order, counts, strict=True)], rotation=90)

@@ -203,8 +203,7 @@ def place_labels(
         for x, y, label, b in zip(xs, ys, labels, bold, strict=True)
     ]
     if texts:
-        ax.figure.canvas.draw()
-        with linear_static_shifts():
+        with linear_static_shifts():  # adjust_text lays the figure out and measures the text itself first
             adjust_text(
                 texts,
                 x=np.asarray(avoid_x, dtype=float),
