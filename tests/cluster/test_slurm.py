@@ -324,7 +324,8 @@ def test_every_job_killed_for_memory_is_retried_with_more_and_the_whole_run_comp
 ) -> None:
     """First attempts of every rule ask for 100 MB (test knob).
 
-    Each group job is killed, then resubmitted with its estimate x2.
+    Each group job that exceeds it is killed, then resubmitted with its estimate x2: those that
+    read the count matrix or draw figures always do; the report's small page jobs may fit.
     """
     workdir, config = small_copy(tmp_path)
     # every target of rule all, each group job twice: the whole small run, twice the time of one
@@ -351,13 +352,19 @@ def test_every_job_killed_for_memory_is_retried_with_more_and_the_whole_run_comp
     assert req_mem_mb(by_group["group_de_deseq2_import_counts_simulate_demo_vst"][-1]["ReqMem"]) >= 2 * de_first, (
         by_group
     )
+    killed = set()
     for name, attempts in by_group.items():
         first, *later = attempts
         # 100 MB per job (test knob); a group job asks for the sum of the jobs it runs side by side (2 CPUs)
-        assert req_mem_mb(first["ReqMem"]) in (100, 200) and first["State"] != "COMPLETED", (name, first)
+        assert req_mem_mb(first["ReqMem"]) in (100, 200), (name, first)
+        if first["State"] == "COMPLETED":  # it fitted: nothing to retry
+            assert not later, (name, attempts)
+            continue
+        killed.add(name.split("_")[1])
         assert "exceeded memory limit" in logs[first["JobID"]], (name, logs[first["JobID"]][-2000:])
         assert later and later[-1]["State"] == "COMPLETED", (name, attempts)
         assert all(req_mem_mb(r["ReqMem"]) > 100 for r in later), (name, attempts)
+    assert {"de", "figures", "genesets"} <= killed, by_group
     executed = re.findall(r"^localrule (\w+):$", "\n".join(logs.values()), flags=re.M)
     assert {"vst", "sample_qc", "de_figures", "gsea_figures", "sample_scores", "report_front_page"} <= set(executed)
 
