@@ -63,6 +63,7 @@ def test_good_config_passes(schema: dict[str, Any], study_files: dict[str, Path]
     assert list(study.sheet.index) == ["c1", "c2", "c3", "t1", "t2", "t3"]
     assert list(study.sheet["batch"]) == ["1", "2", "3", "1", "2", "3"]
     assert study.contrasts == [Contrast("treated_vs_ctrl", "condition", "treated", "ctrl")]
+    assert study.gene_sets == 2  # the sets of the local GMT file, for the GSEA job's threads
 
 
 def test_demo_counts_path_is_not_read(schema: dict[str, Any], study_files: dict[str, Path], tmp_path: Path) -> None:
@@ -168,6 +169,7 @@ def test_focus_sets_of_a_cached_msigdb_collection_checked_up_front(
         "mh.all.v2024.1.Mm.symbols.gmt",
         "m2.cp.reactome.v2024.1.Mm.symbols.gmt",
     ]
+    assert study.gene_sets is None  # MSigDB collections: not counted
     assert (
         "focus sets REACTOME_MHC_CLASS_II_ANTIGEN_PRESENTATION are checked once the MSigDB collections m2.cp.reactome"
         in caplog.text

@@ -89,7 +89,7 @@ rule gsea:
     conda:
         "../../envs/gsea.yaml"
     # one thread for a few sets (the demo's 9): a second one would only keep a core from other jobs
-    threads: gsea_threads(config["gsea"]["genesets"], downloads=len(MSIGDB))
+    threads: gsea_threads(STUDY.gene_sets)
     resources:
         mem_mb=estimate("gsea", "mem_mb"),
         runtime=estimate("gsea", "runtime"),

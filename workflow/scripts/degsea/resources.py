@@ -191,23 +191,14 @@ def deseq2_threads(size: StudySize, *, most: int = 4) -> int:
 FEW_SETS = 200
 
 
-def gsea_threads(gmt_files: Sequence[str], *, downloads: int = 0, most: int = 2) -> int:
-    """Threads of a GSEA job: 1 for fewer than :data:`FEW_SETS` sets in local GMT files, else ``most``.
+def gsea_threads(gene_sets: int | None, *, most: int = 2) -> int:
+    """Threads of a GSEA job: 1 for fewer than :data:`FEW_SETS` sets, else ``most``.
 
-    ``downloads``: MSigDB collections to be downloaded (their sets cannot be counted when the
-    workflow is parsed; a collection holds hundreds to thousands of sets). A GMT file that cannot
-    be read counts as many sets: the job then gets ``most``.
+    ``gene_sets``: the sets of the local GMT files (:attr:`degsea.study.Study.gene_sets`); None
+    where MSigDB collections are to be used, whose hundreds to thousands of sets may not be
+    downloaded when the workflow is parsed: the job then gets ``most``.
     """
-    if downloads:
-        return most
-    sets = 0
-    for path in gmt_files:
-        try:
-            with open(path, "rb") as handle:
-                sets += sum(1 for line in handle if line.strip())
-        except OSError:
-            return most
-    return 1 if sets < FEW_SETS else most
+    return 1 if gene_sets is not None and gene_sets < FEW_SETS else most
 
 
 @lru_cache(maxsize=8)

@@ -46,6 +46,9 @@ class Study:
     #: The sheet column that groups samples in figures unless 'plots: color_by' says otherwise:
     #: the variable of the first level-pair contrast, else the first factor of the design.
     group_by: str | None = None
+    #: Gene sets in the local GMT files ('gsea: genesets'), read by the check; None with MSigDB
+    #: collections in the config (large, and perhaps not downloaded yet) or without the gene-set branch.
+    gene_sets: int | None = None
 
 
 def gsea_enabled(config: Mapping[str, Any]) -> bool:
@@ -137,6 +140,7 @@ def check_study(config: Mapping[str, Any], *, demo_counts: str | None = None) ->
         msigdb=entries,
         lrts=lrts,
         group_by=group_by,
+        gene_sets=None if entries else len(names),
     )
 
 
