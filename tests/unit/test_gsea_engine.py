@@ -8,6 +8,7 @@ import pytest
 
 from degsea.gsea import engine as gsea_engine
 from degsea.gsea.running_sum import extreme, walk
+from degsea.tables import bh_adjust
 
 # The numpy running sum (degsea.gsea.running_sum) is the reference of the numba walks (degsea.gsea.ruler).
 
@@ -175,11 +176,11 @@ def test_bh_adjust() -> None:
     p = np.array([0.01, 0.04, 0.03, np.nan, 0.5, 0.002])
     # by hand: sorted 0.002, 0.01, 0.03, 0.04, 0.5 (m = 5): 0.01, 0.025, 0.05, 0.05, 0.5
     expected = np.array([0.025, 0.05, 0.05, np.nan, 0.5, 0.01])
-    np.testing.assert_allclose(gsea_engine.bh_adjust(p), expected)
+    np.testing.assert_allclose(bh_adjust(p), expected)
     stats = pytest.importorskip("scipy.stats")
     q = np.random.default_rng(1).uniform(size=200) ** 3
-    np.testing.assert_allclose(gsea_engine.bh_adjust(q), stats.false_discovery_control(q))
-    assert gsea_engine.bh_adjust(np.array([np.nan])).tolist() == [pytest.approx(np.nan, nan_ok=True)]
+    np.testing.assert_allclose(bh_adjust(q), stats.false_discovery_control(q))
+    assert bh_adjust(np.array([np.nan])).tolist() == [pytest.approx(np.nan, nan_ok=True)]
 
 
 def exact_pvalue(weights: np.ndarray, hits: list[int], k: int) -> float:
@@ -217,7 +218,7 @@ def test_multilevel_pvalues_reach_the_exact_tail() -> None:
     # a tail 1000 base permutations cannot resolve: ~500 same-signed null ES, floor ~2e-3
     assert exact_pvalue(weights, [0, 1, 2, 5], 4) < 1.5e-3
     assert table.loc["TOP", "pval"] < 1.5e-3
-    np.testing.assert_allclose(table["padj"], gsea_engine.bh_adjust(table["pval"].to_numpy()))
+    np.testing.assert_allclose(table["padj"], bh_adjust(table["pval"].to_numpy()))
 
 
 def test_tail_sets_get_multilevel_pvalues(case: tuple[pd.Series, dict]) -> None:

@@ -4,7 +4,8 @@
   ``translate_sets``, ``load_collections``, ``collections_to_json``, ``collections_from_json``
 - :mod:`~degsea.gsea.msigdb`: ``Collection``, ``parse_entries``, ``download``, ``check_cached``, ``verify``
 - :mod:`~degsea.gsea.ranking`: ``rank_genes``, ``metric_values``
-- :mod:`~degsea.gsea.engine`: ``prerank`` (degsea's vectorised engine), ``null_sample``, ``bh_adjust``
+- :mod:`~degsea.gsea.engine`: ``prerank`` (degsea's vectorised engine), ``null_sample`` (Benjamini-Hochberg:
+  ``degsea.tables.bh_adjust``)
 - :mod:`~degsea.gsea.multilevel`: ``set_pvalues``, ``tail_pvalues`` (fgsea's multilevel tail p-values);
   :mod:`~degsea.gsea.ruler`: their numba kernels (``build_ruler``, ``random_scores``)
 - :mod:`~degsea.gsea.prerank`: ``prerank`` (either engine), ``check_coverage``, ``check_focus_sets``,

@@ -50,7 +50,7 @@ from degsea.gsea.ruler import null_extremes
 from degsea.gsea.running_sum import extreme as _extreme
 from degsea.gsea.running_sum import leading_edge as _leading_edge
 from degsea.gsea.running_sum import walk as _walk
-from degsea.tables import bh_adjust  # re-exported: the BH adjustment lives with the neutral helpers
+from degsea.tables import bh_adjust
 
 log = logging.getLogger(__name__)
 
