@@ -154,6 +154,8 @@ def test_cooks_boxes_of_few_samples_draw_their_outlier_points_as_a_picture(sheet
     fliers = [line for line in ax.lines if line.get_marker() not in (None, "None", "")]
     assert len(fliers) == len(few) and sum(len(line.get_xdata()) for line in fliers) > 0
     assert all(line.get_rasterized() for line in fliers)  # thousands of points: one picture in SVG/PDF
+    label = next(t for t in ax.texts if t.get_text().startswith("cutoff F(0.99)"))
+    assert label.get_bbox_patch() is not None  # on a white box: readable over the points above the line
 
 
 def test_per_sample_quantiles_match_numpy_and_skip_non_finite() -> None:

@@ -483,6 +483,8 @@ def _cooks_cutoff(ax, cutoff: float) -> None:
         va="bottom",
         color=style.UP,
         fontsize=7,
+        # readable where the outlier points reach above the line (they show faintly through)
+        bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9},
     )
 
 
